@@ -1,0 +1,85 @@
+package org.semivim.engine.ops;
+
+import java.util.Objects;
+
+/**
+ * A compute backend: one implementation of each family of heavy operations. Layers and models
+ * only talk to this, so the {@code gpu} module can provide a CUDA backend without touching them
+ * (STYLE.md §8). {@link #cpu()} is the fast CPU backend, {@link #reference()} the plain scalar
+ * reference every fast path is tested against.
+ */
+public final class Ops {
+    private final String name;
+    private final GemmOps gemm;
+    private final NormOps norm;
+    private final ElementwiseOps elementwise;
+    private final ConvOps conv;
+    private final ScanOps scan;
+    private final LossOps loss;
+    private final AttentionOps attention;
+
+    public Ops(String name, GemmOps gemm, NormOps norm, ElementwiseOps elementwise, ConvOps conv,
+               ScanOps scan, LossOps loss, AttentionOps attention) {
+        this.name = Objects.requireNonNull(name);
+        this.gemm = gemm;
+        this.norm = norm;
+        this.elementwise = elementwise;
+        this.conv = conv;
+        this.scan = scan;
+        this.loss = loss;
+        this.attention = attention;
+    }
+
+    // INTERIM (while the op families are written in parallel): families are looked up by class name
+    // so a partial tree compiles. Replaced by direct construction once every family exists.
+    @SuppressWarnings("unchecked")
+    private static <T> T load(String simpleName) {
+        try {
+            return (T) Class.forName("org.semivim.engine.ops." + simpleName).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
+    private static Ops wire(String name, String prefix, GemmOps gemm) {
+        return new Ops(name, gemm, load(prefix + "NormOps"), load(prefix + "ElementwiseOps"), load(prefix + "ConvOps"),
+                load(prefix + "ScanOps"), load(prefix + "LossOps"), load(prefix + "AttentionOps"));
+    }
+
+    private static final class CpuHolder {
+        static final Ops INSTANCE = wire("cpu", "Cpu", new CpuGemm());
+    }
+
+    private static final class ReferenceHolder {
+        static final Ops INSTANCE = wire("reference", "Reference", new ReferenceGemm());
+    }
+
+    private static <T> T need(T family, String what) {
+        if (family == null) throw new IllegalStateException("backend has no " + what + " operations");
+        return family;
+    }
+
+    /** The fast CPU backend (multithreaded with fixed partitioning; BLAS for GEMM). */
+    public static Ops cpu() {
+        return CpuHolder.INSTANCE;
+    }
+
+    /** The plain single-threaded scalar backend, accumulating in double. */
+    public static Ops reference() {
+        return ReferenceHolder.INSTANCE;
+    }
+
+    public String name() { return name; }
+    public GemmOps gemm() { return need(gemm, "gemm"); }
+    public NormOps norm() { return need(norm, "norm"); }
+    public ElementwiseOps elementwise() { return need(elementwise, "elementwise"); }
+    public ConvOps conv() { return need(conv, "conv"); }
+    public ScanOps scan() { return need(scan, "scan"); }
+    public LossOps loss() { return need(loss, "loss"); }
+    public AttentionOps attention() { return need(attention, "attention"); }
+
+    @Override
+    public String toString() {
+        return "Ops[" + name + "]";
+    }
+}
