@@ -47,7 +47,6 @@ public final class FloatArrays {
             }
             worst = Math.max(worst, diff);
         }
-        if (System.getenv("SHOWDIFF") != null) System.out.println("DIFF " + what + " " + worst);
         return worst;
     }
 
