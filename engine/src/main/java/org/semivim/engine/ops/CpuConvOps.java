@@ -1,0 +1,122 @@
+package org.semivim.engine.ops;
+
+import org.semivim.engine.tensor.Tensor;
+
+/**
+ * Fast convolutions in float: one task per batch sample (a partition fixed by the problem size),
+ * inner loops run along the contiguous channel axis. Parameter gradients go to per-sample double
+ * partial sums that are added in sample order, so results do not depend on the thread count.
+ */
+public final class CpuConvOps implements ConvOps {
+
+    @Override
+    public void depthwiseConv1dForward(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor out) {
+        ConvShape.Conv1d s = ConvShape.conv1dForward(x, w, b, out);
+        int len = s.len(), ch = s.channels(), taps = s.taps();
+        float[] wT = transposedTaps(w, ch, taps); // [K,E]: tap k of every channel is contiguous
+        float[] xd = x.data, od = out.data;
+        Parallel.forEach(s.batch(), bi -> {
+            int sample = bi * len * ch;
+            for (int t = 0; t < len; t++) {
+                int o = out.offset + sample + t * ch;
+                System.arraycopy(b.data, b.offset, od, o, ch);
+                for (int k = 0; k < taps; k++) {
+                    int src = sourceToken(t, k, taps, reverse);
+                    if (src < 0 || src >= len) continue;
+                    int xi = x.offset + sample + src * ch, wk = k * ch;
+                    for (int e = 0; e < ch; e++) od[o + e] += wT[wk + e] * xd[xi + e];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void depthwiseConv1dBackward(Tensor x, Tensor w, boolean reverse, Tensor dout, Tensor dx, Tensor dw, Tensor db) {
+        ConvShape.Conv1d s = ConvShape.conv1dBackward(x, w, dout, dx, dw, db);
+        int batch = s.batch(), len = s.len(), ch = s.channels(), taps = s.taps();
+        float[] wT = transposedTaps(w, ch, taps);          // [K,E]
+        double[][] dwPartial = new double[batch][taps * ch]; // per sample [K,E]
+        double[][] dbPartial = new double[batch][ch];        // per sample [E]
+        float[] xd = x.data, gd = dout.data, dxd = dx.data;
+        Parallel.forEach(batch, bi -> {
+            int sample = bi * len * ch;
+            double[] dwT = dwPartial[bi], dbs = dbPartial[bi];
+            for (int t = 0; t < len; t++) {
+                int g = dout.offset + sample + t * ch;
+                for (int e = 0; e < ch; e++) dbs[e] += gd[g + e];
+                for (int k = 0; k < taps; k++) {
+                    int src = sourceToken(t, k, taps, reverse);
+                    if (src < 0 || src >= len) continue;
+                    int xi = x.offset + sample + src * ch, dxi = dx.offset + sample + src * ch, wk = k * ch;
+                    for (int e = 0; e < ch; e++) {
+                        float ge = gd[g + e];
+                        dwT[wk + e] += (double) ge * xd[xi + e];
+                        dxd[dxi + e] += ge * wT[wk + e];
+                    }
+                }
+            }
+        });
+        for (int e = 0; e < ch; e++) {
+            for (int k = 0; k < taps; k++) {
+                double acc = 0;
+                for (int bi = 0; bi < batch; bi++) acc += dwPartial[bi][k * ch + e];
+                int i = dw.offset + e * taps + k;
+                dw.data[i] = (float) (dw.data[i] + acc);
+            }
+            double acc = 0;
+            for (int bi = 0; bi < batch; bi++) acc += dbPartial[bi][e];
+            db.data[db.offset + e] = (float) (db.data[db.offset + e] + acc);
+        }
+    }
+
+    /** Same indexing as ConvRef.sourceToken: causal t − (K−1) + k, anti-causal t + (K−1) − k. */
+    private static int sourceToken(int t, int k, int taps, boolean reverse) {
+        return reverse ? t + (taps - 1) - k : t - (taps - 1) + k;
+    }
+
+    private static float[] transposedTaps(Tensor w, int ch, int taps) {
+        float[] wT = new float[taps * ch];
+        for (int e = 0; e < ch; e++) {
+            for (int k = 0; k < taps; k++) wT[k * ch + e] = w.data[w.offset + e * taps + k];
+        }
+        return wT;
+    }
+
+    @Override
+    public void patchify(Tensor img, int patch, int stride, Tensor patches) {
+        ConvShape.Patches s = ConvShape.patches("patchify", img, patch, stride, patches, "patches");
+        Parallel.forEach(s.batch(), bi -> forEachPatchRow(s, bi, (pixel, col) ->
+                System.arraycopy(img.data, img.offset + pixel, patches.data, patches.offset + col, patch)));
+    }
+
+    @Override
+    public void unpatchifyAccumulate(Tensor dpatches, int patch, int stride, Tensor dimg) {
+        ConvShape.Patches s = ConvShape.patches("unpatchifyAccumulate", dimg, patch, stride, dpatches, "dpatches");
+        // overlapping patches of one sample add into the same pixels: sequential inside the sample's task
+        Parallel.forEach(s.batch(), bi -> forEachPatchRow(s, bi, (pixel, col) -> {
+            int p0 = dimg.offset + pixel, c0 = dpatches.offset + col;
+            for (int kw = 0; kw < patch; kw++) dimg.data[p0 + kw] += dpatches.data[c0 + kw];
+        }));
+    }
+
+    /** Receives the flat index of the first pixel of one patch row (p pixels) and of its first patch column. */
+    private interface RowVisitor {
+        void visit(int pixel, int col);
+    }
+
+    /** Visits every (patch, channel, kernel row) of sample bi in patch order. */
+    private static void forEachPatchRow(ConvShape.Patches s, int bi, RowVisitor v) {
+        int p = s.patch(), cols = s.cols();
+        for (int i = 0; i < s.gh(); i++) {
+            for (int j = 0; j < s.gw(); j++) {
+                int row = (bi * s.count() + i * s.gw() + j) * cols;
+                for (int c = 0; c < s.chans(); c++) {
+                    for (int kh = 0; kh < p; kh++) {
+                        int pixel = ((bi * s.chans() + c) * s.height() + i * s.stride() + kh) * s.width() + j * s.stride();
+                        v.visit(pixel, row + (c * p + kh) * p);
+                    }
+                }
+            }
+        }
+    }
+}

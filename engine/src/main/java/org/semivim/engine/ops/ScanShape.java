@@ -1,0 +1,64 @@
+package org.semivim.engine.ops;
+
+import org.semivim.engine.tensor.Tensor;
+
+/**
+ * Checks the tensors of a {@link ScanOps} call and derives batch B, length L, channels E and states N;
+ * shared by both backends so that both reject bad input with the same message.
+ */
+record ScanShape(int batch, int len, int channels, int states) {
+
+    static ScanShape of(String op, Tensor u, Tensor deltaRaw, Tensor deltaBias, Tensor aLog, Tensor bm, Tensor cm,
+                        Tensor d, Tensor z) {
+        ConvShape.need(u, op + ": u");
+        ConvShape.need(aLog, op + ": aLog");
+        if (u.rank() != 3) throw new IllegalArgumentException(op + ": u must be [B,L,E] but got " + u);
+        int batch = u.dim(0), len = u.dim(1), channels = u.dim(2);
+        if (aLog.rank() != 2 || aLog.dim(0) != channels) {
+            throw new IllegalArgumentException(op + ": aLog must be [E,N] with E = " + channels + " but got " + aLog);
+        }
+        ScanShape s = new ScanShape(batch, len, channels, aLog.dim(1));
+        s.tokens(op, "deltaRaw", deltaRaw);
+        s.tokens(op, "z", z);
+        s.channelVector(op, "deltaBias", deltaBias);
+        s.channelVector(op, "d", d);
+        s.stateRows(op, "bm", bm);
+        s.stateRows(op, "cm", cm);
+        return s;
+    }
+
+    /** Requires t to be [B,L,E]. */
+    void tokens(String op, String name, Tensor t) {
+        ConvShape.need(t, op + ": " + name).requireShape(op + ": " + name, batch, len, channels);
+    }
+
+    /** Requires t to be [B,L,N]. */
+    void stateRows(String op, String name, Tensor t) {
+        ConvShape.need(t, op + ": " + name).requireShape(op + ": " + name, batch, len, states);
+    }
+
+    /** Requires t to be [E]. */
+    void channelVector(String op, String name, Tensor t) {
+        ConvShape.need(t, op + ": " + name).requireShape(op + ": " + name, channels);
+    }
+
+    /** Requires t to be [E,N]. */
+    void channelStates(String op, String name, Tensor t) {
+        ConvShape.need(t, op + ": " + name).requireShape(op + ": " + name, channels, states);
+    }
+
+    /** Checks the gradient tensors of a backward call (dReadout may be null). */
+    void requireBackward(String op, Tensor dOut, Tensor dReadout, Tensor du, Tensor dDeltaRaw, Tensor dDeltaBias,
+                         Tensor dALog, Tensor dBm, Tensor dCm, Tensor dD, Tensor dz) {
+        tokens(op, "dOut", dOut);
+        if (dReadout != null) tokens(op, "dReadout", dReadout);
+        tokens(op, "du", du);
+        tokens(op, "dDeltaRaw", dDeltaRaw);
+        tokens(op, "dz", dz);
+        channelVector(op, "dDeltaBias", dDeltaBias);
+        channelVector(op, "dD", dD);
+        channelStates(op, "dALog", dALog);
+        stateRows(op, "dBm", dBm);
+        stateRows(op, "dCm", dCm);
+    }
+}

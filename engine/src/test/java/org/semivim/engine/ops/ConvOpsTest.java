@@ -1,0 +1,119 @@
+package org.semivim.engine.ops;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.semivim.engine.reference.ScanInputs;
+import org.semivim.engine.tensor.Tensor;
+import org.semivim.engine.testing.GradCheck;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CpuConvOps (float, parallel) against ReferenceConvOps (the double reference), thread independence, bad input. */
+class ConvOpsTest {
+    private final ConvOps cpu = new CpuConvOps();
+    private final ConvOps ref = new ReferenceConvOps();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    private static Tensor random(long seed, int... shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return ScanInputs.tensor(GradCheck.randomWeights(seed, n), shape);
+    }
+
+    /** out, then dx, dw, db (each pre-filled with 0.5 so that += is checked too). */
+    private static Tensor[] conv(ConvOps ops, int batch, int len, int ch, int taps, boolean reverse) {
+        Tensor x = random(1, batch, len, ch), w = random(2, ch, taps), b = random(3, ch), dout = random(4, batch, len, ch);
+        Tensor out = Tensor.zeros(batch, len, ch);
+        ops.depthwiseConv1dForward(x, w, b, reverse, out);
+        Tensor dx = Tensor.zeros(batch, len, ch), dw = Tensor.zeros(ch, taps), db = Tensor.zeros(ch);
+        dx.fill(0.5f);
+        dw.fill(0.5f);
+        db.fill(0.5f);
+        ops.depthwiseConv1dBackward(x, w, reverse, dout, dx, dw, db);
+        return new Tensor[] {out, dx, dw, db};
+    }
+
+    /**
+     * Tolerance 1e-6 of each tensor's max: out and dx sum K float products (a few ulps); dw and db sum
+     * B·L products in double and round once. A wrong tap or direction gives errors of order 1.
+     */
+    @ParameterizedTest(name = "B={0} L={1} E={2} K={3} reverse={4}")
+    @CsvSource({"3,17,20,4,false", "3,17,20,4,true", "16,50,256,4,false", "16,50,256,4,true", "2,3,5,6,true", "1,1,3,1,false"})
+    void conv1dCpuMatchesReference(int batch, int len, int ch, int taps, boolean reverse) {
+        Tensor[] c = conv(cpu, batch, len, ch, taps, reverse);
+        Tensor[] r = conv(ref, batch, len, ch, taps, reverse);
+        String[] names = {"out", "dx", "dw", "db"};
+        for (int k = 0; k < 4; k++) {
+            double diff = 0, scale = 0;
+            for (int i = 0; i < c[k].size; i++) {
+                diff = Math.max(diff, Math.abs(c[k].get(i) - r[k].get(i)));
+                scale = Math.max(scale, Math.abs(r[k].get(i)));
+            }
+            assertTrue(diff <= 1e-6 * scale, names[k] + ": max diff " + diff + " vs scale " + scale);
+        }
+    }
+
+    @ParameterizedTest(name = "reverse={0}")
+    @CsvSource({"false", "true"})
+    void conv1dIdenticalBitsForAnyThreadCount(boolean reverse) {
+        Parallel.setThreads(1);
+        Tensor[] one = conv(cpu, 7, 19, 33, 4, reverse);
+        Parallel.setThreads(3);
+        Tensor[] three = conv(cpu, 7, 19, 33, 4, reverse);
+        for (int k = 0; k < 4; k++) assertArrayEquals(one[k].toArray(), three[k].toArray());
+    }
+
+    @ParameterizedTest(name = "H={0} W={1} p={2} s={3}")
+    @CsvSource({"28,28,4,4", "28,28,7,7", "11,9,3,2", "10,10,4,1", "224,224,16,16"})
+    void patchifyCpuMatchesReference(int h, int w, int p, int s) {
+        int batch = 3, chans = 3, m = ((h - p) / s + 1) * ((w - p) / s + 1);
+        Tensor img = random(5, batch, chans, h, w);
+        Tensor pc = Tensor.zeros(batch, m, chans * p * p), pr = Tensor.zeros(batch, m, chans * p * p);
+        cpu.patchify(img, p, s, pc);
+        ref.patchify(img, p, s, pr);
+        assertArrayEquals(pr.toArray(), pc.toArray(), "patchify is a copy: exact");
+
+        Tensor dp = random(6, batch, m, chans * p * p);
+        Tensor dc = Tensor.zeros(batch, chans, h, w), dr = Tensor.zeros(batch, chans, h, w);
+        dc.fill(1f);
+        dr.fill(1f);
+        cpu.unpatchifyAccumulate(dp, p, s, dc);
+        ref.unpatchifyAccumulate(dp, p, s, dr);
+        // overlaps add up to ⌈p/s⌉² float terms in the fast path, summed in double by the reference
+        for (int i = 0; i < dc.size; i++) assertEquals(dr.get(i), dc.get(i), 1e-6f * Math.max(1f, Math.abs(dr.get(i))));
+    }
+
+    @Test
+    void rejectsBadShapes() {
+        for (ConvOps ops : new ConvOps[] {cpu, ref}) {
+            Tensor x = Tensor.zeros(2, 5, 4), out = Tensor.zeros(2, 5, 4);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.depthwiseConv1dForward(x, Tensor.zeros(4, 1, 3), Tensor.zeros(4), false, out));
+            assertTrue(e.getMessage().contains("w must be [E,K]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.depthwiseConv1dForward(x, Tensor.zeros(4, 3), Tensor.zeros(5), false, out));
+            assertTrue(e.getMessage().contains("b: expected shape [4]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> ops.depthwiseConv1dBackward(
+                    x, Tensor.zeros(4, 3), true, out, Tensor.zeros(2, 5, 4), Tensor.zeros(3, 4), Tensor.zeros(4)));
+            assertTrue(e.getMessage().contains("dw: expected shape [4, 3]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.patchify(Tensor.zeros(1, 1, 28, 28), 7, 7, Tensor.zeros(1, 16, 48)));
+            assertTrue(e.getMessage().contains("patches: expected shape [1, 16, 49]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.patchify(Tensor.zeros(1, 1, 5, 5), 7, 7, Tensor.zeros(1, 1, 49)));
+            assertTrue(e.getMessage().contains("smaller than the patch"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.unpatchifyAccumulate(Tensor.zeros(1, 16, 49), 7, 0, Tensor.zeros(1, 1, 28, 28)));
+            assertTrue(e.getMessage().contains("stride"), e.getMessage());
+        }
+    }
+}
