@@ -5,12 +5,12 @@ import org.semivim.engine.models.VitConfig;
 
 import java.util.Map;
 
-import static org.semivim.engine.reference.TransformerRef.geluBackward;
-import static org.semivim.engine.reference.TransformerRef.geluForward;
-import static org.semivim.engine.reference.TransformerRef.layerNormBackward;
-import static org.semivim.engine.reference.TransformerRef.layerNormForward;
-import static org.semivim.engine.reference.TransformerRef.linearBackward;
-import static org.semivim.engine.reference.TransformerRef.linearForward;
+import static org.semivim.engine.reference.ActivationRef.geluBackward;
+import static org.semivim.engine.reference.ActivationRef.geluForward;
+import static org.semivim.engine.reference.LinearRef.linearBackward;
+import static org.semivim.engine.reference.LinearRef.linearForward;
+import static org.semivim.engine.reference.NormRef.layerNormBackward;
+import static org.semivim.engine.reference.NormRef.layerNormForward;
 
 /**
  * The whole Vision Transformer in double precision (timm VisionTransformer semantics, see
@@ -51,7 +51,7 @@ public final class VitRef {
                     + cfg.inChans() + "x" + cfg.imgSize() + "x" + cfg.imgSize());
         }
         double[] patches = new double[batch * n * pd];
-        TransformerRef.patchify(images, batch, cfg.inChans(), cfg.imgSize(), cfg.patchSize(), patches);
+        ConvRef.patchify(images, batch, cfg.inChans(), cfg.imgSize(), cfg.imgSize(), cfg.patchSize(), cfg.patchSize(), patches);
         double[] tokens = new double[batch * n * d]; // [B,N,D]
         linearForward(patches, p.get("patch_embed.proj.weight"), p.get("patch_embed.proj.bias"), tokens, batch * n, pd, d);
 
@@ -160,7 +160,9 @@ public final class VitRef {
         double[] dPatches = dImages == null ? null : new double[f.patches().length];
         linearBackward(f.patches(), p.get("patch_embed.proj.weight"), dTokens, dPatches, grads.get("patch_embed.proj.weight"),
                 grads.get("patch_embed.proj.bias"), batch * n, cfg.patchDim(), d);
-        if (dImages != null) TransformerRef.unpatchifyAccumulate(dPatches, batch, cfg.inChans(), cfg.imgSize(), cfg.patchSize(), dImages);
+        if (dImages != null) {
+            ConvRef.unpatchifyAccumulate(dPatches, batch, cfg.inChans(), cfg.imgSize(), cfg.imgSize(), cfg.patchSize(), cfg.patchSize(), dImages);
+        }
     }
 
     /** Given ∂loss/∂(block output) [B,T,D], accumulates the block's parameter gradients and returns ∂loss/∂(block input). */

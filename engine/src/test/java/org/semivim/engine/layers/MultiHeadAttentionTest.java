@@ -7,7 +7,7 @@ import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.param.ParameterSet;
 import org.semivim.engine.reference.AttentionRef;
-import org.semivim.engine.reference.TransformerRef;
+import org.semivim.engine.reference.LinearRef;
 import org.semivim.engine.tensor.Tensor;
 
 import java.util.SplittableRandom;
@@ -94,14 +94,14 @@ class MultiHeadAttentionTest {
         double[] x = doubles(xt.toArray()), dy = doubles(dyt.toArray());
         int rows = B * L;
         double[] qkv = new double[rows * 3 * D], probs = new double[B * H * L * L], heads = new double[rows * D], y = new double[rows * D];
-        TransformerRef.linearForward(x, wq, bq, qkv, rows, D, 3 * D);
+        LinearRef.linearForward(x, wq, bq, qkv, rows, D, 3 * D);
         AttentionRef.attentionForward(qkv, B, L, H, D / H, probs, heads);
-        TransformerRef.linearForward(heads, wp, bp, y, rows, D, D);
+        LinearRef.linearForward(heads, wp, bp, y, rows, D, D);
         double[] dHeads = new double[rows * D], dQkv = new double[rows * 3 * D], dx = new double[rows * D];
         double[] dWp = new double[wp.length], dBp = new double[D], dWq = new double[wq.length], dBq = new double[3 * D];
-        TransformerRef.linearBackward(heads, wp, dy, dHeads, dWp, dBp, rows, D, D);
+        LinearRef.linearBackward(heads, wp, dy, dHeads, dWp, dBp, rows, D, D);
         AttentionRef.attentionBackward(qkv, B, L, H, D / H, probs, dHeads, dQkv);
-        TransformerRef.linearBackward(x, wq, dQkv, dx, dWq, dBq, rows, D, 3 * D);
+        LinearRef.linearBackward(x, wq, dQkv, dx, dWq, dBq, rows, D, 3 * D);
         return new Expected(y, dx, dWq, dBq, dWp, dBp);
     }
 
