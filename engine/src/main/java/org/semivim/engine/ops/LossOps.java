@@ -7,7 +7,8 @@ public interface LossOps {
     /**
      * Softmax cross-entropy against soft targets: loss = Σ_r w_r · (−Σ_k t_rk · log softmax(logits_r)_k).
      * logits, targets, dlogits [R,K]; rowWeights [R] (e.g. 1/B, or mask/B for pseudo-labels).
-     * Accumulates dlogits += w_r · (softmax_r − t_r · Σ_k t_rk); with Σ_k t_rk = 1 that is w_r·(softmax − t).
+     * Accumulates dlogits += w_r · (softmax_r · Σ_k t_rk − t_r); with Σ_k t_rk = 1 that is w_r·(softmax − t).
+     * Stable for any finite logits (log-sum-exp after subtracting the row maximum).
      */
     double softmaxCrossEntropy(Tensor logits, Tensor targets, Tensor rowWeights, Tensor dlogits);
 

@@ -28,30 +28,18 @@ public final class Ops {
         this.scan = scan;
         this.loss = loss;
         this.attention = attention;
-    }
-
-    // INTERIM (while the op families are written in parallel): families are looked up by class name
-    // so a partial tree compiles. Replaced by direct construction once every family exists.
-    @SuppressWarnings("unchecked")
-    private static <T> T load(String simpleName) {
-        try {
-            return (T) Class.forName("org.semivim.engine.ops." + simpleName).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            return null;
-        }
-    }
-
-    private static Ops wire(String name, String prefix, GemmOps gemm) {
-        return new Ops(name, gemm, load(prefix + "NormOps"), load(prefix + "ElementwiseOps"), load(prefix + "ConvOps"),
-                load(prefix + "ScanOps"), load(prefix + "LossOps"), load(prefix + "AttentionOps"));
+        // A backend may leave a family out (null), e.g. a GPU backend under construction; using it then fails clearly.
     }
 
     private static final class CpuHolder {
-        static final Ops INSTANCE = wire("cpu", "Cpu", new CpuGemm());
+        static final Ops INSTANCE = new Ops("cpu", new CpuGemm(), new CpuNormOps(), new CpuElementwiseOps(),
+                new CpuConvOps(), new CpuScanOps(), new CpuLossOps(), new CpuAttentionOps());
     }
 
     private static final class ReferenceHolder {
-        static final Ops INSTANCE = wire("reference", "Reference", new ReferenceGemm());
+        static final Ops INSTANCE = new Ops("reference", new ReferenceGemm(), new ReferenceNormOps(),
+                new ReferenceElementwiseOps(), new ReferenceConvOps(), new ReferenceScanOps(),
+                new ReferenceLossOps(), new ReferenceAttentionOps());
     }
 
     private static <T> T need(T family, String what) {

@@ -1,0 +1,87 @@
+package org.semivim.engine.layers;
+
+import org.semivim.engine.rng.CounterRng;
+import org.semivim.engine.tensor.Tensor;
+
+/**
+ * Stochastic depth as timm 0.4.12 {@code drop_path} (vim-spec.md §3): in training, per sample b,
+ * y_b = x_b / keep · floor(keep + U_b) with keep = 1 − rate and U_b uniform in [0, 1), i.e. a mask
+ * of shape (B, 1, 1); in evaluation, or at rate 0, the identity. Sample b draws
+ * {@code rng.uniformDouble(counterBase + b)}, so the mask is a function of the caller's coordinates.
+ */
+public final class DropPath {
+    /** Which samples were kept: kept[b] is 1 or 0; y_b = x_b / keep · kept[b]. */
+    public record Mask(float keep, float[] kept) {}
+
+    /** The forward result: y and the mask (null when the identity was applied). */
+    public record Output(Tensor y, Mask mask) {}
+
+    private final double rate;
+
+    public DropPath(double rate) {
+        if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("drop-path rate must be in [0, 1), got " + rate);
+        this.rate = rate;
+    }
+
+    public double rate() { return rate; }
+
+    /** The mask for {@code samples} samples, drawn at counters counterBase … counterBase + samples − 1. */
+    public Mask drawMask(int samples, CounterRng rng, long counterBase) {
+        double keep = 1.0 - rate;
+        float[] kept = new float[samples];
+        for (int b = 0; b < samples; b++) kept[b] = (float) Math.floor(keep + rng.uniformDouble(counterBase + b));
+        return new Mask((float) keep, kept);
+    }
+
+    /**
+     * x [B, ...]. In training with rate &gt; 0: y = x_b / keep · kept[b], a new tensor. Otherwise y is
+     * x itself (not a copy) and the mask is null.
+     */
+    public Output forward(Tensor x, boolean training, CounterRng rng, long counterBase) {
+        if (!training || rate == 0) return new Output(x, null);
+        if (x.rank() < 1) throw new IllegalArgumentException("DropPath input " + x + " needs a leading batch dimension");
+        Mask mask = drawMask(x.dim(0), rng, counterBase);
+        Tensor y = Tensor.zeros(x.shape());
+        scaleSamples(x, mask, y);
+        return new Output(y, mask);
+    }
+
+    /** Accumulates dx += dy_b / keep · kept[b] (dx += dy when the mask is null). dy, dx [B, ...]. */
+    public void backward(Mask mask, Tensor dy, Tensor dx) {
+        if (dx.size != dy.size || (mask != null && (dy.rank() < 1 || dy.dim(0) != mask.kept().length))) {
+            throw new IllegalArgumentException("DropPath backward: dy " + dy + " and dx " + dx + " must have the same size"
+                    + (mask != null ? " and " + mask.kept().length + " samples" : ""));
+        }
+        if (mask == null) {
+            for (int i = 0; i < dy.size; i++) dx.data[dx.offset + i] += dy.data[dy.offset + i];
+            return;
+        }
+        int perSample = dy.size / mask.kept().length;
+        for (int b = 0; b < mask.kept().length; b++) {
+            float kept = mask.kept()[b];
+            int gyb = dy.offset + b * perSample, gxb = dx.offset + b * perSample;
+            for (int i = 0; i < perSample; i++) dx.data[gxb + i] += dy.data[gyb + i] / mask.keep() * kept;
+        }
+    }
+
+    /** out_b = in_b / keep · kept[b] (timm's x.div(keep) · mask, in float). */
+    private static void scaleSamples(Tensor in, Mask mask, Tensor out) {
+        int samples = mask.kept().length;
+        if (in.dim(0) != samples) {
+            throw new IllegalArgumentException("DropPath: tensor " + in + " has " + in.dim(0) + " samples but the mask has " + samples);
+        }
+        int perSample = in.size / samples;
+        for (int b = 0; b < samples; b++) {
+            float kept = mask.kept()[b];
+            int base = b * perSample;
+            for (int i = 0; i < perSample; i++) {
+                out.data[out.offset + base + i] = in.data[in.offset + base + i] / mask.keep() * kept;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DropPath(rate=" + rate + ")";
+    }
+}

@@ -1,0 +1,124 @@
+package org.semivim.engine.ops;
+
+import org.semivim.engine.tensor.Tensor;
+
+/**
+ * Fast attention core: one task per (sample, head), each in float with its own scratch buffers,
+ * writing only its own slices of probs / out / dqkv. Task boundaries depend on (B, H) alone, so
+ * results are bit-identical for any thread count. Softmax is max-shifted; its normaliser and the
+ * backward row sum Σ_j p_ij·dp_ij accumulate in double (the only reductions over L).
+ */
+public final class CpuAttentionOps implements AttentionOps {
+
+    @Override
+    public void attentionForward(Tensor qkv, int heads, Tensor probs, Tensor out) {
+        AttentionShape s = AttentionShape.of(qkv, heads, probs, out, "out");
+        Parallel.forEach(s.batch() * s.heads(), task -> forwardOne(qkv, probs, out, s, task / s.heads(), task % s.heads()));
+    }
+
+    @Override
+    public void attentionBackward(Tensor qkv, int heads, Tensor probs, Tensor dout, Tensor dqkv) {
+        AttentionShape s = AttentionShape.of(qkv, heads, probs, dout, "dout");
+        dqkv.requireShape("attention dqkv [B,L,3·D]", qkv.shape());
+        Parallel.forEach(s.batch() * s.heads(), task -> backwardOne(qkv, probs, dout, dqkv, s, task / s.heads(), task % s.heads()));
+    }
+
+    private static void forwardOne(Tensor qkv, Tensor probs, Tensor out, AttentionShape s, int b, int h) {
+        int len = s.len(), dh = s.headDim(), dim = s.dim();
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        float[] q = gather(qkv, s, b, 0, h); // [L,dh]
+        float[] k = gather(qkv, s, b, 1, h); // [L,dh]
+        float[] v = gather(qkv, s, b, 2, h); // [L,dh]
+        float[] acc = new float[dh];         // one output row [dh]
+        float[] p = probs.data;
+        int pBase = probs.offset + (b * s.heads() + h) * len * len;
+        for (int i = 0; i < len; i++) {
+            int row = pBase + i * len;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < len; j++) {
+                float sij = dot(q, i * dh, k, j * dh, dh) * scale;
+                p[row + j] = sij;
+                max = Math.max(max, sij);
+            }
+            double sum = 0;
+            for (int j = 0; j < len; j++) {
+                float e = (float) Math.exp(p[row + j] - max);
+                p[row + j] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            java.util.Arrays.fill(acc, 0f);
+            for (int j = 0; j < len; j++) {
+                float pij = p[row + j] * inv;
+                p[row + j] = pij;
+                axpy(pij, v, j * dh, acc, 0, dh);
+            }
+            System.arraycopy(acc, 0, out.data, out.offset + (b * len + i) * dim + h * dh, dh);
+        }
+    }
+
+    private static void backwardOne(Tensor qkv, Tensor probs, Tensor dout, Tensor dqkv, AttentionShape s, int b, int h) {
+        int len = s.len(), dh = s.headDim(), dim = s.dim();
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        float[] q = gather(qkv, s, b, 0, h); // [L,dh]
+        float[] k = gather(qkv, s, b, 1, h); // [L,dh]
+        float[] v = gather(qkv, s, b, 2, h); // [L,dh]
+        float[] dO = new float[len * dh];    // [L,dh] this head's slice of dout
+        for (int t = 0; t < len; t++) {
+            System.arraycopy(dout.data, dout.offset + (b * len + t) * dim + h * dh, dO, t * dh, dh);
+        }
+        float[] dq = new float[len * dh], dk = new float[len * dh], dv = new float[len * dh]; // [L,dh] each
+        float[] dp = new float[len]; // one row of dP = dO·Vᵀ [L]
+        float[] p = probs.data;
+        int pBase = probs.offset + (b * s.heads() + h) * len * len;
+        for (int i = 0; i < len; i++) {
+            int row = pBase + i * len;
+            double rowDot = 0; // Σ_j p_ij dp_ij
+            for (int j = 0; j < len; j++) {
+                float pij = p[row + j];
+                dp[j] = dot(dO, i * dh, v, j * dh, dh);
+                rowDot += (double) pij * dp[j];
+                axpy(pij, dO, i * dh, dv, j * dh, dh);
+            }
+            float rd = (float) rowDot;
+            for (int j = 0; j < len; j++) {
+                float ds = p[row + j] * (dp[j] - rd) * scale;
+                axpy(ds, k, j * dh, dq, i * dh, dh);
+                axpy(ds, q, i * dh, dk, j * dh, dh);
+            }
+        }
+        scatterAdd(dq, dqkv, s, b, 0, h);
+        scatterAdd(dk, dqkv, s, b, 1, h);
+        scatterAdd(dv, dqkv, s, b, 2, h);
+    }
+
+    /** Copies part (0 = q, 1 = k, 2 = v) of head h of sample b into a contiguous [L,dh] buffer. */
+    private static float[] gather(Tensor qkv, AttentionShape s, int b, int part, int h) {
+        int len = s.len(), dh = s.headDim(), dim = s.dim();
+        float[] buf = new float[len * dh];
+        for (int t = 0; t < len; t++) {
+            System.arraycopy(qkv.data, qkv.offset + ((b * len + t) * 3 + part) * dim + h * dh, buf, t * dh, dh);
+        }
+        return buf;
+    }
+
+    /** Adds a [L,dh] buffer into part {@code part} of head h of sample b of dqkv. */
+    private static void scatterAdd(float[] buf, Tensor dqkv, AttentionShape s, int b, int part, int h) {
+        int len = s.len(), dh = s.headDim(), dim = s.dim();
+        for (int t = 0; t < len; t++) {
+            int base = dqkv.offset + ((b * len + t) * 3 + part) * dim + h * dh;
+            for (int d = 0; d < dh; d++) dqkv.data[base + d] += buf[t * dh + d];
+        }
+    }
+
+    private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float s = 0f;
+        for (int d = 0; d < n; d++) s += a[aOff + d] * b[bOff + d];
+        return s;
+    }
+
+    /** y[yOff..] += alpha · x[xOff..] over n elements. */
+    private static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int d = 0; d < n; d++) y[yOff + d] += alpha * x[xOff + d];
+    }
+}

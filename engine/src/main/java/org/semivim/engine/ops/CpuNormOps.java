@@ -1,0 +1,141 @@
+package org.semivim.engine.ops;
+
+import org.semivim.engine.tensor.Tensor;
+
+/**
+ * The fast norm backend: float arithmetic, row reductions (sums of squares, dot products) and the
+ * weight-gradient partials accumulated in double. Rows are split by {@link RowPartition}; each task
+ * sums its rows' weight gradients into its own partial buffer and the partials are added in task
+ * order, so the results do not depend on the thread count.
+ */
+public final class CpuNormOps implements NormOps {
+
+    @Override
+    public void rmsNormForward(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
+        String op = "rmsNormForward";
+        int rows = OpChecks.normForward(op, x, w, y);
+        OpChecks.size(op, "rstd", rstd, rows);
+        int dim = w.size;
+        float[] xs = x.data, ws = w.data, ys = y.data, rs = rstd.data;
+        int xo = x.offset, wo = w.offset, yo = y.offset, ro = rstd.offset;
+        RowPartition part = new RowPartition(rows, dim);
+        Parallel.forEach(part.tasks, task -> {
+            for (int r = part.start(task); r < part.end(task); r++) {
+                int xb = xo + r * dim, yb = yo + r * dim;
+                double sumSq = 0;
+                for (int j = 0; j < dim; j++) sumSq += (double) xs[xb + j] * xs[xb + j];
+                float rowRstd = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
+                rs[ro + r] = rowRstd;
+                for (int j = 0; j < dim; j++) ys[yb + j] = xs[xb + j] * rowRstd * ws[wo + j];
+            }
+        });
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
+        String op = "rmsNormBackward";
+        int rows = OpChecks.normBackward(op, x, w, dy, dx);
+        OpChecks.size(op, "rstd", rstd, rows);
+        OpChecks.size(op, "dw", dw, w.size);
+        int dim = w.size;
+        float[] xs = x.data, ws = w.data, rs = rstd.data, gy = dy.data, gx = dx.data;
+        int xo = x.offset, wo = w.offset, ro = rstd.offset, gyo = dy.offset, gxo = dx.offset;
+        RowPartition part = new RowPartition(rows, dim);
+        double[] dwPartials = new double[part.tasks * dim]; // [tasks, D]: Σ over the task's rows of dy ⊙ x̂
+        Parallel.forEach(part.tasks, task -> {
+            int pb = task * dim;
+            for (int r = part.start(task); r < part.end(task); r++) {
+                int xb = xo + r * dim, gyb = gyo + r * dim, gxb = gxo + r * dim;
+                float rowRstd = rs[ro + r];
+                double gDotXhat = 0;
+                for (int j = 0; j < dim; j++) gDotXhat += (double) (gy[gyb + j] * ws[wo + j]) * (xs[xb + j] * rowRstd);
+                float meanGXhat = (float) (gDotXhat / dim);
+                for (int j = 0; j < dim; j++) {
+                    float xhat = xs[xb + j] * rowRstd;
+                    gx[gxb + j] += rowRstd * (gy[gyb + j] * ws[wo + j] - xhat * meanGXhat);
+                    dwPartials[pb + j] += (double) gy[gyb + j] * xhat;
+                }
+            }
+        });
+        addPartialsInTaskOrder(dwPartials, part.tasks, dw);
+    }
+
+    @Override
+    public void layerNormForward(Tensor x, Tensor w, Tensor b, float eps, Tensor y, Tensor mean, Tensor rstd) {
+        String op = "layerNormForward";
+        int rows = OpChecks.normForward(op, x, w, y);
+        OpChecks.size(op, "b", b, w.size);
+        OpChecks.size(op, "mean", mean, rows);
+        OpChecks.size(op, "rstd", rstd, rows);
+        int dim = w.size;
+        float[] xs = x.data, ws = w.data, bs = b.data, ys = y.data, ms = mean.data, rs = rstd.data;
+        int xo = x.offset, wo = w.offset, bo = b.offset, yo = y.offset, mo = mean.offset, ro = rstd.offset;
+        RowPartition part = new RowPartition(rows, dim);
+        Parallel.forEach(part.tasks, task -> {
+            for (int r = part.start(task); r < part.end(task); r++) {
+                int xb = xo + r * dim, yb = yo + r * dim;
+                double sum = 0;
+                for (int j = 0; j < dim; j++) sum += xs[xb + j];
+                double mu = sum / dim;
+                double sumSq = 0; // two-pass variance: no cancellation when |mean| ≫ std
+                for (int j = 0; j < dim; j++) {
+                    double c = xs[xb + j] - mu;
+                    sumSq += c * c;
+                }
+                float rowMean = (float) mu;
+                float rowRstd = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
+                ms[mo + r] = rowMean;
+                rs[ro + r] = rowRstd;
+                for (int j = 0; j < dim; j++) ys[yb + j] = (xs[xb + j] - rowMean) * rowRstd * ws[wo + j] + bs[bo + j];
+            }
+        });
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dw, Tensor db) {
+        String op = "layerNormBackward";
+        int rows = OpChecks.normBackward(op, x, w, dy, dx);
+        OpChecks.size(op, "mean", mean, rows);
+        OpChecks.size(op, "rstd", rstd, rows);
+        OpChecks.size(op, "dw", dw, w.size);
+        OpChecks.size(op, "db", db, w.size);
+        int dim = w.size;
+        float[] xs = x.data, ws = w.data, ms = mean.data, rs = rstd.data, gy = dy.data, gx = dx.data;
+        int xo = x.offset, wo = w.offset, mo = mean.offset, ro = rstd.offset, gyo = dy.offset, gxo = dx.offset;
+        RowPartition part = new RowPartition(rows, dim);
+        double[] dwPartials = new double[part.tasks * dim]; // [tasks, D]: Σ over the task's rows of dy ⊙ x̂
+        double[] dbPartials = new double[part.tasks * dim]; // [tasks, D]: Σ over the task's rows of dy
+        Parallel.forEach(part.tasks, task -> {
+            int pb = task * dim;
+            for (int r = part.start(task); r < part.end(task); r++) {
+                int xb = xo + r * dim, gyb = gyo + r * dim, gxb = gxo + r * dim;
+                float rowMean = ms[mo + r], rowRstd = rs[ro + r];
+                double sumG = 0, sumGXhat = 0;
+                for (int j = 0; j < dim; j++) {
+                    float g = gy[gyb + j] * ws[wo + j];
+                    sumG += g;
+                    sumGXhat += (double) g * ((xs[xb + j] - rowMean) * rowRstd);
+                }
+                float meanG = (float) (sumG / dim), meanGXhat = (float) (sumGXhat / dim);
+                for (int j = 0; j < dim; j++) {
+                    float xhat = (xs[xb + j] - rowMean) * rowRstd;
+                    gx[gxb + j] += rowRstd * (gy[gyb + j] * ws[wo + j] - meanG - xhat * meanGXhat);
+                    dwPartials[pb + j] += (double) gy[gyb + j] * xhat;
+                    dbPartials[pb + j] += gy[gyb + j];
+                }
+            }
+        });
+        addPartialsInTaskOrder(dwPartials, part.tasks, dw);
+        addPartialsInTaskOrder(dbPartials, part.tasks, db);
+    }
+
+    /** grad += Σ_task partials[task] (partials [tasks, D]), summed in double in task order. */
+    private static void addPartialsInTaskOrder(double[] partials, int tasks, Tensor grad) {
+        int dim = grad.size;
+        for (int j = 0; j < dim; j++) {
+            double total = 0;
+            for (int t = 0; t < tasks; t++) total += partials[t * dim + j];
+            grad.data[grad.offset + j] = (float) (grad.data[grad.offset + j] + total);
+        }
+    }
+}
