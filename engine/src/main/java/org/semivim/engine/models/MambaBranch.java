@@ -1,0 +1,127 @@
+package org.semivim.engine.models;
+
+import org.semivim.engine.ops.Ops;
+import org.semivim.engine.param.Parameter;
+import org.semivim.engine.param.ParameterSet;
+import org.semivim.engine.tensor.Tensor;
+
+/**
+ * One direction of a bimamba-v2 mixer, {@code mamba_inner_fn_no_out_proj} without the flips
+ * (vim-spec.md §4, §10.1–10.2): causal (forward) or anti-causal (backward direction, {@code reverse})
+ * depthwise conv, SiLU, x_proj split into dt-rank / B / C, dt_proj, and the gated selective scan.
+ * All tensors stay in token order; {@code reverse} makes the conv and the scan run from the last
+ * token to the first, which equals the official flip → causal → flip.
+ * <pre>
+ * pre = conv1d(x)          u = SiLU(pre)                 [B,L,E]
+ * dtr = u·W_x[0:R]ᵀ  [B,L,R]   Bm = u·W_x[R:R+N]ᵀ  Cm = u·W_x[R+N:]ᵀ  [B,L,N]
+ * Δraw = dtr·W_dtᵀ  [B,L,E]   (dt_proj.bias enters the scan as delta bias)
+ * y, out = scan(u, Δraw, b_dt, A_log, Bm, Cm, D, z)     out = y ⊙ SiLU(z)
+ * </pre>
+ * x_proj's three row blocks are separate GEMMs against views of the weight, so dtr, Bm and Cm are
+ * contiguous without copies.
+ */
+final class MambaBranch {
+    /** What the backward needs (y and out are not kept: the scan backward recomputes its states). */
+    record Saved(Tensor pre, Tensor u, Tensor dtr, Tensor bm, Tensor cm, Tensor deltaRaw) {}
+
+    /** Forward result: the gated output, the pre-gate output y (SSMixup reads r = y − D⊙u), and the saved tensors. */
+    record Output(Tensor out, Tensor y, Saved saved) {}
+
+    private final Ops ops;
+    private final boolean reverse;
+    private final int dInner, dState, dtRank, dConv;
+    private final Parameter aLog, dSkip;            // owned by the mixer (declared before in_proj)
+    private final Parameter convWeight, convBias, xProj, dtWeight, dtBias;
+
+    /** Declares {@code <prefix>conv1d<sfx>.weight/bias, x_proj<sfx>.weight, dt_proj<sfx>.weight/bias} in state-dict order. */
+    MambaBranch(Ops ops, ParameterSet.Builder params, String prefix, String sfx, boolean reverse, VimConfig cfg,
+                Parameter aLog, Parameter dSkip) {
+        this.ops = ops;
+        this.reverse = reverse;
+        this.dInner = cfg.dInner();
+        this.dState = cfg.dState();
+        this.dtRank = cfg.resolvedDtRank();
+        this.dConv = cfg.dConv();
+        this.aLog = aLog;
+        this.dSkip = dSkip;
+        this.convWeight = params.declare(prefix + "conv1d" + sfx + ".weight", dInner, 1, dConv);
+        this.convBias = params.declare(prefix + "conv1d" + sfx + ".bias", dInner);
+        this.xProj = params.declare(prefix + "x_proj" + sfx + ".weight", dtRank + 2 * dState, dInner);
+        this.dtWeight = params.declare(prefix + "dt_proj" + sfx + ".weight", dInner, dtRank);
+        this.dtBias = params.declare(prefix + "dt_proj" + sfx + ".bias", dInner);
+    }
+
+    /** x, z [B,L,E] → gated output [B,L,E]. */
+    Output forward(Tensor x, Tensor z) {
+        int batch = x.dim(0), len = x.dim(1);
+        Tensor pre = Tensor.zeros(batch, len, dInner);                    // [B,L,E]
+        ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
+        Tensor u = Tensor.zeros(batch, len, dInner);                      // [B,L,E]
+        ops.elementwise().siluForward(pre, u);
+        Tensor dtr = Tensor.zeros(batch, len, dtRank);                    // [B,L,R]
+        Tensor bm = Tensor.zeros(batch, len, dState);                     // [B,L,N]
+        Tensor cm = Tensor.zeros(batch, len, dState);                     // [B,L,N]
+        ops.gemm().gemm(false, true, 1f, u, xProjRows(xProj.value(), 0, dtRank), 0f, dtr);
+        ops.gemm().gemm(false, true, 1f, u, xProjRows(xProj.value(), dtRank, dState), 0f, bm);
+        ops.gemm().gemm(false, true, 1f, u, xProjRows(xProj.value(), dtRank + dState, dState), 0f, cm);
+        Tensor deltaRaw = Tensor.zeros(batch, len, dInner);               // [B,L,E]
+        ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
+        Tensor y = Tensor.zeros(batch, len, dInner);                      // [B,L,E] pre-gate
+        Tensor out = Tensor.zeros(batch, len, dInner);                    // [B,L,E] gated
+        ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);
+        return new Output(out, y, new Saved(pre, u, dtr, bm, cm, deltaRaw));
+    }
+
+    /** The raw readout r_t = C_t·h_t = y_t − D ⊙ u_t [B,L,E] (vim-spec.md §11: no state storage needed). */
+    Tensor readout(Output o) {
+        Tensor r = Tensor.zeros(o.y().shape());
+        float[] dv = dSkip.value().data;
+        int dOff = dSkip.value().offset;
+        Tensor u = o.saved().u();
+        for (int i = 0; i < r.size; i++) {
+            r.data[i] = o.y().data[o.y().offset + i] - dv[dOff + i % dInner] * u.data[u.offset + i];
+        }
+        return r;
+    }
+
+    /**
+     * Accumulates this direction's parameter gradients, dx and dz [B,L,E] from dOut = ∂L/∂out and
+     * dReadout = extra ∂L/∂r (SSMixup; null for none). x and z are the forward inputs.
+     */
+    void backward(Tensor x, Tensor z, Saved s, Tensor dOut, Tensor dReadout, Tensor dx, Tensor dz) {
+        int batch = x.dim(0), len = x.dim(1);
+        Tensor du = Tensor.zeros(batch, len, dInner);                     // [B,L,E]
+        Tensor dDeltaRaw = Tensor.zeros(batch, len, dInner);              // [B,L,E]
+        Tensor dBm = Tensor.zeros(batch, len, dState);                    // [B,L,N]
+        Tensor dCm = Tensor.zeros(batch, len, dState);                    // [B,L,N]
+        ops.scan().selectiveScanBackward(s.u(), s.deltaRaw(), dtBias.value(), aLog.value(), s.bm(), s.cm(), dSkip.value(),
+                z, reverse, dOut, dReadout, du, dDeltaRaw, dtBias.grad(), aLog.grad(), dBm, dCm, dSkip.grad(), dz);
+        // dt_proj: dW_dt += dΔrawᵀ·dtr, d dtr = dΔraw·W_dt
+        ops.gemm().gemm(true, false, 1f, dDeltaRaw, s.dtr(), 1f, dtWeight.grad());
+        Tensor dDtr = Tensor.zeros(batch, len, dtRank);                   // [B,L,R]
+        ops.gemm().gemm(false, false, 1f, dDeltaRaw, dtWeight.value(), 0f, dDtr);
+        // x_proj, block by block: dW_x[block] += d blockᵀ·u, du += d block·W_x[block]
+        backwardXProjBlock(s.u(), dDtr, 0, dtRank, du);
+        backwardXProjBlock(s.u(), dBm, dtRank, dState, du);
+        backwardXProjBlock(s.u(), dCm, dtRank + dState, dState, du);
+        Tensor dPre = Tensor.zeros(batch, len, dInner);                   // [B,L,E]
+        ops.elementwise().siluBackward(s.pre(), du, dPre);
+        ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
+                convBias.grad());
+    }
+
+    private void backwardXProjBlock(Tensor u, Tensor dBlock, int firstRow, int rows, Tensor du) {
+        ops.gemm().gemm(true, false, 1f, dBlock, u, 1f, xProjRows(xProj.grad(), firstRow, rows));
+        ops.gemm().gemm(false, false, 1f, dBlock, xProjRows(xProj.value(), firstRow, rows), 1f, du);
+    }
+
+    /** Rows [firstRow, firstRow + rows) of the [R+2N, E] x_proj weight (or gradient), as a view. */
+    private Tensor xProjRows(Tensor w, int firstRow, int rows) {
+        return Tensor.view(w.data, w.offset + firstRow * dInner, rows, dInner);
+    }
+
+    /** The official [E,1,K] conv weight seen as the [E,K] matrix of ConvOps. */
+    private Tensor taps(Tensor w) {
+        return w.reshape(dInner, dConv);
+    }
+}

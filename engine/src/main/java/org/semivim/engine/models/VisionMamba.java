@@ -1,0 +1,206 @@
+package org.semivim.engine.models;
+
+import org.semivim.engine.layers.DropPath;
+import org.semivim.engine.layers.Linear;
+import org.semivim.engine.layers.PatchEmbed;
+import org.semivim.engine.layers.RMSNorm;
+import org.semivim.engine.ops.Ops;
+import org.semivim.engine.param.Parameter;
+import org.semivim.engine.param.ParameterSet;
+import org.semivim.engine.rng.CounterRng;
+import org.semivim.engine.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Vision Mamba classifier of hustvl/Vim (vim-spec.md §2–§4), in float on an {@link Ops} backend:
+ * <pre>
+ * tokens = PatchEmbed(img) [B,M,D];  x = insert cls at c, + pos_embed  [B,L,D]
+ * residual_0 = x;  h_i = Mixer_i(RMSNorm_i(residual_i));  residual_{i+1} = residual_i + DropPath_i(h_i)
+ * features = RMSNorm_f(residual_depth)[:, c]  (mean / last token without a class token);  logits = head(features)
+ * </pre>
+ * DropPath_j, applied to mixer j's output, has rate drop_path_rate·j/(depth−1) (the official shifted
+ * linspace, §3); in training its per-sample mask is drawn from {@code mode.dropRng().derive(j)} at
+ * counter b for sample b. The SSMixup term of {@link ForwardMode.SsMixup} enters the first
+ * {@code layers} mixers (§11). Parameters carry the official state-dict names, in that order.
+ */
+public final class VisionMamba implements ImageClassifier {
+    private final VimConfig cfg;
+    private final ParameterSet params;
+    private final Parameter clsToken;                 // [1,1,D], null without a class token
+    private final Parameter posEmbed;                 // [1,L,D]
+    private final PatchEmbed patchEmbed;
+    private final Linear head;
+    private final List<MambaMixer> mixers = new ArrayList<>();
+    private final List<RMSNorm> norms = new ArrayList<>();
+    private final List<DropPath> dropPaths = new ArrayList<>();
+    private final RMSNorm normF;
+
+    public VisionMamba(VimConfig cfg, Ops ops) {
+        this.cfg = cfg;
+        int nd = cfg.embedDim();
+        ParameterSet.Builder b = ParameterSet.builder();
+        this.clsToken = cfg.hasClsToken() ? b.declareNoDecay("cls_token", 1, 1, nd) : null;
+        this.posEmbed = b.declareNoDecay("pos_embed", 1, cfg.seqLen(), nd);
+        this.patchEmbed = new PatchEmbed(ops, b, "patch_embed", cfg.inChans(), nd, cfg.patchSize(), cfg.patchStride());
+        this.head = new Linear(ops, b, "head", nd, cfg.numClasses(), true);
+        float eps = (float) cfg.normEps();
+        for (int i = 0; i < cfg.depth(); i++) {
+            mixers.add(new MambaMixer(ops, b, VimParameters.mixerPrefix(i), cfg));
+            norms.add(new RMSNorm(ops, b, "layers." + i + ".norm", nd, eps));
+            dropPaths.add(new DropPath(cfg.mixerDropRate(i)));
+        }
+        this.normF = new RMSNorm(ops, b, "norm_f", nd, eps);
+        this.params = b.build();
+    }
+
+    public VimConfig config() { return cfg; }
+
+    @Override public ParameterSet parameters() { return params; }
+
+    @Override public int numClasses() { return cfg.numClasses(); }
+
+    @Override public int[] inputShape() { return new int[] {cfg.inChans(), cfg.imgSize(), cfg.imgSize()}; }
+
+    /** The official initialisation (vim-spec.md §8), reproducible from the seed ({@link VimInit}). */
+    public void initialize(long seed) {
+        VimInit.initialize(cfg, params, seed);
+    }
+
+    /** One block's saved tensors; {@code drop} is the mask applied to this block's mixer output (null: identity). */
+    private record LayerSaved(Tensor residual, RMSNorm.Output norm, MambaMixer.Saved mixer, DropPath.Mask drop) {}
+
+    /** A forward pass of this model. The images tensor is kept (not copied): do not change it before the backward. */
+    private record VimPass(VisionMamba model, Tensor images, List<LayerSaved> layers, Tensor residualFinal,
+                           RMSNorm.Output normF, Tensor features, Tensor logits) implements Pass {}
+
+    @Override
+    public Pass forward(Tensor images, ForwardMode mode) {
+        int batch = checkImages(images);
+        int nd = cfg.embedDim(), nl = cfg.seqLen(), c = cfg.clsIndex();
+        ForwardMode.SsMixup mix = mode.ssMixup();
+        float[] psi = mix == null ? null : mix.psi();
+        if (psi != null && psi.length != batch) {
+            throw new IllegalArgumentException("SSMixup psi has " + psi.length + " values for a batch of " + batch);
+        }
+        if (mix != null && !cfg.bidirectional() && mix.layers() > 0) {
+            throw new IllegalArgumentException("SSMixup needs bimamba v2; this model has bimamba none");
+        }
+        Tensor tokens = patchEmbed.forward(images);                       // [B,M,D]
+        Tensor residual = embed(tokens, batch);                           // [B,L,D] residual_0
+        List<LayerSaved> layers = new ArrayList<>();
+        for (int i = 0; i < cfg.depth(); i++) {
+            RMSNorm.Output normed = norms.get(i).forward(residual);
+            boolean mixHere = mix != null && i < mix.layers();
+            MambaMixer.Output h = mixers.get(i).forward(normed.y(), mixHere ? psi : null, mixHere ? mix.nu() : 0f);
+            CounterRng rng = mode.training() ? mode.dropRng().derive(i) : null;
+            DropPath.Output dropped = dropPaths.get(i).forward(h.y(), mode.training(), rng, 0);
+            layers.add(new LayerSaved(residual, normed, h.saved(), dropped.mask()));
+            residual = add(residual, dropped.y());                        // residual_{i+1} (the add of block i+1, or the final add)
+        }
+        RMSNorm.Output nf = normF.forward(residual);
+        Tensor features = Tensor.zeros(batch, nd);                        // [B,D]
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < nd; j++) {
+                float v;
+                if (c >= 0) v = nf.y().data[(b * nl + c) * nd + j];     // the class token; no pooling
+                else if (cfg.finalPool() == VimConfig.FinalPool.LAST) v = nf.y().data[(b * nl + nl - 1) * nd + j];
+                else {
+                    double sum = 0;                                       // mean over tokens, summed in double
+                    for (int t = 0; t < nl; t++) sum += nf.y().data[(b * nl + t) * nd + j];
+                    v = (float) (sum / nl);
+                }
+                features.data[b * nd + j] = v;
+            }
+        }
+        Tensor logits = head.forward(features);                           // [B,K]
+        return new VimPass(this, images, layers, residual, nf, features, logits);
+    }
+
+    @Override
+    public void backward(Pass pass, Tensor dLogits, Tensor dImages) {
+        if (!(pass instanceof VimPass p) || p.model() != this) {
+            throw new IllegalArgumentException("backward needs a pass returned by this model's forward");
+        }
+        int batch = p.images().dim(0), nd = cfg.embedDim(), nl = cfg.seqLen(), c = cfg.clsIndex();
+        dLogits.requireShape("VisionMamba dLogits", batch, cfg.numClasses());
+        if (dImages != null) dImages.requireShape("VisionMamba dImages", p.images().shape());
+        Tensor dFeatures = Tensor.zeros(batch, nd);                       // [B,D]
+        head.backward(p.features(), dLogits, dFeatures);
+        Tensor dNormF = Tensor.zeros(batch, nl, nd);                      // [B,L,D]
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < nd; j++) {
+                float g = dFeatures.data[b * nd + j];
+                if (c >= 0) dNormF.data[(b * nl + c) * nd + j] = g;
+                else if (cfg.finalPool() == VimConfig.FinalPool.LAST) dNormF.data[(b * nl + nl - 1) * nd + j] = g;
+                else for (int t = 0; t < nl; t++) dNormF.data[(b * nl + t) * nd + j] = g / nl;
+            }
+        }
+        Tensor dResidual = Tensor.zeros(batch, nl, nd);                   // [B,L,D] ∂L/∂residual_{i+1}, then _i
+        normF.backward(p.residualFinal(), p.normF(), dNormF, dResidual);
+        for (int i = cfg.depth() - 1; i >= 0; i--) {
+            LayerSaved l = p.layers().get(i);
+            Tensor dMixerOut = Tensor.zeros(batch, nl, nd);               // [B,L,D]
+            dropPaths.get(i).backward(l.drop(), dResidual, dMixerOut);
+            Tensor dNormed = Tensor.zeros(batch, nl, nd);                 // [B,L,D]
+            mixers.get(i).backward(l.mixer(), dMixerOut, dNormed);
+            norms.get(i).backward(l.residual(), l.norm(), dNormed, dResidual);  // the skip path already holds ∂L/∂residual_{i+1}
+        }
+        // embedding: residual_0 = insert(tokens, cls at c) + pos_embed
+        Tensor dTokens = Tensor.zeros(batch, cfg.numPatches(), nd);       // [B,M,D]
+        float[] dPos = posEmbed.grad().data;
+        int posOff = posEmbed.grad().offset;
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < nl; t++) {
+                int src = (b * nl + t) * nd;
+                for (int j = 0; j < nd; j++) dPos[posOff + t * nd + j] += dResidual.data[src + j];
+                if (t == c) {
+                    Tensor dCls = clsToken.grad();
+                    for (int j = 0; j < nd; j++) dCls.data[dCls.offset + j] += dResidual.data[src + j];
+                } else {
+                    System.arraycopy(dResidual.data, src, dTokens.data, (b * cfg.numPatches() + patchIndex(t)) * nd, nd);
+                }
+            }
+        }
+        patchEmbed.backward(p.images(), dTokens, dImages);
+    }
+
+    /** [B,L,D] = tokens with the class token inserted at c, plus pos_embed. */
+    private Tensor embed(Tensor tokens, int batch) {
+        int nd = cfg.embedDim(), nl = cfg.seqLen(), nm = cfg.numPatches(), c = cfg.clsIndex();
+        Tensor x = Tensor.zeros(batch, nl, nd);
+        Tensor pos = posEmbed.value();
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < nl; t++) {
+                int dst = (b * nl + t) * nd;
+                if (t == c) System.arraycopy(clsToken.value().data, clsToken.value().offset, x.data, dst, nd);
+                else System.arraycopy(tokens.data, tokens.offset + (b * nm + patchIndex(t)) * nd, x.data, dst, nd);
+                for (int j = 0; j < nd; j++) x.data[dst + j] += pos.data[pos.offset + t * nd + j];
+            }
+        }
+        return x;
+    }
+
+    /** The patch at sequence position t (t ≠ c): positions after the class token are shifted by one. */
+    private int patchIndex(int t) {
+        int c = cfg.clsIndex();
+        return c >= 0 && t > c ? t - 1 : t;
+    }
+
+    private static Tensor add(Tensor a, Tensor b) {
+        Tensor y = Tensor.zeros(a.shape());
+        for (int i = 0; i < y.size; i++) y.data[i] = a.data[a.offset + i] + b.data[b.offset + i];
+        return y;
+    }
+
+    private int checkImages(Tensor images) {
+        int[] want = inputShape();
+        if (images.rank() != 4 || images.dim(0) < 1 || images.dim(1) != want[0] || images.dim(2) != want[1]
+                || images.dim(3) != want[2]) {
+            throw new IllegalArgumentException("VisionMamba input images: expected shape [B," + want[0] + "," + want[1]
+                    + "," + want[2] + "] with B >= 1 but got " + java.util.Arrays.toString(images.shape()));
+        }
+        return images.dim(0);
+    }
+}
