@@ -4,8 +4,8 @@ import org.semivim.engine.models.VimConfig;
 
 import java.util.Map;
 
-import static org.semivim.engine.reference.SelectiveScanRef.silu;
-import static org.semivim.engine.reference.SelectiveScanRef.siluGrad;
+import static org.semivim.engine.reference.ActivationRef.silu;
+import static org.semivim.engine.reference.ActivationRef.siluGrad;
 
 /**
  * Float64 Mamba mixer with bimamba v2 (vim-spec.md §4, §10.2–10.3, §11), transcribed from vim_ref.py
@@ -48,7 +48,8 @@ public final class MambaMixerRef {
                                    double[] psi, double nu, Cache cache) {
         int nl = hs.length / (batch * cfg.embedDim()), ne = cfg.dInner(), nd = cfg.embedDim();
         int rows = batch * nl;
-        double[] xz = VimRef.matmulTransposed(hs, rows, nd, p.get(prefix + "in_proj.weight"), 2 * ne);  // [B,L,2E]
+        double[] xz = new double[rows * 2 * ne];                                                      // [B,L,2E]
+        LinearRef.linearForward(hs, p.get(prefix + "in_proj.weight"), null, xz, rows, nd, 2 * ne);
         double[] x = new double[rows * ne], z = new double[rows * ne];
         for (int i = 0; i < rows; i++) {
             System.arraycopy(xz, i * 2 * ne, x, i * ne, ne);
@@ -79,15 +80,18 @@ public final class MambaMixerRef {
         cache.merged = merged;
         cache.psi = psi;
         cache.nu = nu;
-        return VimRef.matmulTransposed(merged, rows, ne, p.get(prefix + "out_proj.weight"), nd);
+        double[] y = new double[rows * nd];                                                            // [B,L,D]
+        LinearRef.linearForward(merged, p.get(prefix + "out_proj.weight"), null, y, rows, ne, nd);
+        return y;
     }
 
     /** Accumulates the mixer's parameter gradients into {@code g}; returns ∂L/∂hs [B,L,D]. */
     public static double[] backward(VimConfig cfg, Map<String, double[]> p, Map<String, double[]> g, String prefix,
                                     Cache c, double[] gY, int batch) {
         int nd = cfg.embedDim(), ne = cfg.dInner(), rows = c.merged.length / ne, nl = rows / batch;
-        VimRef.accumulateOuter(g.get(prefix + "out_proj.weight"), gY, nd, c.merged, ne, rows);
-        double[] gm = VimRef.matmul(gY, rows, nd, p.get(prefix + "out_proj.weight"), ne);     // ∂L/∂merged [B,L,E]
+        double[] gm = new double[rows * ne];                                                   // ∂L/∂merged [B,L,E]
+        LinearRef.linearBackward(c.merged, p.get(prefix + "out_proj.weight"), gY, gm, g.get(prefix + "out_proj.weight"),
+                null, rows, ne, nd);
         double[] dx, dz;
         if (cfg.bidirectional()) {
             double scale = cfg.divideOut() ? 0.5 : 1.0;
@@ -123,8 +127,10 @@ public final class MambaMixerRef {
             System.arraycopy(dx, i * ne, dxz, i * 2 * ne, ne);
             System.arraycopy(dz, i * ne, dxz, i * 2 * ne + ne, ne);
         }
-        VimRef.accumulateOuter(g.get(prefix + "in_proj.weight"), dxz, 2 * ne, c.input, nd, rows);
-        return VimRef.matmul(dxz, rows, 2 * ne, p.get(prefix + "in_proj.weight"), nd);
+        double[] dInput = new double[rows * nd];                                               // [B,L,D]
+        LinearRef.linearBackward(c.input, p.get(prefix + "in_proj.weight"), dxz, dInput, g.get(prefix + "in_proj.weight"),
+                null, rows, nd, 2 * ne);
+        return dInput;
     }
 
     // ---------------------------------------------------------------- one direction
@@ -136,11 +142,13 @@ public final class MambaMixerRef {
         BranchCache c = new BranchCache();
         c.suffix = sfx;
         c.x = x;
-        c.pre = causalConv1d(x, p.get(prefix + "conv1d" + sfx + ".weight"), p.get(prefix + "conv1d" + sfx + ".bias"),
-                batch, nl, ne, k);
+        c.pre = new double[rows * ne];                   // causal on this direction's own order
+        ConvRef.depthwiseConv1dForward(x, p.get(prefix + "conv1d" + sfx + ".weight"), p.get(prefix + "conv1d" + sfx + ".bias"),
+                false, c.pre, batch, nl, ne, k);
         c.u = new double[rows * ne];
         for (int i = 0; i < c.u.length; i++) c.u[i] = silu(c.pre[i]);
-        double[] xdbl = VimRef.matmulTransposed(c.u, rows, ne, p.get(prefix + "x_proj" + sfx + ".weight"), nx); // [B,L,R+2N]
+        double[] xdbl = new double[rows * nx];                                                         // [B,L,R+2N]
+        LinearRef.linearForward(c.u, p.get(prefix + "x_proj" + sfx + ".weight"), null, xdbl, rows, ne, nx);
         c.dtr = new double[rows * nr];
         double[] bm = new double[rows * nn], cm = new double[rows * nn];
         for (int i = 0; i < rows; i++) {
@@ -148,7 +156,8 @@ public final class MambaMixerRef {
             System.arraycopy(xdbl, i * nx + nr, bm, i * nn, nn);
             System.arraycopy(xdbl, i * nx + nr + nn, cm, i * nn, nn);
         }
-        double[] deltaRaw = VimRef.matmulTransposed(c.dtr, rows, nr, p.get(prefix + "dt_proj" + sfx + ".weight"), ne);
+        double[] deltaRaw = new double[rows * ne];                       // dt_proj without its bias [B,L,E]
+        LinearRef.linearForward(c.dtr, p.get(prefix + "dt_proj" + sfx + ".weight"), null, deltaRaw, rows, nr, ne);
         double[] aLog = p.get(prefix + aLogName(sfx));
         double[] a = new double[aLog.length];
         for (int i = 0; i < a.length; i++) a[i] = -Math.exp(aLog[i]);
@@ -168,21 +177,23 @@ public final class MambaMixerRef {
         add(g.get(prefix + aLogName(sfx)), s.dA, c.scan.a);                   // A = −exp(A_log) ⇒ dA_log = dA·A
         add(g.get(prefix + dName(sfx)), s.dD, null);
         add(g.get(prefix + "dt_proj" + sfx + ".bias"), s.dDeltaBias, null);
-        VimRef.accumulateOuter(g.get(prefix + "dt_proj" + sfx + ".weight"), s.dDeltaRaw, ne, c.dtr, nr, rows);
-        double[] dDtr = VimRef.matmul(s.dDeltaRaw, rows, ne, p.get(prefix + "dt_proj" + sfx + ".weight"), nr);
+        double[] dDtr = new double[rows * nr];
+        LinearRef.linearBackward(c.dtr, p.get(prefix + "dt_proj" + sfx + ".weight"), s.dDeltaRaw, dDtr,
+                g.get(prefix + "dt_proj" + sfx + ".weight"), null, rows, nr, ne);
         double[] dXdbl = new double[rows * nx];                                    // [d dtr | dB | dC]
         for (int i = 0; i < rows; i++) {
             System.arraycopy(dDtr, i * nr, dXdbl, i * nx, nr);
             System.arraycopy(s.dBm, i * nn, dXdbl, i * nx + nr, nn);
             System.arraycopy(s.dCm, i * nn, dXdbl, i * nx + nr + nn, nn);
         }
-        VimRef.accumulateOuter(g.get(prefix + "x_proj" + sfx + ".weight"), dXdbl, nx, c.u, ne, rows);
-        double[] du = VimRef.matmul(dXdbl, rows, nx, p.get(prefix + "x_proj" + sfx + ".weight"), ne);
+        double[] du = s.du.clone();                                                // scan part + x_proj part
+        LinearRef.linearBackward(c.u, p.get(prefix + "x_proj" + sfx + ".weight"), dXdbl, du,
+                g.get(prefix + "x_proj" + sfx + ".weight"), null, rows, ne, nx);
         double[] dPre = new double[rows * ne];
-        for (int i = 0; i < dPre.length; i++) dPre[i] = (du[i] + s.du[i]) * siluGrad(c.pre[i]);
+        for (int i = 0; i < dPre.length; i++) dPre[i] = du[i] * siluGrad(c.pre[i]);
         double[] dx = new double[rows * ne];
-        causalConv1dBackward(dPre, c.x, p.get(prefix + "conv1d" + sfx + ".weight"), batch, nl, ne, k, dx,
-                g.get(prefix + "conv1d" + sfx + ".weight"), g.get(prefix + "conv1d" + sfx + ".bias"));
+        ConvRef.depthwiseConv1dBackward(c.x, p.get(prefix + "conv1d" + sfx + ".weight"), false, dPre, dx,
+                g.get(prefix + "conv1d" + sfx + ".weight"), g.get(prefix + "conv1d" + sfx + ".bias"), batch, nl, ne, k);
         return new double[][] {dx, s.dz};
     }
 
@@ -194,44 +205,7 @@ public final class MambaMixerRef {
         return sfx.isEmpty() ? "D" : "D_b";
     }
 
-    // ---------------------------------------------------------------- causal depthwise conv1d
-
-    /** pre[b,t,e] = bias[e] + Σ_k w[e,k]·x[b, t−(K−1)+k, e] (x before position 0 is 0). x [B,L,E], w [E,1,K]. */
-    public static double[] causalConv1d(double[] x, double[] w, double[] bias, int batch, int nl, int ne, int k) {
-        double[] pre = new double[batch * nl * ne];
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < nl; t++) {
-                for (int e = 0; e < ne; e++) {
-                    double acc = bias[e];
-                    for (int j = 0; j < k; j++) {
-                        int s = t - (k - 1) + j;
-                        if (s >= 0) acc += w[e * k + j] * x[(b * nl + s) * ne + e];
-                    }
-                    pre[(b * nl + t) * ne + e] = acc;
-                }
-            }
-        }
-        return pre;
-    }
-
-    /** Accumulates dx [B,L,E], dw [E,1,K], db [E] from dPre [B,L,E]. */
-    public static void causalConv1dBackward(double[] dPre, double[] x, double[] w, int batch, int nl, int ne, int k,
-                                            double[] dx, double[] dw, double[] db) {
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < nl; t++) {
-                for (int e = 0; e < ne; e++) {
-                    double gp = dPre[(b * nl + t) * ne + e];
-                    db[e] += gp;
-                    for (int j = 0; j < k; j++) {
-                        int s = t - (k - 1) + j;
-                        if (s < 0) continue;
-                        dw[e * k + j] += gp * x[(b * nl + s) * ne + e];
-                        dx[(b * nl + s) * ne + e] += gp * w[e * k + j];
-                    }
-                }
-            }
-        }
-    }
+    // ---------------------------------------------------------------- helpers
 
     /** Reverses the L axis of a [B,L,C] array (a new array). */
     public static double[] flip(double[] a, int batch, int nl, int nc) {

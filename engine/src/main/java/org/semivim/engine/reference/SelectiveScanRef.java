@@ -1,10 +1,19 @@
 package org.semivim.engine.reference;
 
+import static org.semivim.engine.reference.ActivationRef.silu;
+import static org.semivim.engine.reference.ActivationRef.siluGrad;
+import static org.semivim.engine.reference.ActivationRef.softplus;
+import static org.semivim.engine.reference.ActivationRef.softplusGrad;
+
 /**
  * Float64 selective scan of one Mamba direction in its own processing order, gate included,
  * transcribed from vim_ref.py {@code selective_scan} / {@code selective_scan_bwd} (vim-spec.md §5,
  * §10.1). Every state h_t is kept (B·L·E·N doubles): this is a test oracle for small sizes.
  * Layout: u, deltaRaw, z, y, out [B,L,E]; bm, cm [B,L,N]; A [E,N]; d, deltaBias [E]; h [B,L,E,N].
+ *
+ * <p>Unlike {@link ScanRef} (the math of the reference backend, which recomputes states) this keeps
+ * h_t and the readout r_t = C_t·h_t, as vim_ref.py does, so that {@link VimRef} does not share its
+ * scan code with the backend it is the oracle for, and tests can read the states.
  */
 public final class SelectiveScanRef {
     private SelectiveScanRef() {}
@@ -136,32 +145,5 @@ public final class SelectiveScanRef {
             }
         }
         return g;
-    }
-
-    // ---------------------------------------------------------------- scalar functions (vim_ref.py)
-
-    /** torch softplus, threshold 20: x &gt; 20 → x, else log1p(exp(x)). */
-    public static double softplus(double x) {
-        return x > 20.0 ? x : Math.log1p(Math.exp(x));
-    }
-
-    public static double softplusGrad(double x) {
-        return x > 20.0 ? 1.0 : sigmoid(x);
-    }
-
-    /** Logistic sigmoid, stable for both signs. */
-    public static double sigmoid(double x) {
-        double e = Math.exp(-Math.abs(x));
-        return x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-    }
-
-    public static double silu(double x) {
-        return x * sigmoid(x);
-    }
-
-    /** d SiLU/dx = σ(x)(1 + x(1 − σ(x))). */
-    public static double siluGrad(double x) {
-        double s = sigmoid(x);
-        return s * (1 + x * (1 - s));
     }
 }

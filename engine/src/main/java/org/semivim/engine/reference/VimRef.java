@@ -12,7 +12,8 @@ import java.util.Map;
  * Float64 reference of the whole Vision Mamba classifier: forward (eval mode, optionally with given
  * drop-path scales), the SSMixup term, the hand-written backward for every parameter and the input,
  * and mean cross-entropy. A transcription of vim_ref.py ({@code vim_forward}, {@code vim_backward},
- * {@code cross_entropy}; vim-spec.md §2, §3, §10.4), in plain loops. It is the test oracle of the
+ * {@code cross_entropy}; vim-spec.md §2, §3, §10.4), in plain loops, with the shared double
+ * functions of {@link NormRef}, {@link ConvRef}, {@link LinearRef} and {@link ActivationRef}. It is the test oracle of the
  * float {@code VisionMamba}; it keeps every activation and every scan state, so use small sizes.
  *
  * <p>Parameters are a map from official state-dict keys to row-major double arrays; images are
@@ -68,9 +69,11 @@ public final class VimRef {
         f.cfg = cfg;
         f.batch = batch;
         f.dropScale = dropScale;
-        f.cols = patchify(cfg, image, batch);
-        f.tokens = matmulTransposed(f.cols, batch * nm, pd, p.get("patch_embed.proj.weight"), nd);
-        addRowVector(f.tokens, p.get("patch_embed.proj.bias"));
+        f.cols = new double[batch * nm * pd];
+        ConvRef.patchify(image, batch, cfg.inChans(), cfg.imgSize(), cfg.imgSize(), cfg.patchSize(), cfg.patchStride(), f.cols);
+        f.tokens = new double[batch * nm * nd];
+        LinearRef.linearForward(f.cols, p.get("patch_embed.proj.weight"), p.get("patch_embed.proj.bias"), f.tokens,
+                batch * nm, pd, nd);
         f.embed = new double[batch * nl * nd];
         double[] pos = p.get("pos_embed");
         for (int b = 0; b < batch; b++) {
@@ -88,7 +91,9 @@ public final class VimRef {
             Layer layer = new Layer();
             layer.residual = residual;
             layer.rstd = new double[batch * nl];
-            layer.normed = rmsNorm(residual, p.get("layers." + i + ".norm.weight"), cfg.normEps(), layer.rstd);
+            layer.normed = new double[batch * nl * nd];
+            NormRef.rmsNormForward(residual, p.get("layers." + i + ".norm.weight"), cfg.normEps(), layer.normed, layer.rstd,
+                    batch * nl, nd);
             layer.mixer = new MambaMixerRef.Cache();
             boolean mix = ssMix != null && i < ssMix.layers();
             layer.out = MambaMixerRef.forward(cfg, p, VimParameters.mixerPrefix(i), layer.normed, batch,
@@ -98,7 +103,8 @@ public final class VimRef {
         }
         f.residualFinal = addScaled(residual, hidden, scaleOf(dropScale, cfg.depth() - 1), batch);
         f.rstdFinal = new double[batch * nl];
-        f.normedFinal = rmsNorm(f.residualFinal, p.get("norm_f.weight"), cfg.normEps(), f.rstdFinal);
+        f.normedFinal = new double[batch * nl * nd];
+        NormRef.rmsNormForward(f.residualFinal, p.get("norm_f.weight"), cfg.normEps(), f.normedFinal, f.rstdFinal, batch * nl, nd);
         f.features = new double[batch * nd];
         for (int b = 0; b < batch; b++) {
             for (int j = 0; j < nd; j++) {
@@ -113,8 +119,8 @@ public final class VimRef {
                 f.features[b * nd + j] = v;
             }
         }
-        f.logits = matmulTransposed(f.features, batch, nd, p.get("head.weight"), cfg.numClasses());
-        addRowVector(f.logits, p.get("head.bias"));
+        f.logits = new double[batch * cfg.numClasses()];
+        LinearRef.linearForward(f.features, p.get("head.weight"), p.get("head.bias"), f.logits, batch, nd, cfg.numClasses());
         return f;
     }
 
@@ -124,9 +130,9 @@ public final class VimRef {
         int batch = f.batch, nd = cfg.embedDim(), nl = cfg.seqLen(), nm = cfg.numPatches(), c = cfg.clsIndex();
         int nk = cfg.numClasses(), pd = cfg.patchDim();
         Map<String, double[]> g = zeroGradients(cfg);
-        accumulateOuter(g.get("head.weight"), dLogits, nk, f.features, nd, batch);
-        addColumnSums(g.get("head.bias"), dLogits, batch);
-        double[] dFeat = matmul(dLogits, batch, nk, p.get("head.weight"), nd);
+        double[] dFeat = new double[batch * nd];
+        LinearRef.linearBackward(f.features, p.get("head.weight"), dLogits, dFeat, g.get("head.weight"), g.get("head.bias"),
+                batch, nd, nk);
         double[] dNormed = new double[batch * nl * nd];
         for (int b = 0; b < batch; b++) {
             for (int j = 0; j < nd; j++) {
@@ -137,14 +143,15 @@ public final class VimRef {
             }
         }
         // dRes = ∂L/∂residual_{i+1}: the skip path plus (through DropPath) the mixer output of block i
-        double[] dRes = rmsNormBackward(dNormed, f.residualFinal, p.get("norm_f.weight"), f.rstdFinal, g.get("norm_f.weight"));
+        double[] dRes = new double[batch * nl * nd];
+        NormRef.rmsNormBackward(f.residualFinal, p.get("norm_f.weight"), f.rstdFinal, dNormed, dRes, g.get("norm_f.weight"),
+                batch * nl, nd);
         for (int i = cfg.depth() - 1; i >= 0; i--) {
             Layer layer = f.layers.get(i);
             double[] dOut = scaled(dRes, scaleOf(f.dropScale, i), batch);
             double[] dNormedI = MambaMixerRef.backward(cfg, p, g, VimParameters.mixerPrefix(i), layer.mixer, dOut, batch);
-            double[] dr = rmsNormBackward(dNormedI, layer.residual, p.get("layers." + i + ".norm.weight"), layer.rstd,
-                    g.get("layers." + i + ".norm.weight"));
-            for (int j = 0; j < dRes.length; j++) dRes[j] += dr[j];
+            NormRef.rmsNormBackward(layer.residual, p.get("layers." + i + ".norm.weight"), layer.rstd, dNormedI, dRes,
+                    g.get("layers." + i + ".norm.weight"), batch * nl, nd);   // += onto the skip path
         }
         double[] dEmbed = dRes;                                  // residual_0 = embedded tokens
         double[] dTokens = new double[batch * nm * nd];
@@ -161,10 +168,13 @@ public final class VimRef {
                 }
             }
         }
-        accumulateOuter(g.get("patch_embed.proj.weight"), dTokens, nd, f.cols, pd, batch * nm);
-        addColumnSums(g.get("patch_embed.proj.bias"), dTokens, batch * nm);
-        double[] dCols = matmul(dTokens, batch * nm, nd, p.get("patch_embed.proj.weight"), pd);
-        return new Gradients(g, unpatchify(cfg, dCols, batch));
+        double[] dCols = new double[batch * nm * pd];
+        LinearRef.linearBackward(f.cols, p.get("patch_embed.proj.weight"), dTokens, dCols, g.get("patch_embed.proj.weight"),
+                g.get("patch_embed.proj.bias"), batch * nm, pd, nd);
+        double[] dImage = new double[batch * cfg.inChans() * cfg.imgSize() * cfg.imgSize()];
+        ConvRef.unpatchifyAccumulate(dCols, batch, cfg.inChans(), cfg.imgSize(), cfg.imgSize(), cfg.patchSize(),
+                cfg.patchStride(), dImage);
+        return new Gradients(g, dImage);
     }
 
     /** Mean softmax cross-entropy over rows of logits [B,K]; writes its gradient (softmax − onehot)/B into dLogits. */
@@ -222,117 +232,7 @@ public final class VimRef {
         return a;
     }
 
-    // ---------------------------------------------------------------- patches
-
-    /** img [B,C,H,W] → patches [B,M,C·p·p]: token m = i·G + j (row-major grid), values in (c, kh, kw) order. */
-    public static double[] patchify(VimConfig cfg, double[] img, int batch) {
-        int nc = cfg.inChans(), h = cfg.imgSize(), ps = cfg.patchSize(), s = cfg.patchStride(), gs = cfg.grid();
-        int pd = cfg.patchDim(), nm = cfg.numPatches();
-        double[] cols = new double[batch * nm * pd];
-        for (int b = 0; b < batch; b++)
-            for (int i = 0; i < gs; i++)
-                for (int j = 0; j < gs; j++)
-                    for (int ch = 0; ch < nc; ch++)
-                        for (int kh = 0; kh < ps; kh++)
-                            for (int kw = 0; kw < ps; kw++)
-                                cols[(b * nm + i * gs + j) * pd + (ch * ps + kh) * ps + kw] =
-                                        img[((b * nc + ch) * h + i * s + kh) * h + j * s + kw];
-        return cols;
-    }
-
-    /** Adjoint of {@link #patchify}: dpatches [B,M,C·p·p] → dimg [B,C,H,W] (overlapping patches add). */
-    public static double[] unpatchify(VimConfig cfg, double[] dCols, int batch) {
-        int nc = cfg.inChans(), h = cfg.imgSize(), ps = cfg.patchSize(), s = cfg.patchStride(), gs = cfg.grid();
-        int pd = cfg.patchDim(), nm = cfg.numPatches();
-        double[] dImg = new double[batch * nc * h * h];
-        for (int b = 0; b < batch; b++)
-            for (int i = 0; i < gs; i++)
-                for (int j = 0; j < gs; j++)
-                    for (int ch = 0; ch < nc; ch++)
-                        for (int kh = 0; kh < ps; kh++)
-                            for (int kw = 0; kw < ps; kw++)
-                                dImg[((b * nc + ch) * h + i * s + kh) * h + j * s + kw] +=
-                                        dCols[(b * nm + i * gs + j) * pd + (ch * ps + kh) * ps + kw];
-        return dImg;
-    }
-
-    // ---------------------------------------------------------------- RMSNorm (mamba_ssm rms_norm_ref, no bias)
-
-    /** y = x·rstd·w per row of length w.length, rstd = (mean x² + eps)^−½ (written into rstd). */
-    static double[] rmsNorm(double[] x, double[] w, double eps, double[] rstd) {
-        int nd = w.length, rows = x.length / nd;
-        double[] y = new double[x.length];
-        for (int r = 0; r < rows; r++) {
-            double ss = 0;
-            for (int j = 0; j < nd; j++) ss += x[r * nd + j] * x[r * nd + j];
-            rstd[r] = 1.0 / Math.sqrt(ss / nd + eps);
-            for (int j = 0; j < nd; j++) y[r * nd + j] = x[r * nd + j] * rstd[r] * w[j];
-        }
-        return y;
-    }
-
-    /** dx = rstd·(g − x̂·mean(g⊙x̂)) with g = dy⊙w, x̂ = x·rstd (returned); dw += Σ dy⊙x̂. */
-    static double[] rmsNormBackward(double[] dy, double[] x, double[] w, double[] rstd, double[] dw) {
-        int nd = w.length, rows = x.length / nd;
-        double[] dx = new double[x.length];
-        for (int r = 0; r < rows; r++) {
-            double dot = 0;
-            for (int j = 0; j < nd; j++) {
-                double xhat = x[r * nd + j] * rstd[r];
-                dot += dy[r * nd + j] * w[j] * xhat;
-                dw[j] += dy[r * nd + j] * xhat;
-            }
-            double mean = dot / nd;
-            for (int j = 0; j < nd; j++) {
-                double xhat = x[r * nd + j] * rstd[r];
-                dx[r * nd + j] = rstd[r] * (dy[r * nd + j] * w[j] - xhat * mean);
-            }
-        }
-        return dx;
-    }
-
-    // ---------------------------------------------------------------- small dense algebra
-
-    /** a [rows,in] · wᵀ with w [out,in] → [rows,out]. */
-    static double[] matmulTransposed(double[] a, int rows, int in, double[] w, int out) {
-        double[] y = new double[rows * out];
-        for (int r = 0; r < rows; r++)
-            for (int o = 0; o < out; o++) {
-                double acc = 0;
-                for (int i = 0; i < in; i++) acc += a[r * in + i] * w[o * in + i];
-                y[r * out + o] = acc;
-            }
-        return y;
-    }
-
-    /** a [rows,k] · w [k,n] → [rows,n]. */
-    static double[] matmul(double[] a, int rows, int k, double[] w, int n) {
-        double[] y = new double[rows * n];
-        for (int r = 0; r < rows; r++)
-            for (int i = 0; i < k; i++) {
-                double av = a[r * k + i];
-                for (int j = 0; j < n; j++) y[r * n + j] += av * w[i * n + j];
-            }
-        return y;
-    }
-
-    /** acc [m,n] += gyᵀ · x with gy [rows,m], x [rows,n]. */
-    static void accumulateOuter(double[] acc, double[] gy, int m, double[] x, int n, int rows) {
-        for (int r = 0; r < rows; r++)
-            for (int i = 0; i < m; i++) {
-                double gv = gy[r * m + i];
-                for (int j = 0; j < n; j++) acc[i * n + j] += gv * x[r * n + j];
-            }
-    }
-
-    private static void addRowVector(double[] y, double[] bias) {
-        for (int i = 0; i < y.length; i++) y[i] += bias[i % bias.length];
-    }
-
-    private static void addColumnSums(double[] acc, double[] a, int rows) {
-        int n = acc.length;
-        for (int r = 0; r < rows; r++) for (int j = 0; j < n; j++) acc[j] += a[r * n + j];
-    }
+    // ---------------------------------------------------------------- drop-path scales
 
     private static double[] scaleOf(double[][] dropScale, int mixer) {
         return dropScale == null ? null : dropScale[mixer];
