@@ -108,6 +108,30 @@ class VisionMambaTest {
         assertGradClose("d images", toFloat(g.image()), toDouble(r.dImages));
     }
 
+    /** The Fashion-MNIST preset end to end: a fresh model predicts near-uniformly and every gradient is finite. */
+    @Test
+    void freshFashionMnistModelPredictsNearUniformly() {
+        VimConfig cfg = VimConfig.preset("vim-fmnist-tiny");
+        VisionMamba model = new VisionMamba(cfg, Ops.cpu());
+        model.initialize(2024);
+        Tensor images = VimTestSupport.randomImages(9, LABELS.length, cfg);
+        Result r = run(model, images, ForwardMode.train(CounterRng.of(1, "drop")));
+        // head.weight ~ N(0, 0.02²) on unit-RMS features of width 64: logits ~ 0.16, loss ≈ ln 10
+        assertEquals(Math.log(10), r.loss, 0.1);
+        for (float g : r.grads) assertTrue(Float.isFinite(g));
+        for (float g : r.dImages) assertTrue(Float.isFinite(g));
+        int nonZero = 0;
+        for (Parameter p : model.parameters().parameters()) {
+            for (float g : p.grad().toArray()) {
+                if (g != 0) {
+                    nonZero++;
+                    break;
+                }
+            }
+        }
+        assertEquals(model.parameters().parameters().size(), nonZero, "every parameter tensor gets a gradient");
+    }
+
     @Test
     void ssMixupWithZeroNuIsBitIdenticalToPlain() {
         VisionMamba model = randomModel(RANDOM, Ops.cpu());
