@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The shape of a Vision Mamba (vim-spec.md §1): exactly the keys of the fixture manifest's
@@ -227,9 +227,9 @@ public record VimConfig(int imgSize, int patchSize, int stride, int inChans, int
                 intOf(merged, "in_chans"), intOf(merged, "embed_dim"), intOf(merged, "depth"),
                 intOf(merged, "d_state"), intOf(merged, "expand"), intOf(merged, "d_conv"),
                 intOf(merged, "dt_rank"), intOf(merged, "num_classes"),
-                enumOf(merged, "cls_mode", ClsMode.values(), ClsMode::valueOf),
-                enumOf(merged, "final_pool", FinalPool.values(), FinalPool::valueOf),
-                enumOf(merged, "bimamba", Bimamba.values(), Bimamba::valueOf),
+                enumOf(merged, "cls_mode", ClsMode.values()),
+                enumOf(merged, "final_pool", FinalPool.values()),
+                enumOf(merged, "bimamba", Bimamba.values()),
                 boolOf(merged, "divide_out"), doubleOf(merged, "norm_eps"), doubleOf(merged, "drop_path_rate"));
     }
 
@@ -254,11 +254,11 @@ public record VimConfig(int imgSize, int patchSize, int stride, int inChans, int
         throw bad(key + " must be true or false, got " + describe(v));
     }
 
-    private static <E extends Enum<E>> E enumOf(Map<String, Object> m, String key, E[] all, Function<String, E> valueOf) {
+    /** The constant of {@code all} given as itself or by its lower-case name. */
+    private static <E extends Enum<E>> E enumOf(Map<String, Object> m, String key, E[] all) {
         Object v = m.get(key);
-        if (v instanceof Enum<?> e && all.getClass().getComponentType().isInstance(e)) return valueOf.apply(e.name());
-        if (v instanceof String s) {
-            for (E e : all) if (key(e).equals(s)) return e;
+        for (E e : all) {
+            if (e == v || key(e).equals(v)) return e;
         }
         throw bad(key + " must be one of " + names(all) + ", got " + describe(v));
     }
@@ -272,7 +272,7 @@ public record VimConfig(int imgSize, int patchSize, int stride, int inChans, int
     }
 
     private static String names(Enum<?>[] all) {
-        return Arrays.stream(all).map(VimConfig::key).toList().toString().replace(", ", "|").replace("[", "").replace("]", "");
+        return Arrays.stream(all).map(VimConfig::key).collect(Collectors.joining("|"));
     }
 
     private static void requireAtLeast(String key, int value, int min) {

@@ -140,6 +140,7 @@ class VimConfigTest {
         expectError(nullValue, "cls_mode", "middle|head|none");
         assertEquals(24, VimConfig.fromMap(Map.of("depth", 24.0)).depth(), "an integral double is an integer");
         assertEquals(24, VimConfig.fromMap(Map.of("depth", 24L)).depth());
+        assertEquals(VimConfig.ClsMode.HEAD, VimConfig.fromMap(Map.of("cls_mode", VimConfig.ClsMode.HEAD)).clsMode());
     }
 
     @Test
