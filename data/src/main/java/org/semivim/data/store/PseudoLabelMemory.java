@@ -63,10 +63,11 @@ public final class PseudoLabelMemory implements AutoCloseable {
     /** Every memorised sample, by ascending sample index (e.g. for a checkpoint or a report). */
     public List<Memorised> entries() {
         List<Memorised> out = new ArrayList<>();
-        for (int i = 0; i < store.capacity(); i++) {
-            PersistedLabelMap.LabelRecord r = store.get(i);
-            if (r != null) out.add(new Memorised(i, r.label(), r.confidence(), r.version()));
-        }
+        store.map().forEach((index, bytes) -> {
+            PersistedLabelMap.LabelRecord r = PersistedLabelMap.decode(bytes);
+            out.add(new Memorised(index, r.label(), r.confidence(), r.version()));
+        });
+        out.sort(java.util.Comparator.comparingInt(Memorised::sampleIndex));
         return out;
     }
 
