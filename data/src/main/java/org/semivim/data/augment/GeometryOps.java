@@ -111,23 +111,32 @@ public final class GeometryOps {
     }
 
     /**
-     * Pillow's nearest-neighbour affine transform ({@code ImagingTransformAffine}): output pixel
-     * (x, y) samples input (floor(a·(x+½) + b·(y+½) + c), floor(d·(x+½) + e·(y+½) + f)), or is 0
-     * outside the input. The coordinates are accumulated incrementally in double exactly as
-     * Pillow's loop does (start at the pixel centre of (0, 0), add a and d along a row, b and e per
-     * row), so borderline samples round the same way.
+     * Pillow's nearest-neighbour affine transform ({@code ImagingTransformAffine}, Pillow 9.4):
+     * output pixel (x, y) samples input (floor(a·(x+½) + b·(y+½) + c), floor(d·(x+½) + e·(y+½) + f)),
+     * or is 0 outside the input. To round borderline samples exactly as Pillow does, the arithmetic
+     * follows Pillow's three paths: b = d = 0 (translation/scaling) in double; otherwise, when the
+     * four corners map inside ±32768, 16.16 fixed point (coefficients rounded by
+     * floor(v·65536 + 0.5), accumulated in int along rows and down columns); otherwise double,
+     * accumulated the same way.
      */
     public static GrayImage affine(GrayImage img, double a, double b, double c, double d, double e, double f) {
-        GrayImage out = GrayImage.blank(img.width, img.height, 0);
+        if (b == 0 && d == 0) return scaleAffine(img, a, c, e, f);
+        int w = img.width;
+        int h = img.height;
+        if (fitsFixed(a, b, c, d, e, f, 0, 0) && fitsFixed(a, b, c, d, e, f, w, h)
+                && fitsFixed(a, b, c, d, e, f, 0, h) && fitsFixed(a, b, c, d, e, f, w, 0)) {
+            return affineFixed(img, a, b, c, d, e, f);
+        }
+        GrayImage out = GrayImage.blank(w, h, 0);
         double rowX = c + b * 0.5 + a * 0.5;
         double rowY = f + e * 0.5 + d * 0.5;
-        for (int y = 0; y < img.height; y++) {
+        for (int y = 0; y < h; y++) {
             double xx = rowX;
             double yy = rowY;
-            for (int x = 0; x < img.width; x++) {
-                int xin = xx < 0.0 ? -1 : (int) xx;
-                int yin = yy < 0.0 ? -1 : (int) yy;
-                if (xin >= 0 && xin < img.width && yin >= 0 && yin < img.height) out.set(x, y, img.get(xin, yin));
+            for (int x = 0; x < w; x++) {
+                int xin = coord(xx);
+                int yin = coord(yy);
+                if (xin >= 0 && xin < w && yin >= 0 && yin < h) out.set(x, y, img.get(xin, yin));
                 xx += a;
                 yy += d;
             }
@@ -135,6 +144,70 @@ public final class GeometryOps {
             rowY += e;
         }
         return out;
+    }
+
+    /** Pillow's {@code ImagingScaleAffine}: separable nearest sampling, positions accumulated in double. */
+    private static GrayImage scaleAffine(GrayImage img, double a, double c, double e, double f) {
+        int w = img.width;
+        int h = img.height;
+        int[] sourceX = new int[w];  // [w], −1 where outside
+        double xo = c + a * 0.5;
+        for (int x = 0; x < w; x++) {
+            int xin = coord(xo);
+            sourceX[x] = xin >= 0 && xin < w ? xin : -1;
+            xo += a;
+        }
+        GrayImage out = GrayImage.blank(w, h, 0);
+        double yo = f + e * 0.5;
+        for (int y = 0; y < h; y++) {
+            int yin = coord(yo);
+            if (yin >= 0 && yin < h) {
+                for (int x = 0; x < w; x++) if (sourceX[x] >= 0) out.set(x, y, img.get(sourceX[x], yin));
+            }
+            yo += e;
+        }
+        return out;
+    }
+
+    /** Pillow's {@code affine_fixed}: 16.16 fixed point, sample index = accumulator &gt;&gt; 16. */
+    private static GrayImage affineFixed(GrayImage img, double a, double b, double c, double d, double e, double f) {
+        int w = img.width;
+        int h = img.height;
+        int a0 = fix(a);
+        int a1 = fix(b);
+        int a3 = fix(d);
+        int a4 = fix(e);
+        int a2 = fix(c + a * 0.5 + b * 0.5);
+        int a5 = fix(f + d * 0.5 + e * 0.5);
+        GrayImage out = GrayImage.blank(w, h, 0);
+        for (int y = 0; y < h; y++) {
+            int xx = a2;
+            int yy = a5;
+            for (int x = 0; x < w; x++) {
+                int xin = xx >> 16;
+                int yin = yy >> 16;
+                if (xin >= 0 && xin < w && yin >= 0 && yin < h) out.set(x, y, img.get(xin, yin));
+                xx += a0;
+                yy += a3;
+            }
+            a2 += a1;
+            a5 += a4;
+        }
+        return out;
+    }
+
+    private static boolean fitsFixed(double a, double b, double c, double d, double e, double f, int x, int y) {
+        return Math.abs(x * a + y * b + c) < 32768.0 && Math.abs(x * d + y * e + f) < 32768.0;
+    }
+
+    /** Pillow's FIX: FLOOR(v·65536 + 0.5). */
+    private static int fix(double v) {
+        return (int) Math.floor(v * 65536.0 + 0.5);
+    }
+
+    /** Pillow's COORD: −1 for negative coordinates, else truncation. */
+    private static int coord(double v) {
+        return v < 0.0 ? -1 : (int) v;
     }
 
     /**
