@@ -28,7 +28,7 @@ public final class ProbMixup {
     private final long seed;
     private final int numClasses;
     private final double labelSmoothing;
-    private final double tau;
+    private final float tau;  // compared in float32, as PyTorch compares a float32 tensor with a Python float
 
     /** {@code labelSmoothing} is eps_ls (0.1 in the spec), {@code tau} the confidence threshold. */
     public ProbMixup(long seed, int numClasses, double labelSmoothing, double tau) {
@@ -38,7 +38,7 @@ public final class ProbMixup {
         this.seed = seed;
         this.numClasses = numClasses;
         this.labelSmoothing = labelSmoothing;
-        this.tau = tau;
+        this.tau = (float) tau;
     }
 
     /**
