@@ -26,11 +26,29 @@ public record LongTailSplit(String id, SplitProtocol protocol, long seed, String
         Objects.requireNonNull(validation, "validation");
         Objects.requireNonNull(labeled, "labeled");
         Objects.requireNonNull(unlabeled, "unlabeled");
+        validation = validation.clone();  // a value: callers cannot change it
+        labeled = labeled.clone();
+        unlabeled = unlabeled.clone();
         String expected = idOf(protocol, seed);
         if (!expected.equals(id)) {
             throw new IllegalArgumentException("split id " + id + " does not match its protocol " + protocol.name()
                     + " and seed " + seed + " (expected " + expected + "): the split was edited or made by other rules");
         }
+    }
+
+    @Override
+    public int[] validation() {
+        return validation.clone();
+    }
+
+    @Override
+    public int[] labeled() {
+        return labeled.clone();
+    }
+
+    @Override
+    public int[] unlabeled() {
+        return unlabeled.clone();
     }
 
     /** The stable id: first 16 hex digits of SHA-256 over "semivim-split-v1", the protocol's canonical text and the seed. */
