@@ -1,0 +1,202 @@
+package org.semivim.training.loop;
+
+import org.semivim.data.augment.AugmentConfig;
+import org.semivim.data.augment.BatchAugmenter;
+import org.semivim.data.augment.FixMatchAugment;
+import org.semivim.data.augment.Normalization;
+import org.semivim.data.sampling.BatchAssembler;
+import org.semivim.data.sampling.BatchPlan;
+import org.semivim.data.sampling.StepBatch;
+import org.semivim.engine.models.ImageClassifier;
+import org.semivim.engine.ops.Ops;
+import org.semivim.engine.optim.AdamW;
+import org.semivim.engine.optim.LrSchedule;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.method.Composition;
+import org.semivim.training.method.LossComposer;
+import org.semivim.training.step.LossTerm;
+import org.semivim.training.step.ShardGradient;
+import org.semivim.training.step.ShardInput;
+import org.semivim.training.step.StepViews;
+import org.semivim.training.step.TeacherInference;
+import org.semivim.training.step.TeacherPredictions;
+import org.semivim.training.update.UpdatePhase;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The single-process reference loop: runs any supported method step by step from a
+ * {@link TrainConfig}, in the phases the actors of ARCHITECTURE.md will run separately —
+ * <ol>
+ *   <li>batch of step t from the samplers (DataLoader);</li>
+ *   <li>weak/strong views at (seed, t, sample, view) (Augmenter);</li>
+ *   <li>pseudo-labels from θT_{t−1} (FixMatch: θS_{t−1}), eval mode (TeacherInference);</li>
+ *   <li>the method's loss terms;</li>
+ *   <li>gradients of the S fixed shards, summed in shard order (StudentTrainers);</li>
+ *   <li>clip, Adam direction once, the method's update (LyapunovSupervisor);</li>
+ *   <li>the step record to the listeners (MetricsReporter).</li>
+ * </ol>
+ * The teacher starts as an exact copy of the initial student. Nothing here depends on the thread
+ * count, so the parameters after N steps are the same bits on any machine with the same config.
+ */
+public final class ReferenceTrainer {
+    private final TrainConfig config;
+    private final TrainingData data;
+    private final ImageClassifier student;          // its values are the master θS
+    private final float[] teacher;                  // [P] master θT; null without a teacher
+    private final ShardGradient shardGradient;
+    private final TeacherInference teacherInference;
+    private final BatchAssembler assembler;
+    private final BatchAugmenter augmenter;
+    private final LossComposer composer;
+    private final AdamW adamW;
+    private final UpdatePhase updatePhase;
+    private final List<StepListener> listeners = new ArrayList<>();
+    private long nextStep;
+
+    public ReferenceTrainer(TrainConfig config, TrainingData data) {
+        this(config, data, Ops.cpu());
+    }
+
+    public ReferenceTrainer(TrainConfig config, TrainingData data, Ops ops) {
+        this.config = config;
+        this.data = data;
+        this.student = config.model().create(ops, config.seed());
+        ImageClassifier replica = config.model().create(ops, config.seed());   // scratch for shards and teacher forwards
+        this.teacher = config.method().hasTeacher() ? student.parameters().flatValues().toArray() : null;
+        this.shardGradient = new ShardGradient(replica, ops);
+        this.teacherInference = new TeacherInference(replica);
+        this.assembler = BatchAssembler.forSplit(new BatchPlan(config.labeledBatch(), config.muRatio(), config.shards()), data.split(),
+                config.seed());
+        int size = data.train().height();
+        this.augmenter = new BatchAugmenter(data.train(), new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(size)),
+                Normalization.fashionMnist());
+        this.composer = MethodSetup.composer(config, student.numClasses());
+        this.adamW = new AdamW(student.parameters(), config.weightDecay());
+        LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
+        this.updatePhase = new UpdatePhase(adamW, schedule, config.clip(), MethodSetup.update(config, adamW));
+    }
+
+    public void addListener(StepListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Runs steps until {@code config.steps()} have been run. */
+    public void run() {
+        while (nextStep < config.steps()) runStep();
+    }
+
+    /** Runs the next {@code n} steps. */
+    public void run(long n) {
+        for (long i = 0; i < n; i++) runStep();
+    }
+
+    /** Runs step {@link #nextStep()}, commits it, notifies the listeners and returns every phase's output. */
+    public StepTrace runStep() {
+        long t = nextStep;
+        StepBatch batch = assembler.batch(t);                                                   // (1)
+        StepViews views = StepViews.render(augmenter, data.train(), batch, config.method().usesUnlabeled());  // (2)
+        TeacherPredictions predictions = predict(views);                                        // (3)
+        Composition composition = composer.compose(views, predictions);                        // (4)
+        float[] studentValues = student.parameters().flatValues().data;
+        List<float[]> shardGradients = new ArrayList<>();                                       // (5)
+        double lossLabeled = 0, lossUnlabeled = 0;
+        for (ShardInput shard : ShardInput.split(config.seed(), t, composition.terms(), config.shards())) {
+            ShardGradient.Result r = shardGradient.compute(studentValues, shard);
+            shardGradients.add(r.gradient());
+            for (int i = 0; i < shard.terms().size(); i++) {
+                if (shard.terms().get(i).kind() == LossTerm.Kind.LABELED) lossLabeled += r.termLosses()[i];
+                else lossUnlabeled += r.termLosses()[i];
+            }
+        }
+        float[] gradient = ShardGradient.sumInShardOrder(shardGradients);
+        float[] unclipped = gradient.clone();
+        UpdatePhase.Outcome outcome = updatePhase.apply(t, gradient, studentValues, teacher);    // (6)
+        nextStep = t + 1;
+        StepRecord record = record(t, batch, predictions, composition, lossLabeled, lossUnlabeled, outcome);  // (7)
+        for (StepListener l : listeners) l.onStep(record);
+        return new StepTrace(batch, predictions, composition, unclipped, outcome, record);
+    }
+
+    /** Phase (3): θT_{t−1} for EMA-Teacher (and LyapEMA), θS_{t−1} for FixMatch; none for supervised. */
+    private TeacherPredictions predict(StepViews views) {
+        if (!config.method().usesUnlabeled()) return TeacherPredictions.empty();
+        float[] source = config.method().pseudoLabelsFromTeacher() ? teacher : student.parameters().flatValues().data;
+        return teacherInference.predict(source, views.unlabeledWeak(), config.shards());
+    }
+
+    private StepRecord record(long t, StepBatch batch, TeacherPredictions predictions, Composition composition,
+                              double lossLabeled, double lossUnlabeled, UpdatePhase.Outcome outcome) {
+        int[] unlabeled = batch.unlabeled();
+        boolean[] mask = composition.mask();
+        int masked = 0, maskedCorrect = 0, correct = 0;
+        for (int i = 0; i < unlabeled.length; i++) {
+            boolean right = predictions.label(i) == data.train().label(unlabeled[i]);   // hidden true label, diagnostics only
+            if (right) correct++;
+            if (mask[i]) {
+                masked++;
+                if (right) maskedCorrect++;
+            }
+        }
+        double accMasked = masked == 0 ? Double.NaN : (double) maskedCorrect / masked;
+        double accAll = unlabeled.length == 0 ? Double.NaN : (double) correct / unlabeled.length;
+        double loss = lossLabeled + config.wU() * lossUnlabeled;
+        return new StepRecord(t, assembler.labeledEpoch(t), outcome.lr(), loss, lossLabeled, lossUnlabeled, composition.maskRate(),
+                accMasked, accAll, outcome.gradNorm(), outcome.skipped(), outcome.methodFields());
+    }
+
+    // ---- state ----------------------------------------------------------------------------
+
+    /** The number of steps run so far = the next step to run. */
+    public long nextStep() {
+        return nextStep;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** The student model; its parameter values are the live θS (do not change them). */
+    public ImageClassifier student() {
+        return student;
+    }
+
+    /** A copy of θS [P]. */
+    public float[] studentParameters() {
+        return student.parameters().flatValues().toArray();
+    }
+
+    /** A copy of θT [P], or null for a method without a teacher. */
+    public float[] teacherParameters() {
+        return teacher == null ? null : teacher.clone();
+    }
+
+    /** A snapshot of everything a resume needs. */
+    public TrainState state() {
+        return new TrainState(config.hash(), nextStep, nextStep * config.labeledBatch(), nextStep * config.unlabeledBatch(),
+                studentParameters(), teacher, adamW.state(), Map.of());
+    }
+
+    /** Continues from {@code state} as if this trainer had run its steps itself. */
+    public void restore(TrainState state) {
+        if (!state.configHash().equals(config.hash())) {
+            throw new IllegalArgumentException("train state was written for config " + state.configHash() + ", this run's config is " + config.hash());
+        }
+        if (state.labeledPosition() != state.step() * config.labeledBatch() || state.unlabeledPosition() != state.step() * config.unlabeledBatch()) {
+            throw new IllegalArgumentException("train state cursors (" + state.labeledPosition() + ", " + state.unlabeledPosition()
+                    + ") do not match step " + state.step());
+        }
+        if ((state.teacher() == null) != (teacher == null)) {
+            throw new IllegalArgumentException("train state " + (teacher == null ? "has" : "lacks") + " a teacher, method " + config.method().configName());
+        }
+        float[] values = student.parameters().flatValues().data;
+        float[] s = state.student();
+        if (s.length != values.length) throw new IllegalArgumentException("train state has " + s.length + " parameters, the model " + values.length);
+        System.arraycopy(s, 0, values, 0, values.length);
+        if (teacher != null) System.arraycopy(state.teacher(), 0, teacher, 0, teacher.length);
+        adamW.restore(state.adamW());
+        nextStep = state.step();
+    }
+}

@@ -1,0 +1,82 @@
+package org.semivim.training.step;
+
+import org.semivim.engine.models.ImageClassifier;
+import org.semivim.engine.ops.Ops;
+import org.semivim.engine.ops.Parallel;
+import org.semivim.engine.param.ParameterSet;
+import org.semivim.engine.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * Phase (5) of a step: the flat gradient of one shard, ∂/∂θ Σ_terms lossWeight·Σ_r w_r·CE_r, at the
+ * parameter snapshot θ. It runs on a replica of the student model whose values it overwrites with
+ * the snapshot, so the result depends only on (snapshot, shard input): an actor holding its own
+ * replica computes the same bits. Terms are visited in list order, each a forward + backward
+ * whose parameter gradients accumulate in the replica.
+ *
+ * <p>The step's gradient is {@link #sumInShardOrder}: Σ_s g_s in float, s = 0, 1, …, S−1.
+ */
+public final class ShardGradient {
+    private static final int SUM_CHUNK = 1 << 15;
+
+    /** A shard's flat gradient [P] and the unweighted loss share of each term (Σ over its rows of w_r·CE_r). */
+    public record Result(float[] gradient, double[] termLosses) {}
+
+    private final ImageClassifier replica;
+    private final Ops ops;
+
+    /** {@code replica}: a model of the student's architecture, used only as scratch space. */
+    public ShardGradient(ImageClassifier replica, Ops ops) {
+        this.replica = replica;
+        this.ops = ops;
+    }
+
+    public Result compute(float[] parameters, ShardInput input) {
+        ParameterSet params = replica.parameters();
+        if (parameters.length != params.count()) {
+            throw new IllegalArgumentException("parameter snapshot has " + parameters.length + " values, the model " + params.count());
+        }
+        System.arraycopy(parameters, 0, params.flatValues().data, 0, parameters.length);
+        params.zeroGrads();
+        List<LossTerm> terms = input.terms();
+        double[] losses = new double[terms.size()];
+        for (int i = 0; i < terms.size(); i++) {
+            LossTerm term = terms.get(i);
+            if (term.rows() == 0) continue;
+            losses[i] = forwardBackward(term, input);
+        }
+        return new Result(params.flatGrads().toArray(), losses);
+    }
+
+    private double forwardBackward(LossTerm term, ShardInput input) {
+        int rows = term.rows(), classes = replica.numClasses();
+        term.targets().requireShape(term.kind() + " term targets", rows, classes);
+        ImageClassifier.Pass pass = replica.forward(term.images(), term.forwardMode(input.seed(), input.step(), input.shard()));
+        Tensor dLogits = Tensor.zeros(rows, classes);                                      // [n, K]
+        double loss = ops.loss().softmaxCrossEntropy(pass.logits(), term.targets(), Tensor.wrap(term.rowWeights(), rows), dLogits);
+        if (term.lossWeight() != 1f) {
+            float w = term.lossWeight();
+            for (int i = 0; i < dLogits.size; i++) dLogits.data[i] *= w;
+        }
+        replica.backward(pass, dLogits, null);
+        return loss;
+    }
+
+    /** g = Σ_s shardGradients[s], added in shard order (float), over fixed chunks. */
+    public static float[] sumInShardOrder(List<float[]> shardGradients) {
+        if (shardGradients.isEmpty()) throw new IllegalArgumentException("no shard gradients to sum");
+        int n = shardGradients.get(0).length;
+        for (float[] g : shardGradients) {
+            if (g.length != n) throw new IllegalArgumentException("shard gradients differ in length: " + g.length + " vs " + n);
+        }
+        float[] sum = new float[n];                                                        // [P]
+        Parallel.forEach(Parallel.chunks(n, SUM_CHUNK), c -> {
+            int start = c * SUM_CHUNK, end = Math.min(n, start + SUM_CHUNK);
+            for (float[] g : shardGradients) {
+                for (int i = start; i < end; i++) sum[i] += g[i];
+            }
+        });
+        return sum;
+    }
+}
