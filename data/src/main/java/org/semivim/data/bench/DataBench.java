@@ -17,7 +17,7 @@ import org.semivim.data.io.ImageDataset;
 import org.semivim.engine.ops.Parallel;
 
 /**
- * Data-side benchmarks (docs/benchmarks-data.md): IDX load time of the full Fashion-MNIST training
+ * Data-side benchmarks (docs/benchmarks.md): IDX load time of the full Fashion-MNIST training
  * set, weak and strong augmentations per second on one core and on all cores, and the time to
  * augment one FixMatch-shaped step (B_l weak labeled + B_u weak + B_u strong unlabeled views,
  * normalised to float). Prints one line per number.
