@@ -24,7 +24,6 @@ import org.semivim.training.update.UpdatePhase;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The single-process reference loop: runs any supported method step by step from a
@@ -102,20 +101,23 @@ public final class ReferenceTrainer {
         Composition composition = composer.compose(views, predictions);                        // (4)
         float[] studentValues = student.parameters().flatValues().data;
         List<float[]> shardGradients = new ArrayList<>();                                       // (5)
-        double lossLabeled = 0, lossUnlabeled = 0;
+        double loss = 0, lossLabeled = 0, lossUnlabeled = 0;      // L = Σ_terms weight·share; L_x, L_u unweighted
         for (ShardInput shard : ShardInput.split(config.seed(), t, composition.terms(), config.shards())) {
             ShardGradient.Result r = shardGradient.compute(studentValues, shard);
             shardGradients.add(r.gradient());
             for (int i = 0; i < shard.terms().size(); i++) {
-                if (shard.terms().get(i).kind() == LossTerm.Kind.LABELED) lossLabeled += r.termLosses()[i];
-                else lossUnlabeled += r.termLosses()[i];
+                LossTerm term = shard.terms().get(i);
+                double share = r.termLosses()[i];
+                loss += term.lossWeight() * share;
+                if (term.kind() == LossTerm.Kind.LABELED) lossLabeled += share;
+                else lossUnlabeled += share;
             }
         }
         float[] gradient = ShardGradient.sumInShardOrder(shardGradients);
         float[] unclipped = gradient.clone();
-        UpdatePhase.Outcome outcome = updatePhase.apply(t, gradient, studentValues, teacher);    // (6)
+        UpdatePhase.Outcome outcome = updatePhase.apply(t, gradient, loss, studentValues, teacher);   // (6)
         nextStep = t + 1;
-        StepRecord record = record(t, batch, predictions, composition, lossLabeled, lossUnlabeled, outcome);  // (7)
+        StepRecord record = record(t, batch, predictions, composition, loss, lossLabeled, lossUnlabeled, outcome);  // (7)
         for (StepListener l : listeners) l.onStep(record);
         return new StepTrace(batch, predictions, composition, unclipped, outcome, record);
     }
@@ -128,7 +130,7 @@ public final class ReferenceTrainer {
     }
 
     private StepRecord record(long t, StepBatch batch, TeacherPredictions predictions, Composition composition,
-                              double lossLabeled, double lossUnlabeled, UpdatePhase.Outcome outcome) {
+                              double loss, double lossLabeled, double lossUnlabeled, UpdatePhase.Outcome outcome) {
         int[] unlabeled = batch.unlabeled();
         boolean[] mask = composition.mask();
         int masked = 0, maskedCorrect = 0, correct = 0;
@@ -142,7 +144,6 @@ public final class ReferenceTrainer {
         }
         double accMasked = masked == 0 ? Double.NaN : (double) maskedCorrect / masked;
         double accAll = unlabeled.length == 0 ? Double.NaN : (double) correct / unlabeled.length;
-        double loss = lossLabeled + config.wU() * lossUnlabeled;
         return new StepRecord(t, assembler.labeledEpoch(t), outcome.lr(), loss, lossLabeled, lossUnlabeled, composition.maskRate(),
                 accMasked, accAll, outcome.gradNorm(), outcome.skipped(), outcome.methodFields());
     }
@@ -176,7 +177,7 @@ public final class ReferenceTrainer {
     /** A snapshot of everything a resume needs. */
     public TrainState state() {
         return new TrainState(config.hash(), nextStep, nextStep * config.labeledBatch(), nextStep * config.unlabeledBatch(),
-                studentParameters(), teacher, adamW.state(), Map.of());
+                studentParameters(), teacher, adamW.state(), updatePhase.parameterUpdate().state());
     }
 
     /** Continues from {@code state} as if this trainer had run its steps itself. */
@@ -197,6 +198,7 @@ public final class ReferenceTrainer {
         System.arraycopy(s, 0, values, 0, values.length);
         if (teacher != null) System.arraycopy(state.teacher(), 0, teacher, 0, teacher.length);
         adamW.restore(state.adamW());
+        updatePhase.parameterUpdate().restore(state.methodState());
         nextStep = state.step();
     }
 }

@@ -30,7 +30,7 @@ public final class AdamWUpdate implements ParameterUpdate {
     }
 
     @Override
-    public Map<String, Object> apply(float[] student, float[] teacher, float[] direction, double lr) {
+    public Map<String, Object> apply(float[] student, float[] teacher, float[] direction, double lr, double loss) {
         adamW.apply(student, direction, lr, adamW.weightDecay(), student);
         if (!Double.isNaN(emaMomentum)) {
             if (teacher == null) throw new IllegalArgumentException("the EMA update needs a teacher");

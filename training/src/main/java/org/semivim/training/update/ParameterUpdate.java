@@ -14,6 +14,17 @@ public interface ParameterUpdate {
      * @param teacher   [P] θT_{t−1} on entry, θT_t on return; null for a method without a teacher
      * @param direction [P] the Adam direction u (not changed)
      * @param lr        the scheduled learning rate η_sched(t)
+     * @param loss      the step's loss L (LyapEMA refuses to commit a non-finite one)
      */
-    Map<String, Object> apply(float[] student, float[] teacher, float[] direction, double lr);
+    Map<String, Object> apply(float[] student, float[] teacher, float[] direction, double lr, double loss);
+
+    /** The update's own state between steps, as JSON values, for {@code TrainState} (empty when it has none). */
+    default Map<String, Object> state() {
+        return Map.of();
+    }
+
+    /** Continues from a {@link #state()}; the plain updates accept only an empty one. */
+    default void restore(Map<String, Object> state) {
+        if (!state.isEmpty()) throw new IllegalArgumentException("this update keeps no state, but the train state holds " + state.keySet());
+    }
 }

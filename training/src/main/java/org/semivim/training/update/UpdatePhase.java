@@ -11,7 +11,7 @@ import java.util.Map;
  * Phase (6) of a step, what the LyapunovSupervisor does with the summed gradient:
  * <ol>
  *   <li>the global gradient norm (double, fixed chunk order), and clipping to {@code clip} when it is &gt; 0;</li>
- *   <li>a non-finite norm (NaN/Inf in a loss or gradient) skips the step: nothing is committed,
+ *   <li>a non-finite loss or gradient norm (NaN/Inf somewhere) skips the step: nothing is committed,
  *       the Adam moments do not move, and the record says so;</li>
  *   <li>the Adam direction u, ONCE (moments and step count advance here and only here);</li>
  *   <li>the method's {@link ParameterUpdate} with lr = schedule(t).</li>
@@ -38,18 +38,24 @@ public final class UpdatePhase {
         this.direction = new float[adamW.parameters().count()];
     }
 
-    /** Applies step {@code step}'s update; {@code gradient} [P] may be clipped in place. */
-    public Outcome apply(long step, float[] gradient, float[] student, float[] teacher) {
+    /** Applies step {@code step}'s update for a loss {@code loss}; {@code gradient} [P] may be clipped in place. */
+    public Outcome apply(long step, float[] gradient, double loss, float[] student, float[] teacher) {
         double lr = schedule.at(step);
         Tensor g = Tensor.wrap(gradient, gradient.length);
         double norm = clip > 0 ? GradClip.clip(g, clip) : GradClip.globalNorm(g);
         if (!Double.isFinite(norm)) return new Outcome(Double.NaN, true, lr, Map.of());
+        if (!Double.isFinite(loss)) return new Outcome(norm, true, lr, Map.of());
         adamW.updateMoments(gradient, direction);
-        Map<String, Object> fields = update.apply(student, teacher, direction, lr);
+        Map<String, Object> fields = update.apply(student, teacher, direction, lr, loss);
         return new Outcome(norm, false, lr, fields);
     }
 
     public AdamW adamW() {
         return adamW;
+    }
+
+    /** The method's update, for its state. */
+    public ParameterUpdate parameterUpdate() {
+        return update;
     }
 }

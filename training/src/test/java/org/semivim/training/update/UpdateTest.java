@@ -72,7 +72,7 @@ class UpdateTest {
         float[] refTeacher = teacher.clone();
         for (int step = 0; step < 3; step++) {
             float[] g = random(40, 10 + step);
-            UpdatePhase.Outcome o = phase.apply(step, g.clone(), student, teacher);
+            UpdatePhase.Outcome o = phase.apply(step, g.clone(), 1.0, student, teacher);
             assertFalse(o.skipped());
             assertEquals(step + 1, adam.stepCount());
             System.arraycopy(g, 0, refP.flatGrads().data, 0, 40);
@@ -91,7 +91,7 @@ class UpdateTest {
         float[] g = new float[20];
         g[0] = 3;
         g[1] = 4;
-        UpdatePhase.Outcome o = phase.apply(0, g, p.flatValues().data, null);
+        UpdatePhase.Outcome o = phase.apply(0, g, 1.0, p.flatValues().data, null);
         assertEquals(5.0, o.gradNorm(), 1e-12);
         assertEquals(0.6f, g[0], 1e-6f, "clipped in place to norm 1");
         assertEquals(0.1, o.lr());
@@ -108,12 +108,16 @@ class UpdateTest {
         for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
             float[] g = random(20, 7);
             g[3] = bad;
-            UpdatePhase.Outcome o = phase.apply(0, g, p.flatValues().data, teacher);
+            UpdatePhase.Outcome o = phase.apply(0, g, 1.0, p.flatValues().data, teacher);
             assertTrue(o.skipped());
             assertTrue(Double.isNaN(o.gradNorm()));
             assertEquals(0, adam.stepCount(), "moments not advanced");
             assertArrayEquals(before, p.flatValues().toArray());
             assertArrayEquals(teacherBefore, teacher);
         }
+        UpdatePhase.Outcome nanLoss = phase.apply(0, random(20, 8), Double.NaN, p.flatValues().data, teacher);
+        assertTrue(nanLoss.skipped(), "a NaN loss with a finite gradient is skipped too");
+        assertEquals(0, adam.stepCount());
+        assertArrayEquals(before, p.flatValues().toArray());
     }
 }
