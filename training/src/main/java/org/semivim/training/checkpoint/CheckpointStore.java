@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  * place in one step. A reader never sees a half-written checkpoint, and a crash leaves only a
  * scratch directory, which the next write removes. One writer per run directory.
  *
- * <p><b>Loading</b> verifies everything ({@link CheckpointReader}). {@link #loadLatest} walks from
+ * <p><b>Loading</b> verifies everything ({@link CheckpointReader}). {@link #latest} walks from
  * the newest checkpoint back and uses the first that passes; every one refused on the way is
  * logged and returned with the result. Readers may run while the writer writes.
  *
@@ -47,7 +47,7 @@ import java.util.stream.Stream;
 public final class CheckpointStore {
     public static final int DEFAULT_KEEP_LAST = 3;
     private static final Logger LOG = Logger.getLogger(CheckpointStore.class.getName());
-    /** How often {@link #loadLatest} rescans when checkpoints vanished under it (deleted by retention). */
+    /** How often {@link #latest} rescans when checkpoints vanished under it (deleted by retention). */
     private static final int RESCANS = 3;
 
     private final Path checkpointsDir;
@@ -148,7 +148,7 @@ public final class CheckpointStore {
      * @throws CheckpointException when checkpoints exist but every one is refused; the message
      *                             lists each with its reason
      */
-    public Optional<LoadResult> loadLatest(String expectedConfigHash) throws IOException {
+    public Optional<LoadResult> latest(String expectedConfigHash) throws IOException {
         requireHash(expectedConfigHash);
         List<Refusal> refusals = new ArrayList<>();
         for (int scan = 0; scan < RESCANS; scan++) {

@@ -96,6 +96,28 @@ public final class Evaluator {
                 nonFiniteRows, !collapse.isEmpty(), collapse);
     }
 
+    /**
+     * Top-k accuracy for any 1 ≤ k ≤ K under the ranking rule of the class comment:
+     * #{i : rank of y_i < k} / N. {@code scores} [N,K], {@code labels} [N].
+     */
+    public static double topKAccuracy(Tensor scores, int[] labels, int k) {
+        if (scores == null || scores.rank() != 2) throw new IllegalArgumentException("scores: expected shape [N, K], got "
+                + (scores == null ? "null" : Arrays.toString(scores.shape())));
+        int n = scores.dim(0);
+        int classes = scores.dim(1);
+        if (k < 1 || k > classes) throw new IllegalArgumentException("k must be in [1, " + classes + "], got " + k);
+        if (labels == null || labels.length != n) throw new IllegalArgumentException("labels: expected " + n + " (one per score row)");
+        if (n == 0) throw new IllegalArgumentException("scores: cannot evaluate 0 samples");
+        int correct = 0;
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException("labels: label " + labels[i] + " of sample " + i + " is outside [0, " + classes + ")");
+            }
+            if (rankOf(scores.data, scores.offset + i * classes, classes, labels[i]) < k) correct++;
+        }
+        return (double) correct / n;
+    }
+
     /** Why a run with this top-1 and prediction distribution counts as failed (ssl-spec.md §4.4); empty if it does not. */
     static List<String> collapseReasons(double top1, double[] predictedShare) {
         int classes = predictedShare.length;

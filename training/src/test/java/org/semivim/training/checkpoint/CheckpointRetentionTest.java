@@ -32,7 +32,7 @@ class CheckpointRetentionTest {
         CheckpointStore store = new CheckpointStore(runDir);
         for (long step = 1; step <= 6; step++) store.write(step * 10, tensors(step), state(step), HASH);
         assertEquals(List.of(40L, 50L, 60L), store.steps());
-        assertEquals(60, store.loadLatest(HASH).orElseThrow().checkpoint().step());
+        assertEquals(60, store.latest(HASH).orElseThrow().checkpoint().step());
         assertEquals(40, store.load(40, HASH).step());
     }
 
@@ -42,7 +42,7 @@ class CheckpointRetentionTest {
         store.write(1, tensors(1), state(1), HASH);
         store.write(2, tensors(2), state(2), HASH);
         assertEquals(List.of(2L), store.steps());
-        assertEquals(2, store.loadLatest(HASH).orElseThrow().checkpoint().step());
+        assertEquals(2, store.latest(HASH).orElseThrow().checkpoint().step());
     }
 
     @Test
@@ -51,11 +51,11 @@ class CheckpointRetentionTest {
         for (long step : new long[] {100, 200, 300}) store.write(step, tensors(step), state(step), HASH);
         Files.delete(store.directory(300).resolve("DONE"));
         // the run resumes from the fallback (200) and writes 250: 300 is superseded, 100 and 200 stay
-        LoadResult resumed = store.loadLatest(HASH).orElseThrow();
+        LoadResult resumed = store.latest(HASH).orElseThrow();
         assertEquals(200, resumed.checkpoint().step());
         store.write(250, tensors(250), state(250), HASH);
         assertEquals(List.of(100L, 200L, 250L), store.steps());
-        assertFalse(store.loadLatest(HASH).orElseThrow().fellBack());
+        assertFalse(store.latest(HASH).orElseThrow().fellBack());
     }
 
     @Test
@@ -64,7 +64,7 @@ class CheckpointRetentionTest {
         store.write(500, tensors(500), state(500), HASH);
         store.write(100, tensors(100), state(100), HASH);
         assertEquals(List.of(100L), store.steps());
-        assertEquals(100, store.loadLatest(HASH).orElseThrow().checkpoint().step());
+        assertEquals(100, store.latest(HASH).orElseThrow().checkpoint().step());
     }
 
     @Test
@@ -97,7 +97,7 @@ class CheckpointRetentionTest {
         Thread readerThread = new Thread(() -> {
             try {
                 while (writing.get()) {
-                    Optional<LoadResult> r = reader.loadLatest(HASH);
+                    Optional<LoadResult> r = reader.latest(HASH);
                     if (r.isEmpty()) continue;
                     assertTrue(r.get().refusals().isEmpty(), () -> "refused: " + r.get().refusals());
                     Checkpoint c = r.get().checkpoint();

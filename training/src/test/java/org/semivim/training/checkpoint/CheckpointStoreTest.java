@@ -70,7 +70,7 @@ class CheckpointStoreTest {
         Path dir = store().write(7, written, state(7), HASH);
         assertEquals(runDir.resolve("checkpoints/step-000000007"), dir);
 
-        LoadResult result = store().loadLatest(HASH).orElseThrow();
+        LoadResult result = store().latest(HASH).orElseThrow();
         Checkpoint c = result.checkpoint();
         assertFalse(result.fellBack());
         assertEquals(7, c.step());
@@ -111,7 +111,7 @@ class CheckpointStoreTest {
 
     @Test
     void freshRunHasNoCheckpoint() throws IOException {
-        assertEquals(Optional.empty(), store().loadLatest(HASH));
+        assertEquals(Optional.empty(), store().latest(HASH));
         assertEquals(List.of(), store().steps());
     }
 
@@ -194,7 +194,7 @@ class CheckpointStoreTest {
         Path bad = twoCheckpoints();
         Files.delete(bad.resolve("DONE"));
         flipLastByte(store().directory(100).resolve("student.safetensors"));
-        CheckpointException e = assertThrows(CheckpointException.class, () -> store().loadLatest(HASH));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> store().latest(HASH));
         assertTrue(e.getMessage().contains("refused 2"), e.getMessage());
         assertTrue(e.getMessage().contains("step-000000200: partial checkpoint: no DONE marker"), e.getMessage());
         assertTrue(e.getMessage().contains("step-000000100: corrupt checkpoint: SHA-256 mismatch for student.safetensors"), e.getMessage());
@@ -220,7 +220,7 @@ class CheckpointStoreTest {
         // what a crash in the middle of writing step 200 leaves: a scratch directory without DONE
         Path scratch = Files.createDirectories(store.checkpointsDir().resolve(".tmp-step-000000200-12345"));
         Files.writeString(scratch.resolve("state.json"), "{\"step\":");
-        LoadResult r = store.loadLatest(HASH).orElseThrow();
+        LoadResult r = store.latest(HASH).orElseThrow();
         assertEquals(100, r.checkpoint().step());
         assertFalse(r.fellBack());
         store.write(200, tensors(200), state(200), HASH);
@@ -235,7 +235,7 @@ class CheckpointStoreTest {
     }
 
     private void assertFallback(String expectedReason) throws IOException {
-        LoadResult r = store().loadLatest(HASH).orElseThrow();
+        LoadResult r = store().latest(HASH).orElseThrow();
         assertEquals(100, r.checkpoint().step());
         assertSameJson(state(100), r.checkpoint().state());
         assertEquals(100_000f + 100f + 0f, r.checkpoint().tensor("student/layers.0.weight").get(0));

@@ -123,6 +123,10 @@ class EvaluatorTest {
         assertEquals(5 / 8.0, e.top5(), EPS);
         assertEquals(1 / 8.0, e.top1(), EPS);
         assertEquals(2, e.nonFiniteRows());
+        // ranks of the true classes: 6, 4, 5, 5, 4, 1, 1, 0 → top-k counts for k = 1..7: 1, 3, 3, 3, 5, 7, 8
+        double[] expectedTopK = {1 / 8.0, 3 / 8.0, 3 / 8.0, 3 / 8.0, 5 / 8.0, 7 / 8.0, 1.0};
+        for (int k = 1; k <= 7; k++) assertEquals(expectedTopK[k - 1], Evaluator.topKAccuracy(Tensor.wrap(s, 8, 7), labels, k), EPS, "k = " + k);
+        assertThrows(IllegalArgumentException.class, () -> Evaluator.topKAccuracy(Tensor.wrap(s, 8, 7), labels, 8));
         assertClose(List.of(5 / 8.0, 2 / 8.0, 1 / 8.0, 0.0, 0.0, 0.0, 0.0), e.predictedShare());
         assertEquals(List.of(1, 2, 0, 0, 0, 0, 0), e.confusion().get(0));  // class 0: rows 3, 4 → 1; row 7 → 0
         // no sample has label 2 → its recall is undefined (NaN) and it is left out of the macro means
