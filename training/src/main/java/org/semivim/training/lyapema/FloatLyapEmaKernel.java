@@ -64,13 +64,23 @@ public final class FloatLyapEmaKernel implements LyapEmaKernel {
 
     @Override
     public boolean directionFinite() {
-        int n = direction.length;
-        Parallel.forEach(partials.length, c -> {
-            boolean finite = true;
-            for (int i = c * CHUNK, end = Math.min(n, i + CHUNK); i < end; i++) finite &= Float.isFinite(direction[i]);
-            chunkFinite[c] = finite;
+        return allFinite(direction);
+    }
+
+    /**
+     * Whether every element is finite. The loop checks the raw gradient with this BEFORE
+     * {@code AdamW.updateMoments}: a NaN gradient would otherwise poison the moments, which are
+     * updated once per step and never rolled back (R-L2).
+     */
+    public static boolean allFinite(float[] values) {
+        int n = values.length;
+        boolean[] finite = new boolean[Parallel.chunks(n, CHUNK)];
+        Parallel.forEach(finite.length, c -> {
+            boolean ok = true;
+            for (int i = c * CHUNK, end = Math.min(n, i + CHUNK); i < end; i++) ok &= Float.isFinite(values[i]);
+            finite[c] = ok;
         });
-        return allTrue(chunkFinite);
+        return allTrue(finite);
     }
 
     @Override

@@ -14,7 +14,8 @@ package org.semivim.training.lyapema;
  * </pre>
  * A NaN or infinite loss, direction u, d or V (or proposed parameter) skips the step: nothing is
  * committed, the state is returned unchanged and the decision says why. The caller must also keep a
- * non-finite gradient away from the Adam moments (check it before {@code AdamW.updateMoments}), since
+ * non-finite gradient away from the Adam moments (check it with {@link FloatLyapEmaKernel#allFinite} before
+ * {@code AdamW.updateMoments}), since
  * moments are updated once per step and never rolled back (R-L2).
  *
  * <p>Rules: R-L1 (implicit pull with the lagged teacher), R-L2 (lr s·η_sched, same u on retries),

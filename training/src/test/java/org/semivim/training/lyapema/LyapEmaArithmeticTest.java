@@ -335,6 +335,11 @@ class LyapEmaArithmeticTest {
 
         float[] badU = u.clone();
         badU[3] = Float.NaN;
+        assertTrue(FloatLyapEmaKernel.allFinite(u));
+        assertFalse(FloatLyapEmaKernel.allFinite(badU), "the loop's check on the raw gradient before the moments are updated");
+        float[] bigWithInf = new float[2 * FloatLyapEmaKernel.CHUNK + 5];
+        bigWithInf[bigWithInf.length - 1] = Float.NEGATIVE_INFINITY;
+        assertFalse(FloatLyapEmaKernel.allFinite(bigWithInf), "found in the last chunk too");
         LyapEmaResult r = LyapEmaUpdate.decide(state, DEFAULTS, new FloatLyapEmaKernel(student, teacher, badU, opt::apply, 0.05, all, sOut, tOut),
                 1e-3, 1.0);
         assertEquals(LyapEmaDecision.Skip.NON_FINITE_DIRECTION, r.decision().skip());
