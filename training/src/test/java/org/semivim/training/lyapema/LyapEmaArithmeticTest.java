@@ -288,16 +288,20 @@ class LyapEmaArithmeticTest {
         double[] results = new double[4];
         float[][] outputs = new float[4][];
         int[] threadCounts = {1, 3};
-        for (int run = 0; run < 2; run++) {
-            org.semivim.engine.ops.Parallel.setThreads(threadCounts[run]);
-            float[] sOut = new float[n], tOut = new float[n];
-            FloatLyapEmaKernel kernel = new FloatLyapEmaKernel(student, teacher, u, plain, 0.0, trainable, sOut, tOut);
-            results[2 * run] = kernel.proposeStudent(1e-2, 0.05, LyapEmaConfig.Pull.IMPLICIT);
-            results[2 * run + 1] = kernel.proposeTeacher(0.7);
-            outputs[2 * run] = sOut;
-            outputs[2 * run + 1] = tOut;
+        int threadsBefore = org.semivim.engine.ops.Parallel.threads();
+        try {
+            for (int run = 0; run < 2; run++) {
+                org.semivim.engine.ops.Parallel.setThreads(threadCounts[run]);
+                float[] sOut = new float[n], tOut = new float[n];
+                FloatLyapEmaKernel kernel = new FloatLyapEmaKernel(student, teacher, u, plain, 0.0, trainable, sOut, tOut);
+                results[2 * run] = kernel.proposeStudent(1e-2, 0.05, LyapEmaConfig.Pull.IMPLICIT);
+                results[2 * run + 1] = kernel.proposeTeacher(0.7);
+                outputs[2 * run] = sOut;
+                outputs[2 * run + 1] = tOut;
+            }
+        } finally {
+            org.semivim.engine.ops.Parallel.setThreads(threadsBefore);
         }
-        org.semivim.engine.ops.Parallel.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
         assertEquals(results[0], results[2], 0.0, "d does not depend on the thread count");
         assertEquals(results[1], results[3], 0.0, "V does not depend on the thread count");
         assertArrayEquals(outputs[0], outputs[2]);
