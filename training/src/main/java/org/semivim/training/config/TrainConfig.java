@@ -5,11 +5,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.semivim.engine.models.ModelSpec;
 import org.semivim.engine.models.VimConfig;
+import org.semivim.training.checkpoint.ConfigHash;
+import org.semivim.training.lyapema.LyapEmaConfig;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,12 +32,12 @@ import static org.semivim.training.config.ConfigSection.Interval;
  * lr            1e-3·b_l/256 (§6; SSMAE: constant 1e-4)   min_lr 1e-6   warmup round(0.05·steps)
  * weight_decay 0.05   clip 0 (global-norm clipping; 0 = off)
  * ema_m         teacher momentum m: FixMatch 0.999 (evaluation EMA), EMA-Teacher 0.9999 (§2.3 [ours])
- * lyapema {...} ssmixup {...} ssmae {...}   the method groups (LyapEmaConfig, SsMixupConfig, SsmaeConfig)
+ * lyapema {...} ssmixup {...} ssmae {...}   the method groups (LyapEmaKeys, SsMixupConfig, SsmaeSettings)
  * </pre>
  * Defaults that depend on the method are the spec's [ours] values for that method. Unknown keys,
  * wrong types and out-of-range values are {@link ConfigException}s naming the key's path and the
  * allowed range. {@link #canonicalJson()} spells out every value in a fixed order (and reads back
- * to an equal config); {@link #hash()} is its SHA-256.
+ * to an equal config); {@link #hash()} is the checkpoints' {@link ConfigHash} of the same values.
  *
  * @param labeledBatch B_l
  * @param muRatio      mu_ratio (B_u = mu_ratio·B_l)
@@ -49,7 +47,7 @@ import static org.semivim.training.config.ConfigSection.Interval;
 public record TrainConfig(Method method, ModelSpec model, DataConfig data, long seed, long steps, int shards, long evalEvery,
                           int labeledBatch, int muRatio, double tau, double wU, double epsLs,
                           double lr, double minLr, long warmup, double weightDecay, double clip, double emaM,
-                          LyapEmaConfig lyapema, SsMixupConfig ssmixup, SsmaeConfig ssmae) {
+                          LyapEmaConfig lyapema, SsMixupConfig ssmixup, SsmaeSettings ssmae) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -104,9 +102,9 @@ public record TrainConfig(Method method, ModelSpec model, DataConfig data, long 
         double weightDecay = s.number("weight_decay", 0.05, Interval.closed(0, 1e3));
         double clip = s.number("clip", 0, Interval.closed(0, 1e9));
         double emaM = s.number("ema_m", method == Method.EMA_TEACHER ? 0.9999 : 0.999, Interval.closed(0, 1));
-        LyapEmaConfig lyap = LyapEmaConfig.read(s.section("lyapema"));
+        LyapEmaConfig lyap = LyapEmaKeys.read(s.section("lyapema"));
         SsMixupConfig ssmix = SsMixupConfig.read(s.section("ssmixup"));
-        SsmaeConfig ssmaeCfg = SsmaeConfig.read(s.section("ssmae"));
+        SsmaeSettings ssmaeCfg = SsmaeSettings.read(s.section("ssmae"));
         s.rejectUnknown();
         requireModelFitsData(model, data, method);
         return new TrainConfig(method, model, data, seed, steps, shards, evalEvery, bl, mu, tau, wU, epsLs, lr, minLr, warmup,
@@ -151,7 +149,7 @@ public record TrainConfig(Method method, ModelSpec model, DataConfig data, long 
         m.put("weight_decay", weightDecay);
         m.put("clip", clip);
         m.put("ema_m", emaM);
-        m.put("lyapema", lyapema.toMap());
+        m.put("lyapema", LyapEmaKeys.toMap(lyapema));
         m.put("ssmixup", ssmixup.toMap());
         m.put("ssmae", ssmae.toMap());
         return m;
@@ -166,14 +164,9 @@ public record TrainConfig(Method method, ModelSpec model, DataConfig data, long 
         }
     }
 
-    /** SHA-256 of {@link #canonicalJson()} as 64 hex digits: the config hash a checkpoint records. */
+    /** The config hash a checkpoint records: {@link ConfigHash} (SHA-256 of sorted-key canonical JSON) of {@link #canonicalMap()}. */
     public String hash() {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonicalJson().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ConfigHash.of(canonicalMap());
     }
 
     /**

@@ -14,12 +14,12 @@ import org.semivim.engine.optim.LrSchedule;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.method.Composition;
 import org.semivim.training.method.LossComposer;
+import org.semivim.training.pseudo.PseudoLabels;
 import org.semivim.training.step.LossTerm;
 import org.semivim.training.step.ShardGradient;
 import org.semivim.training.step.ShardInput;
 import org.semivim.training.step.StepViews;
 import org.semivim.training.step.TeacherInference;
-import org.semivim.training.step.TeacherPredictions;
 import org.semivim.training.update.UpdatePhase;
 
 import java.util.ArrayList;
@@ -75,7 +75,8 @@ public final class ReferenceTrainer {
         this.composer = MethodSetup.composer(config, student.numClasses());
         this.adamW = new AdamW(student.parameters(), config.weightDecay());
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
-        this.updatePhase = new UpdatePhase(adamW, schedule, config.clip(), MethodSetup.update(config, adamW));
+        this.updatePhase = new UpdatePhase(adamW, schedule, config.clip(),
+                MethodSetup.update(config, adamW, student.parameters().flatValues().data, teacher));
     }
 
     public void addListener(StepListener listener) {
@@ -97,7 +98,7 @@ public final class ReferenceTrainer {
         long t = nextStep;
         StepBatch batch = assembler.batch(t);                                                   // (1)
         StepViews views = StepViews.render(augmenter, data.train(), batch, config.method().usesUnlabeled());  // (2)
-        TeacherPredictions predictions = predict(views);                                        // (3)
+        PseudoLabels predictions = predict(views);                                        // (3)
         Composition composition = composer.compose(views, predictions);                        // (4)
         float[] studentValues = student.parameters().flatValues().data;
         List<float[]> shardGradients = new ArrayList<>();                                       // (5)
@@ -123,19 +124,19 @@ public final class ReferenceTrainer {
     }
 
     /** Phase (3): θT_{t−1} for EMA-Teacher (and LyapEMA), θS_{t−1} for FixMatch; none for supervised. */
-    private TeacherPredictions predict(StepViews views) {
-        if (!config.method().usesUnlabeled()) return TeacherPredictions.empty();
+    private PseudoLabels predict(StepViews views) {
+        if (!config.method().usesUnlabeled()) return new PseudoLabels(new float[0], new int[0], student.numClasses());
         float[] source = config.method().pseudoLabelsFromTeacher() ? teacher : student.parameters().flatValues().data;
         return teacherInference.predict(source, views.unlabeledWeak(), config.shards());
     }
 
-    private StepRecord record(long t, StepBatch batch, TeacherPredictions predictions, Composition composition,
+    private StepRecord record(long t, StepBatch batch, PseudoLabels predictions, Composition composition,
                               double loss, double lossLabeled, double lossUnlabeled, UpdatePhase.Outcome outcome) {
         int[] unlabeled = batch.unlabeled();
         boolean[] mask = composition.mask();
         int masked = 0, maskedCorrect = 0, correct = 0;
         for (int i = 0; i < unlabeled.length; i++) {
-            boolean right = predictions.label(i) == data.train().label(unlabeled[i]);   // hidden true label, diagnostics only
+            boolean right = predictions.labelOf(i) == data.train().label(unlabeled[i]);   // hidden true label, diagnostics only
             if (right) correct++;
             if (mask[i]) {
                 masked++;

@@ -2,7 +2,7 @@ package org.semivim.training.loop;
 
 import org.semivim.data.sampling.StepBatch;
 import org.semivim.training.method.Composition;
-import org.semivim.training.step.TeacherPredictions;
+import org.semivim.training.pseudo.PseudoLabels;
 import org.semivim.training.update.UpdatePhase;
 
 /**
@@ -10,5 +10,5 @@ import org.semivim.training.update.UpdatePhase;
  *
  * @param gradient [P] the summed shard gradient, before clipping
  */
-public record StepTrace(StepBatch batch, TeacherPredictions predictions, Composition composition, float[] gradient,
+public record StepTrace(StepBatch batch, PseudoLabels predictions, Composition composition, float[] gradient,
                         UpdatePhase.Outcome outcome, StepRecord record) {}

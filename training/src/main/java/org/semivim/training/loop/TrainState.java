@@ -2,6 +2,7 @@ package org.semivim.training.loop;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.param.Parameter;
@@ -18,10 +19,11 @@ import java.util.Map;
  * data cursor and the RNG position; the rest is the two parameter sets, the AdamW state and the
  * method's own state (LyapEMA's s, λ, V_prev, γ; SSMAE's gate), as JSON values.
  *
- * <p>Stored as ({@link #toTensors}, {@link #toJson}): tensors named {@code student.<param>},
- * {@code teacher.<param>}, {@code adamw.m.<param>}, {@code adamw.v.<param>} with the parameters'
- * shapes (safetensors-ready), and a JSON header with the format, version, config hash, step,
- * cursors and method state. {@link #fromParts} checks all of it against a model layout.
+ * <p>Stored as ({@link #toTensors}, {@link #toStateMap}): tensors named {@code student/<param>},
+ * {@code teacher/<param>}, {@code adamw_m/<param>}, {@code adamw_v/<param>} with the parameters'
+ * shapes (the checkpoint store writes each group to its own safetensors file, so
+ * {@code student.safetensors} loads as a model), and a JSON state with the format, version, config
+ * hash, step, cursors and method state. {@link #fromParts} checks all of it against a model layout.
  *
  * @param student           [P] θS
  * @param teacher           [P] θT, or null for a method without a teacher
@@ -34,6 +36,8 @@ public record TrainState(String configHash, long step, long labeledPosition, lon
 
     public static final String FORMAT = "semivim-train-state";
     public static final int VERSION = 1;
+    /** Tensor name prefixes: the checkpoint store's groups ("group/name"). */
+    public static final String STUDENT = "student/", TEACHER = "teacher/", FIRST_MOMENT = "adamw_m/", SECOND_MOMENT = "adamw_v/";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public TrainState {
@@ -69,15 +73,15 @@ public record TrainState(String configHash, long step, long labeledPosition, lon
     public Map<String, Tensor> toTensors(ParameterSet layout) {
         requireCount(layout);
         Map<String, Tensor> out = new LinkedHashMap<>();
-        put(out, "student.", student, layout);
-        if (teacher != null) put(out, "teacher.", teacher, layout);
-        put(out, "adamw.m.", adamW.firstMoment(), layout);
-        put(out, "adamw.v.", adamW.secondMoment(), layout);
+        put(out, STUDENT, student, layout);
+        if (teacher != null) put(out, TEACHER, teacher, layout);
+        put(out, FIRST_MOMENT, adamW.firstMoment(), layout);
+        put(out, SECOND_MOMENT, adamW.secondMoment(), layout);
         return out;
     }
 
-    /** The JSON header: format, version, config hash, step, cursors, AdamW step, teacher presence, method state. */
-    public String toJson() {
+    /** The JSON state: format, version, config hash, step, cursors, AdamW step, teacher presence, method state. */
+    public Map<String, Object> toStateMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("version", VERSION);
@@ -88,21 +92,31 @@ public record TrainState(String configHash, long step, long labeledPosition, lon
         m.put("adamw_step", adamW.step());
         m.put("has_teacher", teacher != null);
         m.put("method_state", methodState);
+        return m;
+    }
+
+    /** {@link #toStateMap()} as JSON text. */
+    public String toJson() {
         try {
-            return JSON.writeValueAsString(m);
+            return JSON.writeValueAsString(toStateMap());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("method state is not JSON-serialisable: " + e.getMessage(), e);
         }
     }
 
-    /** The state back from {@link #toTensors} and {@link #toJson}; every name, shape and header field is checked. */
+    /** The state back from {@link #toTensors} and {@link #toJson}. */
     public static TrainState fromParts(Map<String, Tensor> tensors, String json, ParameterSet layout) {
-        Map<String, Object> h;
         try {
-            h = JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
+            return fromParts(tensors, JSON.readTree(json), layout);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("train state header is not a JSON object: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** The state back from {@link #toTensors} and {@link #toStateMap} as a JSON tree; every name, shape and field is checked. */
+    public static TrainState fromParts(Map<String, Tensor> tensors, JsonNode state, ParameterSet layout) {
+        if (state == null || !state.isObject()) throw new IllegalArgumentException("train state header is not a JSON object");
+        Map<String, Object> h = JSON.convertValue(state, new TypeReference<LinkedHashMap<String, Object>>() {});
         if (!FORMAT.equals(h.get("format"))) throw new IllegalArgumentException("train state header: format is " + h.get("format") + ", expected " + FORMAT);
         if (!Integer.valueOf(VERSION).equals(h.get("version"))) {
             throw new IllegalArgumentException("train state header: version " + h.get("version") + " is not supported (expected " + VERSION + ")");
@@ -112,9 +126,9 @@ public record TrainState(String configHash, long step, long labeledPosition, lon
         if (tensors.size() != expected) {
             throw new IllegalArgumentException("train state has " + tensors.size() + " tensors, expected " + expected + " for this model");
         }
-        float[] student = take(tensors, "student.", layout);
-        float[] teacher = hasTeacher ? take(tensors, "teacher.", layout) : null;
-        AdamW.State adam = new AdamW.State(number(h, "adamw_step"), take(tensors, "adamw.m.", layout), take(tensors, "adamw.v.", layout));
+        float[] student = take(tensors, STUDENT, layout);
+        float[] teacher = hasTeacher ? take(tensors, TEACHER, layout) : null;
+        AdamW.State adam = new AdamW.State(number(h, "adamw_step"), take(tensors, FIRST_MOMENT, layout), take(tensors, SECOND_MOMENT, layout));
         Object hash = h.get("config_hash");
         if (!(hash instanceof String configHash)) throw new IllegalArgumentException("train state header: config_hash is missing");
         Object ms = h.get("method_state");

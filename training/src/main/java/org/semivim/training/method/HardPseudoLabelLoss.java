@@ -2,7 +2,8 @@ package org.semivim.training.method;
 
 import org.semivim.training.step.LossTerm;
 import org.semivim.training.step.StepViews;
-import org.semivim.training.step.TeacherPredictions;
+import org.semivim.training.pseudo.ConfidenceThreshold;
+import org.semivim.training.pseudo.PseudoLabels;
 
 import java.util.Arrays;
 import java.util.List;
@@ -21,37 +22,32 @@ import java.util.List;
 public final class HardPseudoLabelLoss implements LossComposer {
     private final int numClasses;
     private final float labelSmoothing;
-    private final double tau;
-    private final ConfidenceRule rule;
+    private final ConfidenceThreshold threshold;
     private final float unlabeledWeight;
 
-    public HardPseudoLabelLoss(int numClasses, float labelSmoothing, double tau, ConfidenceRule rule, double unlabeledWeight) {
+    public HardPseudoLabelLoss(int numClasses, float labelSmoothing, ConfidenceThreshold threshold, double unlabeledWeight) {
         this.numClasses = numClasses;
         this.labelSmoothing = labelSmoothing;
-        this.tau = tau;
-        this.rule = rule;
+        this.threshold = threshold;
         this.unlabeledWeight = (float) unlabeledWeight;
     }
 
     @Override
-    public Composition compose(StepViews views, TeacherPredictions predictions) {
+    public Composition compose(StepViews views, PseudoLabels teacherLabels) {
         int unlabeled = views.unlabeledStrong().dim(0);
-        if (predictions.size() != unlabeled) {
-            throw new IllegalArgumentException("teacher predictions for " + predictions.size() + " samples, but the step has " + unlabeled
+        if (teacherLabels.size() != unlabeled) {
+            throw new IllegalArgumentException("pseudo-labels for " + teacherLabels.size() + " samples, but the step has " + unlabeled
                     + " unlabeled samples");
         }
-        boolean[] mask = new boolean[unlabeled];
+        boolean[] mask = teacherLabels.mask(threshold);
         int kept = 0;
-        for (int i = 0; i < unlabeled; i++) {
-            mask[i] = rule.passes(predictions.confidence(i), tau);
-            if (mask[i]) kept++;
-        }
+        for (boolean m : mask) if (m) kept++;
         int[] rows = new int[kept];                       // batch indices of the masked-in samples, in order
         int[] pseudo = new int[kept];
         for (int i = 0, j = 0; i < unlabeled; i++) {
             if (mask[i]) {
                 rows[j] = i;
-                pseudo[j++] = predictions.label(i);
+                pseudo[j++] = teacherLabels.labelOf(i);
             }
         }
         float[] weights = new float[kept];

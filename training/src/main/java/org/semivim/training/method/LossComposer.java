@@ -1,7 +1,7 @@
 package org.semivim.training.method;
 
 import org.semivim.training.step.StepViews;
-import org.semivim.training.step.TeacherPredictions;
+import org.semivim.training.pseudo.PseudoLabels;
 
 /**
  * Phase (4) of a step: how a method turns the step's views and the teacher's predictions into the
@@ -10,5 +10,6 @@ import org.semivim.training.step.TeacherPredictions;
  */
 public interface LossComposer {
 
-    Composition compose(StepViews views, TeacherPredictions predictions);
+    /** {@code teacherLabels}: (o, yhat) [B_u] of the weak unlabeled views (empty for supervised). */
+    Composition compose(StepViews views, PseudoLabels teacherLabels);
 }

@@ -2,7 +2,7 @@ package org.semivim.training.method;
 
 import org.semivim.training.step.LossTerm;
 import org.semivim.training.step.StepViews;
-import org.semivim.training.step.TeacherPredictions;
+import org.semivim.training.pseudo.PseudoLabels;
 
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +21,7 @@ public final class SupervisedLoss implements LossComposer {
     }
 
     @Override
-    public Composition compose(StepViews views, TeacherPredictions predictions) {
+    public Composition compose(StepViews views, PseudoLabels teacherLabels) {
         return new Composition(List.of(labeledTerm(views, numClasses, labelSmoothing)), new boolean[0]);
     }
 

@@ -17,13 +17,14 @@ final class TargetRows {
         return t;
     }
 
-    /** images [n, C, H, W] → the rows {@code keep} [m], in that order, as a new tensor [m, C, H, W]. */
-    static Tensor gather(Tensor images, int[] keep) {
-        int[] shape = images.shape();
-        int perImage = shape[1] * shape[2] * shape[3];
-        Tensor out = Tensor.zeros(keep.length, shape[1], shape[2], shape[3]);
+    /** rows [n, ...] → the rows {@code keep} [m], in that order, as a new tensor [m, ...]. */
+    static Tensor gather(Tensor rows, int[] keep) {
+        int[] shape = rows.shape();
+        int perRow = shape[0] == 0 ? 0 : rows.size / shape[0];
+        shape[0] = keep.length;
+        Tensor out = Tensor.zeros(shape);
         for (int i = 0; i < keep.length; i++) {
-            System.arraycopy(images.data, images.offset + keep[i] * perImage, out.data, i * perImage, perImage);
+            System.arraycopy(rows.data, rows.offset + keep[i] * perRow, out.data, i * perRow, perRow);
         }
         return out;
     }

@@ -3,10 +3,12 @@ package org.semivim.training.step;
 import org.semivim.engine.models.ForwardMode;
 import org.semivim.engine.models.ImageClassifier;
 import org.semivim.engine.tensor.Tensor;
+import org.semivim.training.pseudo.PseudoLabels;
 
 /**
  * Phase (3) of a step: a forward of the pseudo-labelling model in EVAL mode (no drop-path, no
- * SSMixup term; R-L12, R-S9) on the weak unlabeled views, giving (o, yhat) per sample.
+ * SSMixup term; R-L12, R-S9) on the weak unlabeled views, giving the hard pseudo-labels (o, yhat)
+ * per sample ({@link PseudoLabels#fromLogits}).
  *
  * <p>Whose parameters: EMA-Teacher and LyapEMA pass θT_{t−1}, the teacher after the previous step.
  * FixMatch passes the student θS_{t−1}; FixMatch's reference implementations run that forward in
@@ -26,7 +28,7 @@ public final class TeacherInference {
     }
 
     /** weakViews [B_u, C, H, W] → (o, yhat) [B_u] from the model with {@code parameters}. */
-    public TeacherPredictions predict(float[] parameters, Tensor weakViews, int shardCount) {
+    public PseudoLabels predict(float[] parameters, Tensor weakViews, int shardCount) {
         if (weakViews.rank() != 4) throw new IllegalArgumentException("weak views: expected [B_u, C, H, W], got " + weakViews);
         float[] values = replica.parameters().flatValues().data;
         if (parameters.length != values.length) {
@@ -41,29 +43,10 @@ public final class TeacherInference {
             int from = ShardInput.bound(s, n, shardCount), to = ShardInput.bound(s + 1, n, shardCount);
             if (from == to) continue;
             Tensor rows = Tensor.view(weakViews.data, weakViews.offset + from * perImage, to - from, chw[0], chw[1], chw[2]);
-            Tensor logits = replica.forward(rows, ForwardMode.eval()).logits();          // [rows, K]
-            int classes = logits.dim(1);
-            for (int r = 0; r < to - from; r++) {
-                int best = argmax(logits, r, classes);
-                confidence[from + r] = maxProbability(logits, r, classes, best);
-                label[from + r] = best;
-            }
+            PseudoLabels shard = PseudoLabels.fromLogits(replica.forward(rows, ForwardMode.eval()).logits());
+            System.arraycopy(shard.confidence(), 0, confidence, from, to - from);
+            System.arraycopy(shard.label(), 0, label, from, to - from);
         }
-        return new TeacherPredictions(confidence, label);
-    }
-
-    /** The first index of the largest logit (torch.max's choice for ties). */
-    static int argmax(Tensor logits, int row, int classes) {
-        int base = logits.offset + row * classes, best = 0;
-        for (int k = 1; k < classes; k++) if (logits.data[base + k] > logits.data[base + best]) best = k;
-        return best;
-    }
-
-    /** max softmax = 1 / Σ_k exp(l_k − l_max), the sum in double, rounded once to float. */
-    static float maxProbability(Tensor logits, int row, int classes, int best) {
-        int base = logits.offset + row * classes;
-        double max = logits.data[base + best], sum = 0;
-        for (int k = 0; k < classes; k++) sum += Math.exp(logits.data[base + k] - max);
-        return (float) (1 / sum);
+        return new PseudoLabels(confidence, label, replica.numClasses());
     }
 }

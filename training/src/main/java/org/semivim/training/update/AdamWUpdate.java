@@ -30,12 +30,12 @@ public final class AdamWUpdate implements ParameterUpdate {
     }
 
     @Override
-    public Map<String, Object> apply(float[] student, float[] teacher, float[] direction, double lr, double loss) {
+    public Applied apply(float[] student, float[] teacher, float[] direction, double lr, double loss) {
         adamW.apply(student, direction, lr, adamW.weightDecay(), student);
         if (!Double.isNaN(emaMomentum)) {
             if (teacher == null) throw new IllegalArgumentException("the EMA update needs a teacher");
             EmaUpdate.apply(teacher, student, emaMomentum);
         }
-        return Map.of();
+        return new Applied(true, Map.of());
     }
 }

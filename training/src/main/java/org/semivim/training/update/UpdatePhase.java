@@ -14,7 +14,8 @@ import java.util.Map;
  *   <li>a non-finite loss or gradient norm (NaN/Inf somewhere) skips the step: nothing is committed,
  *       the Adam moments do not move, and the record says so;</li>
  *   <li>the Adam direction u, ONCE (moments and step count advance here and only here);</li>
- *   <li>the method's {@link ParameterUpdate} with lr = schedule(t).</li>
+ *   <li>the method's {@link ParameterUpdate} with lr = schedule(t) (LyapEMA may still refuse to commit
+ *       a non-finite candidate; the moments have moved then, as the LyapEMA rules allow).</li>
  * </ol>
  */
 public final class UpdatePhase {
@@ -46,8 +47,8 @@ public final class UpdatePhase {
         if (!Double.isFinite(norm)) return new Outcome(Double.NaN, true, lr, Map.of());
         if (!Double.isFinite(loss)) return new Outcome(norm, true, lr, Map.of());
         adamW.updateMoments(gradient, direction);
-        Map<String, Object> fields = update.apply(student, teacher, direction, lr, loss);
-        return new Outcome(norm, false, lr, fields);
+        ParameterUpdate.Applied applied = update.apply(student, teacher, direction, lr, loss);
+        return new Outcome(norm, !applied.committed(), lr, applied.fields());
     }
 
     public AdamW adamW() {

@@ -63,7 +63,8 @@ class TrainConfigTest {
 
         Map<String, Object> lm = base("lyapema");
         TrainConfig l = TrainConfig.fromMap(lm);
-        assertEquals(LyapEmaConfig.DEFAULTS, l.lyapema());
+        assertEquals(org.semivim.training.lyapema.LyapEmaConfig.defaults(), l.lyapema());
+        assertEquals(org.semivim.training.ssmae.SsmaeConfig.defaults(), l.ssmae().gate());
         assertEquals(1.0 / 16, l.lyapema().sMin());
         assertEquals(0.7, l.tau());
         assertEquals(5.0, l.wU());
@@ -100,6 +101,7 @@ class TrainConfigTest {
         rejected("lyapema", m -> group(m, "lyapema").put("alpha_ref", 0.5), "lyapema.alpha_ref", "(0.5, 1)");
         rejected("lyapema", m -> group(m, "lyapema").put("gamma_mode", "fixed"), "lyapema.gamma", "required");
         rejected("lyapema", m -> group(m, "lyapema").put("gamma", 3), "lyapema.gamma", "fixed");
+        rejected("lyapema", m -> group(m, "lyapema").put("r_max", 0), "lyapema.r_max", "[1, 16]");
         rejected("lyapema", m -> group(m, "lyapema").putAll(Map.of("pull", "explicit", "lam_max", 2)), "lyapema.pull", "lam_max <= 1");
         assertDoesNotThrow(() -> {
             Map<String, Object> m = base("lyapema");

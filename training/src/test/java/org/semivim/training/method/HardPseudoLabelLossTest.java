@@ -13,7 +13,8 @@ import org.semivim.training.step.LossTerm;
 import org.semivim.training.step.ShardGradient;
 import org.semivim.training.step.ShardInput;
 import org.semivim.training.step.StepViews;
-import org.semivim.training.step.TeacherPredictions;
+import org.semivim.training.pseudo.ConfidenceThreshold;
+import org.semivim.training.pseudo.PseudoLabels;
 
 import java.util.List;
 import java.util.Map;
@@ -35,15 +36,15 @@ class HardPseudoLabelLossTest {
         return new StepViews(batch, lw, new int[] {2, 0, 1, 2}, uw, us);
     }
 
-    private static TeacherPredictions predictions(float tau) {
+    private static PseudoLabels predictions(float tau) {
         float below = Math.nextDown(tau), above = Math.nextUp(tau);
-        return new TeacherPredictions(new float[] {0.99f, tau, below, above, 0.1f, tau}, new int[] {1, 2, 0, 1, 2, 0});
+        return new PseudoLabels(new float[] {0.99f, tau, below, above, 0.1f, tau}, new int[] {1, 2, 0, 1, 2, 0}, K);
     }
 
     @Test
     void fixMatchMasksWithAtLeastAndDividesByTheFullUnlabeledBatch() {
         float tau = 0.95f;
-        HardPseudoLabelLoss fixMatch = new HardPseudoLabelLoss(K, 0f, tau, ConfidenceRule.AT_LEAST, 1.0);
+        HardPseudoLabelLoss fixMatch = new HardPseudoLabelLoss(K, 0f, ConfidenceThreshold.fixMatch(tau), 1.0);
         Composition c = fixMatch.compose(views(), predictions(tau));
         assertArrayEquals(new boolean[] {true, true, false, true, false, true}, c.mask(), "o == tau passes (≥)");
         assertEquals(4.0 / 6, c.maskRate());
@@ -64,7 +65,7 @@ class HardPseudoLabelLossTest {
 
     @Test
     void theSemiVimRuleIsStrictAndNothingPassingGivesAnEmptyTerm() {
-        HardPseudoLabelLoss strict = new HardPseudoLabelLoss(K, 0.1f, 0.7, ConfidenceRule.ABOVE, 5.0);
+        HardPseudoLabelLoss strict = new HardPseudoLabelLoss(K, 0.1f, ConfidenceThreshold.semiVim(0.7), 5.0);
         Composition c = strict.compose(views(), predictions(0.7f));
         assertArrayEquals(new boolean[] {true, false, false, true, false, false}, c.mask(), "o == tau fails (>)");
         assertEquals(5f, c.terms().get(1).lossWeight());
@@ -72,7 +73,7 @@ class HardPseudoLabelLossTest {
         assertEquals(1f - 0.1f + off, c.terms().get(0).targets().get(2), 0f, "EMA-Teacher L_x: label smoothing");
         assertEquals(off, c.terms().get(0).targets().get(0), 0f);
 
-        TeacherPredictions unsure = new TeacherPredictions(new float[BU], new int[BU]);
+        PseudoLabels unsure = new PseudoLabels(new float[BU], new int[BU], K);
         Composition none = strict.compose(views(), unsure);
         assertEquals(0, none.terms().get(1).rows());
         assertEquals(0.0, none.maskRate());
@@ -88,8 +89,8 @@ class HardPseudoLabelLossTest {
         CounterRng rng = CounterRng.of(1, "images");
         Tensor strong = v.unlabeledStrong();
         for (int i = 0; i < strong.size; i++) strong.data[i] = (float) rng.normal(i);
-        TeacherPredictions p = predictions(0.95f);
-        Composition c = new HardPseudoLabelLoss(K, 0f, 0.95, ConfidenceRule.AT_LEAST, 2.0).compose(v, p);
+        PseudoLabels p = predictions(0.95f);
+        Composition c = new HardPseudoLabelLoss(K, 0f, ConfidenceThreshold.fixMatch(0.95), 2.0).compose(v, p);
         double reported = 0;
         for (ShardInput s : ShardInput.split(1, 0, c.terms(), 2)) {
             reported += new ShardGradient(spec.create(Ops.cpu(), 3), Ops.cpu()).compute(model.parameters().flatValues().toArray(), s).termLosses()[1];
@@ -102,7 +103,7 @@ class HardPseudoLabelLossTest {
             double max = Double.NEGATIVE_INFINITY, sum = 0;
             for (int k = 0; k < K; k++) max = Math.max(max, logits.get(i * K + k));
             for (int k = 0; k < K; k++) sum += Math.exp(logits.get(i * K + k) - max);
-            expected += -(logits.get(i * K + p.label(i)) - max - Math.log(sum));
+            expected += -(logits.get(i * K + p.labelOf(i)) - max - Math.log(sum));
         }
         expected /= BU;
         assertEquals(expected, reported, 1e-5 * expected);
@@ -110,24 +111,17 @@ class HardPseudoLabelLossTest {
 
     @Test
     void mismatchedPredictionsAreRejected() {
-        HardPseudoLabelLoss loss = new HardPseudoLabelLoss(K, 0f, 0.95, ConfidenceRule.AT_LEAST, 1.0);
+        HardPseudoLabelLoss loss = new HardPseudoLabelLoss(K, 0f, ConfidenceThreshold.fixMatch(0.95), 1.0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> loss.compose(views(), new TeacherPredictions(new float[2], new int[2])));
+                () -> loss.compose(views(), new PseudoLabels(new float[2], new int[2], K)));
         assertTrue(e.getMessage().contains("6 unlabeled"), e.getMessage());
     }
 
     @Test
     void supervisedHasOnlyTheLabeledTerm() {
-        Composition c = new SupervisedLoss(K, 0f).compose(views(), TeacherPredictions.empty());
+        Composition c = new SupervisedLoss(K, 0f).compose(views(), new PseudoLabels(new float[0], new int[0], K));
         assertEquals(List.of(LossTerm.Kind.LABELED), c.terms().stream().map(LossTerm::kind).toList());
         assertEquals(0, c.mask().length);
         assertEquals(0.0, c.maskRate());
-    }
-
-    @Test
-    void confidenceIsComparedInFloat() {
-        float tau32 = (float) 0.95;                // 0.949999988…
-        assertTrue(ConfidenceRule.AT_LEAST.passes(tau32, 0.95), "a float32 confidence equal to (float) tau passes ≥");
-        assertFalse(ConfidenceRule.ABOVE.passes(tau32, 0.95));
     }
 }

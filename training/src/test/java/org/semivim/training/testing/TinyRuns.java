@@ -72,6 +72,6 @@ public final class TinyRuns {
     }
 
     public static List<String> methodsRunNow() {
-        return List.of("supervised", "fixmatch", "ema_teacher");
+        return List.of("supervised", "fixmatch", "ema_teacher", "lyapema", "lyapema_probmixup", "lyapema_ssmixup");
     }
 }
