@@ -129,10 +129,10 @@ class ReferenceTrainerTest {
         }
     }
 
-    /** R-L12 / §2.3: the pseudo-labels of step t come from θT_{t−1} (EMA-Teacher), from θS_{t−1} for FixMatch. */
+    /** R-L12 / §2.3: the pseudo-labels of step t come from θT_{t−1} (EMA-Teacher, LyapEMA), from θS_{t−1} for FixMatch. */
     @Test
     void pseudoLabelsOfStepTComeFromTheModelAfterStepTMinusOne() {
-        for (String method : List.of("ema_teacher", "fixmatch")) {
+        for (String method : List.of("ema_teacher", "lyapema", "fixmatch")) {
             Map<String, Object> m = TinyRuns.configMap(method, TinyRuns.vit(0), 4);
             m.put("ema_m", 0.5);     // a teacher that moves visibly
             m.put("lr", 3e-2);
@@ -140,9 +140,10 @@ class ReferenceTrainerTest {
             ReferenceTrainer t = trainer(c);
             TrainingData data = TinyRuns.loadData(c);
             t.run(2);
-            float[] source = method.equals("ema_teacher") ? t.teacherParameters() : t.studentParameters();
+            boolean fromTeacher = !method.equals("fixmatch");
+            float[] source = fromTeacher ? t.teacherParameters() : t.studentParameters();
             StepTrace trace = t.runStep();
-            float[] after = method.equals("ema_teacher") ? t.teacherParameters() : t.studentParameters();
+            float[] after = fromTeacher ? t.teacherParameters() : t.studentParameters();
             TeacherInference inference = new TeacherInference(c.model().create(Ops.cpu(), 1));
             var augmenter = new org.semivim.data.augment.BatchAugmenter(data.train(),
                     new org.semivim.data.augment.FixMatchAugment(c.seed(), org.semivim.data.augment.AugmentConfig.fixMatch(TinyRuns.SIZE)),
