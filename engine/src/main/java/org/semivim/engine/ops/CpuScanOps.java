@@ -40,9 +40,10 @@ public final class CpuScanOps implements ScanOps {
             for (int e0 = 0; e0 < ch; e0 += W) {
                 int valid = Math.min(W, ch - e0);
                 loadBlock(k, u, deltaRaw, z, null, null, deltaBias, d, a, bi, e0, valid, s);
-                k.computeDeltas(reverse, len);
+                k.computeDeltas(len);
+                k.computeDecays(reverse, len, ns);
                 k.runStates(bm, cm, bi, reverse, len, ns);
-                k.gateOutputs(reverse, len);
+                k.gateOutputs(len);
                 ScanBlock.scatter(k.res0, false, y, bi, e0, valid, len, ch);
                 ScanBlock.scatter(k.res1, false, out, bi, e0, valid, len, ch);
             }
@@ -68,9 +69,12 @@ public final class CpuScanOps implements ScanOps {
             for (int e0 = 0; e0 < ch; e0 += W) {
                 int valid = Math.min(W, ch - e0);
                 loadBlock(k, u, deltaRaw, z, dOut, dReadout, deltaBias, d, a, bi, e0, valid, s);
-                k.computeDeltas(reverse, len);
+                k.computeDeltas(len);
+                k.computeDecays(reverse, len, ns);
                 k.runStates(bm, cm, bi, reverse, len, ns);
-                k.backward(bm, cm, bi, reverse, dReadout != null, len, ns);
+                k.gateGradients(dReadout != null, len);
+                k.softplusSlopes(len);
+                k.reverseSweep(bm, cm, bi, reverse, len, ns);
                 ScanBlock.scatter(k.res0, true, du, bi, e0, valid, len, ch);
                 ScanBlock.scatter(k.res1, true, dDeltaRaw, bi, e0, valid, len, ch);
                 ScanBlock.scatter(k.res2, true, dz, bi, e0, valid, len, ch);

@@ -15,12 +15,16 @@ import java.util.Arrays;
  * add nothing to dBm/dCm). Lanes never mix except in dBm/dCm, whose sums over the channels go
  * through per-lane float partials [L,N,W] (E/W terms each) and are added across lanes in double.
  *
- * <p>Sums over the steps (dALog, dD, dDeltaBias) are kept per lane in float for at most
- * {@link #FLUSH} steps, then added into per-lane double sums, which bounds the float rounding.
+ * <p>The transcendental steps run first, over whole [L,W] or [L,N,W] buffers, through the array
+ * forms of {@link FastMath} (softplus for Δ, then every decay exp(Δ_t A) of the block at once); the
+ * recurrence itself is then only multiply-adds. No method here passes a vector to another (see
+ * FastMath on why). Sums over the steps (dALog, dD, dDeltaBias) are kept per lane in float for at
+ * most {@link #FLUSH} steps, then added into per-lane double sums, which bounds the float rounding.
  *
  * <p>One instance per thread ({@link #forThread}), sized for the largest (L, N) seen: all buffers are
  * reused, nothing is allocated per call. Every buffer is fully rewritten (or zeroed) before it is
- * read in a block, so reuse does not change results.
+ * read in a block, so reuse does not change results. Buffers marked "token order" are indexed by
+ * the token t, the others by the step s of the processing order (t = s, or L − 1 − s if reverse).
  */
 final class ScanBlock {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -31,25 +35,22 @@ final class ScanBlock {
     private static final ThreadLocal<ScanBlock> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBlock(0, 0));
 
     private final int capLen, capStates;
-    // the block's inputs, token order, zero padded
-    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W]
-    // the block's outputs, token order: y/out (forward) or du/dDeltaRaw/dz (backward)
-    final float[] res0, res1, res2;                     // [L,W]
+    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W] the block's inputs, token order, zero padded
+    final float[] res0, res1, res2;                     // [L,W] outputs, token order: y, out or du, dΔraw, dz
     final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
     final float[] a;                                    // [N,W] A = −exp(A_log), state-major
-    // recurrence, processing order
-    private final float[] delta;                        // [L,W] Δ of step s
-    private final float[] readout;                      // [L,W] r = C·h of step s
+    private final float[] scratch;                      // [L,W] e^(−|x|) for the FastMath array forms
+    private final float[] delta;                        // [L,W] Δ, token order
+    private final float[] readout;                      // [L,W] r = C·h, token order
     private final float[] states;                       // [L+1,N,W] row 0 = 0, row s+1 = h after step s
     private final float[] decay;                        // [L,N,W] exp(Δ A) of step s
-    // reverse sweep
     private final float[] gradY, gradR;                 // [L,W] ∂L/∂y and ∂L/∂r, token order
     private final float[] carry;                        // [N,W] exp(Δ A) ⊙ g of the step processed before
     private final float[] dAFloat;                      // [N,W] Σ_t g a Δ since the last flush
     final double[] dA;                                  // [N,W] Σ_t g a Δ (∂L/∂A, times A later)
     final double[] dD, dBias;                           // [W]
-    final float[] dB, dC;                               // [L,N,W] per token, lane partials of Σ_e
-    private final float[] lanes = new float[W];         // one vector's lanes, for the flushes
+    final float[] dB, dC;                               // [L,N,W] token order, lane partials of Σ_e
+    private final float[] lanes = new float[W];         // [W] one vector's lanes, for the flushes
 
     private ScanBlock(int len, int ns) {
         capLen = len;
@@ -65,6 +66,7 @@ final class ScanBlock {
         bias = new float[W];
         dSkip = new float[W];
         a = new float[ns * W];
+        scratch = new float[len * W];
         delta = new float[len * W];
         readout = new float[len * W];
         states = new float[(len + 1) * ns * W];
@@ -116,49 +118,59 @@ final class ScanBlock {
         }
     }
 
+    /** delta = softplus(Δraw + bias) [L,W]. */
+    void computeDeltas(int len) {
+        FloatVector biasV = FloatVector.fromArray(S, bias, 0);
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(delta, t * W);
+        FastMath.expNegAbs(delta, 0, scratch, 0, len * W);
+        FastMath.softplus(delta, 0, scratch, 0, delta, 0, len * W);
+    }
+
+    /** decay[s][n] = exp(Δ_t A_n) for every step and state, from {@link #computeDeltas}. */
+    void computeDecays(boolean reverse, int len, int ns) {
+        int nw = ns * W;
+        for (int step = 0; step < len; step++) {
+            int t = reverse ? len - 1 - step : step;
+            FloatVector dt = FloatVector.fromArray(S, delta, t * W);
+            for (int n = 0; n < ns; n++) dt.mul(FloatVector.fromArray(S, a, n * W)).intoArray(decay, step * nw + n * W);
+        }
+        FastMath.exp(decay, 0, decay, 0, len * nw);
+    }
+
     /**
-     * Runs the recurrence over the gathered block (u, deltaRaw, bias, a) in processing order, keeping
-     * the readout C·h, every state and every decay exp(Δ A), from Δ of {@link #computeDeltas}.
-     * bm, cm [B,L,N] are read directly.
+     * The recurrence h_t = decay ⊙ h_prev + (Δ_t u_t) B_t in processing order, keeping every state
+     * and the readout r_t = C_t · h_t. bm, cm [B,L,N] are read directly.
      */
     void runStates(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
         int nw = ns * W;
         Arrays.fill(states, 0, nw, 0f);
         for (int step = 0; step < len; step++) {
             int t = reverse ? len - 1 - step : step;
-            FloatVector dt = FloatVector.fromArray(S, delta, step * W);
-            FloatVector dtu = dt.mul(FloatVector.fromArray(S, u, t * W));
+            FloatVector dtu = FloatVector.fromArray(S, delta, t * W).mul(FloatVector.fromArray(S, u, t * W));
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
             int prev = step * nw, cur = prev + nw;
             FloatVector r = FloatVector.zero(S);
             for (int n = 0; n < ns; n++) {
-                FloatVector dec = FastMath.exp(dt.mul(FloatVector.fromArray(S, a, n * W)));
-                FloatVector h = dec.fma(FloatVector.fromArray(S, states, prev + n * W), dtu.mul(bm.data[bRow + n]));
-                dec.intoArray(decay, prev + n * W);
-                h.intoArray(states, cur + n * W);
+                int k = n * W;
+                FloatVector h = FloatVector.fromArray(S, decay, prev + k)
+                        .fma(FloatVector.fromArray(S, states, prev + k), dtu.mul(bm.data[bRow + n]));
+                h.intoArray(states, cur + k);
                 r = h.fma(FloatVector.broadcast(S, cm.data[cRow + n]), r);
             }
-            r.intoArray(readout, step * W);
+            r.intoArray(readout, t * W);
         }
     }
 
-    /** delta[step] = softplus(Δraw + bias) of each step, in processing order. */
-    void computeDeltas(boolean reverse, int len) {
-        FloatVector biasV = FloatVector.fromArray(S, bias, 0);
-        for (int step = 0; step < len; step++) {
-            int t = reverse ? len - 1 - step : step;
-            FastMath.softplus(FloatVector.fromArray(S, deltaRaw, t * W).add(biasV)).intoArray(delta, step * W);
-        }
-    }
-
-    /** After {@link #runStates}: res0 = y = r + D⊙u, res1 = out = y ⊙ SiLU(z), token order. */
-    void gateOutputs(boolean reverse, int len) {
+    /** After {@link #runStates}: res0 = y = D⊙u + r, res1 = out = y ⊙ SiLU(z). */
+    void gateOutputs(int len) {
         FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
-        for (int step = 0; step < len; step++) {
-            int t = reverse ? len - 1 - step : step;
-            FloatVector y = dv.fma(FloatVector.fromArray(S, u, t * W), FloatVector.fromArray(S, readout, step * W));
-            y.intoArray(res0, t * W);
-            y.mul(FastMath.silu(FloatVector.fromArray(S, z, t * W))).intoArray(res1, t * W);
+        for (int t = 0; t < len; t++) {
+            dv.fma(FloatVector.fromArray(S, u, t * W), FloatVector.fromArray(S, readout, t * W)).intoArray(res0, t * W);
+        }
+        FastMath.expNegAbs(z, 0, scratch, 0, len * W);
+        FastMath.silu(z, 0, scratch, 0, res1, 0, len * W);
+        for (int t = 0; t < len; t++) {
+            FloatVector.fromArray(S, res0, t * W).mul(FloatVector.fromArray(S, res1, t * W)).intoArray(res1, t * W);
         }
     }
 
@@ -169,52 +181,48 @@ final class ScanBlock {
     }
 
     /**
-     * The backward of one block after {@link #runStates}: the pointwise gate gradients, then the
-     * reverse-mode recurrence of vim-spec.md §10.1 (steps len−1..0 of the processing order). Writes
-     * res0 = du, res1 = dΔraw, res2 = dz (token order, to be added to the tensors), adds into dB, dC
-     * (per token) and sets dA, dD, dBias. withReadout says whether dReadout holds an extra ∂L/∂r.
+     * After {@link #runStates}, per token: res2 = dz = dOut ⊙ y ⊙ SiLU′(z), gradY = ∂L/∂y = dOut ⊙
+     * SiLU(z), gradR = ∂L/∂r = gradY + dReadout (if withReadout), and dD = Σ_t gradY ⊙ u.
      */
-    void backward(Tensor bm, Tensor cm, int bi, boolean reverse, boolean withReadout, int len, int ns) {
-        gateGradients(reverse, withReadout, len);
-        softplusSlopes(len);
-        reverseSweep(bm, cm, bi, reverse, len, ns);
-    }
-
-    /**
-     * Per token: res2 = dz = dOut ⊙ y ⊙ SiLU′(z), gradY = ∂L/∂y = dOut ⊙ SiLU(z), gradR = ∂L/∂r =
-     * gradY + dReadout, and dD = Σ_t gradY ⊙ u.
-     */
-    private void gateGradients(boolean reverse, boolean withReadout, int len) {
+    void gateGradients(boolean withReadout, int len) {
+        FastMath.expNegAbs(z, 0, scratch, 0, len * W);
+        FastMath.siluSlope(z, 0, scratch, 0, res2, 0, len * W);
+        FastMath.silu(z, 0, scratch, 0, gradY, 0, len * W);
         Arrays.fill(dD, 0);
         FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
         FloatVector dDSum = FloatVector.zero(S);
         for (int t = 0; t < len; t++) {
-            int tw = t * W, step = reverse ? len - 1 - t : t;
-            FloatVector uv = FloatVector.fromArray(S, u, tw), zv = FloatVector.fromArray(S, z, tw);
-            FloatVector go = FloatVector.fromArray(S, dOut, tw);
-            FloatVector y = dv.fma(uv, FloatVector.fromArray(S, readout, step * W));
-            FloatVector expNegZ = FastMath.exp(zv.neg());
-            go.mul(y).mul(FastMath.siluSlope(zv, expNegZ)).intoArray(res2, tw);
-            FloatVector gy = go.mul(FastMath.silu(zv, expNegZ));
+            int tw = t * W;
+            FloatVector uv = FloatVector.fromArray(S, u, tw), go = FloatVector.fromArray(S, dOut, tw);
+            FloatVector y = dv.fma(uv, FloatVector.fromArray(S, readout, tw));
+            go.mul(y).mul(FloatVector.fromArray(S, res2, tw)).intoArray(res2, tw);
+            FloatVector gy = go.mul(FloatVector.fromArray(S, gradY, tw));
             gy.intoArray(gradY, tw);
             (withReadout ? gy.add(FloatVector.fromArray(S, dReadout, tw)) : gy).intoArray(gradR, tw);
             dDSum = gy.fma(uv, dDSum);
             if ((t + 1) % FLUSH == 0 || t == len - 1) {
-                flushVector(dDSum, dD);
+                dDSum.intoArray(lanes, 0);
+                for (int j = 0; j < W; j++) dD[j] += lanes[j];
                 dDSum = FloatVector.zero(S);
             }
         }
     }
 
     /** res1 = softplus′(Δraw + bias) = σ(Δraw + bias) per token (σ rounds to 1 above the threshold 20). */
-    private void softplusSlopes(int len) {
+    void softplusSlopes(int len) {
         FloatVector biasV = FloatVector.fromArray(S, bias, 0);
-        for (int t = 0; t < len; t++) {
-            FastMath.sigmoid(FloatVector.fromArray(S, deltaRaw, t * W).add(biasV)).intoArray(res1, t * W);
-        }
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(res1, t * W);
+        FastMath.expNegAbs(res1, 0, scratch, 0, len * W);
+        FastMath.sigmoid(res1, 0, scratch, 0, res1, 0, len * W);
     }
 
-    private void reverseSweep(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
+    /**
+     * The reverse-mode recurrence of vim-spec.md §10.1 over the states {@link #runStates} kept, steps
+     * len−1..0 of the processing order, after {@link #gateGradients} and {@link #softplusSlopes}.
+     * Writes res0 = du and res1 = dΔraw (token order, to be added to the tensors), adds into dB, dC
+     * and sets dA and dBias.
+     */
+    void reverseSweep(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
         int nw = ns * W;
         Arrays.fill(carry, 0, nw, 0f);
         Arrays.fill(dAFloat, 0, nw, 0f);
@@ -224,7 +232,7 @@ final class ScanBlock {
         FloatVector dBiasSum = FloatVector.zero(S);
         for (int step = len - 1; step >= 0; step--) {
             int t = reverse ? len - 1 - step : step, tw = t * W;
-            FloatVector uv = FloatVector.fromArray(S, u, tw), dt = FloatVector.fromArray(S, delta, step * W);
+            FloatVector uv = FloatVector.fromArray(S, u, tw), dt = FloatVector.fromArray(S, delta, tw);
             FloatVector gr = FloatVector.fromArray(S, gradR, tw);
             FloatVector dtu = dt.mul(uv), gB = FloatVector.zero(S), gAa = FloatVector.zero(S); // Σ_n g B, Σ_n g A a
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
@@ -246,22 +254,14 @@ final class ScanBlock {
             dArg.intoArray(res1, tw);
             dBiasSum = dBiasSum.add(dArg);
             if (step % FLUSH == 0) {
-                flush(dAFloat, dA, nw);
-                flushVector(dBiasSum, dBias);
+                for (int k = 0; k < nw; k++) {
+                    dA[k] += dAFloat[k];
+                    dAFloat[k] = 0f;
+                }
+                dBiasSum.intoArray(lanes, 0);
+                for (int j = 0; j < W; j++) dBias[j] += lanes[j];
                 dBiasSum = FloatVector.zero(S);
             }
         }
-    }
-
-    private static void flush(float[] from, double[] to, int count) {
-        for (int k = 0; k < count; k++) {
-            to[k] += from[k];
-            from[k] = 0f;
-        }
-    }
-
-    private void flushVector(FloatVector v, double[] to) {
-        v.intoArray(lanes, 0);
-        for (int j = 0; j < W; j++) to[j] += lanes[j];
     }
 }
