@@ -31,7 +31,19 @@ import java.util.TreeMap;
 public final class StepProfile {
     private static final Map<String, long[]> TOTALS = new TreeMap<>(); // method → {nanos, calls}
 
+    private static final boolean DETAIL_GEMM = Boolean.getBoolean("profile.gemm");
+
     private StepProfile() {}
+
+    /** "tA tB m×n×k" of a gemm call (C [m,n] = op(A) [m,k] · op(B) [k,n]). */
+    private static String gemmShape(Object[] args) {
+        boolean ta = (Boolean) args[0], tb = (Boolean) args[1];
+        Tensor a = (Tensor) args[3], c = (Tensor) args[6];
+        int n = c.dim(c.rank() - 1), m = c.size / n;
+        int k = ta ? a.dim(0) : a.size / m;
+        if (ta) k = a.size / m;
+        return (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k;
+    }
 
     @SuppressWarnings("unchecked")
     private static <T> T timed(Class<T> family, T target) {
@@ -44,6 +56,7 @@ public final class StepProfile {
             } finally {
                 long dt = System.nanoTime() - t0;
                 String key = family.getSimpleName() + "." + method.getName();
+                if (DETAIL_GEMM && method.getName().equals("gemm")) key += " " + gemmShape(args);
                 synchronized (TOTALS) {
                     long[] t = TOTALS.computeIfAbsent(key, k -> new long[2]);
                     t[0] += dt;
