@@ -99,6 +99,9 @@ public final class StepProfile {
         for (long t : stepNs) total += t;
         double perStep = total / 1e6 / steps;
         System.out.printf("%s batch %d: mean step %.1f ms over %d steps%n", preset, batch, perStep, steps);
+        StringBuilder each = new StringBuilder("  steps (ms):");
+        for (long t : stepNs) each.append(String.format(" %.0f", t / 1e6));
+        System.out.println(each);
         double ops_ms = 0;
         for (Map.Entry<String, long[]> e : TOTALS.entrySet()) {
             double ms = e.getValue()[0] / 1e6 / steps;
