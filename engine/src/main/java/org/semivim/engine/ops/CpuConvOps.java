@@ -1,13 +1,22 @@
 package org.semivim.engine.ops;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.semivim.engine.tensor.Tensor;
 
 /**
  * Fast convolutions in float: one task per batch sample (a partition fixed by the problem size),
- * inner loops run along the contiguous channel axis. Parameter gradients go to per-sample double
- * partial sums that are added in sample order, so results do not depend on the thread count.
+ * inner loops vectorised along the contiguous channel axis (one fma per tap; the scalar tail past
+ * the last full vector does the same fma, so a channel's result does not depend on where it falls).
+ * Parameter gradients are summed per sample in float over at most {@link #FLUSH} tokens, then in
+ * per-sample double partials that are added in sample order, so results do not depend on the
+ * thread count.
  */
 public final class CpuConvOps implements ConvOps {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int W = S.length();
+    /** Tokens between float → double flushes of the per-sample weight-gradient sums. */
+    private static final int FLUSH = 32;
 
     @Override
     public void depthwiseConv1dForward(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor out) {
@@ -23,11 +32,29 @@ public final class CpuConvOps implements ConvOps {
                 for (int k = 0; k < taps; k++) {
                     int src = sourceToken(t, k, taps, reverse);
                     if (src < 0 || src >= len) continue;
-                    int xi = x.offset + sample + src * ch, wk = k * ch;
-                    for (int e = 0; e < ch; e++) od[o + e] += wT[wk + e] * xd[xi + e];
+                    addProducts(wT, k * ch, xd, x.offset + sample + src * ch, od, o, ch);
                 }
             }
         });
+    }
+
+    /** acc[accOff + e] = fma(p[pOff + e], q[qOff + e], acc[accOff + e]) for e &lt; n. */
+    private static void addProducts(float[] p, int pOff, float[] q, int qOff, float[] acc, int accOff, int n) {
+        int e = 0;
+        for (; e <= n - W; e += W) {
+            FloatVector.fromArray(S, p, pOff + e).fma(FloatVector.fromArray(S, q, qOff + e), FloatVector.fromArray(S, acc, accOff + e))
+                    .intoArray(acc, accOff + e);
+        }
+        for (; e < n; e++) acc[accOff + e] = Math.fma(p[pOff + e], q[qOff + e], acc[accOff + e]);
+    }
+
+    /** acc[accOff + e] += v[vOff + e] for e &lt; n. */
+    private static void add(float[] v, int vOff, float[] acc, int accOff, int n) {
+        int e = 0;
+        for (; e <= n - W; e += W) {
+            FloatVector.fromArray(S, v, vOff + e).add(FloatVector.fromArray(S, acc, accOff + e)).intoArray(acc, accOff + e);
+        }
+        for (; e < n; e++) acc[accOff + e] += v[vOff + e];
     }
 
     @Override
@@ -40,19 +67,20 @@ public final class CpuConvOps implements ConvOps {
         float[] xd = x.data, gd = dout.data, dxd = dx.data;
         Parallel.forEach(batch, bi -> {
             int sample = bi * len * ch;
-            double[] dwT = dwPartial[bi], dbs = dbPartial[bi];
+            float[] dwRun = new float[taps * ch];            // [K,E] float sums since the last flush
+            float[] dbRun = new float[ch];                   // [E]
             for (int t = 0; t < len; t++) {
                 int g = dout.offset + sample + t * ch;
-                for (int e = 0; e < ch; e++) dbs[e] += gd[g + e];
+                add(gd, g, dbRun, 0, ch);
                 for (int k = 0; k < taps; k++) {
                     int src = sourceToken(t, k, taps, reverse);
                     if (src < 0 || src >= len) continue;
-                    int xi = x.offset + sample + src * ch, dxi = dx.offset + sample + src * ch, wk = k * ch;
-                    for (int e = 0; e < ch; e++) {
-                        float ge = gd[g + e];
-                        dwT[wk + e] += (double) ge * xd[xi + e];
-                        dxd[dxi + e] += ge * wT[wk + e];
-                    }
+                    addProducts(gd, g, xd, x.offset + sample + src * ch, dwRun, k * ch, ch);
+                    addProducts(gd, g, wT, k * ch, dxd, dx.offset + sample + src * ch, ch);
+                }
+                if ((t + 1) % FLUSH == 0 || t == len - 1) {
+                    flush(dwRun, dwPartial[bi]);
+                    flush(dbRun, dbPartial[bi]);
                 }
             }
         });
@@ -66,6 +94,14 @@ public final class CpuConvOps implements ConvOps {
             double acc = 0;
             for (int bi = 0; bi < batch; bi++) acc += dbPartial[bi][e];
             db.data[db.offset + e] = (float) (db.data[db.offset + e] + acc);
+        }
+    }
+
+    /** to += from (in double), then from = 0. */
+    private static void flush(float[] from, double[] to) {
+        for (int i = 0; i < from.length; i++) {
+            to[i] += from[i];
+            from[i] = 0f;
         }
     }
 

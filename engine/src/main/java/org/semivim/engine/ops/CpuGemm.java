@@ -7,14 +7,24 @@ import java.util.logging.Logger;
 
 /**
  * GEMM through netlib's BLAS (OpenBLAS over JNI when {@code libblas.so.3} is installed, else a
- * pure-Java BLAS). The rows of C are split into blocks whose size depends only on the problem
- * shape; each block is one single-threaded sgemm call, so the result does not depend on the
- * number of threads.
+ * pure-Java BLAS). The work is split into tasks whose boundaries depend only on the problem shape,
+ * each one single-threaded sgemm call, so the result does not depend on the number of threads:
+ * <ul>
+ * <li>Row split (the usual case): blocks of rows of C.</li>
+ * <li>K split, when C has few rows but K is long (the weight gradients dW = dYᵀ·X, K = tokens):
+ * row blocks of 3–8 rows run far below peak, so K is cut into fixed chunks, each chunk's product
+ * goes to its own buffer, and C = β·C + α·(P₀ + P₁ + …) adds them in chunk order.</li>
+ * </ul>
  */
 public final class CpuGemm implements GemmOps {
     private static final Logger LOG = Logger.getLogger(CpuGemm.class.getName());
     private static final long WORK_PER_TASK = 1L << 21; // multiply-adds per task, at least
     private static final int MAX_TASKS = 32;
+    /** Row split while every task can get this many rows; below it (and for long K) split K. */
+    private static final int MIN_ROWS_PER_TASK = 64;
+    private static final int MIN_K_SPLIT = 1024;
+    private static final int MIN_K_PER_TASK = 256;
+    private static final int MAX_K_TASKS = 8;
     private final BLAS blas;
 
     public CpuGemm() {
@@ -34,6 +44,10 @@ public final class CpuGemm implements GemmOps {
         if (m == 0 || n == 0) return;
         long work = (long) m * n * Math.max(k, 1);
         int tasks = (int) Math.max(1, Math.min(Math.min(MAX_TASKS, m), work / WORK_PER_TASK));
+        if (tasks > 1 && m / tasks < MIN_ROWS_PER_TASK && k >= MIN_K_SPLIT) {
+            gemmSplitK(transA, transB, alpha, a, b, beta, c, s, (int) Math.min(tasks, Math.min(MAX_K_TASKS, k / MIN_K_PER_TASK)));
+            return;
+        }
         int rowsPerTask = (m + tasks - 1) / tasks;
         int taskCount = Parallel.chunks(m, rowsPerTask);
         Parallel.forEach(taskCount, t -> {
@@ -41,6 +55,31 @@ public final class CpuGemm implements GemmOps {
             int aOff = a.offset + (transA ? r0 : r0 * s.lda());
             sgemmRowMajor(transA, transB, rows, n, k, alpha, a.data, aOff, s.lda(), b.data, b.offset, s.ldb(),
                     beta, c.data, c.offset + r0 * s.ldc(), s.ldc());
+        });
+    }
+
+    /** C = β·C + α·Σ_chunks op(A)[:, chunk]·op(B)[chunk, :], the chunks' products summed in chunk order. */
+    private void gemmSplitK(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c,
+                            GemmShape s, int kTasks) {
+        int m = s.m(), n = s.n(), k = s.k();
+        int kPerTask = (k + kTasks - 1) / kTasks;
+        int taskCount = Parallel.chunks(k, kPerTask);
+        float[][] partial = new float[taskCount][m * n];      // per chunk [M,N]
+        Parallel.forEach(taskCount, t -> {
+            int k0 = t * kPerTask, kc = Math.min(kPerTask, k - k0);
+            int aOff = a.offset + (transA ? k0 * s.lda() : k0);  // op(A) columns k0.. : rows of Aᵀ-stored A, or columns of A
+            int bOff = b.offset + (transB ? k0 : k0 * s.ldb());  // op(B) rows k0.. : columns of Bᵀ-stored B, or rows of B
+            sgemmRowMajor(transA, transB, m, n, kc, 1f, a.data, aOff, s.lda(), b.data, bOff, s.ldb(),
+                    0f, partial[t], 0, n);
+        });
+        RowPartition rows = new RowPartition(m, n);
+        Parallel.forEach(rows.tasks, t -> {
+            for (int i = rows.start(t) * n; i < rows.end(t) * n; i++) {
+                float sum = partial[0][i];
+                for (int p = 1; p < taskCount; p++) sum += partial[p][i];
+                int ci = c.offset + (i / n) * s.ldc() + i % n;
+                c.data[ci] = beta == 0f ? alpha * sum : beta * c.data[ci] + alpha * sum;
+            }
         });
     }
 

@@ -3,39 +3,28 @@ package org.semivim.engine.ops;
 import org.semivim.engine.tensor.Tensor;
 
 /**
- * The fast selective scan in float (math: {@link ScanOps}, {@code reference/ScanRef}).
+ * The fast selective scan in float (math: {@link ScanOps}, {@code reference/ScanRef}), vectorised
+ * across channels by {@link ScanBlock}: W = {@link ScanBlock#W} channels of one sample are scanned
+ * together, one vector lane each, with {@link FastMath}'s exp/softplus/sigmoid.
  *
  * <p>Parallelism: one task per batch sample, a partition fixed by the problem size. A task owns
  * the [L,E] and [L,N] rows of its sample, so it writes y, out, du, dDeltaRaw, dz, dBm, dCm
- * directly (dBm/dCm, sums over e, are first summed in the task's own double buffer). dALog, dD and
- * dDeltaBias sum over samples: each task writes a per-sample double partial, and the partials are
- * added in sample order afterwards. Results are therefore bit-identical for any thread count.
+ * directly (dBm/dCm, sums over e, are first summed in the task's own buffers, see ScanBlock).
+ * dALog, dD and dDeltaBias sum over samples: each task writes a per-sample double partial, and the
+ * partials are added in sample order afterwards. Results are therefore bit-identical for any thread
+ * count. (They may differ in the last bits between machines with different vector widths, since W
+ * sets how the dBm/dCm sums over channels are grouped.)
  *
  * <p>Memory: the B·L·E·N states h_t are NEVER stored (for ViM-Ti at B=128, L=197 that would be
- * 620 MB per direction and layer, vim-spec.md §10.1). Each (sample, channel) pair is scanned on its
- * own with an [L+1, N] state buffer; the backward recomputes those states (and exp(Δ_t A)) per
- * (sample, channel) right before its reverse sweep. Per task the scratch is O(L·N); the per-sample
- * parameter partials are O(B·E·N) doubles.
+ * 620 MB per direction and layer, vim-spec.md §10.1). The backward recomputes the states of one
+ * channel block ([L+1, N, W] floats) right before its reverse sweep; per thread the scratch is
+ * O(L·N·W), reused across calls; the per-sample parameter partials are O(B·E·N) doubles.
  *
- * <p>Cost: exp is the hot spot, one Math.exp per (b, t, e, n) in the forward and one in the
- * backward (the decays exp(Δ_t A) are kept in the [L, N] buffer and reused by the reverse sweep).
+ * <p>Cost: exp is the hot spot, one per (b, t, e, n) in the forward and one in the backward (the
+ * decays exp(Δ_t A) are kept for the block and reused by the reverse sweep).
  */
 public final class CpuScanOps implements ScanOps {
-
-    /** The per-task scratch of one (sample, channel) scan, allocated once per task. */
-    private static final class Scratch {
-        final float[] states; // [L+1, N]: row 0 is the zero state before the first step, row s+1 is h after step s
-        final float[] decay;  // [L, N]: exp(Δ A) of step s
-        final float[] delta;  // [L]: Δ of step s
-        final float[] carry;  // [N]: exp(Δ A) ⊙ g of the step processed just before (reverse sweep)
-
-        Scratch(int len, int states) {
-            this.states = new float[(len + 1) * states];
-            this.decay = new float[len * states];
-            this.delta = new float[len];
-            this.carry = new float[states];
-        }
-    }
+    private static final int W = ScanBlock.W;
 
     @Override
     public void selectiveScanForward(Tensor u, Tensor deltaRaw, Tensor deltaBias, Tensor aLog, Tensor bm, Tensor cm,
@@ -47,46 +36,18 @@ public final class CpuScanOps implements ScanOps {
         int len = s.len(), ch = s.channels(), ns = s.states();
         float[] a = negExp(aLog); // [E,N] A = −exp(aLog)
         Parallel.forEach(s.batch(), bi -> {
-            Scratch w = new Scratch(len, ns);
-            for (int e = 0; e < ch; e++) {
-                scanStates(u, deltaRaw, deltaBias, a, bm, bi, e, reverse, s, w);
-                float de = d.data[d.offset + e];
-                for (int step = 0; step < len; step++) {
-                    int t = reverse ? len - 1 - step : step;
-                    int i = (bi * len + t) * ch + e;
-                    int row = cm.offset + (bi * len + t) * ns, h = (step + 1) * ns;
-                    float readout = 0f;
-                    for (int n = 0; n < ns; n++) readout += cm.data[row + n] * w.states[h + n];
-                    float yv = readout + de * u.data[u.offset + i];
-                    float zv = z.data[z.offset + i];
-                    y.data[y.offset + i] = yv;
-                    out.data[out.offset + i] = yv * zv * sigmoid(zv);
-                }
+            ScanBlock k = ScanBlock.forThread(len, ns);
+            for (int e0 = 0; e0 < ch; e0 += W) {
+                int valid = Math.min(W, ch - e0);
+                loadBlock(k, u, deltaRaw, z, null, null, deltaBias, d, a, bi, e0, valid, s);
+                k.computeDeltas(len);
+                k.computeDecays(reverse, len, ns);
+                k.runStates(bm, cm, bi, reverse, len, ns);
+                k.gateOutputs(len);
+                ScanBlock.scatter(k.res0, false, y, bi, e0, valid, len, ch);
+                ScanBlock.scatter(k.res1, false, out, bi, e0, valid, len, ch);
             }
         });
-    }
-
-    /** Runs the recurrence of channel e of sample bi, filling w.states, w.decay and w.delta in processing order. */
-    private static void scanStates(Tensor u, Tensor deltaRaw, Tensor deltaBias, float[] a, Tensor bm, int bi, int e,
-                                   boolean reverse, ScanShape s, Scratch w) {
-        int len = s.len(), ch = s.channels(), ns = s.states();
-        float bias = deltaBias.data[deltaBias.offset + e];
-        int aRow = e * ns;
-        java.util.Arrays.fill(w.states, 0, ns, 0f);
-        for (int step = 0; step < len; step++) {
-            int t = reverse ? len - 1 - step : step;
-            int i = (bi * len + t) * ch + e;
-            int row = bm.offset + (bi * len + t) * ns;
-            float dt = softplus(deltaRaw.data[deltaRaw.offset + i] + bias);
-            float dtu = dt * u.data[u.offset + i];
-            w.delta[step] = dt;
-            int prev = step * ns, cur = prev + ns, dec = step * ns;
-            for (int n = 0; n < ns; n++) {
-                float decay = (float) Math.exp(dt * a[aRow + n]);
-                w.decay[dec + n] = decay;
-                w.states[cur + n] = decay * w.states[prev + n] + dtu * bm.data[row + n];
-            }
-        }
     }
 
     @Override
@@ -103,20 +64,28 @@ public final class CpuScanOps implements ScanOps {
         double[][] dDPartial = new double[batch][ch];       // per sample [E]
         double[][] dBiasPartial = new double[batch][ch];    // per sample [E]
         Parallel.forEach(batch, bi -> {
-            Scratch w = new Scratch(len, ns);
-            double[] dBSample = new double[len * ns];       // [L,N] Σ_e of this sample's dBm rows
-            double[] dCSample = new double[len * ns];       // [L,N] Σ_e of this sample's dCm rows
-            for (int e = 0; e < ch; e++) {
-                scanStates(u, deltaRaw, deltaBias, a, bm, bi, e, reverse, s, w);
-                reverseSweep(u, deltaRaw, deltaBias, a, bm, cm, d, z, reverse, dOut, dReadout, du, dDeltaRaw, dz,
-                        bi, e, s, w, dBSample, dCSample, dAPartial[bi], dDPartial[bi], dBiasPartial[bi]);
+            ScanBlock k = ScanBlock.forThread(len, ns);
+            k.startSample(len, ns);
+            for (int e0 = 0; e0 < ch; e0 += W) {
+                int valid = Math.min(W, ch - e0);
+                loadBlock(k, u, deltaRaw, z, dOut, dReadout, deltaBias, d, a, bi, e0, valid, s);
+                k.computeDeltas(len);
+                k.computeDecays(reverse, len, ns);
+                k.runStates(bm, cm, bi, reverse, len, ns);
+                k.gateGradients(dReadout != null, len);
+                k.softplusSlopes(len);
+                k.reverseSweep(bm, cm, bi, reverse, len, ns);
+                ScanBlock.scatter(k.res0, true, du, bi, e0, valid, len, ch);
+                ScanBlock.scatter(k.res1, true, dDeltaRaw, bi, e0, valid, len, ch);
+                ScanBlock.scatter(k.res2, true, dz, bi, e0, valid, len, ch);
+                for (int j = 0; j < valid; j++) {
+                    for (int n = 0; n < ns; n++) dAPartial[bi][(e0 + j) * ns + n] = k.dA[n * W + j];
+                    dDPartial[bi][e0 + j] = k.dD[j];
+                    dBiasPartial[bi][e0 + j] = k.dBias[j];
+                }
             }
-            int rows = bi * len * ns;
-            for (int k = 0; k < len * ns; k++) {
-                int ib = dBm.offset + rows + k, ic = dCm.offset + rows + k;
-                dBm.data[ib] = (float) (dBm.data[ib] + dBSample[k]);
-                dCm.data[ic] = (float) (dCm.data[ic] + dCSample[k]);
-            }
+            addLaneSums(k.dB, dBm, bi, len, ns);
+            addLaneSums(k.dC, dCm, bi, len, ns);
         });
         for (int k = 0; k < ch * ns; k++) {
             double acc = 0;
@@ -134,56 +103,31 @@ public final class CpuScanOps implements ScanOps {
         }
     }
 
-    /**
-     * The reverse-mode recurrence of vim-spec.md §10.1 for channel e of sample bi, in the direction's
-     * own processing order (steps len−1..0), over the states that {@link #scanStates} just recomputed.
-     */
-    private static void reverseSweep(Tensor u, Tensor deltaRaw, Tensor deltaBias, float[] a, Tensor bm, Tensor cm,
-                                     Tensor d, Tensor z, boolean reverse, Tensor dOut, Tensor dReadout,
-                                     Tensor du, Tensor dDeltaRaw, Tensor dz, int bi, int e, ScanShape s, Scratch w,
-                                     double[] dBSample, double[] dCSample, double[] dA, double[] dD, double[] dBias) {
+    /** Gathers channels [e0, e0 + valid) of sample bi and their parameters into the kernel (dOut null: forward). */
+    private static void loadBlock(ScanBlock k, Tensor u, Tensor deltaRaw, Tensor z, Tensor dOut, Tensor dReadout,
+                                  Tensor deltaBias, Tensor d, float[] a, int bi, int e0, int valid, ScanShape s) {
         int len = s.len(), ch = s.channels(), ns = s.states();
-        float bias = deltaBias.data[deltaBias.offset + e], de = d.data[d.offset + e];
-        int aRow = e * ns;
-        float[] carry = w.carry;
-        java.util.Arrays.fill(carry, 0f);
-        double dDe = 0, dBiasE = 0;
-        for (int step = len - 1; step >= 0; step--) {
-            int t = reverse ? len - 1 - step : step;
-            int i = (bi * len + t) * ch + e;
-            int row = (bi * len + t) * ns, local = t * ns;
-            int cur = (step + 1) * ns, prev = step * ns, dec = step * ns;
-            float dt = w.delta[step], uv = u.data[u.offset + i], zv = z.data[z.offset + i], go = dOut.data[dOut.offset + i];
-
-            float readout = 0f;
-            for (int n = 0; n < ns; n++) readout += cm.data[cm.offset + row + n] * w.states[cur + n];
-            float yv = readout + de * uv;
-            float sig = sigmoid(zv);
-            dz.data[dz.offset + i] += go * yv * sig * (1f + zv * (1f - sig));
-            float gy = go * zv * sig;                               // ∂L/∂y_t
-            dDe += (double) gy * uv;
-            float gr = dReadout == null ? gy : gy + dReadout.data[dReadout.offset + i]; // ∂L/∂r_t
-
-            float dtu = dt * uv, gB = 0f, gAa = 0f;                 // Σ_n g B,  Σ_n g A a
-            for (int n = 0; n < ns; n++) {
-                float g = gr * cm.data[cm.offset + row + n] + carry[n];   // ∂L/∂h_t
-                float decay = w.decay[dec + n];
-                float aTerm = decay * w.states[prev + n];                 // a_t = exp(Δ_t A) h_prev
-                float gaa = g * aTerm;
-                dCSample[local + n] += (double) gr * w.states[cur + n];
-                dBSample[local + n] += (double) g * dtu;
-                gB += g * bm.data[bm.offset + row + n];
-                gAa += gaa * a[aRow + n];
-                dA[aRow + n] += (double) gaa * dt;
-                carry[n] = decay * g;
-            }
-            du.data[du.offset + i] += de * gy + dt * gB;
-            float dArg = (uv * gB + gAa) * softplusGrad(deltaRaw.data[deltaRaw.offset + i] + bias);
-            dDeltaRaw.data[dDeltaRaw.offset + i] += dArg;
-            dBiasE += dArg;
+        ScanBlock.gather(u, bi, e0, valid, len, ch, k.u);
+        ScanBlock.gather(deltaRaw, bi, e0, valid, len, ch, k.deltaRaw);
+        ScanBlock.gather(z, bi, e0, valid, len, ch, k.z);
+        if (dOut != null) ScanBlock.gather(dOut, bi, e0, valid, len, ch, k.dOut);
+        if (dReadout != null) ScanBlock.gather(dReadout, bi, e0, valid, len, ch, k.dReadout);
+        for (int j = 0; j < W; j++) {
+            boolean in = j < valid;
+            k.bias[j] = in ? deltaBias.data[deltaBias.offset + e0 + j] : 0f;
+            k.dSkip[j] = in ? d.data[d.offset + e0 + j] : 0f;
+            for (int n = 0; n < ns; n++) k.a[n * W + j] = in ? a[(e0 + j) * ns + n] : 0f;
         }
-        dD[e] += dDe;
-        dBias[e] += dBiasE;
+    }
+
+    /** t[bi] [L,N] += the lane sums of partial [L,N,W], added in double. */
+    private static void addLaneSums(float[] partial, Tensor t, int bi, int len, int ns) {
+        int base = t.offset + bi * len * ns;
+        for (int k = 0; k < len * ns; k++) {
+            double sum = 0;
+            for (int j = 0; j < W; j++) sum += partial[k * W + j];
+            t.data[base + k] = (float) (t.data[base + k] + sum);
+        }
     }
 
     /** A = −exp(aLog) [E,N], once per call. */
@@ -191,19 +135,5 @@ public final class CpuScanOps implements ScanOps {
         float[] a = new float[aLog.size];
         for (int k = 0; k < a.length; k++) a[k] = (float) -Math.exp(aLog.data[aLog.offset + k]);
         return a;
-    }
-
-    /** softplus with the torch threshold 20 (vim-spec.md §5). */
-    static float softplus(float x) {
-        return x > 20f ? x : (float) Math.log1p(Math.exp(x));
-    }
-
-    /** σ(x) up to 20, 1 above. */
-    static float softplusGrad(float x) {
-        return x > 20f ? 1f : sigmoid(x);
-    }
-
-    static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
     }
 }

@@ -1,0 +1,280 @@
+package org.semivim.engine.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.semivim.engine.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * The selective scan kernel of {@link CpuScanOps} for one block of W consecutive channels of one
+ * sample, vectorised across the channels: lane j is channel e0 + j, and every step of the
+ * recurrence is the same lane-wise operation for all W channels. The block's [L,W] slices of u, Δraw,
+ * z, dOut and dReadout are first gathered into contiguous buffers, padded with zeros past the last
+ * channel, so the last, partial block runs the same vector code (its padded lanes stay exactly 0 and
+ * add nothing to dBm/dCm). Lanes never mix except in dBm/dCm, whose sums over the channels go
+ * through per-lane float partials [L,N,W] (E/W terms each) and are added across lanes in double.
+ *
+ * <p>The transcendental steps run first, over whole [L,W] or [L,N,W] buffers, through the array
+ * forms of {@link FastMath} (softplus for Δ, then every decay exp(Δ_t A) of the block at once); the
+ * recurrence itself is then only multiply-adds. No method here passes a vector to another (see
+ * FastMath on why). Sums over the steps (dALog, dD, dDeltaBias) are kept per lane in float for at
+ * most {@link #FLUSH} steps, then added into per-lane double sums, which bounds the float rounding.
+ *
+ * <p>One instance per thread ({@link #forThread}), sized for the largest (L, N) seen: all buffers are
+ * reused, nothing is allocated per call. Every buffer is fully rewritten (or zeroed) before it is
+ * read in a block, so reuse does not change results. Buffers marked "token order" are indexed by
+ * the token t, the others by the step s of the processing order (t = s, or L − 1 − s if reverse).
+ */
+final class ScanBlock {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int W = S.length();
+    /** Steps between float → double flushes of the per-lane sums over t. */
+    private static final int FLUSH = 16;
+    /** exp arguments below this give a decay of exactly 0 (see computeDecays). */
+    private static final float DECAY_FLUSH = -60f;
+
+    private static final ThreadLocal<ScanBlock> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBlock(0, 0));
+
+    private final int capLen, capStates;
+    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W] the block's inputs, token order, zero padded
+    final float[] res0, res1, res2;                     // [L,W] outputs, token order: y, out or du, dΔraw, dz
+    final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
+    final float[] a;                                    // [N,W] A = −exp(A_log), state-major
+    private final float[] scratch;                      // [L,W] e^(−|x|) for the FastMath array forms
+    private final float[] delta;                        // [L,W] Δ, token order
+    private final float[] readout;                      // [L,W] r = C·h, token order
+    private final float[] states;                       // [L+1,N,W] row 0 = 0, row s+1 = h after step s
+    private final float[] decay;                        // [L,N,W] exp(Δ A) of step s
+    private final float[] gradY, gradR;                 // [L,W] ∂L/∂y and ∂L/∂r, token order
+    private final float[] carry;                        // [N,W] exp(Δ A) ⊙ g of the step processed before
+    private final float[] dAFloat;                      // [N,W] Σ_t g a Δ since the last flush
+    final double[] dA;                                  // [N,W] Σ_t g a Δ (∂L/∂A, times A later)
+    final double[] dD, dBias;                           // [W]
+    final float[] dB, dC;                               // [L,N,W] token order, lane partials of Σ_e
+    private final float[] lanes = new float[W];         // [W] one vector's lanes, for the flushes
+
+    private ScanBlock(int len, int ns) {
+        capLen = len;
+        capStates = ns;
+        u = new float[len * W];
+        deltaRaw = new float[len * W];
+        z = new float[len * W];
+        dOut = new float[len * W];
+        dReadout = new float[len * W];
+        res0 = new float[len * W];
+        res1 = new float[len * W];
+        res2 = new float[len * W];
+        bias = new float[W];
+        dSkip = new float[W];
+        a = new float[ns * W];
+        scratch = new float[len * W];
+        delta = new float[len * W];
+        readout = new float[len * W];
+        states = new float[(len + 1) * ns * W];
+        decay = new float[len * ns * W];
+        gradY = new float[len * W];
+        gradR = new float[len * W];
+        carry = new float[ns * W];
+        dAFloat = new float[ns * W];
+        dA = new double[ns * W];
+        dD = new double[W];
+        dBias = new double[W];
+        dB = new float[len * ns * W];
+        dC = new float[len * ns * W];
+    }
+
+    /** This thread's kernel, with buffers for at least len steps and ns states. */
+    static ScanBlock forThread(int len, int ns) {
+        ScanBlock k = PER_THREAD.get();
+        if (k.capLen < len || k.capStates < ns) {
+            k = new ScanBlock(Math.max(len, k.capLen), Math.max(ns, k.capStates));
+            PER_THREAD.set(k);
+        }
+        return k;
+    }
+
+    /** Copies channels [e0, e0 + valid) of sample bi of t [B,L,E] into dst [L,W], zero padded. */
+    static void gather(Tensor t, int bi, int e0, int valid, int len, int ch, float[] dst) {
+        int src = t.offset + bi * len * ch + e0;
+        for (int tok = 0; tok < len; tok++, src += ch) {
+            if (valid == W) FloatVector.fromArray(S, t.data, src).intoArray(dst, tok * W);
+            else {
+                for (int j = 0; j < valid; j++) dst[tok * W + j] = t.data[src + j];
+                Arrays.fill(dst, tok * W + valid, (tok + 1) * W, 0f);
+            }
+        }
+    }
+
+    /** Writes (add = false) or adds (add = true) src [L,W] into channels [e0, e0 + valid) of sample bi of t [B,L,E]. */
+    static void scatter(float[] src, boolean add, Tensor t, int bi, int e0, int valid, int len, int ch) {
+        int dst = t.offset + bi * len * ch + e0;
+        for (int tok = 0; tok < len; tok++, dst += ch) {
+            if (valid == W) {
+                FloatVector v = FloatVector.fromArray(S, src, tok * W);
+                if (add) v = v.add(FloatVector.fromArray(S, t.data, dst));
+                v.intoArray(t.data, dst);
+            } else {
+                for (int j = 0; j < valid; j++) t.data[dst + j] = add ? t.data[dst + j] + src[tok * W + j] : src[tok * W + j];
+            }
+        }
+    }
+
+    /** delta = softplus(Δraw + bias) [L,W]. */
+    void computeDeltas(int len) {
+        FloatVector biasV = FloatVector.fromArray(S, bias, 0);
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(delta, t * W);
+        FastMath.expNegAbs(delta, 0, scratch, 0, len * W);
+        FastMath.softplus(delta, 0, scratch, 0, delta, 0, len * W);
+    }
+
+    /**
+     * decay[s][n] = exp(Δ_t A_n) for every step and state, from {@link #computeDeltas}. Decays below
+     * e^−60 ≈ 9e-27 are set to 0: they change a state by less than 1e-26 of itself, and keeping them
+     * would let sub-normal numbers into the recurrences (decay·h, decay·g), which x86 processes
+     * some 40× slower.
+     */
+    void computeDecays(boolean reverse, int len, int ns) {
+        int nw = ns * W;
+        for (int step = 0; step < len; step++) {
+            int t = reverse ? len - 1 - step : step;
+            FloatVector dt = FloatVector.fromArray(S, delta, t * W);
+            for (int n = 0; n < ns; n++) {
+                FloatVector arg = dt.mul(FloatVector.fromArray(S, a, n * W));
+                arg.blend(Float.NEGATIVE_INFINITY, arg.compare(VectorOperators.LT, DECAY_FLUSH)).intoArray(decay, step * nw + n * W);
+            }
+        }
+        FastMath.exp(decay, 0, decay, 0, len * nw);
+    }
+
+    /**
+     * The recurrence h_t = decay ⊙ h_prev + (Δ_t u_t) B_t in processing order, keeping every state
+     * and the readout r_t = C_t · h_t. bm, cm [B,L,N] are read directly.
+     */
+    void runStates(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
+        int nw = ns * W;
+        Arrays.fill(states, 0, nw, 0f);
+        for (int step = 0; step < len; step++) {
+            int t = reverse ? len - 1 - step : step;
+            FloatVector dtu = FloatVector.fromArray(S, delta, t * W).mul(FloatVector.fromArray(S, u, t * W));
+            int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
+            int prev = step * nw, cur = prev + nw;
+            FloatVector r = FloatVector.zero(S);
+            for (int n = 0; n < ns; n++) {
+                int k = n * W;
+                FloatVector h = FloatVector.fromArray(S, decay, prev + k)
+                        .fma(FloatVector.fromArray(S, states, prev + k), dtu.mul(bm.data[bRow + n]));
+                h.intoArray(states, cur + k);
+                r = h.fma(FloatVector.broadcast(S, cm.data[cRow + n]), r);
+            }
+            r.intoArray(readout, t * W);
+        }
+    }
+
+    /** After {@link #runStates}: res0 = y = D⊙u + r, res1 = out = y ⊙ SiLU(z). */
+    void gateOutputs(int len) {
+        FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
+        for (int t = 0; t < len; t++) {
+            dv.fma(FloatVector.fromArray(S, u, t * W), FloatVector.fromArray(S, readout, t * W)).intoArray(res0, t * W);
+        }
+        FastMath.expNegAbs(z, 0, scratch, 0, len * W);
+        FastMath.silu(z, 0, scratch, 0, res1, 0, len * W);
+        for (int t = 0; t < len; t++) {
+            FloatVector.fromArray(S, res0, t * W).mul(FloatVector.fromArray(S, res1, t * W)).intoArray(res1, t * W);
+        }
+    }
+
+    /** Zeroes the per-sample sums (dB, dC over the channel blocks) before the sample's first block. */
+    void startSample(int len, int ns) {
+        Arrays.fill(dB, 0, len * ns * W, 0f);
+        Arrays.fill(dC, 0, len * ns * W, 0f);
+    }
+
+    /**
+     * After {@link #runStates}, per token: res2 = dz = dOut ⊙ y ⊙ SiLU′(z), gradY = ∂L/∂y = dOut ⊙
+     * SiLU(z), gradR = ∂L/∂r = gradY + dReadout (if withReadout), and dD = Σ_t gradY ⊙ u.
+     */
+    void gateGradients(boolean withReadout, int len) {
+        FastMath.expNegAbs(z, 0, scratch, 0, len * W);
+        FastMath.siluSlope(z, 0, scratch, 0, res2, 0, len * W);
+        FastMath.silu(z, 0, scratch, 0, gradY, 0, len * W);
+        Arrays.fill(dD, 0);
+        FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
+        FloatVector dDSum = FloatVector.zero(S);
+        for (int t = 0; t < len; t++) {
+            int tw = t * W;
+            FloatVector uv = FloatVector.fromArray(S, u, tw), go = FloatVector.fromArray(S, dOut, tw);
+            FloatVector y = dv.fma(uv, FloatVector.fromArray(S, readout, tw));
+            go.mul(y).mul(FloatVector.fromArray(S, res2, tw)).intoArray(res2, tw);
+            FloatVector gy = go.mul(FloatVector.fromArray(S, gradY, tw));
+            gy.intoArray(gradY, tw);
+            (withReadout ? gy.add(FloatVector.fromArray(S, dReadout, tw)) : gy).intoArray(gradR, tw);
+            dDSum = gy.fma(uv, dDSum);
+            if ((t + 1) % FLUSH == 0 || t == len - 1) {
+                dDSum.intoArray(lanes, 0);
+                for (int j = 0; j < W; j++) dD[j] += lanes[j];
+                dDSum = FloatVector.zero(S);
+            }
+        }
+    }
+
+    /** res1 = softplus′(Δraw + bias) = σ(Δraw + bias) per token (σ rounds to 1 above the threshold 20). */
+    void softplusSlopes(int len) {
+        FloatVector biasV = FloatVector.fromArray(S, bias, 0);
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(res1, t * W);
+        FastMath.expNegAbs(res1, 0, scratch, 0, len * W);
+        FastMath.sigmoid(res1, 0, scratch, 0, res1, 0, len * W);
+    }
+
+    /**
+     * The reverse-mode recurrence of vim-spec.md §10.1 over the states {@link #runStates} kept, steps
+     * len−1..0 of the processing order, after {@link #gateGradients} and {@link #softplusSlopes}.
+     * Writes res0 = du and res1 = dΔraw (token order, to be added to the tensors), adds into dB, dC
+     * and sets dA and dBias.
+     */
+    void reverseSweep(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
+        int nw = ns * W;
+        float[] carry = this.carry, dAFloat = this.dAFloat, decay = this.decay, states = this.states;
+        float[] dB = this.dB, dC = this.dC, a = this.a, bmData = bm.data, cmData = cm.data;
+        Arrays.fill(carry, 0, nw, 0f);
+        Arrays.fill(dAFloat, 0, nw, 0f);
+        Arrays.fill(dA, 0, nw, 0);
+        Arrays.fill(dBias, 0);
+        FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
+        FloatVector dBiasSum = FloatVector.zero(S);
+        for (int step = len - 1; step >= 0; step--) {
+            int t = reverse ? len - 1 - step : step, tw = t * W;
+            FloatVector uv = FloatVector.fromArray(S, u, tw), dt = FloatVector.fromArray(S, delta, tw);
+            FloatVector gr = FloatVector.fromArray(S, gradR, tw);
+            FloatVector dtu = dt.mul(uv), gB = FloatVector.zero(S), gAa = FloatVector.zero(S); // Σ_n g B, Σ_n g A a
+            int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
+            int prev = step * nw, cur = prev + nw, tok = t * nw;
+            for (int n = 0; n < ns; n++) {
+                int k = n * W;
+                FloatVector dec = FloatVector.fromArray(S, decay, prev + k);
+                FloatVector g = gr.fma(FloatVector.broadcast(S, cmData[cRow + n]), FloatVector.fromArray(S, carry, k)); // ∂L/∂h_t
+                FloatVector gaa = g.mul(dec.mul(FloatVector.fromArray(S, states, prev + k)));  // g ⊙ exp(ΔA) h_prev
+                gr.fma(FloatVector.fromArray(S, states, cur + k), FloatVector.fromArray(S, dC, tok + k)).intoArray(dC, tok + k);
+                g.fma(dtu, FloatVector.fromArray(S, dB, tok + k)).intoArray(dB, tok + k);
+                gB = g.fma(FloatVector.broadcast(S, bmData[bRow + n]), gB);
+                gAa = gaa.fma(FloatVector.fromArray(S, a, k), gAa);
+                gaa.fma(dt, FloatVector.fromArray(S, dAFloat, k)).intoArray(dAFloat, k);
+                dec.mul(g).intoArray(carry, k);
+            }
+            dv.fma(FloatVector.fromArray(S, gradY, tw), dt.mul(gB)).intoArray(res0, tw);   // du
+            FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, res1, tw));    // ∂L/∂(Δraw + bias)
+            dArg.intoArray(res1, tw);
+            dBiasSum = dBiasSum.add(dArg);
+            if (step % FLUSH == 0) {
+                for (int k = 0; k < nw; k++) {
+                    dA[k] += dAFloat[k];
+                    dAFloat[k] = 0f;
+                }
+                dBiasSum.intoArray(lanes, 0);
+                for (int j = 0; j < W; j++) dBias[j] += lanes[j];
+                dBiasSum = FloatVector.zero(S);
+            }
+        }
+    }
+}
