@@ -2,6 +2,7 @@ package org.semivim.engine.models;
 
 import org.semivim.engine.layers.Linear;
 import org.semivim.engine.ops.Ops;
+import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.param.ParameterSet;
 import org.semivim.engine.tensor.Tensor;
@@ -25,6 +26,9 @@ public final class MambaMixer {
 
     /** The mixer output [B,L,D] and the saved tensors. */
     public record Output(Tensor y, Saved saved) {}
+
+    /** Elements per task of the element-wise loops (a split by size only: results do not depend on threads). */
+    private static final int CHUNK = 1 << 16;
 
     private final Ops ops;
     private final int dModel, dInner;
@@ -84,7 +88,10 @@ public final class MambaMixer {
             bwdSaved = b.saved();
             merged = Tensor.zeros(batch, len, dInner);
             float scale = divideOut ? 0.5f : 1f;
-            for (int i = 0; i < merged.size; i++) merged.data[i] = (f.out().data[i] + b.out().data[i]) * scale;
+            float[] m = merged.data, outF = f.out().data, outB = b.out().data;
+            Parallel.forEach(Parallel.chunks(merged.size, CHUNK), c -> {
+                for (int i = c * CHUNK, end = Math.min(m.length, i + CHUNK); i < end; i++) m[i] = (outF[i] + outB[i]) * scale;
+            });
             if (psi != null) addSsMixupTerm(merged, forwardBranch.readout(f), backwardBranch.readout(b), psi, nu);
         }
         Tensor y = outProj.forward(merged);                               // [B,L,D]
@@ -105,25 +112,25 @@ public final class MambaMixer {
         int batch = s.input().dim(0), len = s.input().dim(1);
         dY.requireShape("MambaMixer output gradient", batch, len, dModel);
         dInput.requireShape("MambaMixer input gradient", batch, len, dModel);
-        Tensor dMerged = Tensor.zeros(batch, len, dInner);                // [B,L,E] ∂L/∂m
-        outProj.backward(s.merged(), dY, dMerged);
         Tensor dx = Tensor.zeros(batch, len, dInner);                     // [B,L,E]
         Tensor dz = Tensor.zeros(batch, len, dInner);                     // [B,L,E]
+        // out_proj: dW_out += dYᵀ·m; the branches' ∂L/∂out is scale·∂L/∂m = scale·dY·W_out, formed by
+        // the GEMM's alpha (scale is 1 or ½, so this is exactly the rounded ∂L/∂m times scale)
+        float scale = backwardBranch != null && divideOut ? 0.5f : 1f;
+        outProj.backward(s.merged(), dY, null);
+        Tensor dOut = Tensor.zeros(batch, len, dInner);                   // [B,L,E] scale·∂L/∂m
+        ops.gemm().gemm(false, false, scale, dY, outProj.weight().value(), 0f, dOut);
         if (backwardBranch == null) {
-            forwardBranch.backward(s.x(), s.z(), s.fwd(), dMerged, null, dx, dz);
+            forwardBranch.backward(s.x(), s.z(), s.fwd(), dOut, null, dx, dz);
         } else {
-            Tensor dOut = dMerged;                                        // the /2 scales both directions
-            if (divideOut) {
-                dOut = Tensor.zeros(batch, len, dInner);
-                for (int i = 0; i < dOut.size; i++) dOut.data[i] = dMerged.data[i] * 0.5f;
-            }
             Tensor dReadoutF = null, dReadoutB = null;                    // [B,L,E] SSMixup: ν ψ gm, ν (1 − ψ) gm
             if (s.psi() != null) {
                 dReadoutF = Tensor.zeros(batch, len, dInner);
                 dReadoutB = Tensor.zeros(batch, len, dInner);
                 int perSample = len * dInner;
-                for (int i = 0; i < dMerged.size; i++) {
-                    float ps = s.psi()[i / perSample], g = dMerged.data[i];
+                float unscale = 1f / scale;                               // exact: gm = dOut / scale
+                for (int i = 0; i < dOut.size; i++) {
+                    float ps = s.psi()[i / perSample], g = dOut.data[i] * unscale;
                     dReadoutF.data[i] = s.nu() * ps * g;
                     dReadoutB.data[i] = s.nu() * (1f - ps) * g;
                 }

@@ -5,6 +5,7 @@ import org.semivim.engine.layers.Linear;
 import org.semivim.engine.layers.PatchEmbed;
 import org.semivim.engine.layers.RMSNorm;
 import org.semivim.engine.ops.Ops;
+import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.param.ParameterSet;
 import org.semivim.engine.rng.CounterRng;
@@ -26,6 +27,9 @@ import java.util.List;
  * {@code layers} mixers (§11). Parameters carry the official state-dict names, in that order.
  */
 public final class VisionMamba implements ImageClassifier {
+    /** Elements per task of the residual add (a split by size only: results do not depend on threads). */
+    private static final int ADD_CHUNK = 1 << 16;
+
     private final VimConfig cfg;
     private final ParameterSet params;
     private final Parameter clsToken;                 // [1,1,D], null without a class token
@@ -190,7 +194,11 @@ public final class VisionMamba implements ImageClassifier {
 
     private static Tensor add(Tensor a, Tensor b) {
         Tensor y = Tensor.zeros(a.shape());
-        for (int i = 0; i < y.size; i++) y.data[i] = a.data[a.offset + i] + b.data[b.offset + i];
+        Parallel.forEach(Parallel.chunks(y.size, ADD_CHUNK), c -> {
+            for (int i = c * ADD_CHUNK, end = Math.min(y.size, i + ADD_CHUNK); i < end; i++) {
+                y.data[i] = a.data[a.offset + i] + b.data[b.offset + i];
+            }
+        });
         return y;
     }
 

@@ -49,8 +49,8 @@ public final class FastMath {
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     private static final float LN2_HI = 0.693359375f;     // ln2 = LN2_HI + LN2_LO (LN2_HI has 9 bits: k·LN2_HI is exact)
     private static final float LN2_LO = -2.12194440e-4f;
-    private static final float E5 = 1.9875691500e-4f, E4 = 1.3981999507e-3f, E3 = 8.3334519073e-3f,
-            E2 = 4.1665795894e-2f, E1 = 1.6666665459e-1f, E0 = 5.0000001201e-1f;
+    private static final float E4 = 0.0013814539415761828f, E3 = 0.00836874544620514f, E2 = 0.04166838899254799f,
+            E1 = 0.1666652113199234f, E0 = 0.4999999403953552f;
     private static final float SQRT2_M1 = 0.41421356f;    // log1p(e): k = 1 from here on
     private static final float L8 = 7.0376836292e-2f, L7 = -1.1514610310e-1f, L6 = 1.1676998740e-1f,
             L5 = -1.2420140846e-1f, L4 = 1.4249322787e-1f, L3 = -1.6668057665e-1f, L2 = 2.0000714765e-1f,
@@ -67,7 +67,7 @@ public final class FastMath {
         int ki = Float.floatToRawIntBits(rounded) - ROUND_BITS;
         float r = Math.fma(k, -LN2_HI, x);
         r = Math.fma(k, -LN2_LO, r);
-        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(E5, r, E4), r, E3), r, E2), r, E1), r, E0);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(E4, r, E3), r, E2), r, E1), r, E0);
         float er = Math.fma(p, r * r, r) + 1f;                       // e^r
         int kHalf = ki >> 1;
         float scaleA = Float.intBitsToFloat((ki - kHalf + 127) << 23), scaleB = Float.intBitsToFloat((kHalf + 127) << 23);
@@ -136,27 +136,36 @@ public final class FastMath {
 
     /** y[yOff + i] = e^(x[xOff + i]) for i &lt; n (y may be x: in place). */
     public static void exp(float[] x, int xOff, float[] y, int yOff, int n) {
-        expLoop(x, xOff, y, yOff, n, false);
+        expLoop(x, xOff, y, yOff, n, false, true, true);
+    }
+
+    /**
+     * exp for arguments the caller keeps in [−104, 0] (or NaN): the same bits as {@link #exp(float)}
+     * there, without the range clamps (about a quarter of the work of exp).
+     */
+    public static void expOfClampedNonPositive(float[] x, int xOff, float[] y, int yOff, int n) {
+        expLoop(x, xOff, y, yOff, n, false, false, false);
     }
 
     /** y[yOff + i] = e^(−|x[xOff + i]|) for i &lt; n, the e of the two-argument functions (y may be x). */
     public static void expNegAbs(float[] x, int xOff, float[] y, int yOff, int n) {
-        expLoop(x, xOff, y, yOff, n, true);
+        expLoop(x, xOff, y, yOff, n, true, true, false);   // −|x| ≤ 0: the upper clamp is never needed
     }
 
-    private static void expLoop(float[] xs, int xOff, float[] ys, int yOff, int n, boolean negAbs) {
+    private static void expLoop(float[] xs, int xOff, float[] ys, int yOff, int n, boolean negAbs, boolean clampLow,
+                                boolean clampHigh) {
         int i = 0;
         for (; i <= n - W; i += W) {
             FloatVector x = FloatVector.fromArray(S, xs, xOff + i);
             if (negAbs) x = x.abs().neg();
-            x = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO)).blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
+            if (clampLow) x = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
+            if (clampHigh) x = x.blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
             FloatVector rounded = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
             FloatVector k = rounded.sub(ROUND);
             IntVector ki = rounded.reinterpretAsInts().sub(ROUND_BITS);
             FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
             r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector p = FloatVector.broadcast(S, E5).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2))
+            FloatVector p = FloatVector.broadcast(S, E4).fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2))
                     .fma(r, FloatVector.broadcast(S, E1)).fma(r, FloatVector.broadcast(S, E0));
             FloatVector er = p.fma(r.mul(r), r).add(1f);
             IntVector kHalf = ki.lanewise(VectorOperators.ASHR, 1);

@@ -34,6 +34,7 @@ final class ScanBlock {
     private static final int FLUSH = 16;
     /** exp arguments below this give a decay of exactly 0 (see computeDecays). */
     private static final float DECAY_FLUSH = -60f;
+    private static final float ZERO_DECAY_ARG = -104f;  // FastMath.exp(−104) = 0
 
     private static final ThreadLocal<ScanBlock> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBlock(0, 0));
 
@@ -142,10 +143,10 @@ final class ScanBlock {
             FloatVector dt = FloatVector.fromArray(S, delta, t * W);
             for (int n = 0; n < ns; n++) {
                 FloatVector arg = dt.mul(FloatVector.fromArray(S, a, n * W));
-                arg.blend(Float.NEGATIVE_INFINITY, arg.compare(VectorOperators.LT, DECAY_FLUSH)).intoArray(decay, step * nw + n * W);
+                arg.blend(ZERO_DECAY_ARG, arg.compare(VectorOperators.LT, DECAY_FLUSH)).intoArray(decay, step * nw + n * W);
             }
         }
-        FastMath.exp(decay, 0, decay, 0, len * nw);
+        FastMath.expOfClampedNonPositive(decay, 0, decay, 0, len * nw);   // Δ ≥ 0 and A < 0: arguments in [−104, 0]
     }
 
     /**

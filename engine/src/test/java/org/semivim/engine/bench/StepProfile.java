@@ -89,6 +89,8 @@ public final class StepProfile {
         synchronized (TOTALS) {
             TOTALS.clear();
         }
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated0 = threads.getTotalThreadAllocatedBytes();
         long[] stepNs = new long[steps];
         for (int s = 0; s < steps; s++) {
             long t0 = System.nanoTime();
@@ -98,7 +100,8 @@ public final class StepProfile {
         long total = 0;
         for (long t : stepNs) total += t;
         double perStep = total / 1e6 / steps;
-        System.out.printf("%s batch %d: mean step %.1f ms over %d steps%n", preset, batch, perStep, steps);
+        System.out.printf("%s batch %d: mean step %.1f ms over %d steps, %.0f MB allocated per step%n", preset, batch, perStep,
+                steps, (threads.getTotalThreadAllocatedBytes() - allocated0) / 1e6 / steps);
         StringBuilder each = new StringBuilder("  steps (ms):");
         for (long t : stepNs) each.append(String.format(" %.0f", t / 1e6));
         System.out.println(each);
