@@ -1,7 +1,6 @@
 package org.semivim.engine.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.semivim.engine.tensor.Tensor;
 
@@ -32,9 +31,6 @@ final class ScanBlock {
     static final int W = S.length();
     /** Steps between float → double flushes of the per-lane sums over t. */
     private static final int FLUSH = 16;
-    /** exp arguments below this give a decay of exactly 0 (see computeDecays). */
-    private static final float DECAY_FLUSH = -60f;
-    private static final float ZERO_DECAY_ARG = -104f;  // FastMath.exp(−104) = 0
 
     private static final ThreadLocal<ScanBlock> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBlock(0, 0));
 
@@ -131,22 +127,18 @@ final class ScanBlock {
     }
 
     /**
-     * decay[s][n] = exp(Δ_t A_n) for every step and state, from {@link #computeDeltas}. Decays below
-     * e^−60 ≈ 9e-27 are set to 0: they change a state by less than 1e-26 of itself, and keeping them
-     * would let sub-normal numbers into the recurrences (decay·h, decay·g), which x86 processes
-     * some 40× slower.
+     * decay[s][n] = exp(Δ_t A_n) for every step and state, from {@link #computeDeltas}, through
+     * {@link FastMath#expDecay}: decays below e^−60 are exactly 0, which keeps sub-normal numbers
+     * out of the recurrences.
      */
     void computeDecays(boolean reverse, int len, int ns) {
         int nw = ns * W;
         for (int step = 0; step < len; step++) {
             int t = reverse ? len - 1 - step : step;
             FloatVector dt = FloatVector.fromArray(S, delta, t * W);
-            for (int n = 0; n < ns; n++) {
-                FloatVector arg = dt.mul(FloatVector.fromArray(S, a, n * W));
-                arg.blend(ZERO_DECAY_ARG, arg.compare(VectorOperators.LT, DECAY_FLUSH)).intoArray(decay, step * nw + n * W);
-            }
+            for (int n = 0; n < ns; n++) dt.mul(FloatVector.fromArray(S, a, n * W)).intoArray(decay, step * nw + n * W);
         }
-        FastMath.expOfClampedNonPositive(decay, 0, decay, 0, len * nw);   // Δ ≥ 0 and A < 0: arguments in [−104, 0]
+        FastMath.expDecay(decay, 0, decay, 0, len * nw);                 // Δ ≥ 0, A < 0: arguments ≤ 0
     }
 
     /**
