@@ -24,7 +24,7 @@ public final class CpuGemm implements GemmOps {
     private static final int MIN_ROWS_PER_TASK = 64;
     private static final int MIN_K_SPLIT = 1024;
     private static final int MIN_K_PER_TASK = 256;
-    private static final int MAX_K_TASKS = 8;
+    private static final int MAX_K_TASKS = 4;
     private final BLAS blas;
 
     public CpuGemm() {

@@ -25,6 +25,7 @@ import org.semivim.engine.tensor.Tensor;
  */
 public final class CpuScanOps implements ScanOps {
     private static final int W = ScanBlock.W;
+    private static final int CHANNELS_PER_SUM_TASK = 64;
 
     @Override
     public void selectiveScanForward(Tensor u, Tensor deltaRaw, Tensor deltaBias, Tensor aLog, Tensor bm, Tensor cm,
@@ -87,20 +88,23 @@ public final class CpuScanOps implements ScanOps {
             addLaneSums(k.dB, dBm, bi, len, ns);
             addLaneSums(k.dC, dCm, bi, len, ns);
         });
-        for (int k = 0; k < ch * ns; k++) {
-            double acc = 0;
-            for (int bi = 0; bi < batch; bi++) acc += dAPartial[bi][k];
-            dALog.data[dALog.offset + k] = (float) (dALog.data[dALog.offset + k] + acc * a[k]); // dA_log = dA ⊙ A
-        }
-        for (int e = 0; e < ch; e++) {
-            double accD = 0, accBias = 0;
-            for (int bi = 0; bi < batch; bi++) {
-                accD += dDPartial[bi][e];
-                accBias += dBiasPartial[bi][e];
+        // the per-sample partials, added in sample order (each element on its own: any split of e gives the same bits)
+        Parallel.forEach(Parallel.chunks(ch, CHANNELS_PER_SUM_TASK), c -> {
+            for (int e = c * CHANNELS_PER_SUM_TASK, end = Math.min(ch, e + CHANNELS_PER_SUM_TASK); e < end; e++) {
+                for (int k = e * ns; k < (e + 1) * ns; k++) {
+                    double acc = 0;
+                    for (int bi = 0; bi < batch; bi++) acc += dAPartial[bi][k];
+                    dALog.data[dALog.offset + k] = (float) (dALog.data[dALog.offset + k] + acc * a[k]); // dA_log = dA ⊙ A
+                }
+                double accD = 0, accBias = 0;
+                for (int bi = 0; bi < batch; bi++) {
+                    accD += dDPartial[bi][e];
+                    accBias += dBiasPartial[bi][e];
+                }
+                dD.data[dD.offset + e] = (float) (dD.data[dD.offset + e] + accD);
+                dDeltaBias.data[dDeltaBias.offset + e] = (float) (dDeltaBias.data[dDeltaBias.offset + e] + accBias);
             }
-            dD.data[dD.offset + e] = (float) (dD.data[dD.offset + e] + accD);
-            dDeltaBias.data[dDeltaBias.offset + e] = (float) (dDeltaBias.data[dDeltaBias.offset + e] + accBias);
-        }
+        });
     }
 
     /** Gathers channels [e0, e0 + valid) of sample bi and their parameters into the kernel (dOut null: forward). */
