@@ -40,7 +40,8 @@ final class ScanBlock {
     final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
     final float[] a;                                    // [N,W] A = −exp(A_log), state-major
     private final float[] scratch;                      // [L,W] e^(−|x|) for the FastMath array forms
-    private final float[] delta;                        // [L,W] Δ, token order
+    private final float[] deltaArg, deltaArgExp;        // [L,W] x = Δraw + bias and e^(−|x|), token order
+    private final float[] delta;                        // [L,W] Δ = softplus(x), token order
     private final float[] readout;                      // [L,W] r = C·h, token order
     private final float[] states;                       // [L+1,N,W] row 0 = 0, row s+1 = h after step s
     private final float[] decay;                        // [L,N,W] exp(Δ A) of step s
@@ -67,6 +68,8 @@ final class ScanBlock {
         dSkip = new float[W];
         a = new float[ns * W];
         scratch = new float[len * W];
+        deltaArg = new float[len * W];
+        deltaArgExp = new float[len * W];
         delta = new float[len * W];
         readout = new float[len * W];
         states = new float[(len + 1) * ns * W];
@@ -118,12 +121,12 @@ final class ScanBlock {
         }
     }
 
-    /** delta = softplus(Δraw + bias) [L,W]. */
+    /** delta = softplus(x) [L,W] with x = Δraw + bias; x and e^(−|x|) are kept for {@link #softplusSlopes}. */
     void computeDeltas(int len) {
         FloatVector biasV = FloatVector.fromArray(S, bias, 0);
-        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(delta, t * W);
-        FastMath.expNegAbs(delta, 0, scratch, 0, len * W);
-        FastMath.softplus(delta, 0, scratch, 0, delta, 0, len * W);
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(deltaArg, t * W);
+        FastMath.expNegAbs(deltaArg, 0, deltaArgExp, 0, len * W);
+        FastMath.softplus(deltaArg, 0, deltaArgExp, 0, delta, 0, len * W);
     }
 
     /**
@@ -212,12 +215,9 @@ final class ScanBlock {
         }
     }
 
-    /** res1 = softplus′(Δraw + bias) = σ(Δraw + bias) per token (σ rounds to 1 above the threshold 20). */
+    /** res1 = softplus′(x) = σ(x) per token, x = Δraw + bias (σ rounds to 1 above the threshold 20), after {@link #computeDeltas}. */
     void softplusSlopes(int len) {
-        FloatVector biasV = FloatVector.fromArray(S, bias, 0);
-        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(res1, t * W);
-        FastMath.expNegAbs(res1, 0, scratch, 0, len * W);
-        FastMath.sigmoid(res1, 0, scratch, 0, res1, 0, len * W);
+        FastMath.sigmoid(deltaArg, 0, deltaArgExp, 0, res1, 0, len * W);
     }
 
     /**
