@@ -9,11 +9,12 @@ import java.util.Arrays;
 /**
  * The selective scan kernel of {@link CpuScanOps} for one block of W consecutive channels of one
  * sample, vectorised across the channels: lane j is channel e0 + j, and every step of the
- * recurrence is the same lane-wise operation for all W channels. The block's [L,W] slices of u, Δraw,
- * z, dOut and dReadout are first gathered into contiguous buffers, padded with zeros past the last
- * channel, so the last, partial block runs the same vector code (its padded lanes stay exactly 0 and
- * add nothing to dBm/dCm). Lanes never mix except in dBm/dCm, whose sums over the channels go
- * through per-lane float partials [L,N,W] (E/W terms each) and are added across lanes in double.
+ * recurrence is the same lane-wise operation for all W channels. A sample's u, Δraw, z, dOut and
+ * dReadout are first copied row by row into block layout ({@link #sample}: [E/W][L][W], padded with
+ * zeros past the last channel), so the last, partial block runs the same vector code (its padded
+ * lanes stay exactly 0 and add nothing to dBm/dCm), and results go back the same way. Lanes never
+ * mix except in dBm/dCm, whose sums over the channels go through per-lane float partials [L,N,W]
+ * (E/W terms each) and are added across lanes in double.
  *
  * <p>The transcendental steps run first, over whole [L,W] or [L,N,W] buffers, through the array
  * forms of {@link FastMath} (softplus for Δ, then every decay exp(Δ_t A) of the block at once); the
@@ -21,7 +22,7 @@ import java.util.Arrays;
  * FastMath on why). Sums over the steps (dALog, dD, dDeltaBias) are kept per lane in float for at
  * most {@link #FLUSH} steps, then added into per-lane double sums, which bounds the float rounding.
  *
- * <p>One instance per thread ({@link #forThread}), sized for the largest (L, N) seen: all buffers are
+ * <p>One instance per thread ({@link #forThread}), sized for the largest (L, N, E) seen: all buffers are
  * reused, nothing is allocated per call. Every buffer is fully rewritten (or zeroed) before it is
  * read in a block, so reuse does not change results. Buffers marked "token order" are indexed by
  * the token t, the others by the step s of the processing order (t = s, or L − 1 − s if reverse).
@@ -32,10 +33,12 @@ final class ScanBlock {
     /** Steps between float → double flushes of the per-lane sums over t. */
     private static final int FLUSH = 16;
 
-    private static final ThreadLocal<ScanBlock> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBlock(0, 0));
+    private static final ThreadLocal<ScanBlock> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBlock(0, 0, 0));
 
-    private final int capLen, capStates;
-    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W] the block's inputs, token order, zero padded
+    private final int capLen, capStates, capChannels;
+    /** One sample's inputs and outputs in block layout [E/W][L][W]: u, Δraw, z, dOut, dReadout, then 3 results. */
+    final float[][] sample;
+    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W] the block's inputs, token order
     final float[] res0, res1, res2;                     // [L,W] outputs, token order: y, out or du, dΔraw, dz
     final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
     final float[] a;                                    // [N,W] A = −exp(A_log), state-major
@@ -53,9 +56,11 @@ final class ScanBlock {
     final float[] dB, dC;                               // [L,N,W] token order, lane partials of Σ_e
     private final float[] lanes = new float[W];         // [W] one vector's lanes, for the flushes
 
-    private ScanBlock(int len, int ns) {
+    private ScanBlock(int len, int ns, int ch) {
         capLen = len;
         capStates = ns;
+        capChannels = ch;
+        sample = new float[8][(ch + W - 1) / W * len * W];
         u = new float[len * W];
         deltaRaw = new float[len * W];
         z = new float[len * W];
@@ -85,40 +90,62 @@ final class ScanBlock {
         dC = new float[len * ns * W];
     }
 
-    /** This thread's kernel, with buffers for at least len steps and ns states. */
-    static ScanBlock forThread(int len, int ns) {
+    /** This thread's kernel, with buffers for at least len steps, ns states and ch channels. */
+    static ScanBlock forThread(int len, int ns, int ch) {
         ScanBlock k = PER_THREAD.get();
-        if (k.capLen < len || k.capStates < ns) {
-            k = new ScanBlock(Math.max(len, k.capLen), Math.max(ns, k.capStates));
+        if (k.capLen < len || k.capStates < ns || k.capChannels < ch) {
+            k = new ScanBlock(Math.max(len, k.capLen), Math.max(ns, k.capStates), Math.max(ch, k.capChannels));
             PER_THREAD.set(k);
         }
         return k;
     }
 
-    /** Copies channels [e0, e0 + valid) of sample bi of t [B,L,E] into dst [L,W], zero padded. */
-    static void gather(Tensor t, int bi, int e0, int valid, int len, int ch, float[] dst) {
-        int src = t.offset + bi * len * ch + e0;
-        for (int tok = 0; tok < len; tok++, src += ch) {
-            if (valid == W) FloatVector.fromArray(S, t.data, src).intoArray(dst, tok * W);
-            else {
-                for (int j = 0; j < valid; j++) dst[tok * W + j] = t.data[src + j];
-                Arrays.fill(dst, tok * W + valid, (tok + 1) * W, 0f);
+    /**
+     * Copies sample bi of t [B,L,E] into dst [E/W blocks][L][W] (block b holds channels bW..bW+W−1,
+     * the last one zero padded). Reading whole rows keeps the memory access sequential; a block's
+     * [L,W] slice is then one contiguous copy away ({@link #sampleToBlock}).
+     */
+    static void gatherSample(Tensor t, int bi, int len, int ch, float[] dst) {
+        int blocks = (ch + W - 1) / W;
+        for (int tok = 0; tok < len; tok++) {
+            int row = t.offset + (bi * len + tok) * ch;
+            for (int b = 0; b < blocks; b++) {
+                int e0 = b * W, valid = Math.min(W, ch - e0), at = (b * len + tok) * W;
+                if (valid == W) FloatVector.fromArray(S, t.data, row + e0).intoArray(dst, at);
+                else {
+                    for (int j = 0; j < valid; j++) dst[at + j] = t.data[row + e0 + j];
+                    Arrays.fill(dst, at + valid, at + W, 0f);
+                }
             }
         }
     }
 
-    /** Writes (add = false) or adds (add = true) src [L,W] into channels [e0, e0 + valid) of sample bi of t [B,L,E]. */
-    static void scatter(float[] src, boolean add, Tensor t, int bi, int e0, int valid, int len, int ch) {
-        int dst = t.offset + bi * len * ch + e0;
-        for (int tok = 0; tok < len; tok++, dst += ch) {
-            if (valid == W) {
-                FloatVector v = FloatVector.fromArray(S, src, tok * W);
-                if (add) v = v.add(FloatVector.fromArray(S, t.data, dst));
-                v.intoArray(t.data, dst);
-            } else {
-                for (int j = 0; j < valid; j++) t.data[dst + j] = add ? t.data[dst + j] + src[tok * W + j] : src[tok * W + j];
+    /** Writes (add = false) or adds (add = true) src [E/W blocks][L][W] into sample bi of t [B,L,E] (padding dropped). */
+    static void scatterSample(float[] src, boolean add, Tensor t, int bi, int len, int ch) {
+        int blocks = (ch + W - 1) / W;
+        for (int tok = 0; tok < len; tok++) {
+            int row = t.offset + (bi * len + tok) * ch;
+            for (int b = 0; b < blocks; b++) {
+                int e0 = b * W, valid = Math.min(W, ch - e0), at = (b * len + tok) * W;
+                if (valid == W) {
+                    FloatVector v = FloatVector.fromArray(S, src, at);
+                    if (add) v = v.add(FloatVector.fromArray(S, t.data, row + e0));
+                    v.intoArray(t.data, row + e0);
+                } else {
+                    for (int j = 0; j < valid; j++) t.data[row + e0 + j] = add ? t.data[row + e0 + j] + src[at + j] : src[at + j];
+                }
             }
         }
+    }
+
+    /** dst [L,W] = block b of a sample buffer [blocks][L][W]. */
+    static void sampleToBlock(float[] sample, int b, int len, float[] dst) {
+        System.arraycopy(sample, b * len * W, dst, 0, len * W);
+    }
+
+    /** Block b of a sample buffer [blocks][L][W] = src [L,W]. */
+    static void blockToSample(float[] src, int b, int len, float[] sample) {
+        System.arraycopy(src, 0, sample, b * len * W, len * W);
     }
 
     /** delta = softplus(x) [L,W] with x = Δraw + bias; x and e^(−|x|) are kept for {@link #softplusSlopes}. */
