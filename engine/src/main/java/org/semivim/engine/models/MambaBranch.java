@@ -52,29 +52,32 @@ final class MambaBranch {
         this.dtBias = params.declare(prefix + "dt_proj" + sfx + ".bias", dInner);
     }
 
-    /** x, z [B,L,E] → gated output [B,L,E]. */
-    Output forward(Tensor x, Tensor z) {
+    /**
+     * x, z [B,L,E] → gated output written into {@code out} [B,L,E] (overwritten). The pre-gate output
+     * y of the result is a temporary of the caller's {@link Workspace} scope; the saved tensors are not.
+     */
+    Output forward(Tensor x, Tensor z, Tensor out) {
         int batch = x.dim(0), len = x.dim(1);
+        Workspace ws = Workspace.current();
         Tensor pre = Tensor.zeros(batch, len, dInner);                    // [B,L,E]
         ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
         Tensor u = Tensor.zeros(batch, len, dInner);                      // [B,L,E]
         ops.elementwise().siluForward(pre, u);
-        Tensor xDbl = Tensor.zeros(batch, len, dtRank + 2 * dState);      // [B,L,R+2N]
+        Tensor xDbl = ws.scratch(batch, len, dtRank + 2 * dState);        // [B,L,R+2N] temporary
         ops.gemm().gemm(false, true, 1f, u, xProj.value(), 0f, xDbl);
         Tensor dtr = columns(xDbl, 0, dtRank);                            // [B,L,R]
         Tensor bm = columns(xDbl, dtRank, dState);                        // [B,L,N]
         Tensor cm = columns(xDbl, dtRank + dState, dState);               // [B,L,N]
         Tensor deltaRaw = Tensor.zeros(batch, len, dInner);               // [B,L,E]
         ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
-        Tensor y = Tensor.zeros(batch, len, dInner);                      // [B,L,E] pre-gate
-        Tensor out = Tensor.zeros(batch, len, dInner);                    // [B,L,E] gated
+        Tensor y = ws.scratch(batch, len, dInner);                        // [B,L,E] pre-gate, temporary
         ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);
         return new Output(out, y, new Saved(pre, u, dtr, bm, cm, deltaRaw));
     }
 
-    /** The raw readout r_t = C_t·h_t = y_t − D ⊙ u_t [B,L,E] (vim-spec.md §11: no state storage needed). */
+    /** The raw readout r_t = C_t·h_t = y_t − D ⊙ u_t [B,L,E], a workspace temporary (vim-spec.md §11: no state storage needed). */
     Tensor readout(Output o) {
-        Tensor r = Tensor.zeros(o.y().shape());
+        Tensor r = Workspace.current().scratch(o.y().shape());
         float[] dv = dSkip.value().data;
         int dOff = dSkip.value().offset;
         Tensor u = o.saved().u();
@@ -86,31 +89,38 @@ final class MambaBranch {
 
     /**
      * Accumulates this direction's parameter gradients, dx and dz [B,L,E] from dOut = ∂L/∂out and
-     * dReadout = extra ∂L/∂r (SSMixup; null for none). x and z are the forward inputs.
+     * dReadout = extra ∂L/∂r (SSMixup; null for none). x and z are the forward inputs. Every
+     * intermediate gradient is a {@link Workspace} temporary, given back on return.
      */
     void backward(Tensor x, Tensor z, Saved s, Tensor dOut, Tensor dReadout, Tensor dx, Tensor dz) {
         int batch = x.dim(0), len = x.dim(1);
-        Tensor du = Tensor.zeros(batch, len, dInner);                     // [B,L,E]
-        Tensor dDeltaRaw = Tensor.zeros(batch, len, dInner);              // [B,L,E]
-        Tensor dBm = Tensor.zeros(batch, len, dState);                    // [B,L,N]
-        Tensor dCm = Tensor.zeros(batch, len, dState);                    // [B,L,N]
-        ops.scan().selectiveScanBackward(s.u(), s.deltaRaw(), dtBias.value(), aLog.value(), s.bm(), s.cm(), dSkip.value(),
-                z, reverse, dOut, dReadout, du, dDeltaRaw, dtBias.grad(), aLog.grad(), dBm, dCm, dSkip.grad(), dz);
-        // dt_proj: dW_dt += dΔrawᵀ·dtr, d dtr = dΔraw·W_dt
-        ops.gemm().gemm(true, false, 1f, dDeltaRaw, s.dtr(), 1f, dtWeight.grad());
-        Tensor dDtr = Tensor.zeros(batch, len, dtRank);                   // [B,L,R]
-        ops.gemm().gemm(false, false, 1f, dDeltaRaw, dtWeight.value(), 0f, dDtr);
-        // x_proj: dW_x += d xDblᵀ·u, du += d xDbl·W_x, with d xDbl = [d dtr | dBm | dCm]
-        Tensor dXDbl = Tensor.zeros(batch, len, dtRank + 2 * dState);     // [B,L,R+2N]
-        putColumns(dDtr, dXDbl, 0);
-        putColumns(dBm, dXDbl, dtRank);
-        putColumns(dCm, dXDbl, dtRank + dState);
-        ops.gemm().gemm(true, false, 1f, dXDbl, s.u(), 1f, xProj.grad());
-        ops.gemm().gemm(false, false, 1f, dXDbl, xProj.value(), 1f, du);
-        Tensor dPre = Tensor.zeros(batch, len, dInner);                   // [B,L,E]
-        ops.elementwise().siluBackward(s.pre(), du, dPre);
-        ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
-                convBias.grad());
+        Workspace ws = Workspace.current();
+        int mark = ws.mark();
+        try {
+            Tensor du = ws.zeros(batch, len, dInner);                     // [B,L,E]
+            Tensor dDeltaRaw = ws.zeros(batch, len, dInner);              // [B,L,E]
+            Tensor dBm = ws.zeros(batch, len, dState);                    // [B,L,N]
+            Tensor dCm = ws.zeros(batch, len, dState);                    // [B,L,N]
+            ops.scan().selectiveScanBackward(s.u(), s.deltaRaw(), dtBias.value(), aLog.value(), s.bm(), s.cm(), dSkip.value(),
+                    z, reverse, dOut, dReadout, du, dDeltaRaw, dtBias.grad(), aLog.grad(), dBm, dCm, dSkip.grad(), dz);
+            // dt_proj: dW_dt += dΔrawᵀ·dtr, d dtr = dΔraw·W_dt
+            ops.gemm().gemm(true, false, 1f, dDeltaRaw, s.dtr(), 1f, dtWeight.grad());
+            Tensor dDtr = ws.scratch(batch, len, dtRank);                 // [B,L,R] (β = 0: written in full)
+            ops.gemm().gemm(false, false, 1f, dDeltaRaw, dtWeight.value(), 0f, dDtr);
+            // x_proj: dW_x += d xDblᵀ·u, du += d xDbl·W_x, with d xDbl = [d dtr | dBm | dCm]
+            Tensor dXDbl = ws.scratch(batch, len, dtRank + 2 * dState);   // [B,L,R+2N] (written in full below)
+            putColumns(dDtr, dXDbl, 0);
+            putColumns(dBm, dXDbl, dtRank);
+            putColumns(dCm, dXDbl, dtRank + dState);
+            ops.gemm().gemm(true, false, 1f, dXDbl, s.u(), 1f, xProj.grad());
+            ops.gemm().gemm(false, false, 1f, dXDbl, xProj.value(), 1f, du);
+            Tensor dPre = ws.zeros(batch, len, dInner);                   // [B,L,E]
+            ops.elementwise().siluBackward(s.pre(), du, dPre);
+            ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
+                    convBias.grad());
+        } finally {
+            ws.release(mark);
+        }
     }
 
     /** Columns [first, first + count) of m [B,L,C] as a new contiguous [B,L,count] tensor. */

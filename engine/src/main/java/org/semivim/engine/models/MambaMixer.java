@@ -78,24 +78,27 @@ public final class MambaMixer {
         Tensor z = Tensor.zeros(batch, len, dInner);                      // [B,L,E]
         ops.gemm().gemm(false, true, 1f, hs, inProjRows(inProj.value(), 0), 0f, x);
         ops.gemm().gemm(false, true, 1f, hs, inProjRows(inProj.value(), dInner), 0f, z);
-        MambaBranch.Output f = forwardBranch.forward(x, z);
-        Tensor merged;                                                    // [B,L,E]
-        MambaBranch.Saved bwdSaved = null;
-        if (backwardBranch == null) {
-            merged = f.out();
-        } else {
-            MambaBranch.Output b = backwardBranch.forward(x, z);
-            bwdSaved = b.saved();
-            merged = Tensor.zeros(batch, len, dInner);
-            float scale = divideOut ? 0.5f : 1f;
-            float[] m = merged.data, outF = f.out().data, outB = b.out().data;
-            Parallel.forEach(Parallel.chunks(merged.size, CHUNK), c -> {
-                for (int i = c * CHUNK, end = Math.min(m.length, i + CHUNK); i < end; i++) m[i] = (outF[i] + outB[i]) * scale;
-            });
-            if (psi != null) addSsMixupTerm(merged, forwardBranch.readout(f), backwardBranch.readout(b), psi, nu);
+        Tensor merged = Tensor.zeros(batch, len, dInner);                 // [B,L,E] (saved): out^f, then the merge
+        Workspace ws = Workspace.current();
+        int mark = ws.mark();
+        MambaBranch.Output f, b = null;
+        try {
+            f = forwardBranch.forward(x, z, merged);
+            if (backwardBranch != null) {
+                b = backwardBranch.forward(x, z, ws.scratch(batch, len, dInner));
+                float scale = divideOut ? 0.5f : 1f;
+                float[] m = merged.data, outB = b.out().data;
+                Parallel.forEach(Parallel.chunks(merged.size, CHUNK), c -> {
+                    for (int i = c * CHUNK, end = Math.min(m.length, i + CHUNK); i < end; i++) m[i] = (m[i] + outB[i]) * scale;
+                });
+                if (psi != null) addSsMixupTerm(merged, forwardBranch.readout(f), backwardBranch.readout(b), psi, nu);
+            }
+        } finally {
+            ws.release(mark);                                             // the branches' y and out^b
         }
         Tensor y = outProj.forward(merged);                               // [B,L,D]
-        return new Output(y, new Saved(hs, x, z, f.saved(), bwdSaved, merged, psi == null ? null : psi.clone(), nu));
+        return new Output(y, new Saved(hs, x, z, f.saved(), b == null ? null : b.saved(), merged,
+                psi == null ? null : psi.clone(), nu));
     }
 
     /** merged += ν·(ψ_b·r^f + (1 − ψ_b)·r^b) (vim-spec.md §11; r^b is already in token order). */
@@ -112,37 +115,43 @@ public final class MambaMixer {
         int batch = s.input().dim(0), len = s.input().dim(1);
         dY.requireShape("MambaMixer output gradient", batch, len, dModel);
         dInput.requireShape("MambaMixer input gradient", batch, len, dModel);
-        Tensor dx = Tensor.zeros(batch, len, dInner);                     // [B,L,E]
-        Tensor dz = Tensor.zeros(batch, len, dInner);                     // [B,L,E]
-        // out_proj: dW_out += dYᵀ·m; the branches' ∂L/∂out is scale·∂L/∂m = scale·dY·W_out, formed by
-        // the GEMM's alpha (scale is 1 or ½, so this is exactly the rounded ∂L/∂m times scale)
-        float scale = backwardBranch != null && divideOut ? 0.5f : 1f;
-        outProj.backward(s.merged(), dY, null);
-        Tensor dOut = Tensor.zeros(batch, len, dInner);                   // [B,L,E] scale·∂L/∂m
-        ops.gemm().gemm(false, false, scale, dY, outProj.weight().value(), 0f, dOut);
-        if (backwardBranch == null) {
-            forwardBranch.backward(s.x(), s.z(), s.fwd(), dOut, null, dx, dz);
-        } else {
-            Tensor dReadoutF = null, dReadoutB = null;                    // [B,L,E] SSMixup: ν ψ gm, ν (1 − ψ) gm
-            if (s.psi() != null) {
-                dReadoutF = Tensor.zeros(batch, len, dInner);
-                dReadoutB = Tensor.zeros(batch, len, dInner);
-                int perSample = len * dInner;
-                float unscale = 1f / scale;                               // exact: gm = dOut / scale
-                for (int i = 0; i < dOut.size; i++) {
-                    float ps = s.psi()[i / perSample], g = dOut.data[i] * unscale;
-                    dReadoutF.data[i] = s.nu() * ps * g;
-                    dReadoutB.data[i] = s.nu() * (1f - ps) * g;
+        Workspace ws = Workspace.current();
+        int mark = ws.mark();
+        try {
+            Tensor dx = ws.zeros(batch, len, dInner);                     // [B,L,E]
+            Tensor dz = ws.zeros(batch, len, dInner);                     // [B,L,E]
+            // out_proj: dW_out += dYᵀ·m; the branches' ∂L/∂out is scale·∂L/∂m = scale·dY·W_out, formed by
+            // the GEMM's alpha (scale is 1 or ½, so this is exactly the rounded ∂L/∂m times scale)
+            float scale = backwardBranch != null && divideOut ? 0.5f : 1f;
+            outProj.backward(s.merged(), dY, null);
+            Tensor dOut = ws.scratch(batch, len, dInner);                 // [B,L,E] scale·∂L/∂m (β = 0: written in full)
+            ops.gemm().gemm(false, false, scale, dY, outProj.weight().value(), 0f, dOut);
+            if (backwardBranch == null) {
+                forwardBranch.backward(s.x(), s.z(), s.fwd(), dOut, null, dx, dz);
+            } else {
+                Tensor dReadoutF = null, dReadoutB = null;                // [B,L,E] SSMixup: ν ψ gm, ν (1 − ψ) gm
+                if (s.psi() != null) {
+                    dReadoutF = ws.scratch(batch, len, dInner);
+                    dReadoutB = ws.scratch(batch, len, dInner);
+                    int perSample = len * dInner;
+                    float unscale = 1f / scale;                           // exact: gm = dOut / scale
+                    for (int i = 0; i < dOut.size; i++) {
+                        float ps = s.psi()[i / perSample], g = dOut.data[i] * unscale;
+                        dReadoutF.data[i] = s.nu() * ps * g;
+                        dReadoutB.data[i] = s.nu() * (1f - ps) * g;
+                    }
                 }
+                forwardBranch.backward(s.x(), s.z(), s.fwd(), dOut, dReadoutF, dx, dz);
+                backwardBranch.backward(s.x(), s.z(), s.bwd(), dOut, dReadoutB, dx, dz);
             }
-            forwardBranch.backward(s.x(), s.z(), s.fwd(), dOut, dReadoutF, dx, dz);
-            backwardBranch.backward(s.x(), s.z(), s.bwd(), dOut, dReadoutB, dx, dz);
+            // in_proj: dW_in[0:E] += dxᵀ·hs, dW_in[E:2E] += dzᵀ·hs, dhs += dx·W_in[0:E] + dz·W_in[E:2E]
+            ops.gemm().gemm(true, false, 1f, dx, s.input(), 1f, inProjRows(inProj.grad(), 0));
+            ops.gemm().gemm(true, false, 1f, dz, s.input(), 1f, inProjRows(inProj.grad(), dInner));
+            ops.gemm().gemm(false, false, 1f, dx, inProjRows(inProj.value(), 0), 1f, dInput);
+            ops.gemm().gemm(false, false, 1f, dz, inProjRows(inProj.value(), dInner), 1f, dInput);
+        } finally {
+            ws.release(mark);
         }
-        // in_proj: dW_in[0:E] += dxᵀ·hs, dW_in[E:2E] += dzᵀ·hs, dhs += dx·W_in[0:E] + dz·W_in[E:2E]
-        ops.gemm().gemm(true, false, 1f, dx, s.input(), 1f, inProjRows(inProj.grad(), 0));
-        ops.gemm().gemm(true, false, 1f, dz, s.input(), 1f, inProjRows(inProj.grad(), dInner));
-        ops.gemm().gemm(false, false, 1f, dx, inProjRows(inProj.value(), 0), 1f, dInput);
-        ops.gemm().gemm(false, false, 1f, dz, inProjRows(inProj.value(), dInner), 1f, dInput);
     }
 
     /** Rows [firstRow, firstRow + E) of the [2E, D] in_proj weight (or gradient): x for 0, z for E. */

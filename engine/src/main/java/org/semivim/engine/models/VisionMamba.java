@@ -143,13 +143,19 @@ public final class VisionMamba implements ImageClassifier {
         }
         Tensor dResidual = Tensor.zeros(batch, nl, nd);                   // [B,L,D] ∂L/∂residual_{i+1}, then _i
         normF.backward(p.residualFinal(), p.normF(), dNormF, dResidual);
+        Workspace ws = Workspace.current();
         for (int i = cfg.depth() - 1; i >= 0; i--) {
             LayerSaved l = p.layers().get(i);
-            Tensor dMixerOut = Tensor.zeros(batch, nl, nd);               // [B,L,D]
-            dropPaths.get(i).backward(l.drop(), dResidual, dMixerOut);
-            Tensor dNormed = Tensor.zeros(batch, nl, nd);                 // [B,L,D]
-            mixers.get(i).backward(l.mixer(), dMixerOut, dNormed);
-            norms.get(i).backward(l.residual(), l.norm(), dNormed, dResidual);  // the skip path already holds ∂L/∂residual_{i+1}
+            int mark = ws.mark();
+            try {
+                Tensor dMixerOut = ws.zeros(batch, nl, nd);               // [B,L,D]
+                dropPaths.get(i).backward(l.drop(), dResidual, dMixerOut);
+                Tensor dNormed = ws.zeros(batch, nl, nd);                 // [B,L,D]
+                mixers.get(i).backward(l.mixer(), dMixerOut, dNormed);
+                norms.get(i).backward(l.residual(), l.norm(), dNormed, dResidual);  // the skip path already holds ∂L/∂residual_{i+1}
+            } finally {
+                ws.release(mark);
+            }
         }
         // embedding: residual_0 = insert(tokens, cls at c) + pos_embed
         Tensor dTokens = Tensor.zeros(batch, cfg.numPatches(), nd);       // [B,M,D]

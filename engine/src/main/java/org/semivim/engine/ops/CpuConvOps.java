@@ -17,6 +17,7 @@ public final class CpuConvOps implements ConvOps {
     private static final int W = S.length();
     /** Tokens between float → double flushes of the per-sample weight-gradient sums. */
     private static final int FLUSH = 32;
+    private static final int CHANNELS_PER_SUM_TASK = 64;
 
     @Override
     public void depthwiseConv1dForward(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor out) {
@@ -84,17 +85,20 @@ public final class CpuConvOps implements ConvOps {
                 }
             }
         });
-        for (int e = 0; e < ch; e++) {
-            for (int k = 0; k < taps; k++) {
+        // the per-sample partials, added in sample order (each element on its own: any split of e gives the same bits)
+        Parallel.forEach(Parallel.chunks(ch, CHANNELS_PER_SUM_TASK), c -> {
+            for (int e = c * CHANNELS_PER_SUM_TASK, end = Math.min(ch, e + CHANNELS_PER_SUM_TASK); e < end; e++) {
+                for (int k = 0; k < taps; k++) {
+                    double acc = 0;
+                    for (int bi = 0; bi < batch; bi++) acc += dwPartial[bi][k * ch + e];
+                    int i = dw.offset + e * taps + k;
+                    dw.data[i] = (float) (dw.data[i] + acc);
+                }
                 double acc = 0;
-                for (int bi = 0; bi < batch; bi++) acc += dwPartial[bi][k * ch + e];
-                int i = dw.offset + e * taps + k;
-                dw.data[i] = (float) (dw.data[i] + acc);
+                for (int bi = 0; bi < batch; bi++) acc += dbPartial[bi][e];
+                db.data[db.offset + e] = (float) (db.data[db.offset + e] + acc);
             }
-            double acc = 0;
-            for (int bi = 0; bi < batch; bi++) acc += dbPartial[bi][e];
-            db.data[db.offset + e] = (float) (db.data[db.offset + e] + acc);
-        }
+        });
     }
 
     /** to += from (in double), then from = 0. */

@@ -24,7 +24,7 @@ public final class CpuGemm implements GemmOps {
     private static final int MIN_ROWS_PER_TASK = 64;
     private static final int MIN_K_SPLIT = 1024;
     private static final int MIN_K_PER_TASK = 256;
-    private static final int MAX_K_TASKS = 8;
+    private static final int MAX_K_TASKS = 4;
     private final BLAS blas;
 
     public CpuGemm() {
@@ -74,11 +74,17 @@ public final class CpuGemm implements GemmOps {
         });
         RowPartition rows = new RowPartition(m, n);
         Parallel.forEach(rows.tasks, t -> {
-            for (int i = rows.start(t) * n; i < rows.end(t) * n; i++) {
-                float sum = partial[0][i];
-                for (int p = 1; p < taskCount; p++) sum += partial[p][i];
-                int ci = c.offset + (i / n) * s.ldc() + i % n;
-                c.data[ci] = beta == 0f ? alpha * sum : beta * c.data[ci] + alpha * sum;
+            float[] sum = new float[n];                        // [N] one row of P₀ + P₁ + …, in chunk order
+            float[] cd = c.data;
+            for (int r = rows.start(t); r < rows.end(t); r++) {
+                System.arraycopy(partial[0], r * n, sum, 0, n);
+                for (int p = 1; p < taskCount; p++) {
+                    float[] pp = partial[p];
+                    for (int j = 0, pi = r * n; j < n; j++, pi++) sum[j] += pp[pi];
+                }
+                int cb = c.offset + r * s.ldc();
+                if (beta == 0f) for (int j = 0; j < n; j++) cd[cb + j] = alpha * sum[j];
+                else for (int j = 0; j < n; j++) cd[cb + j] = beta * cd[cb + j] + alpha * sum[j];
             }
         });
     }

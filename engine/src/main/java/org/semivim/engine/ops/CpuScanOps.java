@@ -25,6 +25,10 @@ import org.semivim.engine.tensor.Tensor;
  */
 public final class CpuScanOps implements ScanOps {
     private static final int W = ScanBlock.W;
+    private static final int CHANNELS_PER_SUM_TASK = 64;
+    // indices of ScanBlock.sample: inputs, then results (Y, OUT in the forward; DU, D_DELTA_RAW, DZ in the backward)
+    private static final int U = 0, DELTA_RAW = 1, Z = 2, D_OUT = 3, D_READOUT = 4;
+    private static final int Y = 5, OUT = 6, DU = 5, D_DELTA_RAW = 6, DZ = 7;
 
     @Override
     public void selectiveScanForward(Tensor u, Tensor deltaRaw, Tensor deltaBias, Tensor aLog, Tensor bm, Tensor cm,
@@ -36,17 +40,19 @@ public final class CpuScanOps implements ScanOps {
         int len = s.len(), ch = s.channels(), ns = s.states();
         float[] a = negExp(aLog); // [E,N] A = −exp(aLog)
         Parallel.forEach(s.batch(), bi -> {
-            ScanBlock k = ScanBlock.forThread(len, ns);
-            for (int e0 = 0; e0 < ch; e0 += W) {
-                int valid = Math.min(W, ch - e0);
-                loadBlock(k, u, deltaRaw, z, null, null, deltaBias, d, a, bi, e0, valid, s);
+            ScanBlock k = ScanBlock.forThread(len, ns, ch);
+            loadSample(k, u, deltaRaw, z, null, null, bi, s);
+            for (int b = 0, e0 = 0; e0 < ch; b++, e0 += W) {
+                loadBlock(k, b, false, deltaBias, d, a, e0, Math.min(W, ch - e0), s);
                 k.computeDeltas(len);
                 k.computeDecays(reverse, len, ns);
                 k.runStates(bm, cm, bi, reverse, len, ns);
                 k.gateOutputs(len);
-                ScanBlock.scatter(k.res0, false, y, bi, e0, valid, len, ch);
-                ScanBlock.scatter(k.res1, false, out, bi, e0, valid, len, ch);
+                ScanBlock.blockToSample(k.res0, b, len, k.sample[Y]);
+                ScanBlock.blockToSample(k.res1, b, len, k.sample[OUT]);
             }
+            ScanBlock.scatterSample(k.sample[Y], false, y, bi, len, ch);
+            ScanBlock.scatterSample(k.sample[OUT], false, out, bi, len, ch);
         });
     }
 
@@ -64,54 +70,72 @@ public final class CpuScanOps implements ScanOps {
         double[][] dDPartial = new double[batch][ch];       // per sample [E]
         double[][] dBiasPartial = new double[batch][ch];    // per sample [E]
         Parallel.forEach(batch, bi -> {
-            ScanBlock k = ScanBlock.forThread(len, ns);
+            ScanBlock k = ScanBlock.forThread(len, ns, ch);
             k.startSample(len, ns);
-            for (int e0 = 0; e0 < ch; e0 += W) {
+            loadSample(k, u, deltaRaw, z, dOut, dReadout, bi, s);
+            for (int b = 0, e0 = 0; e0 < ch; b++, e0 += W) {
                 int valid = Math.min(W, ch - e0);
-                loadBlock(k, u, deltaRaw, z, dOut, dReadout, deltaBias, d, a, bi, e0, valid, s);
+                loadBlock(k, b, true, deltaBias, d, a, e0, valid, s);
+                if (dReadout != null) ScanBlock.sampleToBlock(k.sample[D_READOUT], b, len, k.dReadout);
                 k.computeDeltas(len);
                 k.computeDecays(reverse, len, ns);
                 k.runStates(bm, cm, bi, reverse, len, ns);
                 k.gateGradients(dReadout != null, len);
                 k.softplusSlopes(len);
                 k.reverseSweep(bm, cm, bi, reverse, len, ns);
-                ScanBlock.scatter(k.res0, true, du, bi, e0, valid, len, ch);
-                ScanBlock.scatter(k.res1, true, dDeltaRaw, bi, e0, valid, len, ch);
-                ScanBlock.scatter(k.res2, true, dz, bi, e0, valid, len, ch);
+                ScanBlock.blockToSample(k.res0, b, len, k.sample[DU]);
+                ScanBlock.blockToSample(k.res1, b, len, k.sample[D_DELTA_RAW]);
+                ScanBlock.blockToSample(k.res2, b, len, k.sample[DZ]);
                 for (int j = 0; j < valid; j++) {
                     for (int n = 0; n < ns; n++) dAPartial[bi][(e0 + j) * ns + n] = k.dA[n * W + j];
                     dDPartial[bi][e0 + j] = k.dD[j];
                     dBiasPartial[bi][e0 + j] = k.dBias[j];
                 }
             }
+            ScanBlock.scatterSample(k.sample[DU], true, du, bi, len, ch);
+            ScanBlock.scatterSample(k.sample[D_DELTA_RAW], true, dDeltaRaw, bi, len, ch);
+            ScanBlock.scatterSample(k.sample[DZ], true, dz, bi, len, ch);
             addLaneSums(k.dB, dBm, bi, len, ns);
             addLaneSums(k.dC, dCm, bi, len, ns);
         });
-        for (int k = 0; k < ch * ns; k++) {
-            double acc = 0;
-            for (int bi = 0; bi < batch; bi++) acc += dAPartial[bi][k];
-            dALog.data[dALog.offset + k] = (float) (dALog.data[dALog.offset + k] + acc * a[k]); // dA_log = dA ⊙ A
-        }
-        for (int e = 0; e < ch; e++) {
-            double accD = 0, accBias = 0;
-            for (int bi = 0; bi < batch; bi++) {
-                accD += dDPartial[bi][e];
-                accBias += dBiasPartial[bi][e];
+        // the per-sample partials, added in sample order (each element on its own: any split of e gives the same bits)
+        Parallel.forEach(Parallel.chunks(ch, CHANNELS_PER_SUM_TASK), c -> {
+            for (int e = c * CHANNELS_PER_SUM_TASK, end = Math.min(ch, e + CHANNELS_PER_SUM_TASK); e < end; e++) {
+                for (int k = e * ns; k < (e + 1) * ns; k++) {
+                    double acc = 0;
+                    for (int bi = 0; bi < batch; bi++) acc += dAPartial[bi][k];
+                    dALog.data[dALog.offset + k] = (float) (dALog.data[dALog.offset + k] + acc * a[k]); // dA_log = dA ⊙ A
+                }
+                double accD = 0, accBias = 0;
+                for (int bi = 0; bi < batch; bi++) {
+                    accD += dDPartial[bi][e];
+                    accBias += dBiasPartial[bi][e];
+                }
+                dD.data[dD.offset + e] = (float) (dD.data[dD.offset + e] + accD);
+                dDeltaBias.data[dDeltaBias.offset + e] = (float) (dDeltaBias.data[dDeltaBias.offset + e] + accBias);
             }
-            dD.data[dD.offset + e] = (float) (dD.data[dD.offset + e] + accD);
-            dDeltaBias.data[dDeltaBias.offset + e] = (float) (dDeltaBias.data[dDeltaBias.offset + e] + accBias);
-        }
+        });
     }
 
-    /** Gathers channels [e0, e0 + valid) of sample bi and their parameters into the kernel (dOut null: forward). */
-    private static void loadBlock(ScanBlock k, Tensor u, Tensor deltaRaw, Tensor z, Tensor dOut, Tensor dReadout,
-                                  Tensor deltaBias, Tensor d, float[] a, int bi, int e0, int valid, ScanShape s) {
-        int len = s.len(), ch = s.channels(), ns = s.states();
-        ScanBlock.gather(u, bi, e0, valid, len, ch, k.u);
-        ScanBlock.gather(deltaRaw, bi, e0, valid, len, ch, k.deltaRaw);
-        ScanBlock.gather(z, bi, e0, valid, len, ch, k.z);
-        if (dOut != null) ScanBlock.gather(dOut, bi, e0, valid, len, ch, k.dOut);
-        if (dReadout != null) ScanBlock.gather(dReadout, bi, e0, valid, len, ch, k.dReadout);
+    /** Gathers sample bi of the token tensors into the kernel's sample buffers (dOut null: forward; dReadout may be null). */
+    private static void loadSample(ScanBlock k, Tensor u, Tensor deltaRaw, Tensor z, Tensor dOut, Tensor dReadout, int bi,
+                                   ScanShape s) {
+        int len = s.len(), ch = s.channels();
+        ScanBlock.gatherSample(u, bi, len, ch, k.sample[U]);
+        ScanBlock.gatherSample(deltaRaw, bi, len, ch, k.sample[DELTA_RAW]);
+        ScanBlock.gatherSample(z, bi, len, ch, k.sample[Z]);
+        if (dOut != null) ScanBlock.gatherSample(dOut, bi, len, ch, k.sample[D_OUT]);
+        if (dReadout != null) ScanBlock.gatherSample(dReadout, bi, len, ch, k.sample[D_READOUT]);
+    }
+
+    /** Block b (channels [e0, e0 + valid)) of the sample buffers and its parameters into the kernel. */
+    private static void loadBlock(ScanBlock k, int b, boolean backward, Tensor deltaBias, Tensor d, float[] a, int e0, int valid,
+                                  ScanShape s) {
+        int len = s.len(), ns = s.states();
+        ScanBlock.sampleToBlock(k.sample[U], b, len, k.u);
+        ScanBlock.sampleToBlock(k.sample[DELTA_RAW], b, len, k.deltaRaw);
+        ScanBlock.sampleToBlock(k.sample[Z], b, len, k.z);
+        if (backward) ScanBlock.sampleToBlock(k.sample[D_OUT], b, len, k.dOut);
         for (int j = 0; j < W; j++) {
             boolean in = j < valid;
             k.bias[j] = in ? deltaBias.data[deltaBias.offset + e0 + j] : 0f;

@@ -1,7 +1,6 @@
 package org.semivim.engine.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.semivim.engine.tensor.Tensor;
 
@@ -10,11 +9,12 @@ import java.util.Arrays;
 /**
  * The selective scan kernel of {@link CpuScanOps} for one block of W consecutive channels of one
  * sample, vectorised across the channels: lane j is channel e0 + j, and every step of the
- * recurrence is the same lane-wise operation for all W channels. The block's [L,W] slices of u, Δraw,
- * z, dOut and dReadout are first gathered into contiguous buffers, padded with zeros past the last
- * channel, so the last, partial block runs the same vector code (its padded lanes stay exactly 0 and
- * add nothing to dBm/dCm). Lanes never mix except in dBm/dCm, whose sums over the channels go
- * through per-lane float partials [L,N,W] (E/W terms each) and are added across lanes in double.
+ * recurrence is the same lane-wise operation for all W channels. A sample's u, Δraw, z, dOut and
+ * dReadout are first copied row by row into block layout ({@link #sample}: [E/W][L][W], padded with
+ * zeros past the last channel), so the last, partial block runs the same vector code (its padded
+ * lanes stay exactly 0 and add nothing to dBm/dCm), and results go back the same way. Lanes never
+ * mix except in dBm/dCm, whose sums over the channels go through per-lane float partials [L,N,W]
+ * (E/W terms each) and are added across lanes in double.
  *
  * <p>The transcendental steps run first, over whole [L,W] or [L,N,W] buffers, through the array
  * forms of {@link FastMath} (softplus for Δ, then every decay exp(Δ_t A) of the block at once); the
@@ -22,7 +22,7 @@ import java.util.Arrays;
  * FastMath on why). Sums over the steps (dALog, dD, dDeltaBias) are kept per lane in float for at
  * most {@link #FLUSH} steps, then added into per-lane double sums, which bounds the float rounding.
  *
- * <p>One instance per thread ({@link #forThread}), sized for the largest (L, N) seen: all buffers are
+ * <p>One instance per thread ({@link #forThread}), sized for the largest (L, N, E) seen: all buffers are
  * reused, nothing is allocated per call. Every buffer is fully rewritten (or zeroed) before it is
  * read in a block, so reuse does not change results. Buffers marked "token order" are indexed by
  * the token t, the others by the step s of the processing order (t = s, or L − 1 − s if reverse).
@@ -32,19 +32,19 @@ final class ScanBlock {
     static final int W = S.length();
     /** Steps between float → double flushes of the per-lane sums over t. */
     private static final int FLUSH = 16;
-    /** exp arguments below this give a decay of exactly 0 (see computeDecays). */
-    private static final float DECAY_FLUSH = -60f;
-    private static final float ZERO_DECAY_ARG = -104f;  // FastMath.exp(−104) = 0
 
-    private static final ThreadLocal<ScanBlock> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBlock(0, 0));
+    private static final ThreadLocal<ScanBlock> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBlock(0, 0, 0));
 
-    private final int capLen, capStates;
-    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W] the block's inputs, token order, zero padded
+    private final int capLen, capStates, capChannels;
+    /** One sample's inputs and outputs in block layout [E/W][L][W]: u, Δraw, z, dOut, dReadout, then 3 results. */
+    final float[][] sample;
+    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W] the block's inputs, token order
     final float[] res0, res1, res2;                     // [L,W] outputs, token order: y, out or du, dΔraw, dz
     final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
     final float[] a;                                    // [N,W] A = −exp(A_log), state-major
     private final float[] scratch;                      // [L,W] e^(−|x|) for the FastMath array forms
-    private final float[] delta;                        // [L,W] Δ, token order
+    private final float[] deltaArg, deltaArgExp;        // [L,W] x = Δraw + bias and e^(−|x|), token order
+    private final float[] delta;                        // [L,W] Δ = softplus(x), token order
     private final float[] readout;                      // [L,W] r = C·h, token order
     private final float[] states;                       // [L+1,N,W] row 0 = 0, row s+1 = h after step s
     private final float[] decay;                        // [L,N,W] exp(Δ A) of step s
@@ -56,9 +56,11 @@ final class ScanBlock {
     final float[] dB, dC;                               // [L,N,W] token order, lane partials of Σ_e
     private final float[] lanes = new float[W];         // [W] one vector's lanes, for the flushes
 
-    private ScanBlock(int len, int ns) {
+    private ScanBlock(int len, int ns, int ch) {
         capLen = len;
         capStates = ns;
+        capChannels = ch;
+        sample = new float[8][(ch + W - 1) / W * len * W];
         u = new float[len * W];
         deltaRaw = new float[len * W];
         z = new float[len * W];
@@ -71,6 +73,8 @@ final class ScanBlock {
         dSkip = new float[W];
         a = new float[ns * W];
         scratch = new float[len * W];
+        deltaArg = new float[len * W];
+        deltaArgExp = new float[len * W];
         delta = new float[len * W];
         readout = new float[len * W];
         states = new float[(len + 1) * ns * W];
@@ -86,67 +90,85 @@ final class ScanBlock {
         dC = new float[len * ns * W];
     }
 
-    /** This thread's kernel, with buffers for at least len steps and ns states. */
-    static ScanBlock forThread(int len, int ns) {
+    /** This thread's kernel, with buffers for at least len steps, ns states and ch channels. */
+    static ScanBlock forThread(int len, int ns, int ch) {
         ScanBlock k = PER_THREAD.get();
-        if (k.capLen < len || k.capStates < ns) {
-            k = new ScanBlock(Math.max(len, k.capLen), Math.max(ns, k.capStates));
+        if (k.capLen < len || k.capStates < ns || k.capChannels < ch) {
+            k = new ScanBlock(Math.max(len, k.capLen), Math.max(ns, k.capStates), Math.max(ch, k.capChannels));
             PER_THREAD.set(k);
         }
         return k;
     }
 
-    /** Copies channels [e0, e0 + valid) of sample bi of t [B,L,E] into dst [L,W], zero padded. */
-    static void gather(Tensor t, int bi, int e0, int valid, int len, int ch, float[] dst) {
-        int src = t.offset + bi * len * ch + e0;
-        for (int tok = 0; tok < len; tok++, src += ch) {
-            if (valid == W) FloatVector.fromArray(S, t.data, src).intoArray(dst, tok * W);
-            else {
-                for (int j = 0; j < valid; j++) dst[tok * W + j] = t.data[src + j];
-                Arrays.fill(dst, tok * W + valid, (tok + 1) * W, 0f);
+    /**
+     * Copies sample bi of t [B,L,E] into dst [E/W blocks][L][W] (block b holds channels bW..bW+W−1,
+     * the last one zero padded). Reading whole rows keeps the memory access sequential; a block's
+     * [L,W] slice is then one contiguous copy away ({@link #sampleToBlock}).
+     */
+    static void gatherSample(Tensor t, int bi, int len, int ch, float[] dst) {
+        int blocks = (ch + W - 1) / W;
+        for (int tok = 0; tok < len; tok++) {
+            int row = t.offset + (bi * len + tok) * ch;
+            for (int b = 0; b < blocks; b++) {
+                int e0 = b * W, valid = Math.min(W, ch - e0), at = (b * len + tok) * W;
+                if (valid == W) FloatVector.fromArray(S, t.data, row + e0).intoArray(dst, at);
+                else {
+                    for (int j = 0; j < valid; j++) dst[at + j] = t.data[row + e0 + j];
+                    Arrays.fill(dst, at + valid, at + W, 0f);
+                }
             }
         }
     }
 
-    /** Writes (add = false) or adds (add = true) src [L,W] into channels [e0, e0 + valid) of sample bi of t [B,L,E]. */
-    static void scatter(float[] src, boolean add, Tensor t, int bi, int e0, int valid, int len, int ch) {
-        int dst = t.offset + bi * len * ch + e0;
-        for (int tok = 0; tok < len; tok++, dst += ch) {
-            if (valid == W) {
-                FloatVector v = FloatVector.fromArray(S, src, tok * W);
-                if (add) v = v.add(FloatVector.fromArray(S, t.data, dst));
-                v.intoArray(t.data, dst);
-            } else {
-                for (int j = 0; j < valid; j++) t.data[dst + j] = add ? t.data[dst + j] + src[tok * W + j] : src[tok * W + j];
+    /** Writes (add = false) or adds (add = true) src [E/W blocks][L][W] into sample bi of t [B,L,E] (padding dropped). */
+    static void scatterSample(float[] src, boolean add, Tensor t, int bi, int len, int ch) {
+        int blocks = (ch + W - 1) / W;
+        for (int tok = 0; tok < len; tok++) {
+            int row = t.offset + (bi * len + tok) * ch;
+            for (int b = 0; b < blocks; b++) {
+                int e0 = b * W, valid = Math.min(W, ch - e0), at = (b * len + tok) * W;
+                if (valid == W) {
+                    FloatVector v = FloatVector.fromArray(S, src, at);
+                    if (add) v = v.add(FloatVector.fromArray(S, t.data, row + e0));
+                    v.intoArray(t.data, row + e0);
+                } else {
+                    for (int j = 0; j < valid; j++) t.data[row + e0 + j] = add ? t.data[row + e0 + j] + src[at + j] : src[at + j];
+                }
             }
         }
     }
 
-    /** delta = softplus(Δraw + bias) [L,W]. */
+    /** dst [L,W] = block b of a sample buffer [blocks][L][W]. */
+    static void sampleToBlock(float[] sample, int b, int len, float[] dst) {
+        System.arraycopy(sample, b * len * W, dst, 0, len * W);
+    }
+
+    /** Block b of a sample buffer [blocks][L][W] = src [L,W]. */
+    static void blockToSample(float[] src, int b, int len, float[] sample) {
+        System.arraycopy(src, 0, sample, b * len * W, len * W);
+    }
+
+    /** delta = softplus(x) [L,W] with x = Δraw + bias; x and e^(−|x|) are kept for {@link #softplusSlopes}. */
     void computeDeltas(int len) {
         FloatVector biasV = FloatVector.fromArray(S, bias, 0);
-        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(delta, t * W);
-        FastMath.expNegAbs(delta, 0, scratch, 0, len * W);
-        FastMath.softplus(delta, 0, scratch, 0, delta, 0, len * W);
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(deltaArg, t * W);
+        FastMath.expNegAbs(deltaArg, 0, deltaArgExp, 0, len * W);
+        FastMath.softplus(deltaArg, 0, deltaArgExp, 0, delta, 0, len * W);
     }
 
     /**
-     * decay[s][n] = exp(Δ_t A_n) for every step and state, from {@link #computeDeltas}. Decays below
-     * e^−60 ≈ 9e-27 are set to 0: they change a state by less than 1e-26 of itself, and keeping them
-     * would let sub-normal numbers into the recurrences (decay·h, decay·g), which x86 processes
-     * some 40× slower.
+     * decay[s][n] = exp(Δ_t A_n) for every step and state, from {@link #computeDeltas}, through
+     * {@link FastMath#expDecay}: decays below e^−60 are exactly 0, which keeps sub-normal numbers
+     * out of the recurrences.
      */
     void computeDecays(boolean reverse, int len, int ns) {
         int nw = ns * W;
         for (int step = 0; step < len; step++) {
             int t = reverse ? len - 1 - step : step;
             FloatVector dt = FloatVector.fromArray(S, delta, t * W);
-            for (int n = 0; n < ns; n++) {
-                FloatVector arg = dt.mul(FloatVector.fromArray(S, a, n * W));
-                arg.blend(ZERO_DECAY_ARG, arg.compare(VectorOperators.LT, DECAY_FLUSH)).intoArray(decay, step * nw + n * W);
-            }
+            for (int n = 0; n < ns; n++) dt.mul(FloatVector.fromArray(S, a, n * W)).intoArray(decay, step * nw + n * W);
         }
-        FastMath.expOfClampedNonPositive(decay, 0, decay, 0, len * nw);   // Δ ≥ 0 and A < 0: arguments in [−104, 0]
+        FastMath.expDecay(decay, 0, decay, 0, len * nw);                 // Δ ≥ 0, A < 0: arguments ≤ 0
     }
 
     /**
@@ -220,12 +242,9 @@ final class ScanBlock {
         }
     }
 
-    /** res1 = softplus′(Δraw + bias) = σ(Δraw + bias) per token (σ rounds to 1 above the threshold 20). */
+    /** res1 = softplus′(x) = σ(x) per token, x = Δraw + bias (σ rounds to 1 above the threshold 20), after {@link #computeDeltas}. */
     void softplusSlopes(int len) {
-        FloatVector biasV = FloatVector.fromArray(S, bias, 0);
-        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(res1, t * W);
-        FastMath.expNegAbs(res1, 0, scratch, 0, len * W);
-        FastMath.sigmoid(res1, 0, scratch, 0, res1, 0, len * W);
+        FastMath.sigmoid(deltaArg, 0, deltaArgExp, 0, res1, 0, len * W);
     }
 
     /**

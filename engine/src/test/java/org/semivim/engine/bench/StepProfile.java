@@ -91,6 +91,9 @@ public final class StepProfile {
         }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long allocated0 = threads.getTotalThreadAllocatedBytes();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
         long[] stepNs = new long[steps];
         for (int s = 0; s < steps; s++) {
             long t0 = System.nanoTime();
@@ -100,9 +103,12 @@ public final class StepProfile {
         long total = 0;
         for (long t : stepNs) total += t;
         double perStep = total / 1e6 / steps;
-        System.out.printf("%s batch %d: mean step %.1f ms over %d steps, %.0f MB allocated per step%n", preset, batch, perStep,
-                steps, (threads.getTotalThreadAllocatedBytes() - allocated0) / 1e6 / steps);
-        StringBuilder each = new StringBuilder("  steps (ms):");
+        System.out.printf("%s batch %d: mean step %.1f ms over %d steps, %.0f MB allocated per step, process CPU %.1f ms per step%n",
+                preset, batch, perStep, steps, (threads.getTotalThreadAllocatedBytes() - allocated0) / 1e6 / steps,
+                (os.getProcessCpuTime() - cpu0) / 1e6 / steps);
+        long[] sorted = stepNs.clone();
+        java.util.Arrays.sort(sorted);
+        StringBuilder each = new StringBuilder(String.format("  median %.1f ms, min %.1f ms; steps (ms):", sorted[steps / 2] / 1e6, sorted[0] / 1e6));
         for (long t : stepNs) each.append(String.format(" %.0f", t / 1e6));
         System.out.println(each);
         double ops_ms = 0;

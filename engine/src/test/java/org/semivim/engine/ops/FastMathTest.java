@@ -94,17 +94,23 @@ class FastMathTest {
         }
     }
 
+    /** expDecay: exp's bits on [−60, 0], exactly 0 below (and for −∞), NaN for NaN; array = scalar at any offset. */
     @Test
-    void clampFreeExpMatchesExpOnItsRange() {
+    void expDecayIsExpAboveTheFlushAndZeroBelow() {
         SplittableRandom rnd = new SplittableRandom(2);
         float[] x = new float[10_007];
-        for (int i = 0; i < x.length; i++) x[i] = (float) -rnd.nextDouble(0, 104);
-        x[0] = -104f;
-        x[1] = 0f;
-        x[2] = -0f;
-        float[] y = new float[x.length];
-        FastMath.expOfClampedNonPositive(x, 0, y, 0, x.length);
-        for (int i = 0; i < x.length; i++) assertEquals(Float.floatToRawIntBits(FastMath.exp(x[i])), Float.floatToRawIntBits(y[i]), "x = " + x[i]);
+        for (int i = 0; i < x.length; i++) x[i] = (float) -rnd.nextDouble(0, 120);
+        float[] planted = {0f, -0f, -60f, Math.nextDown(-60f), Math.nextUp(-60f), Float.NEGATIVE_INFINITY, Float.NaN, -104f};
+        System.arraycopy(planted, 0, x, 0, planted.length);
+        for (int shift : new int[] {0, 1, 5, 16}) {
+            float[] y = new float[x.length];
+            FastMath.expDecay(x, shift, y, 0, x.length - shift);
+            for (int i = 0; i < x.length - shift; i++) {
+                float v = x[shift + i], want = v < -60f ? 0f : FastMath.exp(v);
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(y[i]), "x = " + v);
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(FastMath.expDecay(v)), "scalar, x = " + v);
+            }
+        }
     }
 
     /** |got − exact| in units of the last place of the float nearest to exact (ulp of the least normal below it). */
