@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code semivim} command. */
 @Command(name = "semivim", mixinStandardHelpOptions = true, version = "semivim 0.1.0-SNAPSHOT",
         description = "Semi-supervised image classification with Vision Mamba and ViT.",
-        subcommands = {InfoCommand.class, PredictCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, ResumeCommand.class, EvalCommand.class, ReportCommand.class, ConfigCommand.class,
+                InfoCommand.class, PredictCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -25,7 +26,8 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // Bad input (unknown keys, wrong shapes, corrupt files) is reported as one clear line.
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException || ex instanceof IllegalStateException) {
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException
+                    || ex instanceof IllegalStateException || ex instanceof org.semivim.training.checkpoint.CheckpointException) {
                 cmd.getErr().println("semivim " + cmd.getCommandName() + ": " + ex.getMessage());
                 return 2;
             }

@@ -39,7 +39,7 @@ public final class HoconTrainConfig {
     public record Loaded(Config hocon, TrainConfig config) {
         /** The resolved HOCON as it was written (file and overrides merged), without origin comments. */
         public String renderedHocon() {
-            return hocon.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+            return hocon.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false));
         }
     }
 
@@ -121,7 +121,9 @@ public final class HoconTrainConfig {
                 if (config.hasPathOrNull(path)) {
                     ConfigValue v = config.hasPath(path) ? config.getValue(path) : null;
                     ConfigOrigin origin = v != null ? v.origin() : null;
-                    return origin == null ? null : origin.description();
+                    if (origin == null) return null;
+                    String d = origin.description();
+                    return d.startsWith("override '") ? d.replaceFirst(": \\d+$", "") : d;   // an override has one line
                 }
             } catch (com.typesafe.config.ConfigException e) {
                 return null;

@@ -1,0 +1,85 @@
+package org.semivim.cli;
+
+import org.semivim.cli.report.ReportWriter;
+import org.semivim.cli.run.RunDirectory;
+import org.semivim.cli.run.RunEvaluation;
+import org.semivim.engine.models.ImageClassifier;
+import org.semivim.engine.ops.Ops;
+import org.semivim.training.checkpoint.Checkpoint;
+import org.semivim.training.checkpoint.CheckpointStore;
+import org.semivim.training.checkpoint.LoadResult;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.TrainCheckpoints;
+import org.semivim.training.loop.TrainState;
+import org.semivim.training.loop.TrainingData;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code semivim eval <run-dir|checkpoint>}: the test-set metrics of a run's student and teacher at a checkpoint. */
+@Command(name = "eval", description = {"Evaluate the student and teacher of a checkpoint on the test set (docs/evaluation.md):",
+        "top-1/top-5, balanced accuracy, macro F1, mAP, many/medium/few, collapse. Writes report/eval.json and the report."})
+final class EvalCommand implements Callable<Integer> {
+    private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
+
+    @Parameters(paramLabel = "<run-dir|checkpoint>", description = "a run directory (its newest good checkpoint) or one checkpoint directory")
+    Path target;
+
+    @Option(names = "--eval-limit", defaultValue = "0", description = "test images per class; 0 = all (default)")
+    int evalLimit;
+
+    @Option(names = "--eval-batch", defaultValue = "256", description = "images per forward pass (default ${DEFAULT-VALUE})")
+    int evalBatch;
+
+    @Option(names = "--no-report", negatable = false, description = "do not rewrite report/")
+    boolean noReport;
+
+    @Option(names = "--progress", defaultValue = "auto", description = "auto, bar, lines or none (default ${DEFAULT-VALUE})")
+    String progress;
+
+    @Override
+    public Integer call() throws Exception {
+        Path runDir = target;
+        Long step = null;
+        if (!Files.isRegularFile(target.resolve(RunDirectory.CONFIG_JSON))) {
+            Matcher m = STEP_DIR.matcher(target.getFileName() == null ? "" : target.getFileName().toString());
+            Path parent = target.toAbsolutePath().normalize().getParent();
+            if (!m.matches() || parent == null || parent.getParent() == null) {
+                throw new IllegalArgumentException(target + " is neither a run directory (with " + RunDirectory.CONFIG_JSON
+                        + ") nor a checkpoint directory (run-dir/checkpoints/step-NNNNNNNNN)");
+            }
+            runDir = parent.getParent();
+            step = Long.parseLong(m.group(1));
+        }
+        if (evalBatch < 1) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + evalBatch);
+        RunDirectory run = RunDirectory.open(runDir);
+        TrainConfig config = run.config();
+        CheckpointStore store = run.checkpoints();
+        Checkpoint checkpoint;
+        if (step != null) {
+            checkpoint = store.load(step, config.hash());
+        } else {
+            Optional<LoadResult> latest = store.latest(config.hash());
+            if (latest.isEmpty()) throw new IllegalArgumentException(runDir + " has no checkpoint yet");
+            checkpoint = latest.get().checkpoint();
+        }
+        ImageClassifier student = config.model().create(Ops.cpu(), config.seed());
+        TrainState state = TrainCheckpoints.stateOf(checkpoint, student.parameters());
+        float[] values = student.parameters().flatValues().data;
+        System.arraycopy(state.student(), 0, values, 0, values.length);
+        TrainingData data = RunLauncher.loadData(config.data());
+        RunEvaluation eval = RunEvaluation.evaluate(config, data, state.step(), student, state.teacher(), evalLimit, evalBatch,
+                RunOptions.progressMode(progress), System.out, () -> false);
+        eval.write(run.reportDir());
+        System.out.print(eval.summary());
+        if (!noReport) System.out.println("report: " + ReportWriter.write(run));
+        return 0;
+    }
+}

@@ -1,0 +1,50 @@
+package org.semivim.cli;
+
+import org.semivim.cli.progress.Progress;
+import org.semivim.cli.run.RuntimeKind;
+import org.semivim.cli.run.TrainingSession;
+import org.semivim.training.config.TrainConfig;
+import picocli.CommandLine.Option;
+
+/** Options shared by train, resume and demo: how the run is executed (never what it computes). */
+final class RunOptions {
+    @Option(names = "--runtime", defaultValue = "reference",
+            description = "training runtime: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); all give the same bits")
+    RuntimeKind runtime;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0",
+            description = "steps between checkpoints; 0 = the config's eval_every (a checkpoint is also written at the end and on Ctrl-C)")
+    long checkpointEvery;
+
+    @Option(names = "--eval-limit", defaultValue = "0", description = "test images per class in the final evaluation; 0 = all (default)")
+    int evalLimit;
+
+    @Option(names = "--eval-batch", defaultValue = "256", description = "images per forward pass in evaluation (default ${DEFAULT-VALUE})")
+    int evalBatch;
+
+    @Option(names = "--no-report", negatable = false, description = "do not write report/ at the end")
+    boolean noReport;
+
+    @Option(names = "--progress", defaultValue = "auto",
+            description = "auto (a bar on a terminal, log lines otherwise), bar, lines or none (default ${DEFAULT-VALUE})")
+    String progress;
+
+    Progress.Mode progressMode() {
+        return progressMode(progress);
+    }
+
+    static Progress.Mode progressMode(String value) {
+        return switch (value) {
+            case "auto" -> Progress.Mode.auto();
+            case "bar" -> Progress.Mode.BAR;
+            case "lines" -> Progress.Mode.LINES;
+            case "none" -> Progress.Mode.NONE;
+            default -> throw new IllegalArgumentException("--progress must be auto, bar, lines or none, got '" + value + "'");
+        };
+    }
+
+    TrainingSession.Options sessionOptions(TrainConfig config) {
+        long every = checkpointEvery == 0 ? config.evalEvery() : checkpointEvery;
+        return new TrainingSession.Options(every, evalLimit, evalBatch, !noReport, progressMode());
+    }
+}
