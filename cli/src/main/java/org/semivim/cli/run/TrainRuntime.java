@@ -1,42 +1,40 @@
 package org.semivim.cli.run;
 
-import org.semivim.engine.models.ImageClassifier;
-import org.semivim.training.checkpoint.CheckpointStore;
-import org.semivim.training.checkpoint.LoadResult;
-import org.semivim.training.config.TrainConfig;
-import org.semivim.training.loop.StepRecord;
+import org.semivim.training.loop.StepListener;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Optional;
+import java.io.PrintStream;
 
 /**
- * What the {@code train}, {@code resume} and {@code demo} commands need from a training runtime:
- * run the next step, checkpoint, resume, and the current parameters for evaluation. The reference
- * runtime ({@link ReferenceRuntime}) runs {@code ReferenceTrainer} in this thread; an actor
- * runtime implements the same contract and must produce the same bits (docs/training-loop.md).
+ * A training runtime as the {@code train}, {@code resume} and {@code demo} commands use it: run a
+ * run directory's config to its last step, resuming from the directory's newest good checkpoint,
+ * appending every step record to {@code metrics.jsonl} (records after that checkpoint are cut off
+ * first, so no step appears twice), checkpointing every {@code checkpointEvery} steps and after the
+ * last step, and stopping early with a checkpoint when asked. Every runtime must give the same bits
+ * (docs/training-loop.md). {@link ReferenceRuntime} runs {@code ReferenceTrainer} in the caller's
+ * thread; the actor runtime ({@code RunOrchestrator}, whose options already carry a run directory,
+ * a checkpoint interval and step listeners) fits the same contract.
  */
 public interface TrainRuntime extends AutoCloseable {
 
-    TrainConfig config();
+    /**
+     * Runs the remaining steps of {@code run}.
+     *
+     * @param progress receives each step's record after it is committed and logged
+     * @param stop     polled between steps; when it is set the runtime checkpoints and returns
+     */
+    Result run(RunDirectory run, long checkpointEvery, StepListener progress, StopRequest stop, PrintStream out) throws IOException;
 
-    /** Steps run so far (= the next step's index). */
-    long nextStep();
-
-    /** Runs and commits step {@link #nextStep()}; returns its record. */
-    StepRecord runStep();
-
-    /** Writes the state after {@link #nextStep()} steps as that step's checkpoint; returns its directory. */
-    Path saveCheckpoint(CheckpointStore store) throws IOException;
-
-    /** Restores from the newest good checkpoint of this config; empty (and nothing changed) when there is none. */
-    Optional<LoadResult> resume(CheckpointStore store) throws IOException;
-
-    /** The student with the current θS (live: do not change its parameters). */
-    ImageClassifier student();
-
-    /** A copy of θT [P], or null for a method without a teacher. */
-    float[] teacherParameters();
+    /**
+     * Where a run got to.
+     *
+     * @param startStep the step it resumed from (0 for a fresh run)
+     * @param steps     steps committed (= config.steps() unless stopped)
+     * @param student   [P] θS after them
+     * @param teacher   [P] θT, or null for a method without a teacher
+     * @param stopped   a stop request ended it early (a checkpoint of {@code steps} was written)
+     */
+    record Result(long startStep, long steps, float[] student, float[] teacher, boolean stopped) {}
 
     @Override
     void close();

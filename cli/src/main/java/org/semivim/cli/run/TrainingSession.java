@@ -2,35 +2,31 @@ package org.semivim.cli.run;
 
 import org.semivim.cli.progress.Progress;
 import org.semivim.cli.report.ReportWriter;
-import org.semivim.training.checkpoint.CheckpointStore;
-import org.semivim.training.checkpoint.LoadResult;
-import org.semivim.training.checkpoint.Refusal;
+import org.semivim.engine.models.ImageClassifier;
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
-import org.semivim.training.loop.MetricsLogListener;
 import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainingData;
-import org.semivim.training.metrics.MetricsLog;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
- * Drives one run to its end in a {@link RunDirectory}: resume from the newest good checkpoint,
- * run the remaining steps with a progress display, append every step record to metrics.jsonl,
- * checkpoint every {@code checkpointEvery} steps and at the end, then evaluate on the test set
- * and write the report. A {@link StopRequest} (Ctrl-C) ends it after the current step with a
- * checkpoint; {@code resume} continues from there and ends in the same bits as an uninterrupted run.
+ * Drives one run to its end in a {@link RunDirectory}: the runtime resumes from the newest good
+ * checkpoint and runs the remaining steps (with a progress display), then the student and teacher
+ * are evaluated on the test set and the report is written. A {@link StopRequest} (Ctrl-C) ends it
+ * after the current step with a checkpoint; {@code resume} continues from there and ends in the
+ * same bits as an uninterrupted run.
  */
 public final class TrainingSession {
 
     /**
-     * @param checkpointEvery  steps between checkpoints (≥ 1)
+     * @param checkpointEvery   steps between checkpoints (≥ 1)
      * @param evalLimitPerClass test images per class for the final evaluation, 0 = all
-     * @param evalBatch        images per evaluation forward pass
-     * @param report           write report/ at the end
+     * @param evalBatch         images per evaluation forward pass
+     * @param report            write report/ at the end
      */
     public record Options(long checkpointEvery, int evalLimitPerClass, int evalBatch, boolean report, Progress.Mode progress) {
         public Options {
@@ -45,44 +41,25 @@ public final class TrainingSession {
 
     private TrainingSession() {}
 
-    /** Runs (or continues) the run; returns FINISHED after the last step, evaluation and report, or STOPPED on a stop request. */
+    /** Runs (or continues) the run; FINISHED after the last step, evaluation and report, STOPPED on a stop request. */
     public static Outcome run(RunDirectory run, TrainRuntime runtime, TrainingData data, Options options, StopRequest stop, PrintStream out)
             throws IOException {
-        TrainConfig config = runtime.config();
-        CheckpointStore store = run.checkpoints();
-        Optional<LoadResult> resumed = runtime.resume(store);
-        long start = runtime.nextStep();
-        if (resumed.isPresent()) {
-            for (Refusal r : resumed.get().refusals()) out.println("semivim: skipped a bad checkpoint: " + r);
-            out.println("resuming " + run.dir() + " from the checkpoint of step " + start + " (" + resumed.get().checkpoint().directory() + ")");
-        }
-        long lastCheckpoint = resumed.isPresent() ? start : -1;
+        TrainConfig config = run.config();
         long imagesPerStep = (long) config.labeledBatch() + config.unlabeledBatch();
-        // Records of steps that the checkpoint does not hold are written again by this session.
-        try (MetricsLog log = MetricsLog.resume(run.metricsFile(), start - 1)) {
-            MetricsLogListener metrics = new MetricsLogListener(log);
-            if (start < config.steps()) {
-                try (Progress progress = Progress.open(options.progress(), "train", start, config.steps(), "steps", imagesPerStep, out)) {
-                    while (runtime.nextStep() < config.steps() && !stop.requested()) {
-                        StepRecord record = runtime.runStep();
-                        metrics.onStep(record);
-                        long done = runtime.nextStep();
-                        progress.update(done, status(record));
-                        if (done % options.checkpointEvery() == 0 && done < config.steps()) {
-                            checkpoint(runtime, store, log);
-                            lastCheckpoint = done;
-                        }
-                    }
-                }
-            }
-            if (runtime.nextStep() != lastCheckpoint) checkpoint(runtime, store, log);
+        long first = firstStepToRun(run);
+        TrainRuntime.Result result;
+        try (Progress progress = Progress.open(options.progress(), "train", first, config.steps(), "steps", imagesPerStep, out)) {
+            result = runtime.run(run, options.checkpointEvery(), r -> progress.update(r.step() + 1, status(r)), stop, out);
         }
-        if (stop.requested()) {
-            out.println("semivim: stopped by " + stop.reason() + " after step " + runtime.nextStep() + " of " + config.steps()
+        if (result.stopped()) {
+            out.println("semivim: stopped by " + stop.reason() + " after step " + result.steps() + " of " + config.steps()
                     + "; checkpoint written. Continue with: semivim resume " + run.dir());
             return Outcome.STOPPED;
         }
-        RunEvaluation evaluation = RunEvaluation.evaluate(config, data, runtime.nextStep(), runtime.student(), runtime.teacherParameters(),
+        ImageClassifier student = config.model().create(Ops.cpu(), config.seed());
+        float[] values = student.parameters().flatValues().data;
+        System.arraycopy(result.student(), 0, values, 0, values.length);
+        RunEvaluation evaluation = RunEvaluation.evaluate(config, data, result.steps(), student, result.teacher(),
                 options.evalLimitPerClass(), options.evalBatch(), options.progress(), out, stop::requested);
         if (evaluation == null) {
             out.println("semivim: stopped by " + stop.reason() + " during the final evaluation (training is complete and checkpointed). "
@@ -98,15 +75,16 @@ public final class TrainingSession {
         return Outcome.FINISHED;
     }
 
-    private static void checkpoint(TrainRuntime runtime, CheckpointStore store, MetricsLog log) throws IOException {
-        log.sync();   // the checkpoint of step s is written after every record of the steps before it
-        runtime.saveCheckpoint(store);
+    /** Where the progress display starts: the step of the newest checkpoint directory (the runtime verifies it). */
+    private static long firstStepToRun(RunDirectory run) throws IOException {
+        var steps = run.checkpoints().steps();
+        return steps.isEmpty() ? 0 : Math.min(steps.get(steps.size() - 1), run.config().steps());
     }
 
     /** The progress status of a step: losses, mask rate, pseudo-label accuracy, LyapEMA α when present. */
     static String status(StepRecord r) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", r.loss()));
-        if (r.pseudoAccuracyAll() == r.pseudoAccuracyAll()) {
+        if (!Double.isNaN(r.pseudoAccuracyAll())) {
             b.append(String.format(Locale.ROOT, " mask %.2f pl-acc %.2f", r.maskRate(), r.pseudoAccuracyAll()));
         }
         Object alpha = r.methodFields().get("alpha");
