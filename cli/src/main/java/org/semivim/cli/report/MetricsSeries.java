@@ -16,9 +16,12 @@ import java.util.Map;
  * The records of a run's metrics.jsonl, split into step records (one per training step, with
  * "loss") and evaluation records (test accuracy during training), as series over steps.
  *
- * <p>An evaluation record is one with {@code "kind": "eval"}, or without "loss" but with a
- * {@code top1} for a model: {@code {"student": {"top1": …}}}, {@code {"eval": {"teacher": {"top1": …}}}},
- * {@code {"student_top1": …}} or {@code {"model": "student", "top1": …}}.
+ * <p>Evaluation records come from the run's {@code eval.jsonl} (the loop's {@code PeriodicEvaluator}:
+ * {@code {"step", "type": "eval" | "best", "validation": {"student": Evaluation, "teacher": …},
+ * "test": {…}}}) or from metrics.jsonl lines without "loss" that have a top-1 for a model:
+ * {@code {"kind": "eval", "student": {"top1": …}}}, {@code {"eval": {"teacher": {"top1": …}}}},
+ * {@code {"student_top1": …}} or {@code {"model": "student", "top1": …}} (all read as test accuracy).
+ * A "best" line (the best-by-validation point, written once) is not a point of the series.
  */
 public final class MetricsSeries {
     /** Points (x = step, y = value) in log order; non-numeric values are left out. */
@@ -40,15 +43,18 @@ public final class MetricsSeries {
         this.evals = evals;
     }
 
-    /** Reads {@code file}; a missing file gives no records. */
-    public static MetricsSeries read(Path file) throws IOException {
-        if (!Files.exists(file)) return new MetricsSeries(List.of(), List.of());
-        return of(MetricsLog.read(file).records());
+    /** Reads the step log and the evaluation log; a missing file gives no records. */
+    public static MetricsSeries read(Path metricsFile, Path evalFile) throws IOException {
+        List<ObjectNode> all = new ArrayList<>();
+        if (Files.exists(metricsFile)) all.addAll(MetricsLog.read(metricsFile).records());
+        if (Files.exists(evalFile)) all.addAll(MetricsLog.read(evalFile).records());
+        return of(all);
     }
 
     public static MetricsSeries of(List<ObjectNode> records) {
         List<ObjectNode> steps = new ArrayList<>(), evals = new ArrayList<>();
         for (ObjectNode r : records) {
+            if ("best".equals(r.path("type").asText(null))) continue;
             if (isEval(r)) evals.add(r);
             else if (r.has("loss")) steps.add(r);
         }
@@ -56,7 +62,7 @@ public final class MetricsSeries {
     }
 
     private static boolean isEval(ObjectNode r) {
-        if ("eval".equals(r.path("kind").asText(null))) return true;
+        if ("eval".equals(r.path("kind").asText(null)) || "eval".equals(r.path("type").asText(null))) return true;
         if (r.has("loss")) return false;
         return top1Of(r, "student") != null || top1Of(r, "teacher") != null;
     }
@@ -113,9 +119,20 @@ public final class MetricsSeries {
 
     /** Test top-1 of {@code model} ("student" or "teacher") over the evaluation records. */
     public Series evalTop1(String model) {
+        return evalTop1(model, "test");
+    }
+
+    /** Top-1 of {@code model} on {@code split} ("test" or "validation") over the evaluation records. */
+    public Series evalTop1(String model, String split) {
         List<double[]> points = new ArrayList<>();
         for (ObjectNode r : evals) {
-            Double top1 = top1Of(r, model);
+            Double top1;
+            if (r.has("test") || r.has("validation")) {
+                JsonNode v = r.path(split).path(model).path("top1");
+                top1 = v.isNumber() ? v.asDouble() : null;
+            } else {
+                top1 = split.equals("test") ? top1Of(r, model) : null;
+            }
             if (top1 != null && Double.isFinite(top1)) points.add(new double[] {r.get("step").asDouble(), top1});
         }
         return toSeries(points);

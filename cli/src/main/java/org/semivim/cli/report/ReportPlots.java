@@ -73,14 +73,16 @@ final class ReportPlots {
         }
         Xy c = xy(title, "top-1 accuracy");
         c.chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
-        add(c, "student", student);
-        add(c, "teacher", teacher);
+        add(c, "student (test)", student);
+        add(c, "teacher (test)", teacher);
+        add(c, "student (validation)", m.evalTop1("student", "validation"));
+        add(c, "teacher (validation)", m.evalTop1("teacher", "validation"));
         String note = student.isEmpty() && teacher.isEmpty() ? " The metrics log has no evaluation records during training; only the final evaluation is shown." : "";
         if (eval != null) {
             finalPoint(c, "student (final)", eval.step(), eval.student());
             if (eval.teacher() != null) finalPoint(c, "teacher (final)", eval.step(), eval.teacher());
         }
-        return save(dir, "test_accuracy.png", c, title, "Top-1 accuracy on the balanced test set over training steps." + note);
+        return save(dir, "test_accuracy.png", c, title, "Top-1 accuracy on the balanced test set (and the validation split, when the evaluation log has it) over training steps." + note);
     }
 
     private static void finalPoint(Xy c, String name, long step, Evaluation e) {

@@ -18,13 +18,15 @@ import java.util.Set;
  */
 public final class ReportWriter {
     public static final String INDEX = "index.html";
+    /** The evaluation log of the loop's PeriodicEvaluator (docs/training-loop.md), when the run has one. */
+    public static final String EVAL_LOG = "eval.jsonl";
 
     private ReportWriter() {}
 
     public static Path write(RunDirectory run) throws IOException {
         Path dir = run.reportDir();
         Files.createDirectories(dir);
-        MetricsSeries metrics = MetricsSeries.read(run.metricsFile());
+        MetricsSeries metrics = MetricsSeries.read(run.metricsFile(), run.dir().resolve(EVAL_LOG));
         RunEvaluation eval = RunEvaluation.read(dir);
         List<Figure> figures = ReportPlots.write(dir, metrics, eval);
         Set<String> drawn = new HashSet<>();

@@ -51,4 +51,20 @@ class MetricsSeriesTest {
         assertArrayEquals(new double[] {10, 20, 30, 40}, m.evalTop1("teacher").x());
         assertArrayEquals(new double[] {0.6, 0.65, 0.75, 0.8}, m.evalTop1("teacher").y());
     }
+
+    /** The loop's eval.jsonl lines: validation and test per role; the "best" line is not a point. */
+    @Test
+    void periodicEvaluatorLines() throws Exception {
+        MetricsSeries m = of(
+                "{\"step\":0,\"loss\":2.0}",
+                "{\"step\":5,\"type\":\"eval\",\"primary\":\"teacher\",\"validation\":{\"student\":{\"top1\":0.3},\"teacher\":{\"top1\":0.4}},"
+                        + "\"test\":{\"student\":{\"top1\":0.31},\"teacher\":{\"top1\":0.41}}}",
+                "{\"step\":10,\"type\":\"eval\",\"primary\":\"teacher\",\"validation\":{\"student\":{\"top1\":0.5},\"teacher\":{\"top1\":0.6}}}",
+                "{\"step\":10,\"type\":\"best\",\"validation\":{\"teacher\":{\"top1\":0.6}},\"test\":{\"teacher\":{\"top1\":0.61}}}");
+        assertEquals(2, m.evalRecords());
+        assertArrayEquals(new double[] {5}, m.evalTop1("teacher").x(), "test only where evaluated");
+        assertArrayEquals(new double[] {0.41}, m.evalTop1("teacher").y());
+        assertArrayEquals(new double[] {5, 10}, m.evalTop1("student", "validation").x());
+        assertArrayEquals(new double[] {0.3, 0.5}, m.evalTop1("student", "validation").y(), "validation is never read as test");
+    }
 }
