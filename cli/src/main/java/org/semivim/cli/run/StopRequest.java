@@ -12,6 +12,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * write a checkpoint and exit (code 130); a second signal exits at once. The training loop polls
  * {@link #requested()} between steps. Without signal support (e.g. {@code -Xrs}) the JVM's default
  * handling applies and the last periodic checkpoint is what {@code resume} continues from.
+ *
+ * <p>Signals are caught with {@code sun.misc.Signal} (module {@code jdk.unsupported}, kept exported
+ * for exactly this use; javac warns about it). A shutdown hook could not do the same: it runs after
+ * the JVM has started to exit, so the command could neither choose its exit code nor offer the
+ * second-Ctrl-C escape.
  */
 public final class StopRequest implements AutoCloseable {
     /** The exit code of a run stopped by a signal (128 + SIGINT). */

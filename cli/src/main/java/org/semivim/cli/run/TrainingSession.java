@@ -45,7 +45,7 @@ public final class TrainingSession {
     public static Outcome run(RunDirectory run, TrainRuntime runtime, TrainingData data, Options options, StopRequest stop, PrintStream out)
             throws IOException {
         TrainConfig config = run.config();
-        long imagesPerStep = (long) config.labeledBatch() + config.unlabeledBatch();
+        long imagesPerStep = config.labeledBatch() + config.unlabeledBatch();   // ≤ 2^20 + 2^30, no overflow
         long first = firstStepToRun(run);
         TrainRuntime.Result result;
         try (Progress progress = Progress.open(options.progress(), "train", first, config.steps(), "steps", imagesPerStep, out)) {
