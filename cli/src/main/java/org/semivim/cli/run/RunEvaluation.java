@@ -132,6 +132,16 @@ public record RunEvaluation(@JsonProperty("step") long step, @JsonProperty("imag
                 "mAP", "many", "medium", "few", "collapsed"));
         row(b, "student", student);
         if (teacher != null) row(b, "teacher", teacher);
+        b.append("per-class recall, head to tail (labeled training images):\n");
+        List<Integer> order = new ArrayList<>();
+        for (int k = 0; k < labeledCounts.size(); k++) order.add(k);
+        order.sort(java.util.Comparator.<Integer>comparingInt(k -> -labeledCounts.get(k)).thenComparingInt(k -> k));
+        for (int k : order) {
+            b.append(String.format(Locale.ROOT, "  %2d %-14s %6d  student %6.4f", k, classNames.get(k), labeledCounts.get(k),
+                    student.perClassAccuracy().get(k)));
+            if (teacher != null) b.append(String.format(Locale.ROOT, "  teacher %6.4f", teacher.perClassAccuracy().get(k)));
+            b.append('\n');
+        }
         return b.toString();
     }
 
