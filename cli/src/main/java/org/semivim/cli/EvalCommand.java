@@ -35,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--eval-limit", defaultValue = "0", description = "test images per class; 0 = all (default)")
     int evalLimit;
 
-    @Option(names = "--eval-batch", defaultValue = "256", description = "images per forward pass (default ${DEFAULT-VALUE})")
+    @Option(names = "--eval-batch", defaultValue = "32", description = "images per forward pass (default ${DEFAULT-VALUE})")
     int evalBatch;
 
     @Option(names = "--no-report", negatable = false, description = "do not rewrite report/")

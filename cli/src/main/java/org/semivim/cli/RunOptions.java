@@ -19,7 +19,7 @@ final class RunOptions {
     @Option(names = "--eval-limit", defaultValue = "0", description = "test images per class in the final evaluation; 0 = all (default)")
     int evalLimit;
 
-    @Option(names = "--eval-batch", defaultValue = "256", description = "images per forward pass in evaluation (default ${DEFAULT-VALUE})")
+    @Option(names = "--eval-batch", defaultValue = "32", description = "images per forward pass in evaluation (default ${DEFAULT-VALUE})")
     int evalBatch;
 
     @Option(names = "--no-report", negatable = false, description = "do not write report/ at the end")
