@@ -58,8 +58,10 @@ final class DemoCommand implements Callable<Integer> {
         out.println("semivim demo: " + loaded.config().method().configName() + ", model vim-fmnist-small, protocol "
                 + loaded.config().data().protocol().name() + ", " + loaded.config().steps() + " steps of B_l " + loaded.config().labeledBatch()
                 + " + B_u " + loaded.config().unlabeledBatch());
-        RunDirectory run = RunDirectory.create(runDir != null ? runDir : TrainCommand.defaultRunDir("demo"), loaded);
-        return RunLauncher.execute(run, options, out);
+        Path dir = runDir != null ? runDir : TrainCommand.defaultRunDir("demo");
+        RunDirectory.requireNew(dir);
+        org.semivim.training.loop.TrainingData data = RunLauncher.loadData(loaded.config().data());
+        return RunLauncher.execute(RunDirectory.create(dir, loaded), data, options, out);
     }
 
     /** The overrides that replace Fashion-MNIST by generated images with as many per class as A1 needs. */

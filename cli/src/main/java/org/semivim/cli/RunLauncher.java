@@ -17,7 +17,10 @@ final class RunLauncher {
     private RunLauncher() {}
 
     static int execute(RunDirectory run, RunOptions options, PrintStream out) throws IOException {
-        TrainingData data = loadData(run.config().data());
+        return execute(run, loadData(run.config().data()), options, out);
+    }
+
+    static int execute(RunDirectory run, TrainingData data, RunOptions options, PrintStream out) throws IOException {
         out.println("run directory: " + run.dir() + " (runtime " + options.runtime + ")");
         try (TrainRuntime runtime = options.runtime.open(run.config(), data);
              StopRequest stop = StopRequest.onSignals(() -> System.err.println(

@@ -2,6 +2,7 @@ package org.semivim.cli;
 
 import org.semivim.cli.config.HoconTrainConfig;
 import org.semivim.cli.run.RunDirectory;
+import org.semivim.training.loop.TrainingData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,8 +35,9 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HoconTrainConfig.Loaded loaded = HoconTrainConfig.load(config, overrides);
         Path dir = runDir != null ? runDir : defaultRunDir(loaded.config().method().configName());
-        RunDirectory run = RunDirectory.create(dir, loaded);
-        return RunLauncher.execute(run, options, System.out);
+        RunDirectory.requireNew(dir);
+        TrainingData data = RunLauncher.loadData(loaded.config().data());   // a missing data set creates no run directory
+        return RunLauncher.execute(RunDirectory.create(dir, loaded), data, options, System.out);
     }
 
     static Path defaultRunDir(String name) {

@@ -117,5 +117,6 @@ class TrainCommandTest {
                 "model.img_size=28", "model.num_classes=10", "model.patch_size=7");
         assertEquals(2, missing[0]);
         assertTrue(((String) missing[1]).contains("apt-get install dataset-fashion-mnist"), (String) missing[1]);
+        assertFalse(Files.exists(tmp.resolve("fm")), "no run directory without its data");
     }
 }

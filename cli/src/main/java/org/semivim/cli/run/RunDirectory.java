@@ -43,15 +43,20 @@ public final class RunDirectory {
 
     /** Starts a new run in {@code dir}; refuses a directory that already holds a run (use resume). */
     public static RunDirectory create(Path dir, HoconTrainConfig.Loaded loaded) throws IOException {
-        if (Files.exists(dir.resolve(CONFIG_JSON))) {
-            throw new IllegalArgumentException("run directory " + dir + " already holds a run; continue it with 'semivim resume " + dir
-                    + "' or choose another --run-dir");
-        }
+        requireNew(dir);
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(CONFIG_CONF), "# semivim run config: the file and overrides it was started with, resolved.\n"
                 + "# config.json holds the same config with every default; resume checks that the two agree.\n" + loaded.renderedHocon());
         Files.writeString(dir.resolve(CONFIG_JSON), prettyJson(loaded.config().canonicalMap()));
         return new RunDirectory(dir, loaded.config());
+    }
+
+    /** Throws when {@code dir} already holds a run. */
+    public static void requireNew(Path dir) {
+        if (Files.exists(dir.resolve(CONFIG_JSON))) {
+            throw new IllegalArgumentException("run directory " + dir + " already holds a run; continue it with 'semivim resume " + dir
+                    + "' or choose another --run-dir");
+        }
     }
 
     /**
