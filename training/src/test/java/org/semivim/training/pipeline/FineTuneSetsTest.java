@@ -63,4 +63,28 @@ class FineTuneSetsTest {
         assertFalse(Arrays.equals(Arrays.copyOfRange(start, pe.offset(), pe.offset() + pe.size()),
                 Arrays.copyOfRange(full.studentParameters(), pe.offset(), pe.offset() + pe.size())), "full fine-tune moves the patch embedding");
     }
+
+    /** Frozen parameters have no gradient: their entries are 0 before clipping and the recorded norm covers the trainable ones only. */
+    @Test
+    void frozenGradientsAreZeroAndLeftOutOfTheNorm() {
+        TrainConfig c = TinyRuns.config(TinyRuns.configMap("supervised", TinyRuns.vim(0.0), 2));
+        TrainingData data = TinyRuns.loadData(c);
+        ReferenceTrainer plain = new ReferenceTrainer(c, data);
+        Set<String> frozen = FineTuneSets.frozen(plain.student().parameters(), false);
+        ReferenceTrainer partial = new ReferenceTrainer(c, data, Ops.cpu(), null, frozen);
+        var all = plain.runStep();
+        var part = partial.runStep();
+        double sumTrainable = 0;
+        for (Parameter p : plain.student().parameters().parameters()) {
+            for (int i = p.offset(); i < p.offset() + p.size(); i++) {
+                if (frozen.contains(p.name())) assertEquals(0f, part.gradient()[i], p.name());
+                else {
+                    assertEquals(all.gradient()[i], part.gradient()[i], p.name());   // same start, same batch: same gradient
+                    sumTrainable += (double) all.gradient()[i] * all.gradient()[i];
+                }
+            }
+        }
+        assertEquals(Math.sqrt(sumTrainable), part.record().gradNorm(), 1e-6 * Math.sqrt(sumTrainable));
+        assertTrue(all.record().gradNorm() > part.record().gradNorm());
+    }
 }
