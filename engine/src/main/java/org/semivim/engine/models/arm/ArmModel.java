@@ -56,9 +56,7 @@ public final class ArmModel {
         this.cfg = cfg;
         ParameterSet.Builder b = ParameterSet.builder();
         this.encoder = new ArmEncoder(ops, b, cfg);
-        ParameterSet.Builder probe = ParameterSet.builder();      // the encoder's names, in order
-        new ArmEncoder(ops, probe, cfg);
-        this.encoderNames = List.copyOf(probe.build().names());
+        this.encoderNames = encoderParameterNames(cfg);
         int d = cfg.embedDim(), dd = cfg.decoderDim(), jd = cfg.decoderDepth();
         for (int k = 1; k <= 4; k++) featureNorms.add(new LayerNorm(ops, b, "norm_" + k, d, ArmConfig.LAYER_NORM_EPS));
         this.enc2dec = new Linear(ops, b, "enc2dec", 4 * d, jd * dd, true);
@@ -79,6 +77,13 @@ public final class ArmModel {
 
     /** The encoder's parameter names (all ViM names), in state-dict order. */
     public List<String> encoderParameterNames() { return encoderNames; }
+
+    /** The encoder parameter names of an ARM model of {@code cfg} (ViM names, state-dict order), without building the model. */
+    public static List<String> encoderParameterNames(ArmConfig cfg) {
+        ParameterSet.Builder probe = ParameterSet.builder();
+        new ArmEncoder(Ops.reference(), probe, cfg);
+        return List.copyOf(probe.build().names());
+    }
 
     /** ARM's initialisation, reproducible from the seed ({@link ArmInit}). */
     public void initialize(long seed) {

@@ -65,7 +65,7 @@ public final class ArmTransfer {
      * Returns the target names written, in order.
      */
     public static List<String> transfer(Map<String, Tensor> encoder, ArmConfig cfg, ParameterSet target, PositionPolicy policy) {
-        List<String> expected = new ArmModel(cfg, org.semivim.engine.ops.Ops.reference()).encoderParameterNames();
+        List<String> expected = ArmModel.encoderParameterNames(cfg);
         for (String name : encoder.keySet()) {
             if (!expected.contains(name)) throw new IllegalArgumentException("ARM transfer: '" + name + "' is not an ARM encoder tensor");
         }
