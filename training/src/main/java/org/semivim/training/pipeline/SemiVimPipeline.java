@@ -1,10 +1,12 @@
 package org.semivim.training.pipeline;
 
-import org.semivim.engine.io.Safetensors;
+import org.semivim.engine.models.arm.ArmModel;
+import org.semivim.engine.tensor.Tensor;
 import org.semivim.engine.models.VisionMamba;
 import org.semivim.engine.models.arm.ArmTransfer;
 import org.semivim.engine.ops.Ops;
 import org.semivim.training.arm.ArmPretrainer;
+import org.semivim.training.checkpoint.Checkpoint;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
 import org.semivim.training.config.PipelineConfig;
@@ -22,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -30,7 +34,7 @@ import java.util.Set;
  * <pre>
  * runDir/pipeline.json              the canonical config and its hash (a run directory holds one pipeline)
  * runDir/arm/      checkpoints, metrics.jsonl, encoder.safetensors (written when the stage ends)
- * runDir/finetune/ checkpoints, metrics.jsonl     student starts from the transfer of encoder.safetensors
+ * runDir/finetune/ checkpoints, metrics.jsonl     student starts from the transfer of the ARM encoder
  * runDir/ssl/      checkpoints, metrics.jsonl     student and teacher start from the fine-tuned student
  * </pre>
  * A stage is finished when its store holds a checkpoint at its last step; {@link #run(long)} skips
@@ -126,7 +130,7 @@ public final class SemiVimPipeline {
         if (finished(store, c.hash(), c.steps())) return true;
         VisionMamba start = new VisionMamba(config.model().config(), Ops.reference());
         start.initialize(c.seed());                                          // cls_token, head, norm_f: new
-        ArmTransfer.transfer(Safetensors.read(encoderFile()).tensors(), config.arm().arm(), start.parameters(), config.positions());
+        ArmTransfer.transfer(finalEncoder(), config.arm().arm(), start.parameters(), config.positions());
         Set<String> frozen = FineTuneSets.frozen(start.parameters(), config.fullFineTune());
         ReferenceTrainer t = new ReferenceTrainer(c, data, ops, start.parameters().flatValues().toArray(), frozen);
         return runTrainer(t, store, "finetune", budget);
@@ -155,6 +159,18 @@ public final class SemiVimPipeline {
         return t.nextStep() == steps;
     }
 
+    /**
+     * The encoder tensors of the ARM stage's last checkpoint (checksums verified by the store), the
+     * same values {@code encoder.safetensors} holds; the file is the stage's export, this is what the
+     * transfer reads.
+     */
+    private Map<String, Tensor> finalEncoder() throws IOException {
+        Checkpoint last = store("arm").load(config.arm().steps(), config.arm().hash());
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String name : ArmModel.encoderParameterNames(config.arm().arm())) out.put(name, last.tensor(TrainState.STUDENT + name));
+        return out;
+    }
+
     /** The train state of a finished stage (its checkpoint at the last step). */
     public TrainState finalState(String stage) throws IOException {
         return switch (stage) {
@@ -178,7 +194,7 @@ public final class SemiVimPipeline {
         return new CheckpointStore(runDir.resolve(stage));
     }
 
-    private static void append(MetricsLog log, long step, java.util.Map<String, ?> fields) {
+    private static void append(MetricsLog log, long step, Map<String, ?> fields) {
         try {
             log.append(step, fields);
         } catch (IOException e) {

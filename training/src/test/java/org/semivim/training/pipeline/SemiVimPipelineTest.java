@@ -50,9 +50,12 @@ class SemiVimPipelineTest {
         assertEquals(SemiVimPipeline.Stage.ARM, new SemiVimPipeline(c, data, cut, 2, Ops.cpu()).stage());
         assertFalse(new SemiVimPipeline(c, data, cut, 2, Ops.cpu()).run(4));                  // ARM 2..3 (end), fine-tune 0..1
         assertEquals(SemiVimPipeline.Stage.FINETUNE, new SemiVimPipeline(c, data, cut, 2, Ops.cpu()).stage());
+        java.nio.file.Files.delete(cut.resolve("arm").resolve("encoder.safetensors"));       // a lost export is written again
+        assertEquals(SemiVimPipeline.Stage.ARM, new SemiVimPipeline(c, data, cut, 2, Ops.cpu()).stage());
         assertFalse(new SemiVimPipeline(c, data, cut, 2, Ops.cpu()).run(2));                  // fine-tune 2 (end), SSL 0
         assertEquals(SemiVimPipeline.Stage.SSL, new SemiVimPipeline(c, data, cut, 2, Ops.cpu()).stage());
         assertFalse(new SemiVimPipeline(c, data, cut, 2, Ops.cpu()).run(2));                  // SSL 0..1 (redoes 0), checkpoint at 2
+        assertTrue(java.nio.file.Files.exists(cut.resolve("arm").resolve("encoder.safetensors")));
         SemiVimPipeline last = new SemiVimPipeline(c, data, cut, 2, Ops.cpu());
         assertTrue(last.run(Long.MAX_VALUE));
 
