@@ -18,7 +18,8 @@ import java.util.Map;
  * model      the bidirectional ViM of every stage (required); the ARM encoder is its forward direction
  * data       DataConfig group, shared by the stages
  * seed 0     default seed of every stage
- * arm        {ArmPretrainConfig keys except model and data}                       (steps required)
+ * pretrain   "arm" (default) or "none" (ablation: no ARM stage, the fine-tune starts from the ViM's own init)
+ * arm        {ArmPretrainConfig keys except model and data}            (steps required; absent with pretrain none)
  * finetune   {TrainConfig keys except model, data and method (always supervised),   (steps required)
  *             full false (true: nothing frozen), pos_embed "sincos" | "init" (ArmTransfer.PositionPolicy)}
  * ssl        {TrainConfig keys except model and data; method lyapema_ssmixup by default,  (steps required)
@@ -27,12 +28,13 @@ import java.util.Map;
  * Every key is checked with the rules of its stage's own config; errors name the full key path
  * (e.g. {@code finetune.lr}, {@code ssl.lyapema.gamma}).
  */
-public record PipelineConfig(ModelSpec.Vim model, DataConfig data, long seed, ArmPretrainConfig arm, boolean fullFineTune,
+public record PipelineConfig(ModelSpec.Vim model, DataConfig data, long seed, ArmPretrainConfig arm /* null: pretrain none */, boolean fullFineTune,
                              ArmTransfer.PositionPolicy positions, TrainConfig finetune, TrainConfig ssl) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final List<String> SSL_METHODS = List.of("fixmatch", "ema_teacher", "lyapema", "lyapema_probmixup", "lyapema_ssmixup");
     private static final List<String> POSITIONS = List.of("sincos", "init");
+    private static final List<String> PRETRAIN = List.of("arm", "none");
 
     public static PipelineConfig fromJson(String json) {
         try {
@@ -48,9 +50,17 @@ public record PipelineConfig(ModelSpec.Vim model, DataConfig data, long seed, Ar
         ModelSpec model = ModelSource.read(s, "model");
         DataConfig data = DataConfig.read(s.section("data"));
         long seed = s.integer("seed", 0L, 0, Long.MAX_VALUE);
-        s.require("arm", "the ARM pre-training group, at least {\"steps\": n}");
-        ArmPretrainConfig arm = ArmPretrainConfig.read(s.section("arm"), "model", model, data, seed);
-        ModelSpec.Vim vim = arm.model();
+        boolean pretrain = s.choice("pretrain", "arm", PRETRAIN).equals("arm");
+        ArmPretrainConfig arm = null;
+        if (pretrain) {
+            s.require("arm", "the ARM pre-training group, at least {\"steps\": n}");
+            arm = ArmPretrainConfig.read(s.section("arm"), "model", model, data, seed);
+        } else if (s.has("arm")) {
+            throw new ConfigException("arm", "is not used with pretrain \"none\"; remove it or set pretrain \"arm\"");
+        }
+        if (!(model instanceof ModelSpec.Vim vim) || !vim.config().bidirectional()) {
+            throw new ConfigException("model", "must be a bidirectional ViM (bimamba v2) for the Semi-ViM pipeline");
+        }
 
         s.require("finetune", "the fine-tune group, at least {\"steps\": n}");
         Map<String, Object> ft = stageMap(s, "finetune");
@@ -123,7 +133,8 @@ public record PipelineConfig(ModelSpec.Vim model, DataConfig data, long seed, Ar
         m.put("model", ModelSource.canonical(model));
         m.put("data", data.toMap());
         m.put("seed", seed);
-        m.put("arm", arm.sectionMap());
+        m.put("pretrain", arm == null ? "none" : "arm");
+        if (arm != null) m.put("arm", arm.sectionMap());
         Map<String, Object> ft = withoutInherited(finetune.canonicalMap());
         ft.remove("method");
         ft.put("full", fullFineTune);

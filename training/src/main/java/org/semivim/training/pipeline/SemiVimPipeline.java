@@ -95,7 +95,9 @@ public final class SemiVimPipeline {
 
     /** The stage the run directory is at. */
     public Stage stage() throws IOException {
-        if (!finished(store("arm"), config.arm().hash(), config.arm().steps()) || !Files.exists(encoderFile())) return Stage.ARM;
+        if (config.arm() != null && (!finished(store("arm"), config.arm().hash(), config.arm().steps()) || !Files.exists(encoderFile()))) {
+            return Stage.ARM;
+        }
         if (!finished(store("finetune"), config.finetune().hash(), config.finetune().steps())) return Stage.FINETUNE;
         if (!finished(store("ssl"), config.ssl().hash(), config.ssl().steps())) return Stage.SSL;
         return Stage.DONE;
@@ -106,6 +108,7 @@ public final class SemiVimPipeline {
     }
 
     private boolean runArm(long[] budget) throws IOException {
+        if (config.arm() == null) return true;                               // pretrain none
         CheckpointStore store = store("arm");
         long steps = config.arm().steps();
         if (finished(store, config.arm().hash(), steps) && Files.exists(encoderFile())) return true;
@@ -130,7 +133,7 @@ public final class SemiVimPipeline {
         if (finished(store, c.hash(), c.steps())) return true;
         VisionMamba start = new VisionMamba(config.model().config(), Ops.reference());
         start.initialize(c.seed());                                          // cls_token, head, norm_f: new
-        ArmTransfer.transfer(finalEncoder(), config.arm().arm(), start.parameters(), config.positions());
+        if (config.arm() != null) ArmTransfer.transfer(finalEncoder(), config.arm().arm(), start.parameters(), config.positions());
         Set<String> frozen = FineTuneSets.frozen(start.parameters(), config.fullFineTune());
         ReferenceTrainer t = new ReferenceTrainer(c, data, ops, start.parameters().flatValues().toArray(), frozen);
         return runTrainer(t, store, "finetune", budget);

@@ -105,6 +105,32 @@ class SemiVimPipelineTest {
         assertTrue(e.getMessage().contains("another pipeline"), e.getMessage());
     }
 
+    /** pretrain none (the ablation): no ARM stage; a full fine-tune is then exactly a plain supervised run from the config's init. */
+    @Test
+    void withoutPretrainingTheFineTuneIsAPlainSupervisedRun(@TempDir Path dir) throws IOException {
+        Map<String, Object> m = pipelineMap();
+        m.remove("arm");
+        m.put("pretrain", "none");
+        ((Map<String, Object>) m.get("finetune")).put("full", true);
+        PipelineConfig c = PipelineConfig.fromMap(m);
+        assertNull(c.arm());
+        TrainingData data = TrainingData.load(c.data());
+        SemiVimPipeline p = new SemiVimPipeline(c, data, dir, 2, Ops.cpu());
+        assertEquals(SemiVimPipeline.Stage.FINETUNE, p.stage());
+        assertTrue(p.run(Long.MAX_VALUE));
+        assertFalse(java.nio.file.Files.exists(dir.resolve("arm")));
+        org.semivim.training.loop.ReferenceTrainer plain = new org.semivim.training.loop.ReferenceTrainer(c.finetune(), data);
+        plain.run();
+        assertArrayEquals(plain.studentParameters(), p.finalState("finetune").student());
+        assertEquals(c.hash(), PipelineConfig.fromMap(c.canonicalMap()).hash());
+        Map<String, Object> both = pipelineMap();
+        both.put("pretrain", "none");
+        assertPath("arm", both);
+        Map<String, Object> bad = pipelineMap();
+        bad.put("pretrain", "mae");
+        assertPath("pretrain", bad);
+    }
+
     @Test
     void configErrorsNameTheKeyPath() {
         assertPath("finetune.lr", withStage("finetune", "lr", -1));
