@@ -39,12 +39,18 @@ public final class HoconTrainConfig {
     public record Loaded(Config hocon, TrainConfig config) {
         /** The resolved HOCON as it was written (file and overrides merged), without origin comments. */
         public String renderedHocon() {
-            return hocon.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false));
+            return render(hocon);
         }
     }
 
     /** Reads {@code file}, applies {@code overrides} ("path=value", later ones win) and validates. */
     public static Loaded load(Path file, List<String> overrides) {
+        Config resolved = resolve(file, overrides);
+        return new Loaded(resolved, toTrainConfig(resolved));
+    }
+
+    /** Reads {@code file} and applies {@code overrides}, resolved; not validated (any strict reader can take it: {@link #validate}). */
+    public static Config resolve(Path file, List<String> overrides) {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("config file " + file + " does not exist or is not a file");
         Config base;
         try {
@@ -52,7 +58,7 @@ public final class HoconTrainConfig {
         } catch (com.typesafe.config.ConfigException e) {
             throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage(), e);
         }
-        return build(base, overrides);
+        return merge(base, overrides);
     }
 
     /** Parses {@code text} (HOCON) as if it were a file named {@code name}, applies {@code overrides} and validates. */
@@ -67,15 +73,18 @@ public final class HoconTrainConfig {
     }
 
     private static Loaded build(Config base, List<String> overrides) {
+        Config resolved = merge(base, overrides);
+        return new Loaded(resolved, toTrainConfig(resolved));
+    }
+
+    private static Config merge(Config base, List<String> overrides) {
         Config merged = base;
         for (String o : overrides) merged = override(o).withFallback(merged);
-        Config resolved;
         try {
-            resolved = merged.resolve(ConfigResolveOptions.defaults());
+            return merged.resolve(ConfigResolveOptions.defaults());
         } catch (com.typesafe.config.ConfigException e) {
             throw new IllegalArgumentException("cannot resolve config: " + e.getMessage(), e);
         }
-        return new Loaded(resolved, toTrainConfig(resolved));
     }
 
     /**
@@ -104,12 +113,25 @@ public final class HoconTrainConfig {
 
     /** Validates a resolved HOCON tree with {@link TrainConfig#fromMap}, pointing errors at where the value was written. */
     public static TrainConfig toTrainConfig(Config resolved) {
+        return validate(resolved, TrainConfig::fromMap);
+    }
+
+    /**
+     * Reads a resolved HOCON tree with a strict reader of the training module (TrainConfig, ArmPretrainConfig,
+     * …); its {@link ConfigException} becomes a {@link HoconConfigException} that says where the value was written.
+     */
+    public static <T> T validate(Config resolved, java.util.function.Function<Map<String, Object>, T> reader) {
         Map<String, Object> map = resolved.root().unwrapped();
         try {
-            return TrainConfig.fromMap(map);
+            return reader.apply(map);
         } catch (ConfigException e) {
             throw new HoconConfigException(e.keyPath(), e.getMessage(), originOf(resolved, e.keyPath()), e);
         }
+    }
+
+    /** The resolved HOCON as it was written (file and overrides merged), without comments. */
+    public static String render(Config resolved) {
+        return resolved.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false));
     }
 
     /** Where the value at {@code keyPath} (or its nearest present parent) was written, or null. */

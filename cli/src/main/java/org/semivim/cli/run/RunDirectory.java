@@ -53,7 +53,7 @@ public final class RunDirectory {
 
     /** Throws when {@code dir} already holds a run. */
     public static void requireNew(Path dir) {
-        if (Files.exists(dir.resolve(CONFIG_JSON))) {
+        if (Files.exists(dir.resolve(CONFIG_JSON)) || Files.exists(dir.resolve(ArmPretrainRun.CONFIG_JSON))) {
             throw new IllegalArgumentException("run directory " + dir + " already holds a run; continue it with 'semivim resume " + dir
                     + "' or choose another --run-dir");
         }
@@ -84,8 +84,13 @@ public final class RunDirectory {
 
     /** Throws unless {@code changed} equals {@code recorded}, naming every key that differs. */
     public static void requireSame(TrainConfig recorded, TrainConfig changed, String why) {
-        if (recorded.hash().equals(changed.hash())) return;
-        List<String> diffs = differences(recorded.canonicalMap(), changed.canonicalMap());
+        requireSame(recorded.canonicalMap(), changed.canonicalMap(), why);
+    }
+
+    /** Throws unless the two canonical config maps are equal, naming every key that differs. */
+    static void requireSame(Map<String, Object> recorded, Map<String, Object> changed, String why) {
+        List<String> diffs = differences(recorded, changed);
+        if (diffs.isEmpty()) return;
         throw new IllegalArgumentException(why + ": " + String.join(", ", diffs)
                 + ". A run continues only with the config it started with (its checkpoints belong to it); start a new run for a new config");
     }
