@@ -53,6 +53,7 @@ public final class ReferenceTrainer {
     private final AdamW adamW;
     private final UpdatePhase updatePhase;
     private final List<StepListener> listeners = new ArrayList<>();
+    private final InitFrom initFrom;                // the init_from load, or null
     private long nextStep;
 
     public ReferenceTrainer(TrainConfig config, TrainingData data) {
@@ -63,6 +64,7 @@ public final class ReferenceTrainer {
         this.config = config;
         this.data = data;
         this.student = config.model().create(ops, config.seed());
+        this.initFrom = config.initFrom() == null ? null : InitFrom.load(student.parameters(), java.nio.file.Path.of(config.initFrom()));
         ImageClassifier replica = config.model().create(ops, config.seed());   // scratch for shards and teacher forwards
         this.teacher = config.method().hasTeacher() ? student.parameters().flatValues().toArray() : null;
         this.shardGradient = new ShardGradient(replica, ops);
@@ -158,6 +160,11 @@ public final class ReferenceTrainer {
 
     public TrainConfig config() {
         return config;
+    }
+
+    /** What {@code init_from} loaded into the initial student (before the teacher copy), or null without it. */
+    public InitFrom initFrom() {
+        return initFrom;
     }
 
     /** The student model; its parameter values are the live θS (do not change them). */

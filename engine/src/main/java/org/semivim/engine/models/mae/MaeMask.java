@@ -75,6 +75,12 @@ public record MaeMask(int[][] shuffle, int[][] restore, int keep) {
 
     public int batch() { return shuffle.length; }
 
+    /** The masks of rows [from, to) (a shard of the batch). */
+    public MaeMask rows(int from, int to) {
+        if (from < 0 || to > shuffle.length || from >= to) throw new IllegalArgumentException("rows [" + from + ", " + to + ") of " + shuffle.length);
+        return new MaeMask(Arrays.copyOfRange(shuffle, from, to), Arrays.copyOfRange(restore, from, to), keep);
+    }
+
     public int numPatches() { return shuffle[0].length; }
 
     /** [B][K] the visible patches of each sample, in shuffle order (the encoder's token order). */
