@@ -2,7 +2,17 @@ package org.semivim.training.ssmae;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.semivim.data.augment.AugmentConfig;
+import org.semivim.data.augment.AugmentView;
+import org.semivim.data.augment.BatchAugmenter;
+import org.semivim.data.augment.FixMatchAugment;
+import org.semivim.data.augment.Normalization;
 import org.semivim.data.sampling.BatchAssembler;
+import org.semivim.engine.models.ForwardMode;
+import org.semivim.engine.models.mae.MaskedAutoencoder;
+import org.semivim.engine.ops.Ops;
+import org.semivim.engine.tensor.Tensor;
+import org.semivim.training.pseudo.PseudoLabels;
 import org.semivim.data.sampling.EpochSampler;
 import org.semivim.data.store.PseudoLabelMemory;
 import org.semivim.training.checkpoint.CheckpointStore;
@@ -112,6 +122,54 @@ class SsmaeTrainerTest {
             assertTrue(last.get("gate_enabled").asBoolean() && last.has("hc_acc") && last.has("loss_mae"));
             assertTrue(records.get(0).get("memory_acc").isNull());
         }
+    }
+
+    /**
+     * R-G6 in the loop: the admissions of a step are {@link SsmaeAdmission#decide} on the CURRENT model
+     * θ_{t−1} (no teacher) in eval mode on this step's weak and strong views, computed here independently.
+     */
+    @Test
+    void admissionsComeFromTheCurrentModelInEvalMode(@TempDir Path dir) {
+        TrainConfig c = TrainConfig.fromMap(configMap(8, 0, 0.3, 0.0));
+        TrainingData data = TrainingData.load(c.data());
+        BatchAugmenter views = new BatchAugmenter(data.train(), new FixMatchAugment(c.seed(), AugmentConfig.fixMatch(TinyRuns.SIZE)),
+                Normalization.fashionMnist());
+        EpochSampler unlabeled = new EpochSampler(data.split().unlabeled(), c.seed(), BatchAssembler.UNLABELED_STREAM);
+        try (SsmaeTrainer t = new SsmaeTrainer(c, data, dir)) {
+            t.run(5);                                       // a trained, non-initial model at step 5
+            MaskedAutoencoder current = new MaskedAutoencoder(t.model().config(), Ops.cpu(), 0);
+            System.arraycopy(t.parameters(), 0, current.parameters().flatValues().data, 0, t.parameters().length);
+            int[] batch = unlabeled.take(t.schedule().unlabeledPosition(5), 16);
+            Tensor pw = evalProbabilities(current, views.render(batch, 5, AugmentView.WEAK));
+            Tensor ps = evalProbabilities(current, views.render(batch, 5, AugmentView.STRONG));
+            Map<Integer, Integer> before = new HashMap<>();
+            for (PseudoLabelMemory.Memorised m : t.memory()) before.put(m.sampleIndex(), m.label());
+            SsmaeAdmission.Admission expected = SsmaeAdmission.decide(batch, pw, ps, true,
+                    i -> before.containsKey(i) ? java.util.OptionalInt.of(before.get(i)) : java.util.OptionalInt.empty(), c.ssmae().gate());
+            StepRecord r = t.runStep();
+            Map<Integer, Integer> after = new HashMap<>();
+            for (PseudoLabelMemory.Memorised m : t.memory()) after.put(m.sampleIndex(), m.label());
+            Map<Integer, Integer> admitted = new HashMap<>(after);
+            admitted.keySet().removeAll(before.keySet());
+            Map<Integer, Integer> expectedAdmitted = new HashMap<>();
+            for (SsmaeAdmission.PseudoPair p : expected.newlyAdmitted()) expectedAdmitted.put(p.sampleIndex(), p.label());
+            assertFalse(expectedAdmitted.isEmpty(), "the step should admit something");
+            assertEquals(expectedAdmitted, admitted);
+            assertEquals(expected.size(), r.methodFields().get("pseudo_pairs"));
+        }
+    }
+
+    /** Eval-mode softmax over the trainer's 3 row shards of 16 rows (the same GEMM shapes, so the same bits). */
+    private static Tensor evalProbabilities(MaskedAutoencoder model, Tensor views) {
+        Tensor logits = Tensor.zeros(16, TinyRuns.CLASSES);
+        int per = views.size / 16;
+        for (int s = 0; s < 3; s++) {
+            int from = s * 16 / 3, to = (s + 1) * 16 / 3;
+            Tensor rows = Tensor.view(views.data, from * per, to - from, 1, TinyRuns.SIZE, TinyRuns.SIZE);
+            Tensor out = model.forward(rows, ForwardMode.eval()).logits();
+            System.arraycopy(out.data, out.offset, logits.data, from * TinyRuns.CLASSES, out.size);
+        }
+        return PseudoLabels.softmax(logits);
     }
 
     @Test
