@@ -185,6 +185,11 @@ class MaePretrainerTest {
         sup.put("init_from", whole.toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ReferenceTrainer(TrainConfig.fromMap(sup), data));
         assertTrue(e.getMessage().contains("decoder_embed.weight") && e.getMessage().contains("names no parameter"), e.getMessage());
+        Path wrongShape = dir.resolve("wrong-shape.safetensors");
+        Safetensors.write(wrongShape, Map.of("cls_token", org.semivim.engine.tensor.Tensor.zeros(1, 1, 8)), Map.of());
+        sup.put("init_from", wrongShape.toString());
+        e = assertThrows(IllegalArgumentException.class, () -> new ReferenceTrainer(TrainConfig.fromMap(sup), data));
+        assertTrue(e.getMessage().contains("'cls_token' has shape [1, 1, 8]"), e.getMessage());
         sup.put("init_from", dir.resolve("missing.safetensors").toString());
         assertThrows(IllegalArgumentException.class, () -> new ReferenceTrainer(TrainConfig.fromMap(sup), data));
     }
