@@ -144,6 +144,21 @@ class MaePretrainerTest {
         assertEquals(0, other.nextStep());
     }
 
+    /** At step 0 the loss with 1 and 4 shards agrees to float summation (shares n_s/B; no drop-path here). */
+    @Test
+    void shardsSplitRowsNotTheLoss() {
+        double[] loss = new double[2];
+        int k = 0;
+        for (int shards : new int[]{1, 4}) {
+            Map<String, Object> m = configMap(2);
+            m.put("model", TinyRuns.vit(0.0));
+            m.put("shards", shards);
+            MaePretrainConfig c = MaePretrainConfig.fromMap(m);
+            loss[k++] = new MaePretrainer(c, TrainingData.load(c.data())).runStep().loss();
+        }
+        assertEquals(loss[0], loss[1], 1e-6 * loss[0]);
+    }
+
     /** The fine-tuned-MAE baseline: a supervised ViT with init_from starts from the pre-trained encoder, with a fresh head. */
     @Test
     void aSupervisedClassifierStartsFromThePretrainedEncoder(@TempDir Path dir) throws IOException {

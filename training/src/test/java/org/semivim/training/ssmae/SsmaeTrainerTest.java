@@ -222,6 +222,44 @@ class SsmaeTrainerTest {
         assertFalse(wholeMemory.isEmpty());
     }
 
+    /**
+     * The S fixed shards split rows, not the losses: at step 0 (θ0 for every S) the losses with 1 and 4
+     * shards agree to float summation (no drop-path here), and the run does not depend on the thread count.
+     */
+    @Test
+    void shardsAndThreadsDoNotChangeTheResult(@TempDir Path dir) {
+        Map<String, Object> m = configMap(3, 0, 0.3, 0.0);
+        m.put("model", TinyRuns.vit(0.0));
+        double[][] losses = new double[2][];
+        int k = 0;
+        for (int shards : new int[]{1, 4}) {
+            m.put("shards", shards);
+            TrainConfig c = TrainConfig.fromMap(m);
+            try (SsmaeTrainer t = new SsmaeTrainer(c, TrainingData.load(c.data()), dir.resolve("s" + shards))) {
+                Map<String, Object> f = t.runStep().methodFields();
+                losses[k++] = new double[]{(double) f.get("loss_mae"), (double) f.get("loss_cls"), ((Number) f.get("pseudo_pairs")).doubleValue()};
+            }
+        }
+        assertEquals(losses[0][0], losses[1][0], 1e-6 * losses[0][0], "L_mae");
+        assertEquals(losses[0][1], losses[1][1], 1e-6 * losses[0][1], "L_cls");
+        assertEquals(losses[0][2], losses[1][2], "the same pseudo pairs");
+
+        TrainConfig c = TrainConfig.fromMap(configMap(6, 1, 0.3, 0.0));
+        TrainingData data = TrainingData.load(c.data());
+        float[][] params = new float[2][];
+        int i = 0;
+        for (int threads : new int[]{1, 3}) {
+            org.semivim.engine.ops.Parallel.setThreads(threads);
+            try (SsmaeTrainer t = new SsmaeTrainer(c, data, dir.resolve("t" + threads))) {
+                t.run();
+                params[i++] = t.parameters();
+            } finally {
+                org.semivim.engine.ops.Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+            }
+        }
+        assertArrayEquals(params[0], params[1], "thread count");
+    }
+
     @Test
     void badStatesAndMethodsAreRefused(@TempDir Path dir) {
         TrainConfig c = TrainConfig.fromMap(configMap(4, 1, 0.3, 0.0));
