@@ -25,7 +25,7 @@ import org.semivim.engine.tensor.Tensor;
  */
 public final class MaeDecoder {
     /** What the backward needs; {@link #pred()} is [B,L,p²c]. */
-    public record Output(Tensor latent, Tensor embedded, MaeMask mask, TransformerBlock.Output[] blocks, Tensor patches,
+    public record Output(Tensor latent, MaeMask mask, TransformerBlock.Output[] blocks, Tensor patches,
                          LayerNorm.Output norm, Tensor pred) {}
 
     private final MaeConfig cfg;
@@ -81,7 +81,7 @@ public final class MaeDecoder {
         Tensor patches = Tensor.zeros(batch, l, dd); // [B,L,Dd] the patch rows
         for (int b = 0; b < batch; b++) System.arraycopy(x.data, x.offset + (b * t + 1) * dd, patches.data, b * l * dd, l * dd);
         LayerNorm.Output n = norm.forward(patches);
-        return new Output(latent, y, mask, saved, patches, n, pred.forward(n.y()));
+        return new Output(latent, mask, saved, patches, n, pred.forward(n.y()));
     }
 
     /** Accumulates the decoder's parameter gradients and dLatent [B,1+K,D] (not null) from dPred [B,L,p²c]. */
