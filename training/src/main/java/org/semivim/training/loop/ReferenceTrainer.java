@@ -58,6 +58,7 @@ public final class ReferenceTrainer {
     private final UpdatePhase updatePhase;
     private final List<StepListener> listeners = new ArrayList<>();
     private final int[] frozenRanges;               // [2·k] start, end of each frozen parameter in the flat arrays
+    private final InitFrom initFrom;                // the init_from load, or null
     private long nextStep;
 
     public ReferenceTrainer(TrainConfig config, TrainingData data) {
@@ -78,6 +79,7 @@ public final class ReferenceTrainer {
         this.config = config;
         this.data = data;
         this.student = config.model().create(ops, config.seed());
+        this.initFrom = config.initFrom() == null ? null : InitFrom.load(student.parameters(), java.nio.file.Path.of(config.initFrom()));
         if (initialStudent != null) {
             float[] values = student.parameters().flatValues().data;
             if (initialStudent.length != values.length) {
@@ -195,6 +197,11 @@ public final class ReferenceTrainer {
 
     public TrainConfig config() {
         return config;
+    }
+
+    /** What {@code init_from} loaded into the initial student (before the teacher copy), or null without it. */
+    public InitFrom initFrom() {
+        return initFrom;
     }
 
     /** The student model; its parameter values are the live θS (do not change them). */
