@@ -133,20 +133,29 @@ class HoconTrainConfigTest {
         TreeSet<String> referenceKeys = leafPaths(reference);
         TreeSet<String> codeKeys = new TreeSet<>();
         for (Method m : List.of(Method.LYAPEMA_SSMIXUP, Method.SSMAE)) {
-            TrainConfig c = TrainConfig.fromJson("{\"method\":\"" + m.configName() + "\",\"model\":\"vim-fmnist-tiny\",\"steps\":100}");
+            TrainConfig c = HoconTrainConfig.parse("method = " + m.configName() + "\nmodel = " + modelFor(m) + "\nsteps = 100\n", "min.conf",
+                    List.of()).config();
             codeKeys.addAll(leafPaths(ConfigFactory.parseMap(c.canonicalMap())));
         }
         codeKeys.add("data.dir");             // optional keys that the canonical form leaves out when absent
         codeKeys.add("data.generated");
         codeKeys.add("lyapema.gamma");
+        codeKeys.add("init_from");
         assertEquals(codeKeys, referenceKeys);
 
         for (Method m : Method.values()) {
-            String min = "method = " + m.configName() + "\nmodel = vim-fmnist-tiny\nsteps = 200\n";
+            String min = "method = " + m.configName() + "\nmodel = " + modelFor(m) + "\nsteps = 200\n";
             TrainConfig plain = HoconTrainConfig.parse(min, "min.conf", List.of()).config();
             Config withReference = ConfigFactory.parseString(min).withFallback(reference).resolve();
             assertEquals(plain, HoconTrainConfig.toTrainConfig(withReference), "defaults of " + m.configName());
         }
+    }
+
+    /** SSMAE trains a ViT encoder; the other methods take the tiny ViM preset. */
+    private static String modelFor(Method m) {
+        return m == Method.SSMAE
+                ? "{ arch = vit, img_size = 28, patch_size = 4, in_chans = 1, embed_dim = 32, depth = 1, num_heads = 2, num_classes = 10 }"
+                : "vim-fmnist-tiny";
     }
 
     @Test
