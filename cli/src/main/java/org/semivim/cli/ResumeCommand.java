@@ -1,8 +1,8 @@
 package org.semivim.cli;
 
-import org.semivim.cli.run.ArmPretrainRun;
+import org.semivim.cli.run.PretrainJob;
+import org.semivim.cli.run.PretrainRun;
 import org.semivim.cli.run.RunDirectory;
-import org.semivim.training.config.ArmPretrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 /** {@code semivim resume <run-dir>}: continues a run from its newest good checkpoint with the config it started with. */
 @Command(name = "resume", description = {"Continue a run from its newest good checkpoint (same config; a changed config.conf is refused),",
         "then evaluate and write the report. A finished run is only evaluated and reported again.",
-        "An ARM pre-training run (pretrain.json) continues its pre-training and writes its encoder."})
+        "A pre-training run (pretrain.json) continues its pre-training and writes its encoder."})
 final class ResumeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "<run-dir>", description = "the run directory")
     Path runDir;
@@ -23,10 +23,10 @@ final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (ArmPretrainRun.isPretrainRun(runDir)) {
-            ArmPretrainConfig arm = ArmPretrainRun.open(runDir);
-            long every = options.checkpointEvery == 0 ? 500 : options.checkpointEvery;
-            return PretrainCommand.execute(runDir, arm, RunLauncher.loadData(arm.data()), every, options.progressMode(), System.out);
+        if (PretrainRun.isPretrainRun(runDir)) {
+            PretrainJob.Config job = PretrainRun.open(runDir);
+            long every = options.checkpointEvery == 0 ? PretrainCommand.DEFAULT_CHECKPOINT_EVERY : options.checkpointEvery;
+            return PretrainCommand.execute(runDir, job, RunLauncher.loadData(job.data()), every, options.progressMode(), System.out);
         }
         return RunLauncher.execute(RunDirectory.open(runDir), options, System.out);
     }

@@ -14,12 +14,16 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** pretrain arm: run directory, encoder, and resume after a lost final checkpoint ends in the same encoder bytes. */
+/** pretrain arm / mae: run directory, encoder, and resume after a lost final checkpoint ends in the same encoder bytes. */
 class PretrainCommandTest {
 
     private static Path conf(Path dir) throws IOException {
-        Path file = dir.resolve("tiny-arm.conf");
-        try (InputStream in = PretrainCommandTest.class.getResourceAsStream("/tiny-arm.conf")) {
+        return conf(dir, "tiny-arm.conf");
+    }
+
+    private static Path conf(Path dir, String name) throws IOException {
+        Path file = dir.resolve(name);
+        try (InputStream in = PretrainCommandTest.class.getResourceAsStream("/" + name)) {
             Files.write(file, in.readAllBytes());
         }
         return file;
@@ -59,5 +63,32 @@ class PretrainCommandTest {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
+    }
+
+    @Test
+    void maePretrainingResumesToTheSameEncoderAndRefusesAnEditedConfig(@TempDir Path tmp) throws IOException {
+        Path runDir = tmp.resolve("mae");
+        Object[] r = TrainCommandTest.run("pretrain", "mae", "--config", conf(tmp, "tiny-mae.conf").toString(), "--run-dir", runDir.toString(),
+                "--checkpoint-every", "4", "--progress", "none");
+        assertEquals(0, r[0], (String) r[1]);
+        assertTrue(Files.readString(runDir.resolve("pretrain.json")).contains("\"kind\" : \"mae\""));
+        assertEquals(List.of(4L, 6L), new CheckpointStore(runDir).steps());
+        byte[] encoder = Files.readAllBytes(runDir.resolve("encoder.safetensors"));
+        deleteTree(new CheckpointStore(runDir).directory(6));
+        Files.delete(runDir.resolve("encoder.safetensors"));
+        assertEquals(0, TrainCommandTest.run("resume", runDir.toString(), "--progress", "none")[0]);
+        assertArrayEquals(encoder, Files.readAllBytes(runDir.resolve("encoder.safetensors")), "same encoder, bit for bit");
+        assertEquals(6, TinyRun.records(runDir).size());
+
+        Path conf = runDir.resolve("config.conf");
+        Files.writeString(conf, Files.readString(conf) + "\nbatch = 6\n");
+        Object[] edited = TrainCommandTest.run("resume", runDir.toString(), "--progress", "none");
+        assertEquals(2, edited[0]);
+        assertTrue(((String) edited[1]).contains("batch: 12 -> 6"), (String) edited[1]);
+
+        Object[] vim = TrainCommandTest.run("pretrain", "mae", "--config", conf(tmp, "tiny-mae.conf").toString(), "--run-dir",
+                tmp.resolve("vim").toString(), "model=vim-fmnist-tiny");
+        assertEquals(2, vim[0]);
+        assertTrue(((String) vim[1]).contains("MAE pre-training needs a ViT"), (String) vim[1]);
     }
 }

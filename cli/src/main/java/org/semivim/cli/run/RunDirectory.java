@@ -53,7 +53,7 @@ public final class RunDirectory {
 
     /** Throws when {@code dir} already holds a run. */
     public static void requireNew(Path dir) {
-        if (Files.exists(dir.resolve(CONFIG_JSON)) || Files.exists(dir.resolve(ArmPretrainRun.CONFIG_JSON))) {
+        if (Files.exists(dir.resolve(CONFIG_JSON)) || Files.exists(dir.resolve(PretrainRun.CONFIG_JSON))) {
             throw new IllegalArgumentException("run directory " + dir + " already holds a run; continue it with 'semivim resume " + dir
                     + "' or choose another --run-dir");
         }

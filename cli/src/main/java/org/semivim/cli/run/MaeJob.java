@@ -1,0 +1,64 @@
+package org.semivim.cli.run;
+
+import org.semivim.training.checkpoint.CheckpointStore;
+import org.semivim.training.checkpoint.LoadResult;
+import org.semivim.training.config.DataConfig;
+import org.semivim.training.config.MaePretrainConfig;
+import org.semivim.training.loop.TrainingData;
+import org.semivim.training.mae.MaeCheckpoints;
+import org.semivim.training.mae.MaePretrainer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** MAE pre-training ({@link MaePretrainer}) as a {@link PretrainJob}. */
+final class MaeJob implements PretrainJob {
+    private final MaePretrainer trainer;
+
+    record MaeConfig(MaePretrainConfig config) implements PretrainJob.Config {
+        @Override public Kind kind() { return Kind.mae; }
+        @Override public long steps() { return config.steps(); }
+        @Override public int batch() { return config.batch(); }
+        @Override public Map<String, Object> canonicalMap() { return config.canonicalMap(); }
+        @Override public DataConfig data() { return config.data(); }
+        @Override public PretrainJob open(TrainingData data) { return new MaeJob(new MaePretrainer(config, data)); }
+    }
+
+    private MaeJob(MaePretrainer trainer) {
+        this.trainer = trainer;
+    }
+
+    @Override
+    public long nextStep() {
+        return trainer.nextStep();
+    }
+
+    @Override
+    public Step runStep() {
+        MaePretrainer.StepRecord r = trainer.runStep();
+        return new Step(r.step(), r.fields(), String.format(Locale.ROOT, "loss %.4f lr %.2e", r.loss(), r.lr()) + (r.skipped() ? " SKIPPED" : ""));
+    }
+
+    @Override
+    public void save(CheckpointStore store) throws IOException {
+        MaeCheckpoints.save(store, trainer);
+    }
+
+    @Override
+    public Optional<LoadResult> resume(CheckpointStore store) throws IOException {
+        return MaeCheckpoints.resume(store, trainer);
+    }
+
+    /** Through a temporary file and a move, so a crash never leaves half an encoder. */
+    @Override
+    public void writeEncoder(Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        trainer.saveEncoder(tmp);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
