@@ -4,7 +4,7 @@ import org.semivim.cli.report.ReportWriter;
 import org.semivim.cli.run.RunDirectory;
 import org.semivim.cli.run.RunEvaluation;
 import org.semivim.engine.models.ImageClassifier;
-import org.semivim.engine.ops.Ops;
+import org.semivim.cli.run.RunModels;
 import org.semivim.training.checkpoint.Checkpoint;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
@@ -70,10 +70,9 @@ final class EvalCommand implements Callable<Integer> {
             if (latest.isEmpty()) throw new IllegalArgumentException(runDir + " has no checkpoint yet");
             checkpoint = latest.get().checkpoint();
         }
-        ImageClassifier student = config.model().create(Ops.cpu(), config.seed());
+        ImageClassifier student = RunModels.create(config);
         TrainState state = TrainCheckpoints.stateOf(checkpoint, student.parameters());
-        float[] values = student.parameters().flatValues().data;
-        System.arraycopy(state.student(), 0, values, 0, values.length);
+        System.arraycopy(state.student(), 0, student.parameters().flatValues().data, 0, student.parameters().count());
         TrainingData data = RunLauncher.loadData(config.data());
         RunEvaluation eval = RunEvaluation.evaluate(config, data, state.step(), student, state.teacher(), evalLimit, evalBatch,
                 RunOptions.progressMode(progress), System.out, () -> false);

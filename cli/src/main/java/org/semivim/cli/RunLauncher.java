@@ -22,7 +22,7 @@ final class RunLauncher {
 
     static int execute(RunDirectory run, TrainingData data, RunOptions options, PrintStream out) throws IOException {
         out.println("run directory: " + run.dir() + " (runtime " + options.runtime + ")");
-        try (TrainRuntime runtime = options.runtime.open(run.config(), data);
+        try (TrainRuntime runtime = options.runtime.open(run.config(), data, run.dir());
              StopRequest stop = StopRequest.onSignals(() -> System.err.println(
                      "\nsemivim: stopping after this step and writing a checkpoint (press Ctrl-C again to quit at once)"))) {
             TrainingSession.Outcome outcome = TrainingSession.run(run, runtime, data, options.sessionOptions(run.config()), stop, out);

@@ -11,7 +11,6 @@ import org.semivim.data.augment.Normalization;
 import org.semivim.data.io.ImageDataset;
 import org.semivim.data.split.LongTailSplit;
 import org.semivim.engine.models.ImageClassifier;
-import org.semivim.engine.ops.Ops;
 import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.eval.DatasetInference;
@@ -67,10 +66,7 @@ public record RunEvaluation(@JsonProperty("step") long step, @JsonProperty("imag
         if (s == null) return null;
         Evaluation t = null;
         if (teacher != null) {
-            ImageClassifier teacherModel = config.model().create(Ops.cpu(), config.seed());
-            float[] values = teacherModel.parameters().flatValues().data;
-            if (values.length != teacher.length) throw new IllegalStateException("teacher has " + teacher.length + " values, the model " + values.length);
-            System.arraycopy(teacher, 0, values, 0, values.length);
+            ImageClassifier teacherModel = RunModels.withValues(config, teacher);
             t = evaluateModel("eval teacher", teacherModel, test, views, indices, batch, evaluator, mode, out, stop);
             if (t == null) return null;
         }

@@ -3,7 +3,6 @@ package org.semivim.cli.run;
 import org.semivim.cli.progress.Progress;
 import org.semivim.cli.report.ReportWriter;
 import org.semivim.engine.models.ImageClassifier;
-import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainingData;
@@ -56,9 +55,7 @@ public final class TrainingSession {
                     + "; checkpoint written. Continue with: semivim resume " + run.dir());
             return Outcome.STOPPED;
         }
-        ImageClassifier student = config.model().create(Ops.cpu(), config.seed());
-        float[] values = student.parameters().flatValues().data;
-        System.arraycopy(result.student(), 0, values, 0, values.length);
+        ImageClassifier student = RunModels.withValues(config, result.student());
         RunEvaluation evaluation = RunEvaluation.evaluate(config, data, result.steps(), student, result.teacher(),
                 options.evalLimitPerClass(), options.evalBatch(), options.progress(), out, stop::requested);
         if (evaluation == null) {
