@@ -54,6 +54,9 @@ class PretrainCommandTest {
                 "decoder_dm=3");
         assertEquals(2, bad[0]);
         assertTrue(((String) bad[1]).contains("'decoder_dm' is unknown") && ((String) bad[1]).contains("override 'decoder_dm=3'"), (String) bad[1]);
+        Object[] report = TrainCommandTest.run("report", runDir.toString());
+        assertEquals(2, report[0]);
+        assertTrue(((String) report[1]).contains("is a pre-training run"), (String) report[1]);
         Object[] again = TrainCommandTest.run("pretrain", "arm", "--config", conf(tmp).toString(), "--run-dir", runDir.toString());
         assertEquals(2, again[0]);
         assertTrue(((String) again[1]).contains("already holds a run"), (String) again[1]);

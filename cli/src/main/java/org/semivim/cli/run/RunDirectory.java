@@ -65,6 +65,10 @@ public final class RunDirectory {
      */
     public static RunDirectory open(Path dir) throws IOException {
         Path json = dir.resolve(CONFIG_JSON);
+        if (PretrainRun.isPretrainRun(dir)) {
+            throw new IllegalArgumentException(dir + " is a pre-training run (" + PretrainRun.CONFIG_JSON + "): only 'semivim resume' applies to it; "
+                    + "its result is " + dir.resolve(PretrainRun.ENCODER));
+        }
         if (!Files.isRegularFile(json)) {
             throw new IllegalArgumentException(dir + " is not a semivim run directory (no " + CONFIG_JSON + "); start one with 'semivim train'");
         }
