@@ -48,6 +48,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path runDir = target;
         Long step = null;
+        RunDirectory.rejectOtherKinds(target);
         if (!Files.isRegularFile(target.resolve(RunDirectory.CONFIG_JSON))) {
             Matcher m = STEP_DIR.matcher(target.getFileName() == null ? "" : target.getFileName().toString());
             Path parent = target.toAbsolutePath().normalize().getParent();

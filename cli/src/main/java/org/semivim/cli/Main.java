@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code semivim} command. */
 @Command(name = "semivim", mixinStandardHelpOptions = true, version = "semivim 0.1.0-SNAPSHOT",
         description = "Semi-supervised image classification with Vision Mamba and ViT.",
-        subcommands = {DemoCommand.class, TrainCommand.class, PretrainCommand.class, ResumeCommand.class, EvalCommand.class, ReportCommand.class, ConfigCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, PretrainCommand.class, PipelineCommand.class, ResumeCommand.class, EvalCommand.class, ReportCommand.class, ConfigCommand.class,
                 InfoCommand.class, PredictCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -24,7 +24,7 @@ final class BarProgress implements Progress {
     public void update(long current, String status) {
         double rate = ProgressText.itemsPerSecond(current - initial, itemsPerUnit, System.nanoTime() - start);
         bar.stepTo(current);
-        bar.setExtraMessage((Double.isNaN(rate) ? "" : String.format(java.util.Locale.ROOT, "%.1f img/s ", rate)) + status);
+        bar.setExtraMessage((Double.isNaN(rate) || itemsPerUnit <= 0 ? "" : String.format(java.util.Locale.ROOT, "%.1f img/s ", rate)) + status);
     }
 
     @Override

@@ -27,15 +27,15 @@ public final class ProgressText {
         return s + "s";
     }
 
-    /** "train 120/500 steps (24%) 45.2 img/s ETA 3m12s | loss 1.234 acc 0.61". */
+    /** "train 120/500 steps (24%) 45.2 img/s ETA 3m12s | loss 1.234 acc 0.61"; without images per unit (≤ 0) no rate. */
     public static String line(String task, long current, long initial, long total, String unit, long itemsPerUnit, long elapsedNanos,
                               String status) {
         long done = current - initial;
         double rate = itemsPerSecond(done, itemsPerUnit, elapsedNanos);
         double eta = etaSeconds(done, total - current, elapsedNanos);
         String percent = total > 0 ? String.format(Locale.ROOT, "%d%%", (int) Math.floor(100.0 * current / total)) : "?";
-        String r = Double.isNaN(rate) ? "? img/s" : String.format(Locale.ROOT, "%.1f img/s", rate);
-        return String.format(Locale.ROOT, "%s %d/%d %s (%s) %s ETA %s%s", task, current, total, unit, percent, r,
+        String r = itemsPerUnit <= 0 ? "" : (Double.isNaN(rate) ? "? img/s " : String.format(Locale.ROOT, "%.1f img/s ", rate));
+        return String.format(Locale.ROOT, "%s %d/%d %s (%s) %sETA %s%s", task, current, total, unit, percent, r,
                 current >= total ? "0s" : duration(eta), status == null || status.isEmpty() ? "" : " | " + status);
     }
 }

@@ -51,9 +51,26 @@ public final class RunDirectory {
         return new RunDirectory(dir, loaded.config());
     }
 
+    /**
+     * A training run directory for {@code config} whose checkpoints and metrics another runner wrote
+     * (the pipeline's ssl/ stage): writes config.json when absent, else checks it holds {@code config}.
+     */
+    public static RunDirectory adopt(Path dir, TrainConfig config) throws IOException {
+        Path json = dir.resolve(CONFIG_JSON);
+        if (Files.isRegularFile(json)) {
+            RunDirectory existing = open(dir);
+            requireSame(existing.config(), config, json + " holds another config");
+            return existing;
+        }
+        Files.createDirectories(dir);
+        Files.writeString(json, prettyJson(config.canonicalMap()));
+        return new RunDirectory(dir, config);
+    }
+
     /** Throws when {@code dir} already holds a run. */
     public static void requireNew(Path dir) {
-        if (Files.exists(dir.resolve(CONFIG_JSON)) || Files.exists(dir.resolve(PretrainRun.CONFIG_JSON))) {
+        if (Files.exists(dir.resolve(CONFIG_JSON)) || Files.exists(dir.resolve(PretrainRun.CONFIG_JSON))
+                || Files.exists(dir.resolve(PipelineRun.PIPELINE_JSON))) {
             throw new IllegalArgumentException("run directory " + dir + " already holds a run; continue it with 'semivim resume " + dir
                     + "' or choose another --run-dir");
         }
@@ -65,10 +82,7 @@ public final class RunDirectory {
      */
     public static RunDirectory open(Path dir) throws IOException {
         Path json = dir.resolve(CONFIG_JSON);
-        if (PretrainRun.isPretrainRun(dir)) {
-            throw new IllegalArgumentException(dir + " is a pre-training run (" + PretrainRun.CONFIG_JSON + "): only 'semivim resume' applies to it; "
-                    + "its result is " + dir.resolve(PretrainRun.ENCODER));
-        }
+        rejectOtherKinds(dir);
         if (!Files.isRegularFile(json)) {
             throw new IllegalArgumentException(dir + " is not a semivim run directory (no " + CONFIG_JSON + "); start one with 'semivim train'");
         }
@@ -84,6 +98,18 @@ public final class RunDirectory {
             requireSame(recorded, edited, conf + " was changed after the run started");
         }
         return new RunDirectory(dir, recorded);
+    }
+
+    /** Throws, saying what it is and what applies to it, when {@code dir} holds a pipeline or a pre-training run. */
+    public static void rejectOtherKinds(Path dir) {
+        if (PipelineRun.isPipelineRun(dir)) {
+            throw new IllegalArgumentException(dir + " is a pipeline run (" + PipelineRun.PIPELINE_JSON + "): 'semivim resume' continues it; "
+                    + "eval and report work on its SSL stage, " + dir.resolve("ssl"));
+        }
+        if (PretrainRun.isPretrainRun(dir)) {
+            throw new IllegalArgumentException(dir + " is a pre-training run (" + PretrainRun.CONFIG_JSON + "): only 'semivim resume' applies to it; "
+                    + "its result is " + dir.resolve(PretrainRun.ENCODER));
+        }
     }
 
     /** Throws unless {@code changed} equals {@code recorded}, naming every key that differs. */
