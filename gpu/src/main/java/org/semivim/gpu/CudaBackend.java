@@ -1,0 +1,159 @@
+package org.semivim.gpu;
+
+import jcuda.NativePointerObject;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.JCudaDriver;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One CUDA device in use: its primary context (shared with cuBLAS, which uses the runtime API),
+ * the loaded kernel modules, the GEMM engine, the {@link BufferPool} of op temporaries and the
+ * {@link ResidentArrays} of long-lived arrays. Every op call runs under the backend's lock with the
+ * context made current on the calling thread ({@link #enter}); all work goes to the legacy default
+ * stream, so kernels, cuBLAS calls and copies run in issue order and a device-to-host copy waits for
+ * the kernels before it.
+ */
+public final class CudaBackend implements AutoCloseable {
+    private final CUdevice device;
+    private final CUcontext context;
+    private final String deviceName;
+    private final int ccMajor, ccMinor;
+    private final long totalMemory;
+    private final Map<String, KernelLoader.Loaded> modules = new HashMap<>();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final CudaMemory memory = new CudaMemory();
+    private final BufferPool<CUdeviceptr> pool = new BufferPool<>(memory);
+    private final ResidentArrays<CUdeviceptr> resident = new ResidentArrays<>(memory);
+    private final CudaGemmEngine gemm;
+    private boolean closed;
+
+    private CudaBackend(int ordinal) {
+        JCudaDriver.setExceptionsEnabled(true);
+        JCudaDriver.cuInit(0);
+        device = new CUdevice();
+        JCudaDriver.cuDeviceGet(device, ordinal);
+        context = new CUcontext();
+        JCudaDriver.cuDevicePrimaryCtxRetain(context, device);
+        JCudaDriver.cuCtxSetCurrent(context);
+        ccMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        ccMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        long[] mem = new long[1];
+        JCudaDriver.cuDeviceTotalMem(mem, device);
+        totalMemory = mem[0];
+        byte[] name = new byte[256];
+        JCudaDriver.cuDeviceGetName(name, name.length, device);
+        int len = 0;
+        while (len < name.length && name[len] != 0) len++;
+        deviceName = new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII);
+        for (String module : KernelModules.KERNELS.keySet()) modules.put(module, KernelLoader.load(module, ccMajor, ccMinor));
+        gemm = CudaGemmEngine.create(this, System.getProperty("semivim.gpu.gemm", "auto"));
+    }
+
+    /** Opens device {@code ordinal} (0 is the first visible device); loads every kernel module. */
+    public static CudaBackend open(int ordinal) {
+        return new CudaBackend(ordinal);
+    }
+
+    private int attribute(int attr) {
+        int[] v = new int[1];
+        JCudaDriver.cuDeviceGetAttribute(v, attr, device);
+        return v[0];
+    }
+
+    /** Makes this backend's context current on the calling thread; call under {@code synchronized (backend)}. */
+    void enter() {
+        if (closed) throw new IllegalStateException("the CUDA backend has been closed");
+        JCudaDriver.cuCtxSetCurrent(context);
+    }
+
+    CUfunction function(String kernel) {
+        return functions.computeIfAbsent(kernel, k -> {
+            CUfunction f = new CUfunction();
+            JCudaDriver.cuModuleGetFunction(f, modules.get(KernelModules.moduleOf(k)).module(), k);
+            return f;
+        });
+    }
+
+    /**
+     * Launches {@code kernel} on the default stream. Arguments: {@link CUdeviceptr} (or any device
+     * {@link Pointer}), {@code null} for a null device pointer, Integer, Long, Float, Double.
+     */
+    void launch(String kernel, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object... args) {
+        launch3(kernel, gridX, gridY, 1, blockX, blockY, sharedBytes, args);
+    }
+
+    /** {@link #launch} with a third grid dimension (the batch of sgemm_tiled); no dynamic shared memory. */
+    void launchZ(String kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, Object... args) {
+        launch3(kernel, gridX, gridY, gridZ, blockX, blockY, 0, args);
+    }
+
+    private void launch3(String kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object... args) {
+        List<NativePointerObject> params = new ArrayList<>(args.length);
+        for (Object a : args) {
+            if (a == null) params.add(Pointer.to(new long[] {0L}));
+            else if (a instanceof Pointer p) params.add(Pointer.to(p));
+            else if (a instanceof Integer i) params.add(Pointer.to(new int[] {i}));
+            else if (a instanceof Long l) params.add(Pointer.to(new long[] {l}));
+            else if (a instanceof Float f) params.add(Pointer.to(new float[] {f}));
+            else if (a instanceof Double d) params.add(Pointer.to(new double[] {d}));
+            else if (a instanceof Boolean b) params.add(Pointer.to(new int[] {b ? 1 : 0}));
+            else throw new IllegalArgumentException("kernel " + kernel + ": unsupported argument type " + a.getClass());
+        }
+        JCudaDriver.cuLaunchKernel(function(kernel), gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes, null,
+                Pointer.to(params.toArray(new NativePointerObject[0])), null);
+    }
+
+    /** Launch geometry of a grid-stride elementwise kernel over n elements. */
+    static int elementwiseGrid(long n) {
+        return (int) Math.max(1, Math.min((n + 255) / 256, 65535L * 16));
+    }
+
+    void synchronize() {
+        JCudaDriver.cuCtxSynchronize();
+    }
+
+    BufferPool<CUdeviceptr> pool() { return pool; }
+    ResidentArrays<CUdeviceptr> resident() { return resident; }
+    CudaMemory memory() { return memory; }
+    CudaGemmEngine gemmEngine() { return gemm; }
+
+    public String deviceName() { return deviceName; }
+    public int computeCapabilityMajor() { return ccMajor; }
+    public int computeCapabilityMinor() { return ccMinor; }
+    public long totalMemoryBytes() { return totalMemory; }
+
+    /** One line: device, compute capability, how the kernels were loaded and which GEMM runs. */
+    public String describe() {
+        Map<String, Integer> hows = new java.util.TreeMap<>();
+        for (KernelLoader.Loaded l : modules.values()) hows.merge(l.how(), 1, Integer::sum);
+        return "cuda device=" + deviceName + " cc=" + ccMajor + "." + ccMinor + " memory_GiB="
+                + String.format(java.util.Locale.ROOT, "%.1f", totalMemory / (double) (1L << 30))
+                + " kernels=" + hows + " gemm=" + gemm.description();
+    }
+
+    /** Device allocations made by the op buffer pool (constant once every step size has been seen). */
+    public long poolAllocations() {
+        return pool.allocations();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        enter();
+        gemm.close();
+        pool.freeAll();
+        resident.freeAll();
+        for (KernelLoader.Loaded l : modules.values()) JCudaDriver.cuModuleUnload(l.module());
+        JCudaDriver.cuDevicePrimaryCtxRelease(device);
+        closed = true;
+    }
+}
