@@ -49,11 +49,16 @@ public final class CudaProbe {
     static String reason(Throwable t) {
         String msg = String.valueOf(t.getMessage());
         if (t instanceof UnsatisfiedLinkError) {
-            if (msg.contains("libcuda")) return "the NVIDIA driver library libcuda.so.1 is not installed (" + firstLine(msg) + ")";
+            if (msg.contains("libcuda")) return "the NVIDIA driver library libcuda.so.1 is not installed (" + lineWith(msg, "libcuda") + ")";
             return "a JCuda native library could not be loaded (" + firstLine(msg) + ")";
         }
         if (t instanceof NoClassDefFoundError) return "the JCuda driver binding failed to initialise earlier (" + firstLine(msg) + ")";
         return t.getClass().getSimpleName() + ": " + firstLine(msg);
+    }
+
+    private static String lineWith(String s, String word) {
+        for (String line : s.split("\n")) if (line.contains(word)) return line.trim();
+        return firstLine(s);
     }
 
     private static String firstLine(String s) {
