@@ -4,6 +4,11 @@
 
 #define SV_BLOCK 256
 
+// a kernel's dynamic shared memory (the CPU emulation of the tests defines its own)
+#ifndef SV_EMULATION
+#define SV_EXTERN_SHARED(name) extern __shared__ float name[]
+#endif
+
 // defined here rather than taken from math.h, which NVRTC does not have
 #define SV_INF __int_as_float(0x7f800000)
 

@@ -59,7 +59,7 @@ __device__ void scan_chunk_initial_states(const float* u, const float* deltaRaw,
 extern "C" __global__ void scan_fwd(const float* u, const float* deltaRaw, const float* deltaBias, const float* aLog,
                                     const float* bm, const float* cm, const float* dskip, const float* z, int reverse,
                                     float* y, float* out, int B, int L, int E, int N, int NP, int T) {
-    extern __shared__ float sm[];
+    SV_EXTERN_SHARED(sm);
     int C = blockDim.x / NP;
     float* sEnd = sm;
     float* sProd = sm + C * NP;
@@ -105,7 +105,7 @@ extern "C" __global__ void scan_bwd(const float* u, const float* deltaRaw, const
                                     float* du, float* dDeltaRaw, float* dDeltaBias, float* dALog,
                                     float* dBm, float* dCm, float* dD, float* dz,
                                     int B, int L, int E, int N, int NP, int T) {
-    extern __shared__ float sm[];
+    SV_EXTERN_SHARED(sm);
     int C = blockDim.x / NP;
     float* sEnd = sm;
     float* sProd = sm + C * NP;

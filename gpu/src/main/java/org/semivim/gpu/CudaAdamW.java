@@ -52,12 +52,14 @@ public final class CudaAdamW implements AutoCloseable {
         this.v = new float[n];
         this.direction = new float[n];
         byte[] kind = kinds(params, frozenNames);
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             ResidentArrays<CUdeviceptr> res = backend.resident();
             for (float[] a : new float[][] {values, grads, m, v, direction}) res.register(a);
             kinds = backend.memory().allocate(Math.max(1, n));
             backend.memory().uploadBytes(kind, kinds);
+        } finally {
+            backend.unlock();
         }
     }
 
@@ -84,16 +86,18 @@ public final class CudaAdamW implements AutoCloseable {
         step++;
         float invBias1 = (float) (1 / (1 - Math.pow(beta1, step)));
         float invSqrtBias2 = (float) (1 / Math.sqrt(1 - Math.pow(beta2, step)));
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             ResidentArrays<CUdeviceptr> res = backend.resident();
             res.hostWritten(grads);           // the layers accumulated them on the host
-            backend.launch("adamw_moments", CudaBackend.elementwiseGrid(n), 1, 256, 1, 0,
+            backend.launch("adamw_moments", CudaBackend.elementwiseGrid(n), 1, 1, 256, 1, 0,
                     res.deviceView(grads), res.deviceView(m), res.deviceView(v), res.deviceView(direction), kinds, (long) n,
                     (float) beta1, (float) beta2, (float) (1 - beta1), (float) (1 - beta2), invBias1, invSqrtBias2, (float) eps);
             res.deviceWritten(m);
             res.deviceWritten(v);
             res.deviceWritten(direction);
+        } finally {
+            backend.unlock();
         }
     }
 
@@ -105,46 +109,57 @@ public final class CudaAdamW implements AutoCloseable {
     void apply(float[] from, double lr, double wd, float[] to) {
         if (!(lr >= 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + lr);
         int n = params.count();
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             ResidentArrays<CUdeviceptr> res = backend.resident();
             CUdeviceptr src = res.deviceView(from), dst = res.deviceView(to);
-            backend.launch("adamw_apply", CudaBackend.elementwiseGrid(n), 1, 256, 1, 0,
+            backend.launch("adamw_apply", CudaBackend.elementwiseGrid(n), 1, 1, 256, 1, 0,
                     src, res.deviceView(direction), dst, kinds, (long) n, (float) lr, (float) (1 - lr * wd));
             res.deviceWritten(to);
+        } finally {
+            backend.unlock();
         }
     }
 
     /** Copies the device values into the set's host array (done by {@link #step}). */
     public void syncValuesToHost() {
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             backend.resident().syncToHost(values);
+        } finally {
+            backend.unlock();
         }
     }
 
     /** Call after Java code wrote the parameter values (checkpoint restore, a CPU update). */
     public void valuesChangedOnHost() {
-        synchronized (backend) {
+        backend.lock();
+        try {
             backend.resident().hostWritten(values);
+        } finally {
+            backend.unlock();
         }
     }
 
     /** The optimizer state (step, moments), copied from the device; same shape as {@link AdamW#state()}. */
     public AdamW.State state() {
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             backend.resident().syncToHost(m);
             backend.resident().syncToHost(v);
+        } finally {
+            backend.unlock();
         }
         return new AdamW.State(step, m.clone(), v.clone());
     }
 
     /** The current Adam direction u [count], copied from the device. */
     public float[] direction() {
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             backend.resident().syncToHost(direction);
+        } finally {
+            backend.unlock();
         }
         return direction.clone();
     }
@@ -159,10 +174,12 @@ public final class CudaAdamW implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             for (float[] a : new float[][] {values, grads, m, v, direction}) backend.resident().unregister(a);
             backend.memory().free(kinds);
+        } finally {
+            backend.unlock();
         }
     }
 }

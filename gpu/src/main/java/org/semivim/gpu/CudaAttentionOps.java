@@ -1,7 +1,5 @@
 package org.semivim.gpu;
 
-import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 import org.semivim.engine.ops.AttentionOps;
 import org.semivim.engine.tensor.Tensor;
 
@@ -11,10 +9,10 @@ import org.semivim.engine.tensor.Tensor;
  * the softmax and its backward are the row kernels of {@code attention.cu}.
  */
 final class CudaAttentionOps implements AttentionOps {
-    private final CudaBackend backend;
+    private final KernelDevice device;
 
-    CudaAttentionOps(CudaBackend backend) {
-        this.backend = backend;
+    CudaAttentionOps(KernelDevice device) {
+        this.device = device;
     }
 
     /** [B, L, H, dh] after checking qkv [B,L,3·H·dh], probs [B,H,L,L] and out/dout [B,L,H·dh]. */
@@ -38,22 +36,19 @@ final class CudaAttentionOps implements AttentionOps {
         int nb = s[0], len = s[1], h = s[2], dh = s[3], dim = h * dh;
         if (qkv.size == 0) return;
         float scale = (float) (1.0 / Math.sqrt(dh));
-        CudaGemmEngine g = backend.gemmEngine();
-        synchronized (backend) {
-            try (OpScope sc = new OpScope(backend)) {
-                Pointer pqkv = sc.in(qkv);
-                CUdeviceptr pp = (CUdeviceptr) sc.out(probs), po = (CUdeviceptr) sc.out(out);
-                for (int b = 0; b < nb; b++) {
-                    Pointer q = at(pqkv, (long) b * len * 3 * dim), k = at(pqkv, (long) b * len * 3 * dim + dim);
-                    // scores [H][L,L] = q_h · k_hᵀ (scaled inside the softmax)
-                    g.gemm(false, true, len, len, dh, 1f, q, 3 * dim, dh, k, 3 * dim, dh, 0f, at(pp, (long) b * h * len * len), len, (long) len * len, h);
-                }
-                backend.launch("softmax_rows", nb * h * len, 1, 256, 1, 0, pp, nb * h * len, len, scale);
-                for (int b = 0; b < nb; b++) {
-                    Pointer v = at(pqkv, (long) b * len * 3 * dim + 2L * dim);
-                    g.gemm(false, false, len, dh, len, 1f, at(pp, (long) b * h * len * len), len, (long) len * len,
-                            v, 3 * dim, dh, 0f, at(po, (long) b * len * dim), dim, dh, h);
-                }
+        try (KernelSession sc = device.open()) {
+            Object pqkv = sc.in(qkv);
+            Object pp = sc.out(probs), po = sc.out(out);
+            for (int b = 0; b < nb; b++) {
+                Object q = sc.offset(pqkv, (long) b * len * 3 * dim), k = sc.offset(pqkv, (long) b * len * 3 * dim + dim);
+                // scores [H][L,L] = q_h · k_hᵀ (scaled inside the softmax)
+                sc.gemm(false, true, len, len, dh, 1f, q, 3 * dim, dh, k, 3 * dim, dh, 0f, sc.offset(pp, (long) b * h * len * len), len, (long) len * len, h);
+            }
+            sc.launch("softmax_rows", nb * h * len, 1, 1, 256, 1, 0, pp, nb * h * len, len, scale);
+            for (int b = 0; b < nb; b++) {
+                Object v = sc.offset(pqkv, (long) b * len * 3 * dim + 2L * dim);
+                sc.gemm(false, false, len, dh, len, 1f, sc.offset(pp, (long) b * h * len * len), len, (long) len * len,
+                        v, 3 * dim, dh, 0f, sc.offset(po, (long) b * len * dim), dim, dh, h);
             }
         }
     }
@@ -65,33 +60,28 @@ final class CudaAttentionOps implements AttentionOps {
         int nb = s[0], len = s[1], h = s[2], dh = s[3], dim = h * dh;
         if (qkv.size == 0) return;
         float scale = (float) (1.0 / Math.sqrt(dh));
-        CudaGemmEngine g = backend.gemmEngine();
-        synchronized (backend) {
-            try (OpScope sc = new OpScope(backend)) {
-                Pointer pqkv = sc.in(qkv), pp = sc.in(probs), pdo = sc.in(dout);
-                Pointer pdq = sc.inOut(dqkv);
-                CUdeviceptr dp = sc.scratch((long) nb * h * len * len);   // [B,H,L,L] gradient of probs, then of the scores
-                for (int b = 0; b < nb; b++) {
-                    long q0 = (long) b * len * 3 * dim;
-                    Pointer dO = at(pdo, (long) b * len * dim), v = at(pqkv, q0 + 2L * dim), pb = at(pp, (long) b * h * len * len);
-                    // dP_h = dO_h · v_hᵀ
-                    g.gemm(false, true, len, len, dh, 1f, dO, dim, dh, v, 3 * dim, dh, 0f, at(dp, (long) b * h * len * len), len, (long) len * len, h);
-                    // dv_h += P_hᵀ · dO_h
-                    g.gemm(true, false, len, dh, len, 1f, pb, len, (long) len * len, dO, dim, dh, 1f, at(pdq, q0 + 2L * dim), 3 * dim, dh, h);
-                }
-                backend.launch("softmax_rows_bwd", nb * h * len, 1, 256, 1, 0, pp, dp, nb * h * len, len, scale);
-                for (int b = 0; b < nb; b++) {
-                    long q0 = (long) b * len * 3 * dim;
-                    Pointer ds = at(dp, (long) b * h * len * len), q = at(pqkv, q0), k = at(pqkv, q0 + dim);
-                    // dq_h += dS_h · k_h ; dk_h += dS_hᵀ · q_h
-                    g.gemm(false, false, len, dh, len, 1f, ds, len, (long) len * len, k, 3 * dim, dh, 1f, at(pdq, q0), 3 * dim, dh, h);
-                    g.gemm(true, false, len, dh, len, 1f, ds, len, (long) len * len, q, 3 * dim, dh, 1f, at(pdq, q0 + dim), 3 * dim, dh, h);
-                }
+        try (KernelSession sc = device.open()) {
+            Object pqkv = sc.in(qkv), pp = sc.in(probs), pdo = sc.in(dout);
+            Object pdq = sc.inOut(dqkv);
+            Object dp = sc.scratch((long) nb * h * len * len);   // [B,H,L,L] gradient of probs, then of the scores
+            for (int b = 0; b < nb; b++) {
+                long q0 = (long) b * len * 3 * dim;
+                Object dO = sc.offset(pdo, (long) b * len * dim), v = sc.offset(pqkv, q0 + 2L * dim), pb = sc.offset(pp, (long) b * h * len * len);
+                // dP_h = dO_h · v_hᵀ
+                sc.gemm(false, true, len, len, dh, 1f, dO, dim, dh, v, 3 * dim, dh, 0f, sc.offset(dp, (long) b * h * len * len), len, (long) len * len, h);
+                // dv_h += P_hᵀ · dO_h
+                sc.gemm(true, false, len, dh, len, 1f, pb, len, (long) len * len, dO, dim, dh, 1f, sc.offset(pdq, q0 + 2L * dim), 3 * dim, dh, h);
+            }
+            sc.launch("softmax_rows_bwd", nb * h * len, 1, 1, 256, 1, 0, pp, dp, nb * h * len, len, scale);
+            for (int b = 0; b < nb; b++) {
+                long q0 = (long) b * len * 3 * dim;
+                Object ds = sc.offset(dp, (long) b * h * len * len), q = sc.offset(pqkv, q0), k = sc.offset(pqkv, q0 + dim);
+                // dq_h += dS_h · k_h ; dk_h += dS_hᵀ · q_h
+                sc.gemm(false, false, len, dh, len, 1f, ds, len, (long) len * len, k, 3 * dim, dh, 1f, sc.offset(pdq, q0), 3 * dim, dh, h);
+                sc.gemm(true, false, len, dh, len, 1f, ds, len, (long) len * len, q, 3 * dim, dh, 1f, sc.offset(pdq, q0 + dim), 3 * dim, dh, h);
             }
         }
     }
 
-    private static Pointer at(Pointer p, long floats) {
-        return floats == 0 ? p : p.withByteOffset(4L * floats);
-    }
+
 }

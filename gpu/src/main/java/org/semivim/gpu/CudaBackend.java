@@ -22,7 +22,8 @@ import java.util.Map;
  * stream, so kernels, cuBLAS calls and copies run in issue order and a device-to-host copy waits for
  * the kernels before it.
  */
-public final class CudaBackend implements AutoCloseable {
+public final class CudaBackend implements KernelDevice, AutoCloseable {
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final CUdevice device;
     private final CUcontext context;
     private final String deviceName;
@@ -55,7 +56,7 @@ public final class CudaBackend implements AutoCloseable {
         while (len < name.length && name[len] != 0) len++;
         deviceName = new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII);
         for (String module : KernelModules.KERNELS.keySet()) modules.put(module, KernelLoader.load(module, ccMajor, ccMinor));
-        gemm = CudaGemmEngine.create(this, System.getProperty("semivim.gpu.gemm", "auto"));
+        gemm = CudaGemmEngine.create(System.getProperty("semivim.gpu.gemm", "auto"));
     }
 
     /** Opens device {@code ordinal} (0 is the first visible device); loads every kernel module. */
@@ -69,7 +70,7 @@ public final class CudaBackend implements AutoCloseable {
         return v[0];
     }
 
-    /** Makes this backend's context current on the calling thread; call under {@code synchronized (backend)}. */
+    /** Makes this backend's context current on the calling thread. */
     void enter() {
         if (closed) throw new IllegalStateException("the CUDA backend has been closed");
         JCudaDriver.cuCtxSetCurrent(context);
@@ -83,20 +84,34 @@ public final class CudaBackend implements AutoCloseable {
         });
     }
 
+    /** Takes the backend's lock (op calls are serialised) and makes the context current; pair with {@link #unlock}. */
+    void lock() {
+        lock.lock();
+        try {
+            enter();
+        } catch (RuntimeException e) {
+            lock.unlock();
+            throw e;
+        }
+    }
+
+    void unlock() {
+        lock.unlock();
+    }
+
+    /** A session for one op call; holds the lock until it is closed. */
+    @Override
+    public CudaSession open() {
+        lock();
+        return new CudaSession(this);
+    }
+
     /**
-     * Launches {@code kernel} on the default stream. Arguments: {@link CUdeviceptr} (or any device
-     * {@link Pointer}), {@code null} for a null device pointer, Integer, Long, Float, Double.
+     * Launches {@code kernel} on the default stream (call with the lock held). Arguments:
+     * {@link CUdeviceptr} (or any device {@link Pointer}), {@code null} for a null device pointer,
+     * Integer, Long, Float, Double, Boolean (as int 0/1).
      */
-    void launch(String kernel, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object... args) {
-        launch3(kernel, gridX, gridY, 1, blockX, blockY, sharedBytes, args);
-    }
-
-    /** {@link #launch} with a third grid dimension (the batch of sgemm_tiled); no dynamic shared memory. */
-    void launchZ(String kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, Object... args) {
-        launch3(kernel, gridX, gridY, gridZ, blockX, blockY, 0, args);
-    }
-
-    private void launch3(String kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object... args) {
+    void launch(String kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object... args) {
         List<NativePointerObject> params = new ArrayList<>(args.length);
         for (Object a : args) {
             if (a == null) params.add(Pointer.to(new long[] {0L}));
@@ -146,14 +161,17 @@ public final class CudaBackend implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        enter();
-        gemm.close();
-        pool.freeAll();
-        resident.freeAll();
-        for (KernelLoader.Loaded l : modules.values()) JCudaDriver.cuModuleUnload(l.module());
-        JCudaDriver.cuDevicePrimaryCtxRelease(device);
-        closed = true;
+    public void close() {
+        lock();
+        try {
+            gemm.close();
+            pool.freeAll();
+            resident.freeAll();
+            for (KernelLoader.Loaded l : modules.values()) JCudaDriver.cuModuleUnload(l.module());
+            JCudaDriver.cuDevicePrimaryCtxRelease(device);
+            closed = true;
+        } finally {
+            unlock();
+        }
     }
 }

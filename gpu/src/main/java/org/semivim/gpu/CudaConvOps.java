@@ -5,10 +5,10 @@ import org.semivim.engine.tensor.Tensor;
 
 /** {@link ConvOps} with the kernels of {@code conv.cu}. */
 final class CudaConvOps implements ConvOps {
-    private final CudaBackend backend;
+    private final KernelDevice device;
 
-    CudaConvOps(CudaBackend backend) {
-        this.backend = backend;
+    CudaConvOps(KernelDevice device) {
+        this.device = device;
     }
 
     private static int[] conv1d(String op, Tensor x, Tensor w) {
@@ -27,11 +27,9 @@ final class CudaConvOps implements ConvOps {
         GpuChecks.shape(op, "b", b, s[2]);
         GpuChecks.shape(op, "out", out, x.shape());
         if (x.size == 0) return;
-        synchronized (backend) {
-            try (OpScope sc = new OpScope(backend)) {
-                backend.launch("dwconv1d_fwd", CudaBackend.elementwiseGrid(x.size), 1, 256, 1, 0,
-                        sc.in(x), sc.in(w), sc.in(b), reverse, sc.out(out), s[0], s[1], s[2], s[3]);
-            }
+        try (KernelSession sc = device.open()) {
+            sc.launch("dwconv1d_fwd", CudaBackend.elementwiseGrid(x.size), 1, 1, 256, 1, 0,
+                    sc.in(x), sc.in(w), sc.in(b), reverse, sc.out(out), s[0], s[1], s[2], s[3]);
         }
     }
 
@@ -46,14 +44,12 @@ final class CudaConvOps implements ConvOps {
         if (x.size == 0) return;
         int rows = s[0] * s[1];
         int chunk = CudaNormOps.rowsPerChunk(rows);
-        synchronized (backend) {
-            try (OpScope sc = new OpScope(backend)) {
-                var pdout = sc.in(dout);
-                backend.launch("dwconv1d_bwd_dx", CudaBackend.elementwiseGrid(x.size), 1, 256, 1, 0,
-                        sc.in(w), reverse, pdout, sc.inOut(dx), s[0], s[1], s[2], s[3]);
-                backend.launch("dwconv1d_bwd_dwdb", (s[2] + 255) / 256, (rows + chunk - 1) / chunk, 256, 1, 0,
-                        sc.in(x), reverse, pdout, sc.inOut(dw), sc.inOut(db), s[0], s[1], s[2], s[3], chunk);
-            }
+        try (KernelSession sc = device.open()) {
+            var pdout = sc.in(dout);
+            sc.launch("dwconv1d_bwd_dx", CudaBackend.elementwiseGrid(x.size), 1, 1, 256, 1, 0,
+                    sc.in(w), reverse, pdout, sc.inOut(dx), s[0], s[1], s[2], s[3]);
+            sc.launch("dwconv1d_bwd_dwdb", (s[2] + 255) / 256, (rows + chunk - 1) / chunk, 1, 256, 1, 0,
+                    sc.in(x), reverse, pdout, sc.inOut(dw), sc.inOut(db), s[0], s[1], s[2], s[3], chunk);
         }
     }
 
@@ -73,11 +69,9 @@ final class CudaConvOps implements ConvOps {
     public void patchify(Tensor img, int patch, int stride, Tensor patches) {
         int[] s = patches("patchify", img, patch, stride, patches, "patches");
         if (patches.size == 0) return;
-        synchronized (backend) {
-            try (OpScope sc = new OpScope(backend)) {
-                backend.launch("patchify", CudaBackend.elementwiseGrid(patches.size), 1, 256, 1, 0,
-                        sc.in(img), sc.out(patches), s[0], s[1], s[2], s[3], patch, stride, s[4], s[5]);
-            }
+        try (KernelSession sc = device.open()) {
+            sc.launch("patchify", CudaBackend.elementwiseGrid(patches.size), 1, 1, 256, 1, 0,
+                    sc.in(img), sc.out(patches), s[0], s[1], s[2], s[3], patch, stride, s[4], s[5]);
         }
     }
 
@@ -85,11 +79,9 @@ final class CudaConvOps implements ConvOps {
     public void unpatchifyAccumulate(Tensor dpatches, int patch, int stride, Tensor dimg) {
         int[] s = patches("unpatchifyAccumulate", dimg, patch, stride, dpatches, "dpatches");
         if (dimg.size == 0) return;
-        synchronized (backend) {
-            try (OpScope sc = new OpScope(backend)) {
-                backend.launch("unpatchify_acc", CudaBackend.elementwiseGrid(dimg.size), 1, 256, 1, 0,
-                        sc.in(dpatches), sc.inOut(dimg), s[0], s[1], s[2], s[3], patch, stride, s[4], s[5]);
-            }
+        try (KernelSession sc = device.open()) {
+            sc.launch("unpatchify_acc", CudaBackend.elementwiseGrid(dimg.size), 1, 1, 256, 1, 0,
+                    sc.in(dpatches), sc.inOut(dimg), s[0], s[1], s[2], s[3], patch, stride, s[4], s[5]);
         }
     }
 }

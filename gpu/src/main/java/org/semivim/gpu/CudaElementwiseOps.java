@@ -5,19 +5,17 @@ import org.semivim.engine.tensor.Tensor;
 
 /** {@link ElementwiseOps} with the kernels of {@code elementwise.cu}; backward accumulates into dx. */
 final class CudaElementwiseOps implements ElementwiseOps {
-    private final CudaBackend backend;
+    private final KernelDevice device;
 
-    CudaElementwiseOps(CudaBackend backend) {
-        this.backend = backend;
+    CudaElementwiseOps(KernelDevice device) {
+        this.device = device;
     }
 
     private void forward(String kernel, Tensor x, Tensor y) {
         GpuChecks.sameSize(kernel, "y", y, "x", x);
         if (x.size == 0) return;
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                backend.launch(kernel, CudaBackend.elementwiseGrid(x.size), 1, 256, 1, 0, s.in(x), s.out(y), (long) x.size);
-            }
+        try (KernelSession s = device.open()) {
+            s.launch(kernel, CudaBackend.elementwiseGrid(x.size), 1, 1, 256, 1, 0, s.in(x), s.out(y), (long) x.size);
         }
     }
 
@@ -25,10 +23,8 @@ final class CudaElementwiseOps implements ElementwiseOps {
         GpuChecks.sameSize(kernel, "dy", dy, "x", x);
         GpuChecks.sameSize(kernel, "dx", dx, "x", x);
         if (x.size == 0) return;
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                backend.launch(kernel, CudaBackend.elementwiseGrid(x.size), 1, 256, 1, 0, s.in(x), s.in(dy), s.inOut(dx), (long) x.size);
-            }
+        try (KernelSession s = device.open()) {
+            s.launch(kernel, CudaBackend.elementwiseGrid(x.size), 1, 1, 256, 1, 0, s.in(x), s.in(dy), s.inOut(dx), (long) x.size);
         }
     }
 

@@ -17,31 +17,38 @@ public final class CudaEmaUpdate {
         this.backend = backend;
         this.teacher = teacher;
         this.student = student;
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             backend.resident().register(teacher);
             backend.resident().register(student);
+        } finally {
+            backend.unlock();
         }
     }
 
     /** teacher ← m·teacher + (1−m)·student, m in [0, 1]. */
     public void apply(double momentum) {
         if (!(momentum >= 0 && momentum <= 1)) throw new IllegalArgumentException("EMA momentum m must be in [0, 1], got " + momentum);
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             ResidentArrays<CUdeviceptr> res = backend.resident();
-            backend.launch("ema_update", CudaBackend.elementwiseGrid(teacher.length), 1, 256, 1, 0,
+            backend.launch("ema_update", CudaBackend.elementwiseGrid(teacher.length), 1, 1, 256, 1, 0,
                     res.deviceView(teacher), res.deviceView(student), (long) teacher.length, (float) momentum, (float) (1 - momentum));
             res.deviceWritten(teacher);
             res.syncToHost(teacher);
+        } finally {
+            backend.unlock();
         }
     }
 
     /** Call after Java code wrote either array. */
     public void changedOnHost() {
-        synchronized (backend) {
+        backend.lock();
+        try {
             backend.resident().hostWritten(teacher);
             backend.resident().hostWritten(student);
+        } finally {
+            backend.unlock();
         }
     }
 }

@@ -1,15 +1,14 @@
 package org.semivim.gpu;
 
-import jcuda.Pointer;
 import org.semivim.engine.ops.GemmOps;
 import org.semivim.engine.tensor.Tensor;
 
 /** {@link GemmOps} on the device through {@link CudaGemmEngine} (cuBLAS or the own kernel). */
 final class CudaGemmOps implements GemmOps {
-    private final CudaBackend backend;
+    private final KernelDevice device;
 
-    CudaGemmOps(CudaBackend backend) {
-        this.backend = backend;
+    CudaGemmOps(KernelDevice device) {
+        this.device = device;
     }
 
     static int cols(Tensor t) {
@@ -52,13 +51,11 @@ final class CudaGemmOps implements GemmOps {
             for (int i = 0; i < c.size; i++) c.data[c.offset + i] = beta == 0f ? 0f : beta * c.data[c.offset + i];
             return;
         }
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                Pointer pa = s.in(a), pb = s.in(b);
-                Pointer pc = beta == 0f ? s.out(c) : s.inOut(c);
-                backend.gemmEngine().gemm(transA, transB, m, n, k, alpha, pa, lda, (long) m * k, pb, ldb, (long) k * n,
-                        beta, pc, n, (long) m * n, count);
-            }
+        try (KernelSession s = device.open()) {
+            Object pa = s.in(a), pb = s.in(b);
+            Object pc = beta == 0f ? s.out(c) : s.inOut(c);
+            s.gemm(transA, transB, m, n, k, alpha, pa, lda, (long) m * k, pb, ldb, (long) k * n,
+                    beta, pc, n, (long) m * n, count);
         }
     }
 }

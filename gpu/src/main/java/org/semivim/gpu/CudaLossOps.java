@@ -1,15 +1,14 @@
 package org.semivim.gpu;
 
-import jcuda.driver.CUdeviceptr;
 import org.semivim.engine.ops.LossOps;
 import org.semivim.engine.tensor.Tensor;
 
 /** {@link LossOps} with {@code loss.cu}: per-row losses in double on the device, added in row order here. */
 final class CudaLossOps implements LossOps {
-    private final CudaBackend backend;
+    private final KernelDevice device;
 
-    CudaLossOps(CudaBackend backend) {
-        this.backend = backend;
+    CudaLossOps(KernelDevice device) {
+        this.device = device;
     }
 
     @Override
@@ -22,13 +21,11 @@ final class CudaLossOps implements LossOps {
         GpuChecks.shape(op, "dlogits", dlogits, logits.shape());
         GpuChecks.size(op, "rowWeights", rowWeights, r);
         if (r == 0) return 0;
-        double[] rowLoss = new double[r];
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                CUdeviceptr losses = s.scratchDoubles(r);
-                backend.launch("softmax_xent", r, 1, 256, 1, 0, s.in(logits), s.in(targets), s.in(rowWeights), s.inOut(dlogits), losses, r, k);
-                backend.memory().downloadDoubles(losses, rowLoss);
-            }
+        double[] rowLoss;
+        try (KernelSession s = device.open()) {
+            Object losses = s.scratchDoubles(r);
+            s.launch("softmax_xent", r, 1, 1, 256, 1, 0, s.in(logits), s.in(targets), s.in(rowWeights), s.inOut(dlogits), losses, r, k);
+            rowLoss = s.doublesAtClose(losses, r);
         }
         double total = 0;
         for (double v : rowLoss) total += v;
@@ -48,14 +45,12 @@ final class CudaLossOps implements LossOps {
         for (int i = 0; i < r; i++) maskSum += mask.data[mask.offset + i];
         if (maskSum == 0) return 0;
         double scale = 1.0 / (p * maskSum);
-        double[] rowSq = new double[r];
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                CUdeviceptr sums = s.scratchDoubles(r);
-                backend.launch("masked_mse", r, 1, 256, 1, 0, s.in(pred), s.in(target), s.in(mask), s.inOut(dpred), sums, r, p,
-                        (float) (2 * scale));
-                backend.memory().downloadDoubles(sums, rowSq);
-            }
+        double[] rowSq;
+        try (KernelSession s = device.open()) {
+            Object sums = s.scratchDoubles(r);
+            s.launch("masked_mse", r, 1, 1, 256, 1, 0, s.in(pred), s.in(target), s.in(mask), s.inOut(dpred), sums, r, p,
+                    (float) (2 * scale));
+            rowSq = s.doublesAtClose(sums, r);
         }
         double total = 0;
         for (double v : rowSq) total += v;

@@ -43,8 +43,8 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
         this.blocks = blocks(n);
         byte[] mask = new byte[n];
         trainableRanges.forEachPieceIn(0, n, (s, e) -> java.util.Arrays.fill(mask, s, e, (byte) 1));
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             ResidentArrays<CUdeviceptr> res = backend.resident();
             for (float[] a : new float[][] {studentPrev, teacherPrev, studentOut, teacherOut}) {
                 res.register(a);
@@ -52,6 +52,8 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
             }
             trainable = backend.memory().allocate(Math.max(1, n));
             backend.memory().uploadBytes(mask, trainable);
+        } finally {
+            backend.unlock();
         }
     }
 
@@ -71,12 +73,12 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
     public double proposeStudent(double learningRate, double lam, LyapEmaConfig.Pull pull) {
         adam.apply(studentPrev, learningRate, adam.weightDecay(), studentOut);    // θ~ on the device
         double[] partials = new double[blocks];
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             ResidentArrays<CUdeviceptr> res = backend.resident();
             CUdeviceptr sums = backend.pool().acquire(8L * blocks).buffer();
             try {
-                backend.launch("lyap_student", blocks, 1, 256, 1, 0, res.deviceView(studentPrev), res.deviceView(teacherPrev),
+                backend.launch("lyap_student", blocks, 1, 1, 256, 1, 0, res.deviceView(studentPrev), res.deviceView(teacherPrev),
                         res.deviceView(studentOut), trainable, (long) count, (float) lam, lam != 0 ? 1 : 0,
                         pull == LyapEmaConfig.Pull.IMPLICIT ? 0 : 1, sums);
                 backend.memory().downloadDoubles(sums, partials);
@@ -85,6 +87,8 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
             }
             res.deviceWritten(studentOut);
             res.syncToHost(studentOut);
+        } finally {
+            backend.unlock();
         }
         double s = 0;
         for (double p : partials) s += p;
@@ -95,14 +99,14 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
     public double proposeTeacher(double alpha) {
         double[] partials = new double[blocks];
         int[] flag = new int[1];
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             ResidentArrays<CUdeviceptr> res = backend.resident();
             CUdeviceptr sums = backend.pool().acquire(8L * blocks).buffer();
             CUdeviceptr bad = backend.pool().acquire(4).buffer();
             try {
                 backend.memory().zero(bad, 1);
-                backend.launch("lyap_teacher", blocks, 1, 256, 1, 0, res.deviceView(teacherPrev), res.deviceView(studentOut),
+                backend.launch("lyap_teacher", blocks, 1, 1, 256, 1, 0, res.deviceView(teacherPrev), res.deviceView(studentOut),
                         res.deviceView(teacherOut), trainable, (long) count, (float) alpha, (float) (1 - alpha), sums, bad);
                 backend.memory().downloadDoubles(sums, partials);
                 backend.memory().downloadInts(bad, flag);
@@ -111,6 +115,8 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
             }
             res.deviceWritten(teacherOut);
             res.syncToHost(teacherOut);
+        } finally {
+            backend.unlock();
         }
         if (flag[0] != 0) return Double.NaN;
         double s = 0;
@@ -122,9 +128,12 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
     public void keepPrevious() {
         System.arraycopy(studentPrev, 0, studentOut, 0, count);
         System.arraycopy(teacherPrev, 0, teacherOut, 0, count);
-        synchronized (backend) {
+        backend.lock();
+        try {
             backend.resident().hostWritten(studentOut);
             backend.resident().hostWritten(teacherOut);
+        } finally {
+            backend.unlock();
         }
     }
 }

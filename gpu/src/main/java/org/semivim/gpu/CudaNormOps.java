@@ -9,10 +9,10 @@ import org.semivim.engine.tensor.Tensor;
  */
 final class CudaNormOps implements NormOps {
     private static final int THREADS = 256;
-    private final CudaBackend backend;
+    private final KernelDevice device;
 
-    CudaNormOps(CudaBackend backend) {
-        this.backend = backend;
+    CudaNormOps(KernelDevice device) {
+        this.device = device;
     }
 
     /** Rows per block of the parameter-gradient column sums: about 128 chunks whatever R. */
@@ -28,10 +28,8 @@ final class CudaNormOps implements NormOps {
         GpuChecks.sameSize(op, "y", y, "x", x);
         GpuChecks.size(op, "rstd", rstd, r);
         if (r == 0) return;
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                backend.launch("rmsnorm_fwd", r, 1, THREADS, 1, 0, s.in(x), s.in(w), eps, s.out(y), s.out(rstd), r, d);
-            }
+        try (KernelSession s = device.open()) {
+            s.launch("rmsnorm_fwd", r, 1, 1, THREADS, 1, 0, s.in(x), s.in(w), eps, s.out(y), s.out(rstd), r, d);
         }
     }
 
@@ -45,15 +43,13 @@ final class CudaNormOps implements NormOps {
         GpuChecks.sameSize(op, "dx", dx, "x", x);
         GpuChecks.size(op, "dw", dw, d);
         if (r == 0) return;
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                var px = s.in(x);
-                var pr = s.in(rstd);
-                var pdy = s.in(dy);
-                backend.launch("rmsnorm_bwd_dx", r, 1, THREADS, 1, 0, px, s.in(w), pr, pdy, s.inOut(dx), r, d);
-                int chunk = rowsPerChunk(r);
-                backend.launch("rmsnorm_bwd_dw", (d + 255) / 256, (r + chunk - 1) / chunk, 256, 1, 0, px, pr, pdy, s.inOut(dw), r, d, chunk);
-            }
+        try (KernelSession s = device.open()) {
+            var px = s.in(x);
+            var pr = s.in(rstd);
+            var pdy = s.in(dy);
+            s.launch("rmsnorm_bwd_dx", r, 1, 1, THREADS, 1, 0, px, s.in(w), pr, pdy, s.inOut(dx), r, d);
+            int chunk = rowsPerChunk(r);
+            s.launch("rmsnorm_bwd_dw", (d + 255) / 256, (r + chunk - 1) / chunk, 1, 256, 1, 0, px, pr, pdy, s.inOut(dw), r, d, chunk);
         }
     }
 
@@ -67,10 +63,8 @@ final class CudaNormOps implements NormOps {
         GpuChecks.size(op, "mean", mean, r);
         GpuChecks.size(op, "rstd", rstd, r);
         if (r == 0) return;
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                backend.launch("layernorm_fwd", r, 1, THREADS, 1, 0, s.in(x), s.in(w), s.in(b), eps, s.out(y), s.out(mean), s.out(rstd), r, d);
-            }
+        try (KernelSession s = device.open()) {
+            s.launch("layernorm_fwd", r, 1, 1, THREADS, 1, 0, s.in(x), s.in(w), s.in(b), eps, s.out(y), s.out(mean), s.out(rstd), r, d);
         }
     }
 
@@ -86,17 +80,15 @@ final class CudaNormOps implements NormOps {
         GpuChecks.size(op, "dw", dw, d);
         GpuChecks.size(op, "db", db, d);
         if (r == 0) return;
-        synchronized (backend) {
-            try (OpScope s = new OpScope(backend)) {
-                var px = s.in(x);
-                var pm = s.in(mean);
-                var pr = s.in(rstd);
-                var pdy = s.in(dy);
-                backend.launch("layernorm_bwd_dx", r, 1, THREADS, 1, 0, px, s.in(w), pm, pr, pdy, s.inOut(dx), r, d);
-                int chunk = rowsPerChunk(r);
-                backend.launch("layernorm_bwd_dwdb", (d + 255) / 256, (r + chunk - 1) / chunk, 256, 1, 0,
-                        px, pm, pr, pdy, s.inOut(dw), s.inOut(db), r, d, chunk);
-            }
+        try (KernelSession s = device.open()) {
+            var px = s.in(x);
+            var pm = s.in(mean);
+            var pr = s.in(rstd);
+            var pdy = s.in(dy);
+            s.launch("layernorm_bwd_dx", r, 1, 1, THREADS, 1, 0, px, s.in(w), pm, pr, pdy, s.inOut(dx), r, d);
+            int chunk = rowsPerChunk(r);
+            s.launch("layernorm_bwd_dwdb", (d + 255) / 256, (r + chunk - 1) / chunk, 1, 256, 1, 0,
+                    px, pm, pr, pdy, s.inOut(dw), s.inOut(db), r, d, chunk);
         }
     }
 }

@@ -10,7 +10,12 @@ public final class CudaOps {
     private CudaOps() {}
 
     public static Ops create(CudaBackend backend) {
-        return new Ops("cuda", new CudaGemmOps(backend), new CudaNormOps(backend), new CudaElementwiseOps(backend),
-                new CudaConvOps(backend), new CudaScanOps(backend), new CudaLossOps(backend), new CudaAttentionOps(backend));
+        return create("cuda", backend);
+    }
+
+    /** The same ops on any {@link KernelDevice} (the tests' CPU emulation of the kernels). */
+    static Ops create(String name, KernelDevice device) {
+        return new Ops(name, new CudaGemmOps(device), new CudaNormOps(device), new CudaElementwiseOps(device),
+                new CudaConvOps(device), new CudaScanOps(device), new CudaLossOps(device), new CudaAttentionOps(device));
     }
 }

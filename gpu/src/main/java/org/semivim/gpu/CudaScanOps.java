@@ -10,10 +10,10 @@ import org.semivim.engine.tensor.Tensor;
  * {@link ScanPlan#of}) go to the CPU backend's scan.
  */
 final class CudaScanOps implements ScanOps {
-    private final CudaBackend backend;
+    private final KernelDevice device;
 
-    CudaScanOps(CudaBackend backend) {
-        this.backend = backend;
+    CudaScanOps(KernelDevice device) {
+        this.device = device;
     }
 
     /** [B, L, E, N] after checking every tensor of a scan call. */
@@ -46,12 +46,10 @@ final class CudaScanOps implements ScanOps {
             return;
         }
         if (u.size == 0) return;
-        synchronized (backend) {
-            try (OpScope sc = new OpScope(backend)) {
-                backend.launch("scan_fwd", s[2], s[0], plan.threads(), 1, plan.forwardSharedBytes(),
-                        sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
-                        reverse, sc.out(y), sc.out(out), s[0], s[1], s[2], s[3], plan.lanes(), plan.chunkLen());
-            }
+        try (KernelSession sc = device.open()) {
+            sc.launch("scan_fwd", s[2], s[0], 1, plan.threads(), 1, plan.forwardSharedBytes(),
+                    sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
+                    reverse, sc.out(y), sc.out(out), s[0], s[1], s[2], s[3], plan.lanes(), plan.chunkLen());
         }
     }
 
@@ -80,15 +78,13 @@ final class CudaScanOps implements ScanOps {
             return;
         }
         if (u.size == 0) return;
-        synchronized (backend) {
-            try (OpScope sc = new OpScope(backend)) {
-                backend.launch("scan_bwd", s[2], s[0], plan.threads(), 1, plan.backwardSharedBytes(),
-                        sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
-                        reverse, sc.in(dOut), dReadout == null ? null : sc.in(dReadout),
-                        sc.inOut(du), sc.inOut(dDeltaRaw), sc.inOut(dDeltaBias), sc.inOut(dALog),
-                        sc.inOut(dBm), sc.inOut(dCm), sc.inOut(dD), sc.inOut(dz),
-                        s[0], s[1], s[2], s[3], plan.lanes(), plan.chunkLen());
-            }
+        try (KernelSession sc = device.open()) {
+            sc.launch("scan_bwd", s[2], s[0], 1, plan.threads(), 1, plan.backwardSharedBytes(),
+                    sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
+                    reverse, sc.in(dOut), dReadout == null ? null : sc.in(dReadout),
+                    sc.inOut(du), sc.inOut(dDeltaRaw), sc.inOut(dDeltaBias), sc.inOut(dALog),
+                    sc.inOut(dBm), sc.inOut(dCm), sc.inOut(dD), sc.inOut(dz),
+                    s[0], s[1], s[2], s[3], plan.lanes(), plan.chunkLen());
         }
     }
 }

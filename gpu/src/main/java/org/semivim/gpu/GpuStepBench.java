@@ -54,9 +54,11 @@ public final class GpuStepBench {
             for (int s = 0; s < steps; s++) {
                 long t0 = System.nanoTime();
                 step(net, ops, adam, images, targets, weights, warmup + s);
-                synchronized (backend) {
-                    backend.enter();
+                backend.lock();
+                try {
                     backend.synchronize();
+                } finally {
+                    backend.unlock();
                 }
                 ms[s] = (System.nanoTime() - t0) / 1e6;
             }
@@ -87,14 +89,16 @@ public final class GpuStepBench {
 
     /** Peak DRAM bandwidth in GB/s: 2 (double data rate) × memory clock × bus width. */
     static double memoryBandwidthGBs(CudaBackend backend) {
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             int[] clockKhz = new int[1], busBits = new int[1];
             jcuda.driver.CUdevice dev = new jcuda.driver.CUdevice();
             JCudaDriver.cuCtxGetDevice(dev);
             JCudaDriver.cuDeviceGetAttribute(clockKhz, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, dev);
             JCudaDriver.cuDeviceGetAttribute(busBits, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, dev);
             return 2.0 * clockKhz[0] * 1e3 * (busBits[0] / 8.0) / 1e9;
+        } finally {
+            backend.unlock();
         }
     }
 
@@ -107,8 +111,8 @@ public final class GpuStepBench {
         ScanPlan plan = ScanPlan.of(len, n);
         if (plan == null) return new double[] {Double.NaN, Double.NaN};
         long tok = (long) batch * len * e, st = (long) batch * len * n;
-        synchronized (backend) {
-            backend.enter();
+        backend.lock();
+        try {
             CudaMemory mem = backend.memory();
             java.util.List<CUdeviceptr> bufs = new java.util.ArrayList<>();
             java.util.function.LongFunction<CUdeviceptr> alloc = floats -> {
@@ -122,9 +126,9 @@ public final class GpuStepBench {
             CUdeviceptr dOut = alloc.apply(tok), du = alloc.apply(tok), ddr = alloc.apply(tok), dz = alloc.apply(tok);
             CUdeviceptr dbm = alloc.apply(st), dcm = alloc.apply(st), dbias = alloc.apply(e), dd = alloc.apply(e), daLog = alloc.apply((long) e * n);
             try {
-                Runnable fwd = () -> backend.launch("scan_fwd", e, batch, plan.threads(), 1, plan.forwardSharedBytes(),
+                Runnable fwd = () -> backend.launch("scan_fwd", e, batch, 1, plan.threads(), 1, plan.forwardSharedBytes(),
                         u, dr, bias, aLog, bm, cm, d, z, false, y, o, batch, len, e, n, plan.lanes(), plan.chunkLen());
-                Runnable bwd = () -> backend.launch("scan_bwd", e, batch, plan.threads(), 1, plan.backwardSharedBytes(),
+                Runnable bwd = () -> backend.launch("scan_bwd", e, batch, 1, plan.threads(), 1, plan.backwardSharedBytes(),
                         u, dr, bias, aLog, bm, cm, d, z, false, dOut, null, du, ddr, dbias, daLog, dbm, dcm, dd, dz,
                         batch, len, e, n, plan.lanes(), plan.chunkLen());
                 double fwdMs = time(fwd), bwdMs = time(bwd);
@@ -134,6 +138,8 @@ public final class GpuStepBench {
             } finally {
                 for (CUdeviceptr p : bufs) mem.free(p);
             }
+        } finally {
+            backend.unlock();
         }
     }
 
