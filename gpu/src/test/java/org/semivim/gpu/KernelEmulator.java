@@ -82,11 +82,14 @@ final class KernelEmulator {
 
         private record DoubleDump(String name, double[] to) {}
 
+        private record IntDump(String name, int[] to) {}
+
         private final Path exe;
         private final Path dir;
         private final StringBuilder script = new StringBuilder();
         private final List<FloatDump> floatDumps = new ArrayList<>();
         private final List<DoubleDump> doubleDumps = new ArrayList<>();
+        private final List<IntDump> intDumps = new ArrayList<>();
         private int next;
 
         Session(Path exe) {
@@ -143,6 +146,27 @@ final class KernelEmulator {
             return "p:" + n;
         }
 
+        /** A device byte buffer holding {@code bytes} (the optimizers' kind and trainable masks). */
+        Object bytes(byte[] bytes) {
+            String n = name();
+            Path f = dir.resolve(n + ".in");
+            try {
+                Files.write(f, bytes);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            script.append("bufb ").append(n).append(' ').append(f).append('\n');
+            return "p:" + n;
+        }
+
+        /** A device int buffer of zeros, whose values are copied into {@code to} on close. */
+        Object intsAtClose(int[] to) {
+            String n = name();
+            script.append("bufi ").append(n).append(' ').append(to.length).append('\n');
+            intDumps.add(new IntDump(n, to));
+            return "p:" + n;
+        }
+
         @Override
         public Object scratchDoubles(long count) {
             String n = name();
@@ -193,6 +217,7 @@ final class KernelEmulator {
             try {
                 for (FloatDump d : floatDumps) script.append("dump ").append(d.name).append(' ').append(dir.resolve(d.name + ".out")).append('\n');
                 for (DoubleDump d : doubleDumps) script.append("dump ").append(d.name).append(' ').append(dir.resolve(d.name + ".out")).append('\n');
+                for (IntDump d : intDumps) script.append("dump ").append(d.name).append(' ').append(dir.resolve(d.name + ".out")).append('\n');
                 Process p = new ProcessBuilder(exe.toString()).redirectErrorStream(true).start();
                 p.getOutputStream().write(script.toString().getBytes(StandardCharsets.UTF_8));
                 p.getOutputStream().close();
@@ -207,6 +232,10 @@ final class KernelEmulator {
                 for (DoubleDump d : doubleDumps) {
                     ByteBuffer bb = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(d.name + ".out"))).order(ByteOrder.LITTLE_ENDIAN);
                     for (int i = 0; i < d.to.length; i++) d.to[i] = bb.getDouble(8 * i);
+                }
+                for (IntDump d : intDumps) {
+                    ByteBuffer bb = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(d.name + ".out"))).order(ByteOrder.LITTLE_ENDIAN);
+                    for (int i = 0; i < d.to.length; i++) d.to[i] = bb.getInt(4 * i);
                 }
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException("emulated kernels failed: " + e, e);
