@@ -5,6 +5,12 @@
 //   bufi <name> <count>               int buffer of zeros
 //   launch <kernel> gx gy gz bx by shared <args...>   args: p:<buf>[+offset] i:<int> l:<long> f:<float> null
 //   dump <name> <file>                buffer contents to a file (raw, native element type)
+// and, for a persistent device (EmulatedRuntime: buffers live across many op calls), with byte offsets:
+//   alloc <name> <bytes>              byte buffer of zeros (pointer offsets in bytes)
+//   free <name>
+//   upload <name> <byteOffset> <file>             file contents into the buffer
+//   download <name> <byteOffset> <bytes> <file>   buffer bytes to a file
+// Every command is answered with one line on stdout: "ok" or "error: <what>" (then the harness exits 1).
 #include "cuda_emu.h"
 #include "../../main/cuda/elementwise.cu"
 #include "../../main/cuda/gemm.cu"
@@ -137,6 +143,31 @@ int main() {
                 std::string a;
                 while (in >> a) args.a.push_back(a);
                 sv_launch(g, b, shared, kernel(name, args));
+            } else if (cmd == "alloc") {
+                std::string name;
+                long long bytes;
+                in >> name >> bytes;
+                buffers[name] = Buffer{std::vector<unsigned char>(bytes + 16, 0), 1};
+            } else if (cmd == "free") {
+                std::string name;
+                in >> name;
+                if (buffers.erase(name) != 1) throw std::runtime_error("free of unknown buffer " + name);
+            } else if (cmd == "upload") {
+                std::string name, file;
+                long long off;
+                in >> name >> off >> file;
+                Buffer& b = buffers.at(name);
+                auto data = readFile(file);
+                if (off < 0 || off + (long long)data.size() > (long long)b.bytes.size() - 16) throw std::runtime_error("upload out of bounds");
+                std::memcpy(b.bytes.data() + off, data.data(), data.size());
+            } else if (cmd == "download") {
+                std::string name, file;
+                long long off, bytes;
+                in >> name >> off >> bytes >> file;
+                Buffer& b = buffers.at(name);
+                if (off < 0 || off + bytes > (long long)b.bytes.size() - 16) throw std::runtime_error("download out of bounds");
+                std::ofstream out(file, std::ios::binary);
+                out.write((const char*)b.bytes.data() + off, bytes);
             } else if (cmd == "dump") {
                 std::string name, file;
                 in >> name >> file;
@@ -146,9 +177,11 @@ int main() {
             } else {
                 throw std::runtime_error("unknown command " + cmd);
             }
+            std::cout << "ok" << std::endl;
         }
     } catch (const std::exception& e) {
         std::cerr << "line " << lineNo << ": " << e.what() << "\n";
+        std::cout << "error: line " << lineNo << ": " << e.what() << std::endl;
         return 1;
     }
     return 0;

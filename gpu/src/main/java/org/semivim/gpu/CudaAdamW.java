@@ -1,6 +1,5 @@
 package org.semivim.gpu;
 
-import jcuda.driver.CUdeviceptr;
 import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.param.ParameterSet;
@@ -19,12 +18,12 @@ import java.util.Set;
 public final class CudaAdamW implements AutoCloseable {
     static final byte DECAY = 0, NO_DECAY = 1, FROZEN = 2;
 
-    private final CudaBackend backend;
+    private final DeviceRuntime<?> backend;
     private final ParameterSet params;
     private final double beta1, beta2, eps, weightDecay;
     private final float[] values, grads;   // the set's flat arrays [count]
     private final float[] m, v, direction; // host mirrors [count], synced on demand
-    private final CUdeviceptr kinds;       // [count] bytes
+    private final Object kinds;       // [count] bytes
     private long step;
 
     public CudaAdamW(CudaBackend backend, ParameterSet params, double weightDecay) {
@@ -33,6 +32,12 @@ public final class CudaAdamW implements AutoCloseable {
 
     public CudaAdamW(CudaBackend backend, ParameterSet params, double beta1, double beta2, double eps, double weightDecay,
                      Set<String> frozenNames) {
+        this((DeviceRuntime<?>) backend, params, beta1, beta2, eps, weightDecay, frozenNames);
+    }
+
+    /** On any {@link DeviceRuntime} (the tests' CPU emulation). */
+    CudaAdamW(DeviceRuntime<?> backend, ParameterSet params, double beta1, double beta2, double eps, double weightDecay,
+              Set<String> frozenNames) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + ", " + beta2);
         if (!(eps >= 0) || Double.isInfinite(eps)) throw new IllegalArgumentException("eps must be finite and >= 0, got " + eps);
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
@@ -54,10 +59,10 @@ public final class CudaAdamW implements AutoCloseable {
         byte[] kind = kinds(params, frozenNames);
         backend.lock();
         try {
-            ResidentArrays<CUdeviceptr> res = backend.resident();
+            ResidentArrays<?> res = backend.resident();
             for (float[] a : new float[][] {values, grads, m, v, direction}) res.register(a);
-            kinds = backend.memory().allocate(Math.max(1, n));
-            backend.memory().uploadBytes(kind, kinds);
+            kinds = backend.allocateBuffer(Math.max(1, n));
+            backend.uploadBytesTo(kind, kinds);
         } finally {
             backend.unlock();
         }
@@ -88,7 +93,7 @@ public final class CudaAdamW implements AutoCloseable {
         float invSqrtBias2 = (float) (1 / Math.sqrt(1 - Math.pow(beta2, step)));
         backend.lock();
         try {
-            ResidentArrays<CUdeviceptr> res = backend.resident();
+            ResidentArrays<?> res = backend.resident();
             res.hostWritten(grads);           // the layers accumulated them on the host
             backend.launch("adamw_moments", CudaBackend.elementwiseGrid(n), 1, 1, 256, 1, 0,
                     res.deviceView(grads), res.deviceView(m), res.deviceView(v), res.deviceView(direction), kinds, (long) n,
@@ -111,8 +116,8 @@ public final class CudaAdamW implements AutoCloseable {
         int n = params.count();
         backend.lock();
         try {
-            ResidentArrays<CUdeviceptr> res = backend.resident();
-            CUdeviceptr src = res.deviceView(from), dst = res.deviceView(to);
+            ResidentArrays<?> res = backend.resident();
+            Object src = res.deviceView(from), dst = res.deviceView(to);
             backend.launch("adamw_apply", CudaBackend.elementwiseGrid(n), 1, 1, 256, 1, 0,
                     src, res.deviceView(direction), dst, kinds, (long) n, (float) lr, (float) (1 - lr * wd));
             res.deviceWritten(to);
@@ -177,7 +182,7 @@ public final class CudaAdamW implements AutoCloseable {
         backend.lock();
         try {
             for (float[] a : new float[][] {values, grads, m, v, direction}) backend.resident().unregister(a);
-            backend.memory().free(kinds);
+            backend.freeBuffer(kinds);
         } finally {
             backend.unlock();
         }

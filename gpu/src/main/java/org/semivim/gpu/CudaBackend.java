@@ -16,14 +16,13 @@ import java.util.Map;
 
 /**
  * One CUDA device in use: its primary context (shared with cuBLAS, which uses the runtime API),
- * the loaded kernel modules, the GEMM engine, the {@link BufferPool} of op temporaries and the
- * {@link ResidentArrays} of long-lived arrays. Every op call runs under the backend's lock with the
- * context made current on the calling thread ({@link #enter}); all work goes to the legacy default
+ * the loaded kernel modules and the GEMM engine, as a {@link DeviceRuntime} (buffer pool, resident
+ * arrays, sessions). Every op call runs under the runtime's lock with the context made current on
+ * the calling thread ({@link #enter}); all work goes to the legacy default
  * stream, so kernels, cuBLAS calls and copies run in issue order and a device-to-host copy waits for
  * the kernels before it.
  */
-public final class CudaBackend implements KernelDevice, AutoCloseable {
-    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+public final class CudaBackend extends DeviceRuntime<CUdeviceptr> implements AutoCloseable {
     private final CUdevice device;
     private final CUcontext context;
     private final String deviceName;
@@ -31,13 +30,17 @@ public final class CudaBackend implements KernelDevice, AutoCloseable {
     private final long totalMemory;
     private final Map<String, KernelLoader.Loaded> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
-    private final CudaMemory memory = new CudaMemory();
-    private final BufferPool<CUdeviceptr> pool = new BufferPool<>(memory);
-    private final ResidentArrays<CUdeviceptr> resident = new ResidentArrays<>(memory);
+    private final CudaMemory cudaMemory;
     private final CudaGemmEngine gemm;
     private boolean closed;
 
     private CudaBackend(int ordinal) {
+        this(ordinal, new CudaMemory());
+    }
+
+    private CudaBackend(int ordinal, CudaMemory memory) {
+        super(memory);
+        this.cudaMemory = memory;
         JCudaDriver.setExceptionsEnabled(true);
         JCudaDriver.cuInit(0);
         device = new CUdevice();
@@ -71,6 +74,7 @@ public final class CudaBackend implements KernelDevice, AutoCloseable {
     }
 
     /** Makes this backend's context current on the calling thread. */
+    @Override
     void enter() {
         if (closed) throw new IllegalStateException("the CUDA backend has been closed");
         JCudaDriver.cuCtxSetCurrent(context);
@@ -84,33 +88,12 @@ public final class CudaBackend implements KernelDevice, AutoCloseable {
         });
     }
 
-    /** Takes the backend's lock (op calls are serialised) and makes the context current; pair with {@link #unlock}. */
-    void lock() {
-        lock.lock();
-        try {
-            enter();
-        } catch (RuntimeException e) {
-            lock.unlock();
-            throw e;
-        }
-    }
-
-    void unlock() {
-        lock.unlock();
-    }
-
-    /** A session for one op call; holds the lock until it is closed. */
-    @Override
-    public CudaSession open() {
-        lock();
-        return new CudaSession(this);
-    }
-
     /**
      * Launches {@code kernel} on the default stream (call with the lock held). Arguments:
      * {@link CUdeviceptr} (or any device {@link Pointer}), {@code null} for a null device pointer,
      * Integer, Long, Float, Double, Boolean (as int 0/1).
      */
+    @Override
     void launch(String kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object... args) {
         List<NativePointerObject> params = new ArrayList<>(args.length);
         for (Object a : args) {
@@ -136,10 +119,43 @@ public final class CudaBackend implements KernelDevice, AutoCloseable {
         JCudaDriver.cuCtxSynchronize();
     }
 
-    BufferPool<CUdeviceptr> pool() { return pool; }
-    ResidentArrays<CUdeviceptr> resident() { return resident; }
-    CudaMemory memory() { return memory; }
     CudaGemmEngine gemmEngine() { return gemm; }
+
+    @Override
+    CUdeviceptr offset(CUdeviceptr pointer, long floats) {
+        return pointer.withByteOffset(4L * floats);
+    }
+
+    @Override
+    void gemm(KernelSession session, boolean transA, boolean transB, int m, int n, int k, float alpha,
+              Object a, int lda, long strideA, Object b, int ldb, long strideB,
+              float beta, Object c, int ldc, long strideC, int batch) {
+        if (gemm.usesCublas()) {
+            gemm.cublas(transA, transB, m, n, k, alpha, (Pointer) a, lda, strideA, (Pointer) b, ldb, strideB, beta, (Pointer) c, ldc, strideC, batch);
+        } else {
+            KernelSession.ownGemm(session, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+        }
+    }
+
+    @Override
+    void uploadBytes(byte[] src, CUdeviceptr dst) {
+        cudaMemory.uploadBytes(src, dst);
+    }
+
+    @Override
+    void downloadDoubles(CUdeviceptr src, double[] dst) {
+        cudaMemory.downloadDoubles(src, dst);
+    }
+
+    @Override
+    void downloadInts(CUdeviceptr src, int[] dst) {
+        cudaMemory.downloadInts(src, dst);
+    }
+
+    @Override
+    void zero(CUdeviceptr buffer, long words) {
+        cudaMemory.zero(buffer, words);
+    }
 
     public String deviceName() { return deviceName; }
     public int computeCapabilityMajor() { return ccMajor; }
@@ -157,7 +173,7 @@ public final class CudaBackend implements KernelDevice, AutoCloseable {
 
     /** Device allocations made by the op buffer pool (constant once every step size has been seen). */
     public long poolAllocations() {
-        return pool.allocations();
+        return pool().allocations();
     }
 
     @Override
@@ -165,8 +181,8 @@ public final class CudaBackend implements KernelDevice, AutoCloseable {
         lock();
         try {
             gemm.close();
-            pool.freeAll();
-            resident.freeAll();
+            pool().freeAll();
+            resident().freeAll();
             for (KernelLoader.Loaded l : modules.values()) JCudaDriver.cuModuleUnload(l.module());
             JCudaDriver.cuDevicePrimaryCtxRelease(device);
             closed = true;

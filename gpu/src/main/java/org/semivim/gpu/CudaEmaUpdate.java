@@ -1,6 +1,5 @@
 package org.semivim.gpu;
 
-import jcuda.driver.CUdeviceptr;
 
 /**
  * The teacher EMA θT ← m·θT + (1−m)·θS on the device (same float arithmetic as training's
@@ -8,10 +7,15 @@ import jcuda.driver.CUdeviceptr;
  * host copy is refreshed after each update because the layers' host code reads it.
  */
 public final class CudaEmaUpdate {
-    private final CudaBackend backend;
+    private final DeviceRuntime<?> backend;
     private final float[] teacher, student;   // [P]
 
     public CudaEmaUpdate(CudaBackend backend, float[] teacher, float[] student) {
+        this((DeviceRuntime<?>) backend, teacher, student);
+    }
+
+    /** On any {@link DeviceRuntime} (the tests' CPU emulation). */
+    CudaEmaUpdate(DeviceRuntime<?> backend, float[] teacher, float[] student) {
         if (teacher.length != student.length) throw new IllegalArgumentException("teacher has " + teacher.length + " values, student " + student.length);
         if (teacher == student) throw new IllegalArgumentException("teacher and student must be different arrays");
         this.backend = backend;
@@ -31,7 +35,7 @@ public final class CudaEmaUpdate {
         if (!(momentum >= 0 && momentum <= 1)) throw new IllegalArgumentException("EMA momentum m must be in [0, 1], got " + momentum);
         backend.lock();
         try {
-            ResidentArrays<CUdeviceptr> res = backend.resident();
+            ResidentArrays<?> res = backend.resident();
             backend.launch("ema_update", CudaBackend.elementwiseGrid(teacher.length), 1, 1, 256, 1, 0,
                     res.deviceView(teacher), res.deviceView(student), (long) teacher.length, (float) momentum, (float) (1 - momentum));
             res.deviceWritten(teacher);

@@ -1,6 +1,5 @@
 package org.semivim.gpu;
 
-import jcuda.driver.CUdeviceptr;
 import org.semivim.training.lyapema.LyapEmaConfig;
 import org.semivim.training.lyapema.LyapEmaKernel;
 import org.semivim.training.lyapema.TrainableRanges;
@@ -16,13 +15,19 @@ import org.semivim.training.lyapema.TrainableRanges;
 public final class CudaLyapEmaKernel implements LyapEmaKernel {
     private static final int MAX_BLOCKS = 1024;
 
-    private final CudaBackend backend;
+    private final DeviceRuntime<?> backend;
     private final CudaAdamW adam;
     private final float[] studentPrev, teacherPrev, studentOut, teacherOut;   // [count]
-    private final CUdeviceptr trainable;                                      // [count] bytes, 1 = trainable
+    private final Object trainable;                                      // [count] bytes, 1 = trainable
     private final int count, blocks;
 
     public CudaLyapEmaKernel(CudaBackend backend, CudaAdamW adam, float[] studentPrev, float[] teacherPrev,
+                             TrainableRanges trainableRanges, float[] studentOut, float[] teacherOut) {
+        this((DeviceRuntime<?>) backend, adam, studentPrev, teacherPrev, trainableRanges, studentOut, teacherOut);
+    }
+
+    /** On any {@link DeviceRuntime} (the tests' CPU emulation). */
+    CudaLyapEmaKernel(DeviceRuntime<?> backend, CudaAdamW adam, float[] studentPrev, float[] teacherPrev,
                              TrainableRanges trainableRanges, float[] studentOut, float[] teacherOut) {
         int n = trainableRanges.count();
         for (float[] a : new float[][] {studentPrev, teacherPrev, studentOut, teacherOut}) {
@@ -45,13 +50,13 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
         trainableRanges.forEachPieceIn(0, n, (s, e) -> java.util.Arrays.fill(mask, s, e, (byte) 1));
         backend.lock();
         try {
-            ResidentArrays<CUdeviceptr> res = backend.resident();
+            ResidentArrays<?> res = backend.resident();
             for (float[] a : new float[][] {studentPrev, teacherPrev, studentOut, teacherOut}) {
                 res.register(a);
                 res.hostWritten(a);      // the loop filled them on the host
             }
-            trainable = backend.memory().allocate(Math.max(1, n));
-            backend.memory().uploadBytes(mask, trainable);
+            trainable = backend.allocateBuffer(Math.max(1, n));
+            backend.uploadBytesTo(mask, trainable);
         } finally {
             backend.unlock();
         }
@@ -75,13 +80,13 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
         double[] partials = new double[blocks];
         backend.lock();
         try {
-            ResidentArrays<CUdeviceptr> res = backend.resident();
-            CUdeviceptr sums = backend.pool().acquire(8L * blocks).buffer();
+            ResidentArrays<?> res = backend.resident();
+            Object sums = backend.acquireBuffer(8L * blocks);
             try {
                 backend.launch("lyap_student", blocks, 1, 1, 256, 1, 0, res.deviceView(studentPrev), res.deviceView(teacherPrev),
                         res.deviceView(studentOut), trainable, (long) count, (float) lam, lam != 0 ? 1 : 0,
                         pull == LyapEmaConfig.Pull.IMPLICIT ? 0 : 1, sums);
-                backend.memory().downloadDoubles(sums, partials);
+                backend.downloadDoublesFrom(sums, partials);
             } finally {
                 backend.pool().releaseAll();
             }
@@ -101,15 +106,15 @@ public final class CudaLyapEmaKernel implements LyapEmaKernel {
         int[] flag = new int[1];
         backend.lock();
         try {
-            ResidentArrays<CUdeviceptr> res = backend.resident();
-            CUdeviceptr sums = backend.pool().acquire(8L * blocks).buffer();
-            CUdeviceptr bad = backend.pool().acquire(4).buffer();
+            ResidentArrays<?> res = backend.resident();
+            Object sums = backend.acquireBuffer(8L * blocks);
+            Object bad = backend.acquireBuffer(4);
             try {
-                backend.memory().zero(bad, 1);
+                backend.zeroWords(bad, 1);
                 backend.launch("lyap_teacher", blocks, 1, 1, 256, 1, 0, res.deviceView(teacherPrev), res.deviceView(studentOut),
                         res.deviceView(teacherOut), trainable, (long) count, (float) alpha, (float) (1 - alpha), sums, bad);
-                backend.memory().downloadDoubles(sums, partials);
-                backend.memory().downloadInts(bad, flag);
+                backend.downloadDoublesFrom(sums, partials);
+                backend.downloadIntsFrom(bad, flag);
             } finally {
                 backend.pool().releaseAll();
             }

@@ -113,11 +113,11 @@ public final class GpuStepBench {
         long tok = (long) batch * len * e, st = (long) batch * len * n;
         backend.lock();
         try {
-            CudaMemory mem = backend.memory();
+            DeviceMemory<CUdeviceptr> mem = backend.memory();
             java.util.List<CUdeviceptr> bufs = new java.util.ArrayList<>();
             java.util.function.LongFunction<CUdeviceptr> alloc = floats -> {
                 CUdeviceptr p = mem.allocate(4 * floats);
-                mem.zero(p, floats);
+                backend.zero(p, floats);
                 bufs.add(p);
                 return p;
             };

@@ -8,7 +8,6 @@ import org.semivim.engine.models.VimConfig;
 import org.semivim.engine.models.VitConfig;
 import org.semivim.engine.ops.Ops;
 import org.semivim.engine.optim.AdamW;
-import org.semivim.engine.param.ParameterSet;
 import org.semivim.engine.rng.CounterRng;
 import org.semivim.engine.tensor.Tensor;
 
@@ -24,28 +23,18 @@ import static org.semivim.gpu.GpuTesting.assertClose;
  * Tolerances: loss 1e-5 relative; gradients 1e-3 of their scale; updated parameters 1e-6 absolute
  * where the CPU gradient is above 1e-3 of its scale, and 2·lr + 1e-6 elsewhere (the first Adam
  * step is u ≈ sign(g), so a near-zero gradient may flip sign between backends).
- * {@code CudaTrainingStepTest}: on a GPU with {@link CudaAdamW} (skipped without one);
- * {@code EmulatedTrainingStepTest}: the ops on the CPU emulation of the kernels, AdamW on the CPU.
+ * {@code CudaTrainingStepTest}: on a GPU (skipped without one); {@code EmulatedTrainingStepTest}: on
+ * the CPU emulation of the kernels (skipped without g++) — the same code path, resident parameters
+ * and device AdamW included.
  */
 abstract class TrainingStepCases {
     private static final double LR = 1e-3;
 
-    /** The ops under test. */
-    abstract Ops ops();
-
-    /** The optimizer step for the parameters of the model under test. */
-    abstract DoubleConsumerCloseable optimizer(ParameterSet params);
+    /** The device under test: the model runs on its CUDA ops and {@link CudaAdamW} updates it. */
+    abstract DeviceRuntime<?> runtime();
 
     /** Images per step. */
     abstract int batch();
-
-    /** An optimizer step that may hold device memory. */
-    interface DoubleConsumerCloseable extends AutoCloseable {
-        void step(double lr);
-
-        @Override
-        default void close() {}
-    }
 
     @Test
     void vimStepMatchesTheCpuEngine() {
@@ -63,12 +52,14 @@ abstract class TrainingStepCases {
 
     private void compare(ModelSpec spec) {
         ImageClassifier cpuNet = spec.create(Ops.cpu(), 5);
-        ImageClassifier gpuNet = spec.create(ops(), 5);
+        Ops ops = CudaOps.create("under-test", runtime());
+        ImageClassifier gpuNet = spec.create(ops, 5);
         assertEquals(cpuNet.parameters().count(), gpuNet.parameters().count());
         AdamW cpuAdam = new AdamW(cpuNet.parameters(), 0.05);
         Result cpu = step(cpuNet, Ops.cpu(), cpuAdam::step);
-        try (DoubleConsumerCloseable adam = optimizer(gpuNet.parameters())) {
-            Result gpu = step(gpuNet, ops(), adam);
+        try (CudaAdamW adam = new CudaAdamW(runtime(), gpuNet.parameters(), AdamW.DEFAULT_BETA1, AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS,
+                0.05, java.util.Set.of())) {
+            Result gpu = step(gpuNet, ops, adam::step);
             assertEquals(cpu.loss, gpu.loss, 1e-5 * Math.abs(cpu.loss), "loss");
             assertClose("gradients", cpu.grads, gpu.grads, 1e-3);
             double gScale = 0;
@@ -82,7 +73,7 @@ abstract class TrainingStepCases {
         }
     }
 
-    private Result step(ImageClassifier net, Ops ops, DoubleConsumerCloseable adam) {
+    private Result step(ImageClassifier net, Ops ops, java.util.function.DoubleConsumer adam) {
         final int BATCH = batch();
         int[] in = net.inputShape();
         int k = net.numClasses();
@@ -99,7 +90,7 @@ abstract class TrainingStepCases {
         double loss = ops.loss().softmaxCrossEntropy(pass.logits(), targets, weights, dLogits);
         net.backward(pass, dLogits, null);
         float[] grads = net.parameters().flatGrads().toArray();
-        adam.step(LR);
+        adam.accept(LR);
         return new Result(loss, grads, net.parameters().flatValues().toArray());
     }
 }
