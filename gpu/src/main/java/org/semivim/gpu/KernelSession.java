@@ -5,9 +5,9 @@ import org.semivim.engine.tensor.Tensor;
 /**
  * The device side of one op call, as the CUDA ops see it: device pointers for host tensors, kernel
  * launches and GEMMs, and results copied back when the session closes. Device pointers are opaque
- * objects. {@link CudaBackend#open} gives the JCuda implementation ({@link CudaSession}); the tests
- * have a second one that runs the same kernel sources on the CPU (EmulatedKernelsTest), so the ops'
- * launch code (argument order, geometry) is tested without a GPU.
+ * objects. {@link DeviceRuntime#open} gives a {@link DeviceSession}: through JCuda on
+ * {@link CudaBackend}, or, in the tests, on the CPU emulation of the same kernel sources
+ * (EmulatedRuntime), so the ops' launch code (argument order, geometry) is tested without a GPU.
  */
 interface KernelSession extends AutoCloseable {
     /** A device pointer to the values of {@code t}, read only. */
