@@ -1,6 +1,6 @@
 // A CPU emulation of the CUDA features the semivim kernels use, so that the kernel sources
 // themselves (src/main/cuda/*.cu, unchanged) run and are tested on a machine without a GPU
-// (EmulatedKernelsTest). Blocks run one after another; the threads of a block are std::threads,
+// (EmulatedRuntime and the Emulated*Test classes). Blocks run one after another; the threads of a block are std::threads,
 // __syncthreads is a barrier of the block, warp shuffles exchange through per-warp slots between
 // two warp barriers, atomics take a global lock, __shared__ variables are function statics (one
 // block at a time, so they are per block). Not a performance model; correctness only.
