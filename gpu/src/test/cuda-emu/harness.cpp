@@ -97,6 +97,7 @@ static std::function<void()> kernel(const std::string& n, const Args& A) {
     K(masked_mse, masked_mse(A.f(0), A.f(1), A.f(2), A.f(3), A.d(4), A.i(5), A.i(6), A.fl(7)))
     K(softmax_rows, softmax_rows(A.f(0), A.i(1), A.i(2), A.fl(3)))
     K(softmax_rows_bwd, softmax_rows_bwd(A.f(0), A.f(1), A.i(2), A.i(3), A.fl(4)))
+    K(softmax_rows_masked, softmax_rows_masked(A.f(0), A.b(1), A.i(2), A.i(3), A.i(4), A.fl(5)))
     K(adamw_moments, adamw_moments(A.f(0), A.f(1), A.f(2), A.f(3), A.b(4), A.l(5), A.fl(6), A.fl(7), A.fl(8), A.fl(9), A.fl(10), A.fl(11), A.fl(12)))
     K(adamw_apply, adamw_apply(A.f(0), A.f(1), A.f(2), A.b(3), A.l(4), A.fl(5), A.fl(6)))
     K(ema_update, ema_update(A.f(0), A.f(1), A.l(2), A.fl(3), A.fl(4)))

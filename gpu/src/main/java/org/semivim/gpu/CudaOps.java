@@ -16,6 +16,7 @@ public final class CudaOps {
     /** The same ops on any {@link KernelDevice} (the tests' CPU emulation of the kernels). */
     static Ops create(String name, KernelDevice device) {
         return new Ops(name, new CudaGemmOps(device), new CudaNormOps(device), new CudaElementwiseOps(device),
-                new CudaConvOps(device), new CudaScanOps(device), new CudaLossOps(device), new CudaAttentionOps(device));
+                new CudaConvOps(device), new CudaScanOps(device), new CudaLossOps(device), new CudaAttentionOps(device),
+                new CudaCrossAttentionOps(device));
     }
 }

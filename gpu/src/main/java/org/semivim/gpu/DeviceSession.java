@@ -54,6 +54,13 @@ final class DeviceSession<P> implements KernelSession {
         return buf;
     }
 
+    @Override
+    public Object in(byte[] bytes) {
+        P buf = runtime.pool().acquire(Math.max(1, bytes.length)).buffer();
+        runtime.uploadBytes(bytes, buf);
+        return buf;
+    }
+
     private P buffer(long floats) {
         return runtime.pool().acquire(4L * Math.max(1, floats)).buffer();
     }

@@ -26,7 +26,7 @@ public final class KernelModules {
             "conv", List.of("dwconv1d_fwd", "dwconv1d_bwd_dx", "dwconv1d_bwd_dwdb", "patchify", "unpatchify_acc"),
             "scan", List.of("scan_fwd", "scan_bwd"),
             "loss", List.of("softmax_xent", "masked_mse"),
-            "attention", List.of("softmax_rows", "softmax_rows_bwd"),
+            "attention", List.of("softmax_rows", "softmax_rows_bwd", "softmax_rows_masked"),
             "optim", List.of("adamw_moments", "adamw_apply", "ema_update", "any_nonfinite", "lyap_student", "lyap_teacher"));
 
     private KernelModules() {}

@@ -19,6 +19,9 @@ interface KernelSession extends AutoCloseable {
     /** A device copy of {@code t} that the op reads and updates (accumulated gradients); copied back on close. */
     Object inOut(Tensor t);
 
+    /** A device copy of {@code bytes} (masks), read only. */
+    Object in(byte[] bytes);
+
     /** A temporary device buffer of {@code floats} floats. */
     Object scratch(long floats);
 

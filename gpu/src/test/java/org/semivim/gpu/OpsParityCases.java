@@ -200,4 +200,28 @@ abstract class OpsParityCases {
         cuda.attention().attentionBackward(qkv, h, p0, dout, dq1);
         assertClose("attention dqkv", dq0, dq1, 1e-4);
     }
+
+    @Test
+    void maskedCrossAttention() {
+        int nb = 2, lq = 12, lk = 8, h = 2, dh = 5, dim = h * dh;
+        Tensor q = random(70, 1, nb, lq, dim), kv = random(71, 1, nb, lk, 2 * dim), dout = random(72, 1, nb, lq, dim);
+        // ARM-like: query block i (of 3 tokens) sees key blocks 0..i/… (every query sees at least one key)
+        boolean[] allowed = new boolean[lq * lk];
+        for (int i = 0; i < lq; i++) for (int j = 0; j < lk; j++) allowed[i * lk + j] = j / 2 <= i / 3;
+        org.semivim.engine.ops.AttentionMask mask = new org.semivim.engine.ops.AttentionMask(lq, lk, allowed);
+        Tensor p0 = Tensor.zeros(nb, h, lq, lk), p1 = Tensor.zeros(nb, h, lq, lk), o0 = Tensor.zeros(nb, lq, dim), o1 = Tensor.zeros(nb, lq, dim);
+        cpu.crossAttention().crossAttentionForward(q, kv, h, mask, p0, o0);
+        cuda.crossAttention().crossAttentionForward(q, kv, h, mask, p1, o1);
+        assertClose("cross-attention probs", p0, p1, 1e-5);
+        for (int i = 0; i < p1.size; i++) {
+            int qi = (i / lk) % lq, kj = i % lk;
+            if (!allowed[qi * lk + kj]) assertEquals(0f, p1.data[i], "masked probability must be exactly 0");
+        }
+        assertClose("cross-attention out", o0, o1, 1e-4);
+        Tensor dq0 = random(73, 1, nb, lq, dim), dq1 = dq0.copy(), dkv0 = random(74, 1, nb, lk, 2 * dim), dkv1 = dkv0.copy();
+        cpu.crossAttention().crossAttentionBackward(q, kv, h, p0, dout, dq0, dkv0);
+        cuda.crossAttention().crossAttentionBackward(q, kv, h, p0, dout, dq1, dkv1);
+        assertClose("cross-attention dq", dq0, dq1, 1e-4);
+        assertClose("cross-attention dkv", dkv0, dkv1, 1e-4);
+    }
 }
