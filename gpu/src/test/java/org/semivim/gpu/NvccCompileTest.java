@@ -59,4 +59,50 @@ class NvccCompileTest {
             assertFalse(text.isBlank());
         }
     }
+
+    /** The largest block each kernel is launched with (ScanPlan: up to 1024 threads; every other launch: 256). */
+    static int maxThreads(String kernel) {
+        return kernel.startsWith("scan_") ? ScanPlan.MAX_THREADS : 256;
+    }
+
+    /**
+     * Compiles every kernel for sm_80 and sm_90 and reads ptxas's resource usage: no register spills,
+     * and registers × the kernel's largest block fit the 64 K registers of a multiprocessor, so no
+     * launch fails with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES.
+     */
+    @Test
+    void everyKernelFitsItsLargestLaunch(@TempDir Path out) throws IOException, InterruptedException {
+        Optional<Path> nvcc = findNvcc();
+        assumeTrue(nvcc.isPresent(), "nvcc is not installed: resource usage not checked");
+        java.util.regex.Pattern entry = java.util.regex.Pattern.compile("Compiling entry function '(\\w+)' for '(sm_\\d+)'");
+        java.util.regex.Pattern regs = java.util.regex.Pattern.compile("Used (\\d+) registers");
+        java.util.regex.Pattern spill = java.util.regex.Pattern.compile("(\\d+) bytes spill stores");
+        int checked = 0;
+        for (String arch : List.of("sm_80", "sm_90")) {
+            for (String module : KernelModules.KERNELS.keySet()) {
+                Process p = new ProcessBuilder(nvcc.get().toString(), "-cubin", "-arch=" + arch, "--resource-usage",
+                        "-o", out.resolve(module + ".cubin").toString(), "src/main/cuda/" + module + ".cu").redirectErrorStream(true).start();
+                String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out on " + module);
+                assertEquals(0, p.exitValue(), "nvcc -cubin failed on " + module + ":\n" + log);
+                String kernel = null;
+                for (String line : log.split("\n")) {
+                    java.util.regex.Matcher m = entry.matcher(line);
+                    if (m.find()) kernel = m.group(1);
+                    java.util.regex.Matcher s = spill.matcher(line);
+                    if (kernel != null && s.find()) assertEquals("0", s.group(1), kernel + " spills registers on " + arch + ": " + line);
+                    java.util.regex.Matcher r = regs.matcher(line);
+                    if (kernel != null && r.find()) {
+                        int used = Integer.parseInt(r.group(1));
+                        assertTrue(used * maxThreads(kernel) <= 65536, kernel + " uses " + used + " registers: a block of "
+                                + maxThreads(kernel) + " threads does not fit on " + arch);
+                        checked++;
+                        kernel = null;
+                    }
+                }
+            }
+        }
+        int kernels = KernelModules.KERNELS.values().stream().mapToInt(List::size).sum();
+        assertEquals(2 * kernels, checked, "resource usage read for every kernel on both architectures");
+    }
 }
