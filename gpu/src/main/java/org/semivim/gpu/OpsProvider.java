@@ -32,11 +32,37 @@ public final class OpsProvider {
 
     /** Selects for the given probe answer (tests pass their own). */
     static Selected select(DeviceChoice choice, CudaAvailability availability, Consumer<String> log) {
+        return select(choice, availability, OpsProvider::sharedBackend, log);
+    }
+
+    /**
+     * Selects for the given probe answer and backend opener. The probe only asks the driver; opening
+     * the backend (loading the kernels: PTX or NVRTC) can still fail. Then {@code auto} falls back to
+     * the CPU, saying why, and {@code cuda} fails with the reason.
+     */
+    static Selected select(DeviceChoice choice, CudaAvailability availability, java.util.function.Supplier<CudaBackend> opener,
+                           Consumer<String> log) {
         DeviceSelection sel = DeviceSelection.decide(choice, availability);
-        if (LOGGED.add(sel.message())) log.accept(sel.message());
-        if (sel.backend() == DeviceSelection.Backend.CPU) return new Selected(Ops.cpu(), sel, null);
-        CudaBackend backend = sharedBackend();
+        if (sel.backend() == DeviceSelection.Backend.CPU) {
+            logOnce(sel.message(), log);
+            return new Selected(Ops.cpu(), sel, null);
+        }
+        CudaBackend backend;
+        try {
+            backend = opener.get();
+        } catch (RuntimeException | LinkageError e) {
+            String reason = "the CUDA backend failed to start: " + CudaProbe.reason(e);
+            if (choice == DeviceChoice.CUDA) throw new IllegalStateException("--device cuda: " + reason, e);
+            DeviceSelection cpu = new DeviceSelection(DeviceSelection.Backend.CPU, "device: cpu (auto): " + reason);
+            logOnce(cpu.message(), log);
+            return new Selected(Ops.cpu(), cpu, null);
+        }
+        logOnce(sel.message() + " [" + backend.describe() + "]", log);
         return new Selected(CudaOps.create(backend), sel, backend);
+    }
+
+    private static void logOnce(String message, Consumer<String> log) {
+        if (LOGGED.add(message)) log.accept(message);
     }
 
     /** The JVM's CUDA backend on device 0 (opened on first call). */

@@ -48,4 +48,22 @@ class OpsProviderTest {
         assertThrows(IllegalStateException.class, () -> OpsProvider.select("cuda", m -> { }));
         assertThrows(IllegalArgumentException.class, () -> OpsProvider.select("metal", m -> { }));
     }
+
+    @Test
+    void aBackendThatFailsToStartFallsBackUnderAutoAndFailsUnderCuda() {
+        CudaAvailability driver = CudaAvailability.usable("Fake GPU", 1);
+        java.util.function.Supplier<CudaBackend> broken = () -> {
+            throw new IllegalStateException("kernel module scan: packaged PTX rejected; NVRTC failed too " + System.nanoTime());
+        };
+        List<String> log = new ArrayList<>();
+        OpsProvider.Selected s = OpsProvider.select(DeviceChoice.AUTO, driver, broken, log::add);
+        assertSame(Ops.cpu(), s.ops());
+        assertNull(s.cuda());
+        assertEquals(DeviceSelection.Backend.CPU, s.selection().backend());
+        assertEquals(1, log.size());
+        assertTrue(log.get(0).startsWith("device: cpu (auto): the CUDA backend failed to start: "), log.get(0));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> OpsProvider.select(DeviceChoice.CUDA, driver, broken, m -> { }));
+        assertTrue(e.getMessage().startsWith("--device cuda: the CUDA backend failed to start: "), e.getMessage());
+    }
 }
