@@ -171,6 +171,11 @@ public final class CudaBackend extends DeviceRuntime<CUdeviceptr> implements Aut
                 + " kernels=" + hows + " gemm=" + gemm.description();
     }
 
+    /** Bytes copied host → device and device → host so far (float transfers). */
+    public long[] transferredBytes() {
+        return new long[] {cudaMemory.uploadedBytes(), cudaMemory.downloadedBytes()};
+    }
+
     /** Device allocations made by the op buffer pool (constant once every step size has been seen). */
     public long poolAllocations() {
         return pool().allocations();

@@ -7,6 +7,7 @@ import jcuda.driver.JCudaDriver;
 /** {@link DeviceMemory} through the CUDA driver API (synchronous copies on the legacy default stream). */
 final class CudaMemory implements DeviceMemory<CUdeviceptr> {
     private long liveBytes;
+    private long uploadedBytes, downloadedBytes;   // host ↔ device traffic so far (floats; the benchmark reports it per step)
 
     @Override
     public CUdeviceptr allocate(long bytes) {
@@ -24,17 +25,27 @@ final class CudaMemory implements DeviceMemory<CUdeviceptr> {
     @Override
     public void upload(float[] src, int srcOffset, CUdeviceptr buffer, long floatOffset, int count) {
         if (count == 0) return;
+        uploadedBytes += 4L * count;
         JCudaDriver.cuMemcpyHtoD(buffer.withByteOffset(4L * floatOffset), Pointer.to(src).withByteOffset(4L * srcOffset), 4L * count);
     }
 
     @Override
     public void download(CUdeviceptr buffer, long floatOffset, float[] dst, int dstOffset, int count) {
         if (count == 0) return;
+        downloadedBytes += 4L * count;
         JCudaDriver.cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * dstOffset), buffer.withByteOffset(4L * floatOffset), 4L * count);
     }
 
     long liveBytes() {
         return liveBytes;
+    }
+
+    long uploadedBytes() {
+        return uploadedBytes;
+    }
+
+    long downloadedBytes() {
+        return downloadedBytes;
     }
 
     void uploadBytes(byte[] src, CUdeviceptr buffer) {

@@ -51,6 +51,7 @@ public final class GpuStepBench {
         try (CudaAdamW adam = new CudaAdamW(backend, net.parameters(), 0.05)) {
             for (int s = 0; s < warmup; s++) step(net, ops, adam, images, targets, weights, s);
             long poolBefore = backend.poolAllocations();
+            long[] transferBefore = backend.transferredBytes();
             for (int s = 0; s < steps; s++) {
                 long t0 = System.nanoTime();
                 step(net, ops, adam, images, targets, weights, warmup + s);
@@ -62,7 +63,10 @@ public final class GpuStepBench {
                 }
                 ms[s] = (System.nanoTime() - t0) / 1e6;
             }
-            out.printf("device_allocations_during_timed_steps=%d%n", backend.poolAllocations() - poolBefore);
+            long[] transferAfter = backend.transferredBytes();
+            out.printf("device_allocations_during_timed_steps=%d host_to_device_MiB/step=%.0f device_to_host_MiB/step=%.0f%n",
+                    backend.poolAllocations() - poolBefore, (transferAfter[0] - transferBefore[0]) / 1048576.0 / steps,
+                    (transferAfter[1] - transferBefore[1]) / 1048576.0 / steps);
         }
         Arrays.sort(ms);
         double median = ms[steps / 2];
