@@ -6,14 +6,12 @@ import jcuda.driver.JCudaDriver;
 
 /** {@link DeviceMemory} through the CUDA driver API (synchronous copies on the legacy default stream). */
 final class CudaMemory implements DeviceMemory<CUdeviceptr> {
-    private long liveBytes;
     private long uploadedBytes, downloadedBytes;   // host ↔ device traffic so far (floats; the benchmark reports it per step)
 
     @Override
     public CUdeviceptr allocate(long bytes) {
         CUdeviceptr p = new CUdeviceptr();
         JCudaDriver.cuMemAlloc(p, Math.max(4, bytes));
-        liveBytes += bytes;
         return p;
     }
 
@@ -34,10 +32,6 @@ final class CudaMemory implements DeviceMemory<CUdeviceptr> {
         if (count == 0) return;
         downloadedBytes += 4L * count;
         JCudaDriver.cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * dstOffset), buffer.withByteOffset(4L * floatOffset), 4L * count);
-    }
-
-    long liveBytes() {
-        return liveBytes;
     }
 
     long uploadedBytes() {
