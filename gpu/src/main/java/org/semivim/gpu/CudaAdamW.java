@@ -158,6 +158,25 @@ public final class CudaAdamW implements AutoCloseable {
         return new AdamW.State(step, m.clone(), v.clone());
     }
 
+    /** Replaces the state by a copy of {@code state} (a checkpoint's); continuing is as if never stopped. */
+    public void restore(AdamW.State state) {
+        if (state.step() < 0) throw new IllegalArgumentException("AdamW step count must be >= 0, got " + state.step());
+        if (state.firstMoment().length != m.length || state.secondMoment().length != v.length) {
+            throw new IllegalArgumentException("AdamW state has " + state.firstMoment().length + "/" + state.secondMoment().length
+                    + " moments, expected the parameter count " + m.length);
+        }
+        backend.lock();
+        try {
+            System.arraycopy(state.firstMoment(), 0, m, 0, m.length);
+            System.arraycopy(state.secondMoment(), 0, v, 0, v.length);
+            backend.resident().hostWritten(m);
+            backend.resident().hostWritten(v);
+            step = state.step();
+        } finally {
+            backend.unlock();
+        }
+    }
+
     /** The current Adam direction u [count], copied from the device. */
     public float[] direction() {
         backend.lock();
@@ -181,7 +200,10 @@ public final class CudaAdamW implements AutoCloseable {
     public void close() {
         backend.lock();
         try {
-            for (float[] a : new float[][] {values, grads, m, v, direction}) backend.resident().unregister(a);
+            for (float[] a : new float[][] {values, grads, m, v, direction}) {
+                backend.resident().syncToHost(a);      // nothing computed on the device is lost
+                backend.resident().unregister(a);
+            }
             backend.freeBuffer(kinds);
         } finally {
             backend.unlock();

@@ -61,6 +61,17 @@ abstract class OptimizerParityCases {
             assertArrayEquals(c.firstMoment(), g.firstMoment());
             assertArrayEquals(c.secondMoment(), g.secondMoment());
         }
+        // resume: a fresh device optimizer restored from the CPU state continues bit-identically
+        ParameterSet resumed = params();
+        resumed.copyValuesFrom(cpu);
+        try (CudaAdamW gpuAdam = new CudaAdamW(runtime(), resumed, 0.9, 0.999, 1e-8, 0.05, frozen)) {
+            gpuAdam.restore(cpuAdam.state());
+            fill(cpu.flatGrads().data, 200, 1e-2);
+            System.arraycopy(cpu.flatGrads().data, 0, resumed.flatGrads().data, 0, cpu.count());
+            cpuAdam.step(2e-3);
+            gpuAdam.step(2e-3);
+            assertArrayEquals(cpu.flatValues().data, resumed.flatValues().data, "values after a restored step");
+        }
     }
 
     @Test
