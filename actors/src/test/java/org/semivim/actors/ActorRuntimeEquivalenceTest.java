@@ -1,0 +1,58 @@
+package org.semivim.actors;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.StepRecord;
+import org.semivim.training.loop.TrainingData;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The actor runtime in one JVM (every message Kryo-serialized) ends with the reference trainer's
+ * parameters, bit for bit, and reports the same step records, for several pool and trainer sizes.
+ */
+class ActorRuntimeEquivalenceTest {
+    private static ActorTestKit kit;
+
+    @BeforeAll
+    static void start() {
+        kit = ActorTestKit.create("equivalence", TestPekko.config());
+    }
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    private static void check(String method, long steps, RunOptions options) throws Exception {
+        TrainConfig config = TinyRuns.config(method, steps);
+        TrainingData data = TrainingData.load(config.data());
+        RunAssertions.Reference ref = RunAssertions.reference(config, data);
+        List<StepRecord> records = new CopyOnWriteArrayList<>();
+        RunResult result = RunAssertions.actors(kit, config, data, options.withListener(records::add));
+        assertEquals(steps, result.steps());
+        RunAssertions.assertSameRun(ref, result, records);
+    }
+
+    @Test
+    void fixMatchMatchesTheReferenceTrainer() throws Exception {
+        check("fixmatch", 6, RunOptions.defaults().withAugmenters(2).withTrainers(2));
+    }
+
+    @Test
+    void lyapEmaSsMixupMatchesTheReferenceTrainer() throws Exception {
+        check("lyapema_ssmixup", 6, RunOptions.defaults().withAugmenters(3).withTrainers(4).withLookahead(3));
+    }
+
+    @Test
+    void oneTrainerOneAugmenterAndSupervisedMatchToo() throws Exception {
+        check("supervised", 4, RunOptions.defaults().withAugmenters(1).withTrainers(1).withLookahead(1));
+        check("lyapema", 4, RunOptions.defaults().withAugmenters(1).withTrainers(3));
+    }
+}
