@@ -61,7 +61,9 @@ public final class Augmenter extends AbstractBehavior<Augmenter.Command> {
         long t = m.batch().step();
         rendering = t;
         run.options().hooks().beforeRender(t);
+        long t0 = System.nanoTime();
         StepViews views = StepViews.render(augmenter, run.data().train(), m.batch(), run.config().method().usesUnlabeled());
+        run.options().gauges().worked(FlowGauges.Work.RENDER, System.nanoTime() - t0);
         run.options().gauges().viewsSent();
         run.topology().get().teacher().tell(new TeacherInference.ViewsReady(views));
         rendering = -1;

@@ -1,14 +1,47 @@
 package org.semivim.actors;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * High-water marks of the run's buffers, updated by the actors of this JVM (diagnostics and the
  * flow-control test): how far the DataLoader has handed out work beyond the committed step, how
  * many steps' views TeacherInference holds, and how many rendered views are in flight (sent by an
- * Augmenter, not yet taken by TeacherInference, i.e. sitting in its mailbox).
+ * Augmenter, not yet taken by TeacherInference, i.e. sitting in its mailbox). Also the time each
+ * kind of actor spends working ({@link Work}), for the per-actor breakdown of a step.
  */
 public final class FlowGauges {
+
+    /** The work an actor does for a step. */
+    public enum Work {
+        /** An Augmenter rendering a step's views. */
+        RENDER,
+        /** TeacherInference: pseudo-labels, loss terms, shard split. */
+        PSEUDO_LABEL,
+        /** A StudentTrainer computing its shards' gradients. */
+        SHARDS,
+        /** The LyapunovSupervisor: sum, update, record, snapshot for the broadcast. */
+        UPDATE
+    }
+
+    private final LongAdder[] workNanos = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+    private final LongAdder[] workCount = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+
+    void worked(Work w, long nanos) {
+        workNanos[w.ordinal()].add(nanos);
+        workCount[w.ordinal()].increment();
+    }
+
+    /** Total nanoseconds spent on {@code w} (all actors of that kind together). */
+    public long workNanos(Work w) {
+        return workNanos[w.ordinal()].sum();
+    }
+
+    /** How many times {@code w} was done. */
+    public long workCount(Work w) {
+        return workCount[w.ordinal()].sum();
+    }
+
     private final AtomicLong outstandingSteps = new AtomicLong(), maxOutstandingSteps = new AtomicLong();
     private final AtomicLong bufferedViews = new AtomicLong(), maxBufferedViews = new AtomicLong();
     private final AtomicLong viewsInFlight = new AtomicLong(), maxViewsInFlight = new AtomicLong();

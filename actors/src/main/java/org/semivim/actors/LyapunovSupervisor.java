@@ -145,6 +145,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         if (!collector.complete()) return this;
         long t = collector.step();
         run.options().hooks().beforeCommit(t);
+        long t0 = System.nanoTime();
         StepCollector.Losses losses = collector.losses();
         UpdatePhase.Outcome outcome = master.apply(collector.gradient(), losses.loss());
         StepPlan plan = collector.plan();
@@ -154,6 +155,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         long v = master.committed();
         collector = new StepCollector(v, config.shards());
         broadcast(false);
+        run.options().gauges().worked(FlowGauges.Work.UPDATE, System.nanoTime() - t0);
         if (checkpointDue(v)) {
             awaitingSync.put(v, master.snapshot());
             metrics.tell(new MetricsReporter.Sync(v, syncedAdapter));

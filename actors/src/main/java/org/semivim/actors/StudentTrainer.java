@@ -69,7 +69,9 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         var supervisor = run.topology().get().supervisor();
         for (ShardInput shard : work.shards()) {
             run.options().hooks().beforeShard(work.step(), shard.shard());
+            long t0 = System.nanoTime();
             ShardGradient.Result r = shardGradient.compute(parameters, shard);
+            run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
             supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), shard.shard(), r.gradient(), r.termLosses()));
         }
         return this;

@@ -123,6 +123,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         if (views == null) return this;
         run.options().gauges().bufferedViews(buffer.size());
         run.options().hooks().beforePseudoLabels(t);
+        long t0 = System.nanoTime();
         var c = run.config();
         PseudoLabels predictions = c.method().usesUnlabeled()
                 ? inference.predict(parameters, views.unlabeledWeak(), c.shards())
@@ -136,6 +137,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
             kinds[i] = terms.get(i).kind().code;
             weights[i] = terms.get(i).lossWeight();
         }
+        run.options().gauges().worked(FlowGauges.Work.PSEUDO_LABEL, System.nanoTime() - t0);
         var peers = run.topology().get();
         peers.supervisor().tell(new LyapunovSupervisor.StepPlan(t, views.batch(), predictions, composition.mask(), kinds, weights));
         for (int w = 0; w < peers.trainers().size(); w++) {

@@ -1,0 +1,123 @@
+package org.semivim.cli;
+
+import org.semivim.actors.FlowGauges;
+import org.semivim.actors.RunOptions;
+import org.semivim.actors.RunOrchestrator;
+import org.semivim.actors.RunResult;
+import org.semivim.engine.ops.CpuGemm;
+import org.semivim.engine.ops.Parallel;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.ReferenceTrainer;
+import org.semivim.training.loop.TrainingData;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Throughput of the actor runtime against the single-process reference trainer, same config, same
+ * steps: steps/s of each (timed from the record of the last warm-up step to the record of the last
+ * step, so start-up and JIT warm-up are left out), their ratio (target ≥ 0.95), whether the final
+ * parameters are the same bits, and the per-actor time of a step (docs/benchmarks.md).
+ */
+@Command(name = "actors", description = "Actor runtime vs single-process trainer: steps/s, ratio, per-actor time per step.")
+final class ActorsBench implements Callable<Integer> {
+    @Option(names = "--config", description = "a TrainConfig JSON file (overrides --method/--model/--b-l/--mu/--steps)")
+    Path config;
+
+    @Option(names = "--method", defaultValue = "fixmatch", description = "method (default ${DEFAULT-VALUE})")
+    String method;
+
+    @Option(names = "--model", defaultValue = "vim-fmnist-tiny", description = "model preset (default ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--b-l", defaultValue = "16", description = "labeled batch (default ${DEFAULT-VALUE})")
+    int labeledBatch;
+
+    @Option(names = "--mu", defaultValue = "2", description = "mu_ratio (default ${DEFAULT-VALUE})")
+    int mu;
+
+    @Option(names = "--steps", defaultValue = "12", description = "steps per run (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "leading steps left out of the timing (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "runs of each runtime, alternating; medians reported (default ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--trainers", defaultValue = "1", description = "StudentTrainers (default ${DEFAULT-VALUE})")
+    int trainers;
+
+    @Option(names = "--augmenters", defaultValue = "2", description = "Augmenters (default ${DEFAULT-VALUE})")
+    int augmenters;
+
+    @Option(names = "--lookahead", defaultValue = "2", description = "steps the loader may run ahead (default ${DEFAULT-VALUE})")
+    int lookahead;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig c = trainConfig();
+        if (warmup < 0 || warmup >= c.steps()) throw new IllegalArgumentException("--warmup must be in [0, steps)");
+        if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1");
+        TrainingData data = TrainingData.load(c.data());
+        System.out.printf("method=%s model=%s b_l=%d mu=%d shards=%d steps=%d warmup=%d threads=%d blas=%s trainers=%d augmenters=%d lookahead=%d%n",
+                c.method().configName(), model, c.labeledBatch(), c.muRatio(), c.shards(), c.steps(), warmup, Parallel.threads(),
+                new CpuGemm().implementation(), trainers, augmenters, lookahead);
+        double[] ref = new double[repeats], act = new double[repeats];
+        FlowGauges gauges = null;
+        boolean identical = true;
+        for (int r = 0; r < repeats; r++) {
+            long[] refTimes = new long[(int) c.steps()];
+            ReferenceTrainer trainer = new ReferenceTrainer(c, data);
+            trainer.addListener(rec -> refTimes[(int) rec.step()] = System.nanoTime());
+            trainer.run();
+            ref[r] = rate(refTimes);
+
+            long[] actTimes = new long[(int) c.steps()];
+            gauges = new FlowGauges();
+            RunOptions options = RunOptions.defaults().withTrainers(trainers).withAugmenters(augmenters).withLookahead(lookahead)
+                    .withGauges(gauges).withListener(rec -> actTimes[(int) rec.step()] = System.nanoTime());
+            RunResult result = RunOrchestrator.run(c, data, options);
+            act[r] = rate(actTimes);
+            identical &= Arrays.equals(result.student(), trainer.studentParameters()) && Arrays.equals(result.teacher(), trainer.teacherParameters());
+            System.out.printf("run %d: reference %.3f steps/s, actors %.3f steps/s, ratio %.3f%n", r, ref[r], act[r], act[r] / ref[r]);
+        }
+        double refMedian = median(ref), actMedian = median(act);
+        System.out.printf("median: reference %.3f steps/s (%.1f ms/step), actors %.3f steps/s (%.1f ms/step), ratio %.3f (target >= 0.95), bit_identical=%s%n",
+                refMedian, 1e3 / refMedian, actMedian, 1e3 / actMedian, actMedian / refMedian, identical);
+        System.out.println("per-actor work per step (last actor run, all steps, ms): ");
+        for (FlowGauges.Work w : FlowGauges.Work.values()) {
+            System.out.printf("  %-13s %8.1f ms/step  (%d calls)%n", w, gauges.workNanos(w) / 1e6 / c.steps(), gauges.workCount(w));
+        }
+        System.out.printf("  buffers: max outstanding steps %d, max buffered views %d, max views in flight %d%n",
+                gauges.maxOutstandingSteps(), gauges.maxBufferedViews(), gauges.maxViewsInFlight());
+        return identical ? 0 : 1;
+    }
+
+    private double rate(long[] times) {
+        return (times.length - 1 - warmup) / ((times[times.length - 1] - times[warmup]) / 1e9);
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private TrainConfig trainConfig() throws Exception {
+        if (config != null) return TrainConfig.fromJson(Files.readString(config));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("method", method);
+        m.put("model", model);
+        m.put("steps", steps);
+        m.put("b_l", labeledBatch);
+        m.put("mu_ratio", mu);
+        return TrainConfig.fromMap(m);
+    }
+}
