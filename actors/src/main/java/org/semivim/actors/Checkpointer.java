@@ -14,7 +14,10 @@ import org.semivim.training.loop.TrainCheckpoints;
 import org.semivim.training.loop.TrainState;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Writes and reads the run's checkpoints: a {@link TrainState} in the training module's {@link
@@ -22,10 +25,15 @@ import java.util.Optional;
  * refuses another config's) under {@code <run>/checkpoints}. Without a run directory it keeps the
  * last state in memory, so a supervisor restart still goes back to it. Errors are replied, not
  * thrown: the supervisor decides what they mean.
+ *
+ * <p>Before writing the checkpoint of step k it has the MetricsReporter sync every record before k
+ * ({@link MetricsReporter.Sync}), so a resumed log never misses a record its checkpoint covers. The
+ * state waits here, not in the supervisor, so a supervisor crash cannot lose a checkpoint it asked
+ * for; a {@link LoadLatest} is answered once every pending write is done.
  */
 public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
 
-    public sealed interface Command extends WireMessage permits Save, LoadLatest {}
+    public sealed interface Command extends WireMessage permits Save, LoadLatest, RecordsSynced {}
 
     /** Write {@code state} as the checkpoint of its step. */
     public record Save(TrainState state, ActorRef<Saved> replyTo) implements Command {}
@@ -39,18 +47,26 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     /** The newest good state, or null when the run has none; {@code error} non-null when reading failed. */
     public record Latest(TrainState state, String error) implements WireMessage {}
 
-    public static Behavior<Command> create(RunContext run) {
-        return Behaviors.setup(ctx -> new Checkpointer(ctx, run));
+    private record RecordsSynced(MetricsReporter.Synced synced) implements Command {}
+
+    public static Behavior<Command> create(RunContext run, ActorRef<MetricsReporter.Command> metrics) {
+        return Behaviors.setup(ctx -> new Checkpointer(ctx, run, metrics));
     }
 
     private final RunContext run;
-    private final CheckpointStore store;   // null: in memory
-    private ParameterSet layout;            // the model's parameter names and shapes, made when first needed
+    private final ActorRef<MetricsReporter.Command> metrics;
+    private final ActorRef<MetricsReporter.Synced> syncedAdapter;
+    private final CheckpointStore store;                               // null: in memory
+    private final TreeMap<Long, Save> awaitingSync = new TreeMap<>();  // by step
+    private final List<LoadLatest> loadsWaiting = new ArrayList<>();
+    private ParameterSet layout;                                       // the model's parameter names and shapes, made when first needed
     private TrainState inMemory;
 
-    private Checkpointer(ActorContext<Command> ctx, RunContext run) {
+    private Checkpointer(ActorContext<Command> ctx, RunContext run, ActorRef<MetricsReporter.Command> metrics) {
         super(ctx);
         this.run = run;
+        this.metrics = metrics;
+        this.syncedAdapter = ctx.messageAdapter(MetricsReporter.Synced.class, RecordsSynced::new);
         Path dir = run.options().runDirectory();
         this.store = dir == null ? null : new CheckpointStore(dir, run.options().keepCheckpoints());
     }
@@ -58,12 +74,29 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Save.class, this::save)
-                .onMessage(LoadLatest.class, this::load)
+                .onMessage(Save.class, m -> {
+                    awaitingSync.put(m.state().step(), m);
+                    metrics.tell(new MetricsReporter.Sync(m.state().step(), syncedAdapter));
+                    return this;
+                })
+                .onMessage(RecordsSynced.class, m -> {
+                    Save save = awaitingSync.remove(m.synced().committed());
+                    if (save != null) write(save);
+                    if (awaitingSync.isEmpty()) {
+                        for (LoadLatest l : loadsWaiting) load(l);
+                        loadsWaiting.clear();
+                    }
+                    return this;
+                })
+                .onMessage(LoadLatest.class, m -> {
+                    if (awaitingSync.isEmpty()) return load(m);
+                    loadsWaiting.add(m);
+                    return this;
+                })
                 .build();
     }
 
-    private Behavior<Command> save(Save m) {
+    private Behavior<Command> write(Save m) {
         TrainState state = m.state();
         if (store == null) {
             inMemory = state;

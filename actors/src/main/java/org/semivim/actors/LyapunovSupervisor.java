@@ -16,7 +16,6 @@ import org.semivim.training.loop.TrainState;
 import org.semivim.training.pseudo.PseudoLabels;
 import org.semivim.training.update.UpdatePhase;
 
-import java.util.TreeMap;
 
 /**
  * Phase (6) and the run's memory: holds the master θS, θT, AdamW state and the method's update state
@@ -26,7 +25,7 @@ import java.util.TreeMap;
  * {@code LyapEmaUpdate.decide} with its halve-the-lr-and-raise-λ retry from the saved state), commits,
  * sends the record to the MetricsReporter, the new θS to the trainers and the new pseudo-labelling
  * parameters to TeacherInference, slides the DataLoader's window, and every k steps (and at the end)
- * has the Checkpointer write the state — after the MetricsReporter has synced the records before it.
+ * sends the Checkpointer the state to write (it syncs the metrics log first).
  *
  * <p>On start and on a restart it asks the Checkpointer for the newest state (none: the seed's
  * initialisation) and broadcasts it with {@code reset}, so the pipeline starts over from there.
@@ -76,8 +75,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
     private final ActorRef<MetricsReporter.Synced> syncedAdapter;
     private final ActorRef<Checkpointer.Saved> savedAdapter;
     private final BatchAssembler epochs;                                  // for the record's labeled epoch only
-    private final TreeMap<Long, TrainState> awaitingSync = new TreeMap<>();   // checkpoints waiting for the metrics sync
-    private boolean begun, finishing;
+    private boolean begun, finishing, finalCheckpoint;
     private MasterState master;                                           // null until the state is loaded
     private StepCollector collector;
     private float[] studentSent, labelSourceSent;                         // [P] what was last broadcast (read-only)
@@ -157,8 +155,8 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         broadcast(false);
         run.options().gauges().worked(FlowGauges.Work.UPDATE, System.nanoTime() - t0);
         if (checkpointDue(v)) {
-            awaitingSync.put(v, master.snapshot());
-            metrics.tell(new MetricsReporter.Sync(v, syncedAdapter));
+            checkpointer.tell(new Checkpointer.Save(master.snapshot(), savedAdapter));
+            if (v == config.steps()) finalCheckpoint = true;
         }
         if (v >= config.steps()) finish();
         return this;
@@ -195,17 +193,14 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         return periodic || last;
     }
 
-    /** All steps are committed: once the records are synced and the final checkpoint (if any) is written, report. */
+    /** All steps are committed: report once the final checkpoint is written (records synced first), or without one the records synced. */
     private void finish() {
         finishing = true;
-        if (!awaitingSync.containsKey(config.steps())) metrics.tell(new MetricsReporter.Sync(config.steps(), syncedAdapter));
+        if (!finalCheckpoint) metrics.tell(new MetricsReporter.Sync(config.steps(), syncedAdapter));
     }
 
     private Behavior<Command> onSynced(MetricsSynced m) {
-        long v = m.synced().committed();
-        TrainState snapshot = awaitingSync.remove(v);
-        if (snapshot != null) checkpointer.tell(new Checkpointer.Save(snapshot, savedAdapter));
-        else if (finishing && v == config.steps()) done();
+        if (finishing && !finalCheckpoint && m.synced().committed() == config.steps()) done();
         return this;
     }
 

@@ -30,7 +30,11 @@ public final class MetricsReporter extends AbstractBehavior<MetricsReporter.Comm
 
     public record Report(StepRecord record) implements Command {}
 
-    /** Force the log to disk and answer: every record before step {@code committed} is durable. */
+    /**
+     * Answer once every record before step {@code committed} is written and forced to disk: waits while
+     * records this process has started writing are missing (none written yet: nothing to wait for, as
+     * when a finished run is resumed).
+     */
     public record Sync(long committed, ActorRef<Synced> replyTo) implements Command {}
 
     public record Synced(long committed) implements WireMessage {}
@@ -43,6 +47,7 @@ public final class MetricsReporter extends AbstractBehavior<MetricsReporter.Comm
     private MetricsLog log;
     private MetricsLogListener logListener;
     private long lastWritten = -1;
+    private final java.util.List<Sync> waiting = new java.util.ArrayList<>();
 
     private MetricsReporter(ActorContext<Command> ctx, RunContext run) {
         super(ctx);
@@ -73,10 +78,19 @@ public final class MetricsReporter extends AbstractBehavior<MetricsReporter.Comm
         if (logListener != null) logListener.onStep(r);
         for (StepListener l : run.options().listeners()) l.onStep(r);
         lastWritten = r.step();
+        if (!waiting.isEmpty()) {
+            java.util.List<Sync> now = new java.util.ArrayList<>(waiting);
+            waiting.clear();
+            for (Sync s : now) sync(s);
+        }
         return this;
     }
 
     private Behavior<Command> sync(Sync m) {
+        if (lastWritten >= 0 && lastWritten < m.committed() - 1) {   // a record before it is still on its way
+            waiting.add(m);
+            return this;
+        }
         if (log != null) {
             try {
                 log.sync();

@@ -49,8 +49,8 @@ public final class RunGuardian {
             RunTopology topology = new RunTopology();
             RunContext run = new RunContext(config, data, options, topology);
             DispatcherSelector compute = DispatcherSelector.fromConfig(COMPUTE_DISPATCHER);
-            var checkpointer = spawn(ctx, Checkpointer.create(run), "checkpointer", DispatcherSelector.defaultDispatcher());
             var metrics = spawn(ctx, MetricsReporter.create(run), "metrics-reporter", DispatcherSelector.defaultDispatcher());
+            var checkpointer = spawn(ctx, Checkpointer.create(run, metrics), "checkpointer", DispatcherSelector.defaultDispatcher());
             var loader = spawn(ctx, DataLoader.create(run), "data-loader", DispatcherSelector.defaultDispatcher());
             var teacher = spawn(ctx, TeacherInference.create(run, loader), "teacher-inference", compute);
             List<ActorRef<StudentTrainer.Command>> trainers = new ArrayList<>();

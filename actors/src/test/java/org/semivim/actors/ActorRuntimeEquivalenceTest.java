@@ -51,6 +51,19 @@ class ActorRuntimeEquivalenceTest {
     }
 
     @Test
+    void aFinishedRunResumedAgainEndsAtOnceWithTheSameParameters(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("fixmatch", 4);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult first = RunAssertions.actors(kit, config, data, RunOptions.defaults().withRunDirectory(dir, 2));
+        List<StepRecord> again = new CopyOnWriteArrayList<>();
+        RunResult second = RunAssertions.actors(kit, config, data, RunOptions.defaults().withRunDirectory(dir, 2).withListener(again::add));
+        RunAssertions.assertBitIdentical(first.student(), second.student(), "student");
+        RunAssertions.assertBitIdentical(first.teacher(), second.teacher(), "teacher");
+        assertEquals(List.of(), again, "no step runs again");
+        assertEquals(4, org.semivim.training.metrics.MetricsLog.read(dir.resolve(RunOptions.METRICS_FILE)).records().size());
+    }
+
+    @Test
     void oneTrainerOneAugmenterAndSupervisedMatchToo() throws Exception {
         check("supervised", 4, RunOptions.defaults().withAugmenters(1).withTrainers(1).withLookahead(1));
         check("lyapema", 4, RunOptions.defaults().withAugmenters(1).withTrainers(3));

@@ -81,9 +81,9 @@ class FaultInjectionTest {
         FaultPlan faults = new FaultPlan().failOnce(Role.SUPERVISOR, 5);
         long rendered = runWith(lyapema, lyapemaRef, faults, options().withRunDirectory(dir, 2), List.of("SUPERVISOR@5"));
         assertTrue(rendered > lyapema.steps(), "the restarted supervisor reset the pipeline: " + rendered);
-        // from the checkpoint of step 4: updates 0..5 (5 fails), then 4 and 5 again = 8; from step 2: 10; from scratch: 12
-        assertTrue(faults.commitAttempts() >= 7 && faults.commitAttempts() <= 10, "went back to a checkpoint, not to the start: "
-                + faults.commitAttempts() + " update attempts");
+        // the checkpoint of step 4 was handed to the Checkpointer before the crash, and a load waits for pending
+        // writes: updates 0..5 (5 fails), then 4 and 5 again = 8 (from step 2 it would be 10, from scratch 12)
+        assertEquals(8, faults.commitAttempts(), "went back to the last checkpoint");
         try (var ckpts = java.nio.file.Files.list(dir.resolve("checkpoints"))) {
             assertTrue(ckpts.findAny().isPresent(), "checkpoints on disk");
         }

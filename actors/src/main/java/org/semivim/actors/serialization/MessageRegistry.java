@@ -96,6 +96,7 @@ public final class MessageRegistry {
         plain(e, MetricsReporter.Synced.class);
         plain(e, RunGuardian.RunFinished.class);
         plain(e, RunGuardian.RunFailed.class);
+        plain(e, internal(Checkpointer.class, "RecordsSynced"));
         return Collections.unmodifiableList(e);
     }
 

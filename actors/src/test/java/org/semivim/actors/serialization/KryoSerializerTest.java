@@ -129,11 +129,16 @@ class KryoSerializerTest {
         out.add(new MetricsReporter.Synced(4));
         out.add(new RunGuardian.RunFinished(10, p, null));
         out.add(new RunGuardian.RunFailed("boom"));
+        out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
         return out;
     }
 
     private static Object internal(String name, Object arg) throws Exception {
-        Class<?> c = Class.forName(LyapunovSupervisor.class.getName() + "$" + name);
+        return internal(LyapunovSupervisor.class, name, arg);
+    }
+
+    private static Object internal(Class<?> actor, String name, Object arg) throws Exception {
+        Class<?> c = Class.forName(actor.getName() + "$" + name);
         Constructor<?> k = c.getDeclaredConstructors()[0];
         k.setAccessible(true);
         return k.newInstance(arg);
