@@ -19,15 +19,19 @@ import org.semivim.training.step.StepViews;
 /**
  * Phase (2), one of a pool: renders the weak/strong views of a step ({@link StepViews#render}; each
  * view a function of (seed, t, sample, view), so which augmenter renders a step changes nothing).
- * It asks the DataLoader for work when it starts and after each step; a step it fails on (or was
- * rendering when stopped) goes back to the DataLoader ({@link DataLoader.Requeue}) before the restart.
+ * It asks the DataLoader for work when it starts, after each step and when a restarted DataLoader
+ * asks ({@link AskForWork}); a step it fails on (or was rendering when stopped) goes back to the
+ * DataLoader ({@link DataLoader.Requeue}) before the restart.
  */
 public final class Augmenter extends AbstractBehavior<Augmenter.Command> {
 
-    public sealed interface Command extends WireMessage permits Render {}
+    public sealed interface Command extends WireMessage permits Render, AskForWork {}
 
     /** Render the views of {@code batch}. */
     public record Render(StepBatch batch) implements Command {}
+
+    /** The DataLoader restarted and lost the waiting requests: ask again (an augmenter handling this is idle). */
+    public record AskForWork() implements Command {}
 
     public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader) {
         return Behaviors.setup(ctx -> new Augmenter(ctx, run, loader));
@@ -52,6 +56,10 @@ public final class Augmenter extends AbstractBehavior<Augmenter.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Render.class, this::render)
+                .onMessage(AskForWork.class, m -> {
+                    loader.tell(new DataLoader.RequestWork(getContext().getSelf()));
+                    return this;
+                })
                 .onSignal(PreRestart.class, s -> giveBack())
                 .onSignal(PostStop.class, s -> giveBack())
                 .build();

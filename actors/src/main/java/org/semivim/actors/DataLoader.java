@@ -18,6 +18,7 @@ import java.util.OptionalLong;
  * Work pulling: an Augmenter asks for work ({@link RequestWork}) and gets a {@link Augmenter.Render}
  * when the {@link WorkWindow} allows one; otherwise its request waits here. The window slides on
  * {@link Committed} from the supervisor and starts over on {@link RestartFrom} from TeacherInference.
+ * After a restart it asks TeacherInference where the run is and the augmenters to ask again.
  */
 public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
 
@@ -43,6 +44,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     private final WorkWindow window;
     private final ArrayDeque<ActorRef<Augmenter.Command>> idle = new ArrayDeque<>();
     private final FlowGauges gauges;
+    private final RunHooks hooks;
 
     private DataLoader(ActorContext<Command> ctx, RunContext run) {
         super(ctx);
@@ -50,6 +52,12 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
         this.assembler = BatchAssembler.forSplit(new BatchPlan(c.labeledBatch(), c.muRatio(), c.shards()), run.data().split(), c.seed());
         this.window = new WorkWindow(run.options().lookahead(), c.steps());
         this.gauges = run.options().gauges();
+        this.hooks = run.options().hooks();
+        if (run.topology().ready()) {   // a restart: the window and the waiting requests are gone
+            RunTopology.Peers peers = run.topology().get();
+            peers.teacher().tell(new TeacherInference.LoaderRestarted());
+            for (ActorRef<Augmenter.Command> a : peers.augmenters()) a.tell(new Augmenter.AskForWork());
+        }
     }
 
     @Override
@@ -78,6 +86,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
         while (!idle.isEmpty()) {
             OptionalLong step = window.take();
             if (step.isEmpty()) break;
+            hooks.beforeBatch(step.getAsLong());
             idle.poll().tell(new Augmenter.Render(assembler.batch(step.getAsLong())));
         }
         gauges.outstandingSteps(window.outstanding());

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class FaultPlan implements RunHooks {
 
     /** Which actor fails. */
-    public enum Role { AUGMENTER, TEACHER_INFERENCE, STUDENT_TRAINER, SUPERVISOR }
+    public enum Role { DATA_LOADER, AUGMENTER, TEACHER_INFERENCE, STUDENT_TRAINER, SUPERVISOR }
 
     /** The exception a fault throws. */
     public static final class InjectedFault extends RuntimeException {
@@ -55,6 +55,11 @@ public final class FaultPlan implements RunHooks {
                 throw new InjectedFault("injected fault: " + role + " at step " + step + (shard >= 0 ? " shard " + shard : ""));
             }
         }
+    }
+
+    @Override
+    public void beforeBatch(long step) {
+        maybeFail(Role.DATA_LOADER, step, -1);
     }
 
     @Override

@@ -60,8 +60,9 @@ public final class RunGuardian {
                 shards.add(StepBatch.shardsOfWorker(w, options.trainers(), config.shards()));
             }
             var supervisor = spawn(ctx, LyapunovSupervisor.create(run, loader, checkpointer, metrics, ctx.getSelf()), "lyapunov-supervisor", compute);
-            for (int i = 0; i < options.augmenters(); i++) spawn(ctx, Augmenter.create(run, loader), "augmenter-" + i, compute);
-            topology.fill(new RunTopology.Peers(loader, teacher, trainers, shards, supervisor));
+            List<ActorRef<Augmenter.Command>> augmenters = new ArrayList<>();
+            for (int i = 0; i < options.augmenters(); i++) augmenters.add(spawn(ctx, Augmenter.create(run, loader), "augmenter-" + i, compute));
+            topology.fill(new RunTopology.Peers(loader, augmenters, teacher, trainers, shards, supervisor));
             supervisor.tell(new LyapunovSupervisor.Begin());
             return Behaviors.<Command>receive(Command.class)
                     .onMessage(RunFinished.class, m -> {

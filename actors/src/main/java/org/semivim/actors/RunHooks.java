@@ -9,6 +9,9 @@ package org.semivim.actors;
 public interface RunHooks {
     RunHooks NONE = new RunHooks() {};
 
+    /** The DataLoader is about to hand out {@code step}. */
+    default void beforeBatch(long step) {}
+
     /** An Augmenter is about to render the views of {@code step}. */
     default void beforeRender(long step) {}
 

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The actors of one run, for the actors whose peers form a cycle (TeacherInference ↔ trainers ↔
- * LyapunovSupervisor). The RunGuardian spawns every actor, then {@link #fill}s this once and only
+ * LyapunovSupervisor; DataLoader ↔ augmenters after a restart). The RunGuardian spawns every actor, then {@link #fill}s this once and only
  * then sends the supervisor its {@code Begin}; every message an actor handles is causally after
  * that, and so is any restart, so an actor may read {@link #get} while handling a message or in the
  * setup of a restart ({@link #ready}). In-JVM wiring, handed to the factories, never sent.
@@ -14,10 +14,11 @@ import java.util.List;
 public final class RunTopology {
 
     /** The refs; {@code trainerShards.get(w)} are the shard indices trainer w owns. */
-    public record Peers(ActorRef<DataLoader.Command> loader, ActorRef<TeacherInference.Command> teacher,
-                        List<ActorRef<StudentTrainer.Command>> trainers, List<int[]> trainerShards,
-                        ActorRef<LyapunovSupervisor.Command> supervisor) {
+    public record Peers(ActorRef<DataLoader.Command> loader, List<ActorRef<Augmenter.Command>> augmenters,
+                        ActorRef<TeacherInference.Command> teacher, List<ActorRef<StudentTrainer.Command>> trainers,
+                        List<int[]> trainerShards, ActorRef<LyapunovSupervisor.Command> supervisor) {
         public Peers {
+            augmenters = List.copyOf(augmenters);
             trainers = List.copyOf(trainers);
             trainerShards = List.copyOf(trainerShards);
         }

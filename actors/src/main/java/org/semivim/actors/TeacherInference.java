@@ -34,7 +34,7 @@ import java.util.TreeMap;
  */
 public final class TeacherInference extends AbstractBehavior<TeacherInference.Command> {
 
-    public sealed interface Command extends WireMessage permits ViewsReady, LabelParams, ResendShards {}
+    public sealed interface Command extends WireMessage permits ViewsReady, LabelParams, ResendShards, LoaderRestarted {}
 
     /** The views of one step, from an augmenter. */
     public record ViewsReady(StepViews views) implements Command {}
@@ -47,6 +47,9 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
 
     /** A trainer restarted and lost its work: send it its shards of the step in hand again. */
     public record ResendShards(ActorRef<StudentTrainer.Command> trainer) implements Command {}
+
+    /** The DataLoader restarted and forgot its window: say again where the run is. */
+    public record LoaderRestarted() implements Command {}
 
     public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader) {
         return Behaviors.setup(ctx -> new TeacherInference(ctx, run, loader));
@@ -81,6 +84,10 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
                 .onMessage(ViewsReady.class, this::onViews)
                 .onMessage(LabelParams.class, this::onParams)
                 .onMessage(ResendShards.class, this::onResend)
+                .onMessage(LoaderRestarted.class, m -> {
+                    if (version >= 0) loader.tell(new DataLoader.RestartFrom(version));   // views it already holds come again: kept once
+                    return this;
+                })
                 .build();
     }
 

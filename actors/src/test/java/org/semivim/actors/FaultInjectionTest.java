@@ -65,6 +65,11 @@ class FaultInjectionTest {
     }
 
     @Test
+    void theDataLoaderThrowsAndTheWindowIsRebuilt() throws Exception {
+        runWith(fixmatch, fixmatchRef, new FaultPlan().failOnce(Role.DATA_LOADER, 3), options().withAugmenters(3), List.of("DATA_LOADER@3"));
+    }
+
+    @Test
     void teacherInferenceThrowsAndTheStepIsPseudoLabelledAgain() throws Exception {
         long rendered = runWith(lyapema, lyapemaRef, new FaultPlan().failOnce(Role.TEACHER_INFERENCE, 2), options(), List.of("TEACHER_INFERENCE@2"));
         assertTrue(rendered > lyapema.steps(), "the restarted TeacherInference had the lost views rendered again: " + rendered);
@@ -100,8 +105,8 @@ class FaultInjectionTest {
     @Test
     void everyKindOfFaultInOneRun() throws Exception {
         FaultPlan faults = new FaultPlan().failOnce(Role.AUGMENTER, 1).failOnce(Role.TEACHER_INFERENCE, 2).failOnce(Role.STUDENT_TRAINER, 3, 1)
-                .failOnce(Role.SUPERVISOR, 4).failOnce(Role.AUGMENTER, 5);
+                .failOnce(Role.SUPERVISOR, 4).failOnce(Role.DATA_LOADER, 5).failOnce(Role.AUGMENTER, 5);
         runWith(lyapema, lyapemaRef, faults, options().withAugmenters(3).withCheckpointEvery(1),
-                List.of("AUGMENTER@1", "TEACHER_INFERENCE@2", "STUDENT_TRAINER@3", "SUPERVISOR@4", "AUGMENTER@5"));
+                List.of("AUGMENTER@1", "TEACHER_INFERENCE@2", "STUDENT_TRAINER@3", "SUPERVISOR@4", "DATA_LOADER@5", "AUGMENTER@5"));
     }
 }

@@ -97,6 +97,8 @@ public final class MessageRegistry {
         plain(e, RunGuardian.RunFinished.class);
         plain(e, RunGuardian.RunFailed.class);
         plain(e, internal(Checkpointer.class, "RecordsSynced"));
+        plain(e, Augmenter.AskForWork.class);
+        plain(e, TeacherInference.LoaderRestarted.class);
         return Collections.unmodifiableList(e);
     }
 

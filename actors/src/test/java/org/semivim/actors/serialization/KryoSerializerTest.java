@@ -130,6 +130,8 @@ class KryoSerializerTest {
         out.add(new RunGuardian.RunFinished(10, p, null));
         out.add(new RunGuardian.RunFailed("boom"));
         out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
+        out.add(new Augmenter.AskForWork());
+        out.add(new TeacherInference.LoaderRestarted());
         return out;
     }
 
