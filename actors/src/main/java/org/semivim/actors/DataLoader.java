@@ -37,7 +37,8 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     public record RestartFrom(long step) implements Command {}
 
     public static Behavior<Command> create(RunContext run) {
-        return Behaviors.setup(ctx -> new DataLoader(ctx, run));
+        Incarnations incarnations = new Incarnations();
+        return Behaviors.setup(ctx -> new DataLoader(ctx, run, incarnations.restarted()));
     }
 
     private final BatchAssembler assembler;
@@ -46,14 +47,14 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     private final FlowGauges gauges;
     private final RunHooks hooks;
 
-    private DataLoader(ActorContext<Command> ctx, RunContext run) {
+    private DataLoader(ActorContext<Command> ctx, RunContext run, boolean restarted) {
         super(ctx);
         var c = run.config();
         this.assembler = BatchAssembler.forSplit(new BatchPlan(c.labeledBatch(), c.muRatio(), c.shards()), run.data().split(), c.seed());
         this.window = new WorkWindow(run.options().lookahead(), c.steps());
         this.gauges = run.options().gauges();
         this.hooks = run.options().hooks();
-        if (run.topology().ready()) {   // a restart: the window and the waiting requests are gone
+        if (restarted) {   // a restart: the window and the waiting requests are gone
             RunTopology.Peers peers = run.topology().get();
             peers.teacher().tell(new TeacherInference.LoaderRestarted());
             for (ActorRef<Augmenter.Command> a : peers.augmenters()) a.tell(new Augmenter.AskForWork());

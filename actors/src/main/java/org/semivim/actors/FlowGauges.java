@@ -32,6 +32,12 @@ public final class FlowGauges {
         workCount[w.ordinal()].increment();
     }
 
+    /** Starts the work totals over (a benchmark leaving out its warm-up steps). */
+    public void resetWork() {
+        for (LongAdder a : workNanos) a.reset();
+        for (LongAdder a : workCount) a.reset();
+    }
+
     /** Total nanoseconds spent on {@code w} (all actors of that kind together). */
     public long workNanos(Work w) {
         return workNanos[w.ordinal()].sum();

@@ -62,7 +62,8 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
 
     public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader, ActorRef<Checkpointer.Command> checkpointer,
                                            ActorRef<MetricsReporter.Command> metrics, ActorRef<RunGuardian.Command> guardian) {
-        return Behaviors.setup(ctx -> new LyapunovSupervisor(ctx, run, loader, checkpointer, metrics, guardian));
+        Incarnations incarnations = new Incarnations();
+        return Behaviors.setup(ctx -> new LyapunovSupervisor(ctx, run, loader, checkpointer, metrics, guardian, incarnations.restarted()));
     }
 
     private final RunContext run;
@@ -82,7 +83,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
 
     private LyapunovSupervisor(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader,
                                ActorRef<Checkpointer.Command> checkpointer, ActorRef<MetricsReporter.Command> metrics,
-                               ActorRef<RunGuardian.Command> guardian) {
+                               ActorRef<RunGuardian.Command> guardian, boolean restarted) {
         super(ctx);
         this.run = run;
         this.config = run.config();
@@ -94,7 +95,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         this.syncedAdapter = ctx.messageAdapter(MetricsReporter.Synced.class, MetricsSynced::new);
         this.savedAdapter = ctx.messageAdapter(Checkpointer.Saved.class, CheckpointSaved::new);
         this.epochs = BatchAssembler.forSplit(new BatchPlan(config.labeledBatch(), config.muRatio(), config.shards()), run.data().split(), config.seed());
-        if (run.topology().ready()) begin();   // a restart: go back to the last checkpoint
+        if (restarted) begin();   // a restart: go back to the last checkpoint
     }
 
     @Override

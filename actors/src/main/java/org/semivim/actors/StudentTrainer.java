@@ -30,7 +30,8 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     public record ComputeShards(long step, List<ShardInput> shards) implements Command {}
 
     public static Behavior<Command> create(RunContext run) {
-        return Behaviors.setup(ctx -> new StudentTrainer(ctx, run));
+        Incarnations incarnations = new Incarnations();
+        return Behaviors.setup(ctx -> new StudentTrainer(ctx, run, incarnations.restarted()));
     }
 
     private final RunContext run;
@@ -39,11 +40,11 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     private long version = -1;
     private float[] parameters;   // [P]
 
-    private StudentTrainer(ActorContext<Command> ctx, RunContext run) {
+    private StudentTrainer(ActorContext<Command> ctx, RunContext run, boolean restarted) {
         super(ctx);
         this.run = run;
         this.shardGradient = new ShardGradient(run.config().model().create(run.options().ops(), run.config().seed()), run.options().ops());
-        if (run.topology().ready()) {   // a restart: parameters and the lost work come again
+        if (restarted) {   // a restart: parameters and the lost work come again
             run.topology().get().supervisor().tell(new LyapunovSupervisor.TrainerStarted(ctx.getSelf()));
         }
     }

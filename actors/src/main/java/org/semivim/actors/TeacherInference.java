@@ -52,7 +52,8 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     public record LoaderRestarted() implements Command {}
 
     public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader) {
-        return Behaviors.setup(ctx -> new TeacherInference(ctx, run, loader));
+        Incarnations incarnations = new Incarnations();
+        return Behaviors.setup(ctx -> new TeacherInference(ctx, run, loader, incarnations.restarted()));
     }
 
     private final RunContext run;
@@ -65,7 +66,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     private float[] parameters;              // [P]
     private List<ShardInput> inHand;         // the shards of step `version`, once dispatched
 
-    private TeacherInference(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader) {
+    private TeacherInference(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader, boolean restarted) {
         super(ctx);
         this.run = run;
         this.loader = loader;
@@ -73,7 +74,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         this.inference = new org.semivim.training.step.TeacherInference(replica);
         this.numClasses = replica.numClasses();
         this.composer = MethodSetup.composer(run.config(), numClasses);
-        if (run.topology().ready()) {   // a restart: the supervisor sends the parameters again with reset
+        if (restarted) {   // a restart: the supervisor sends the parameters again with reset
             run.topology().get().supervisor().tell(new LyapunovSupervisor.TeacherStarted(ctx.getSelf()));
         }
     }
