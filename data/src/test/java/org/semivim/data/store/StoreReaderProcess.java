@@ -6,7 +6,9 @@ import java.util.Optional;
 /**
  * The second JVM of {@link TwoProcessStoreTest}: opens the store another process is writing,
  * reads until every expected record is there, and checks each record it sees.
- * Args: store file, expected count, timeout ms. Prints "OPENED", then "SEEN first=… final=…".
+ * Args: store file, expected count, timeout ms. Prints "OPENED", "FIRST n" after its first full
+ * pass (the writer waits for that line before writing more, so the test does not depend on
+ * timing), then "SEEN first=… final=…".
  * Exit 0 = all seen and valid, 2 = timeout, 3 = a wrong record.
  */
 public final class StoreReaderProcess {
@@ -32,7 +34,11 @@ public final class StoreReaderProcess {
                     }
                     seen++;
                 }
-                if (firstPass < 0) firstPass = seen;
+                if (firstPass < 0) {
+                    firstPass = seen;
+                    System.out.println("FIRST " + firstPass);
+                    System.out.flush();
+                }
                 if (seen == expected) {
                     System.out.println("SEEN first=" + firstPass + " final=" + seen);
                     System.out.flush();

@@ -65,11 +65,13 @@ class TwoProcessStoreTest {
                 String line;
                 while ((line = out.readLine()) != null && !line.equals("OPENED")) lines.add(line);
                 assertEquals("OPENED", line, "child did not open the store; its output:\n" + String.join("\n", lines));
-                // Write the second half while the child reads, slowly enough that its first pass sees a partial store.
+                // The child's first pass reads the half written so far; only then is the rest written, in
+                // chunks, while the child keeps reading (a handshake, not a sleep, so load cannot change it).
+                while ((line = out.readLine()) != null && !line.startsWith("FIRST ")) lines.add(line);
+                assertTrue(line != null, "child ended before its first pass; its output:\n" + String.join("\n", lines));
                 for (int chunk = 0; chunk < 10; chunk++) {
                     int from = TOTAL / 2 + chunk * TOTAL / 20;
                     write(store, from, from + TOTAL / 20);
-                    Thread.sleep(50);
                 }
                 while ((line = out.readLine()) != null) lines.add(line);
                 assertTrue(child.waitFor(120, TimeUnit.SECONDS), "child did not finish");
@@ -77,7 +79,7 @@ class TwoProcessStoreTest {
                 assertEquals(0, child.exitValue(), "child failed:\n" + output);
                 String seen = lines.stream().filter(l -> l.startsWith("SEEN")).findFirst().orElseThrow(() -> new AssertionError(output));
                 int first = Integer.parseInt(seen.replaceAll(".*first=(\\d+).*", "$1"));
-                assertTrue(first >= TOTAL / 2 && first < TOTAL, "the child's first pass saw a store being written: " + seen);
+                assertEquals(TOTAL / 2, first, "the child's first pass should see exactly the first half: " + seen);
             } finally {
                 if (child.isAlive()) child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }

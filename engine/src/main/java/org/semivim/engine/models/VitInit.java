@@ -46,7 +46,7 @@ public final class VitInit {
     }
 
     /** The initial value of one parameter, by the rule its name selects. */
-    static double[] initialValue(String name, int[] shape, long seed) {
+    public static double[] initialValue(String name, int[] shape, long seed) {
         int n = 1;
         for (int d : shape) n *= d;
         double[] v = new double[n];

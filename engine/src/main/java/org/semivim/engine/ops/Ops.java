@@ -17,9 +17,16 @@ public final class Ops {
     private final ScanOps scan;
     private final LossOps loss;
     private final AttentionOps attention;
+    private final CrossAttentionOps crossAttention;
 
+    /** A backend without cross-attention (the families every classifier needs). */
     public Ops(String name, GemmOps gemm, NormOps norm, ElementwiseOps elementwise, ConvOps conv,
                ScanOps scan, LossOps loss, AttentionOps attention) {
+        this(name, gemm, norm, elementwise, conv, scan, loss, attention, null);
+    }
+
+    public Ops(String name, GemmOps gemm, NormOps norm, ElementwiseOps elementwise, ConvOps conv,
+               ScanOps scan, LossOps loss, AttentionOps attention, CrossAttentionOps crossAttention) {
         this.name = Objects.requireNonNull(name);
         this.gemm = gemm;
         this.norm = norm;
@@ -28,18 +35,19 @@ public final class Ops {
         this.scan = scan;
         this.loss = loss;
         this.attention = attention;
+        this.crossAttention = crossAttention;
         // A backend may leave a family out (null), e.g. a GPU backend under construction; using it then fails clearly.
     }
 
     private static final class CpuHolder {
         static final Ops INSTANCE = new Ops("cpu", new CpuGemm(), new CpuNormOps(), new CpuElementwiseOps(),
-                new CpuConvOps(), new CpuScanOps(), new CpuLossOps(), new CpuAttentionOps());
+                new CpuConvOps(), new CpuScanOps(), new CpuLossOps(), new CpuAttentionOps(), new CpuCrossAttentionOps());
     }
 
     private static final class ReferenceHolder {
         static final Ops INSTANCE = new Ops("reference", new ReferenceGemm(), new ReferenceNormOps(),
                 new ReferenceElementwiseOps(), new ReferenceConvOps(), new ReferenceScanOps(),
-                new ReferenceLossOps(), new ReferenceAttentionOps());
+                new ReferenceLossOps(), new ReferenceAttentionOps(), new ReferenceCrossAttentionOps());
     }
 
     private static <T> T need(T family, String what) {
@@ -65,6 +73,7 @@ public final class Ops {
     public ScanOps scan() { return need(scan, "scan"); }
     public LossOps loss() { return need(loss, "loss"); }
     public AttentionOps attention() { return need(attention, "attention"); }
+    public CrossAttentionOps crossAttention() { return need(crossAttention, "cross-attention"); }
 
     @Override
     public String toString() {

@@ -33,6 +33,8 @@ import static org.semivim.training.config.ConfigSection.Interval;
  * weight_decay 0.05   clip 0 (global-norm clipping; 0 = off)
  * ema_m         teacher momentum m: FixMatch 0.999 (evaluation EMA), EMA-Teacher 0.9999 (§2.3 [ours])
  * lyapema {...} ssmixup {...} ssmae {...}   the method groups (LyapEmaKeys, SsMixupConfig, SsmaeSettings)
+ * init_from     optional safetensors file of starting weights for the student, loaded by name (e.g. the
+ *               encoder an MAE pre-training wrote: the "fine-tuned MAE" baseline); see {@code InitFrom}
  * </pre>
  * Defaults that depend on the method are the spec's [ours] values for that method. Unknown keys,
  * wrong types and out-of-range values are {@link ConfigException}s naming the key's path and the
@@ -43,11 +45,12 @@ import static org.semivim.training.config.ConfigSection.Interval;
  * @param muRatio      mu_ratio (B_u = mu_ratio·B_l)
  * @param clip         max global gradient norm, 0 for no clipping
  * @param emaM         the EMA momentum m (weight on the old teacher)
+ * @param initFrom     the starting-weights file ({@code init_from}), or null to start from the model's initialisation
  */
 public record TrainConfig(Method method, ModelSpec model, DataConfig data, long seed, long steps, int shards, long evalEvery,
                           int labeledBatch, int muRatio, double tau, double wU, double epsLs,
                           double lr, double minLr, long warmup, double weightDecay, double clip, double emaM,
-                          LyapEmaConfig lyapema, SsMixupConfig ssmixup, SsmaeSettings ssmae) {
+                          LyapEmaConfig lyapema, SsMixupConfig ssmixup, SsmaeSettings ssmae, String initFrom) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -105,10 +108,25 @@ public record TrainConfig(Method method, ModelSpec model, DataConfig data, long 
         LyapEmaConfig lyap = LyapEmaKeys.read(s.section("lyapema"));
         SsMixupConfig ssmix = SsMixupConfig.read(s.section("ssmixup"));
         SsmaeSettings ssmaeCfg = SsmaeSettings.read(s.section("ssmae"));
+        String initFrom = s.string("init_from", null);
+        if (initFrom != null && initFrom.isBlank()) throw new ConfigException("init_from", "must name a safetensors file, got an empty string");
         s.rejectUnknown();
         requireModelFitsData(model, data, method);
+        if (ssmae) requireSsmaeModel(model, ssmaeCfg);
         return new TrainConfig(method, model, data, seed, steps, shards, evalEvery, bl, mu, tau, wU, epsLs, lr, minLr, warmup,
-                weightDecay, clip, emaM, lyap, ssmix, ssmaeCfg);
+                weightDecay, clip, emaM, lyap, ssmix, ssmaeCfg, initFrom);
+    }
+
+    /** SSMAE's model is a ViT encoder with a class token and the token read-out, and the decoder must fit it (§2.8). */
+    private static void requireSsmaeModel(ModelSpec model, SsmaeSettings settings) {
+        if (!(model instanceof ModelSpec.Vit vit)) {
+            throw new ConfigException("model", "ssmae needs a ViT encoder (arch \"vit\"), got a ViM");
+        }
+        try {
+            settings.mae().maeConfig(vit.config());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("ssmae", e.getMessage());
+        }
     }
 
     private static void requireModelFitsData(ModelSpec model, DataConfig data, Method method) {
@@ -152,6 +170,7 @@ public record TrainConfig(Method method, ModelSpec model, DataConfig data, long 
         m.put("lyapema", LyapEmaKeys.toMap(lyapema));
         m.put("ssmixup", ssmixup.toMap());
         m.put("ssmae", ssmae.toMap());
+        if (initFrom != null) m.put("init_from", initFrom);
         return m;
     }
 

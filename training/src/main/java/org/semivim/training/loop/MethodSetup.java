@@ -53,6 +53,6 @@ public final class MethodSetup {
     }
 
     private static UnsupportedOperationException notHere(Method m) {
-        return new UnsupportedOperationException("method " + m.configName() + " is not run by the reference trainer (it has its own trainer)");
+        return new UnsupportedOperationException("method " + m.configName() + " is not run by the reference trainer: use org.semivim.training.ssmae.SsmaeTrainer");
     }
 }

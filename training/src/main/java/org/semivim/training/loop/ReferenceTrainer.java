@@ -11,6 +11,8 @@ import org.semivim.engine.models.ImageClassifier;
 import org.semivim.engine.ops.Ops;
 import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.optim.LrSchedule;
+import org.semivim.engine.param.Parameter;
+import org.semivim.engine.param.ParameterSet;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.method.Composition;
 import org.semivim.training.method.LossComposer;
@@ -23,7 +25,9 @@ import org.semivim.training.step.TeacherInference;
 import org.semivim.training.update.UpdatePhase;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The single-process reference loop: runs any supported method step by step from a
@@ -53,6 +57,8 @@ public final class ReferenceTrainer {
     private final AdamW adamW;
     private final UpdatePhase updatePhase;
     private final List<StepListener> listeners = new ArrayList<>();
+    private final int[] frozenRanges;               // [2·k] start, end of each frozen parameter in the flat arrays
+    private final InitFrom initFrom;                // the init_from load, or null
     private long nextStep;
 
     public ReferenceTrainer(TrainConfig config, TrainingData data) {
@@ -60,9 +66,28 @@ public final class ReferenceTrainer {
     }
 
     public ReferenceTrainer(TrainConfig config, TrainingData data, Ops ops) {
+        this(config, data, ops, null, Set.of());
+    }
+
+    /**
+     * A trainer whose student starts from {@code initialStudent} [P] (null: the config's own
+     * initialisation), e.g. pretrained or fine-tuned weights; the teacher starts as a copy of it.
+     * Parameters named in {@code frozen} are never updated (AdamW skips them) and their gradient
+     * entries are zeroed before clipping, as if they had no gradient (torch {@code requires_grad=False}).
+     */
+    public ReferenceTrainer(TrainConfig config, TrainingData data, Ops ops, float[] initialStudent, Set<String> frozen) {
         this.config = config;
         this.data = data;
         this.student = config.model().create(ops, config.seed());
+        this.initFrom = config.initFrom() == null ? null : InitFrom.load(student.parameters(), java.nio.file.Path.of(config.initFrom()));
+        if (initialStudent != null) {
+            float[] values = student.parameters().flatValues().data;
+            if (initialStudent.length != values.length) {
+                throw new IllegalArgumentException("initial student has " + initialStudent.length + " values, the model " + values.length);
+            }
+            System.arraycopy(initialStudent, 0, values, 0, values.length);
+        }
+        this.frozenRanges = frozenRanges(student.parameters(), frozen);
         ImageClassifier replica = config.model().create(ops, config.seed());   // scratch for shards and teacher forwards
         this.teacher = config.method().hasTeacher() ? student.parameters().flatValues().toArray() : null;
         this.shardGradient = new ShardGradient(replica, ops);
@@ -73,7 +98,7 @@ public final class ReferenceTrainer {
         this.augmenter = new BatchAugmenter(data.train(), new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(size)),
                 Normalization.fashionMnist());
         this.composer = MethodSetup.composer(config, student.numClasses());
-        this.adamW = new AdamW(student.parameters(), config.weightDecay());
+        this.adamW = new AdamW(student.parameters(), AdamW.DEFAULT_BETA1, AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS, config.weightDecay(), frozen);
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
         this.updatePhase = new UpdatePhase(adamW, schedule, config.clip(),
                 MethodSetup.update(config, adamW, student.parameters().flatValues().data, teacher));
@@ -115,12 +140,26 @@ public final class ReferenceTrainer {
             }
         }
         float[] gradient = ShardGradient.sumInShardOrder(shardGradients);
+        for (int r = 0; r < frozenRanges.length; r += 2) Arrays.fill(gradient, frozenRanges[r], frozenRanges[r + 1], 0f);
         float[] unclipped = gradient.clone();
         UpdatePhase.Outcome outcome = updatePhase.apply(t, gradient, loss, studentValues, teacher);   // (6)
         nextStep = t + 1;
         StepRecord record = record(t, batch, predictions, composition, loss, lossLabeled, lossUnlabeled, outcome);  // (7)
         for (StepListener l : listeners) l.onStep(record);
         return new StepTrace(batch, predictions, composition, unclipped, outcome, record);
+    }
+
+    private static int[] frozenRanges(ParameterSet params, Set<String> frozen) {
+        List<Integer> r = new ArrayList<>();
+        int offset = 0;
+        for (Parameter p : params.parameters()) {
+            if (frozen.contains(p.name())) {
+                r.add(offset);
+                r.add(offset + p.value().size);
+            }
+            offset += p.value().size;
+        }
+        return r.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Phase (3): θT_{t−1} for EMA-Teacher (and LyapEMA), θS_{t−1} for FixMatch; none for supervised. */
@@ -158,6 +197,11 @@ public final class ReferenceTrainer {
 
     public TrainConfig config() {
         return config;
+    }
+
+    /** What {@code init_from} loaded into the initial student (before the teacher copy), or null without it. */
+    public InitFrom initFrom() {
+        return initFrom;
     }
 
     /** The student model; its parameter values are the live θS (do not change them). */

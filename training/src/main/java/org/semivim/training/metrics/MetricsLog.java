@@ -64,12 +64,13 @@ public final class MetricsLog implements Closeable {
     }
 
     /**
-     * Opens {@code file} to continue a run resumed from the checkpoint of {@code checkpointStep}:
+     * Opens {@code file} to continue a run whose last completed step is {@code lastKeptStep}:
      * records with a step greater than it are dropped (the resumed run writes them again, so no
-     * step appears twice), as is a partial last line. The checkpoint of step s must therefore be
-     * written after every record of step s.
+     * step appears twice), as is a partial last line. Step records count from 0 while a train
+     * state counts the steps run, so a run resumed from a state with {@code nextStep() == s}
+     * passes {@code s - 1}. The checkpoint after step s must be written after the record of step s.
      */
-    public static MetricsLog resume(Path file, long checkpointStep) throws IOException {
+    public static MetricsLog resume(Path file, long lastKeptStep) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
         if (!Files.exists(file)) return new MetricsLog(file, new ResumeReport(0, 0, Optional.empty()));
@@ -77,11 +78,11 @@ public final class MetricsLog implements Closeable {
         byte[] bytes = Files.readAllBytes(file);
         List<Line> lines = new ArrayList<>();
         Optional<String> tail = scan(bytes, file, lines);
-        List<Line> kept = lines.stream().filter(l -> l.step <= checkpointStep).toList();
+        List<Line> kept = lines.stream().filter(l -> l.step <= lastKeptStep).toList();
         int dropped = lines.size() - kept.size();
         tail.ifPresent(t -> LOG.warning(file + ": cutting off a partial last line (" + t.length() + " bytes): " + abbreviate(t)));
         if (dropped > 0) {
-            LOG.info(file + ": dropping " + dropped + " record(s) after step " + checkpointStep + " (resumed run)");
+            LOG.info(file + ": dropping " + dropped + " record(s) after step " + lastKeptStep + " (resumed run)");
             rewrite(file, bytes, kept);
         } else if (tail.isPresent()) {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {

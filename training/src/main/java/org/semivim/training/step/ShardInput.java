@@ -30,7 +30,8 @@ public record ShardInput(long seed, long step, int shard, int shardCount, List<L
         return shards;
     }
 
-    static int bound(int s, int rows, int shardCount) {
+    /** The first row of shard s of {@code rows} rows: ⌊s·rows/S⌋ (shard s is [bound(s), bound(s+1))). */
+    public static int bound(int s, int rows, int shardCount) {
         return (int) ((long) s * rows / shardCount);
     }
 }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class TrainConfigTest {
 
     private static Map<String, Object> base(String method) {
-        return TinyRuns.configMap(method, TinyRuns.vim(0), 100);
+        return TinyRuns.configMap(method, method.equals("ssmae") ? TinyRuns.vit(0) : TinyRuns.vim(0), 100);
     }
 
     /** The error for {@code base(method)} changed by {@code edit}; asserts its key path and message parts. */
@@ -111,6 +111,12 @@ class TrainConfigTest {
         rejected("lyapema", m -> group(m, "lyapema").putAll(Map.of("lam0", 0.5, "lam_max", 0.2)), "lyapema.lam_max", ">= lam0");
         rejected("lyapema", m -> group(m, "ssmixup").put("layers", "some"), "ssmixup.layers", "\"all\"");
         rejected("ssmae", m -> group(m, "ssmae").put("mask_ratio", 1.0), "ssmae.mask_ratio", "(0, 1)");
+        rejected("ssmae", m -> group(m, "ssmae").put("decoder_heads", 5), "ssmae.decoder_heads", "divide");
+        rejected("ssmae", m -> group(m, "ssmae").put("decoder_width", 30), "ssmae.decoder_width", "multiple of 4");
+        rejected("ssmae", m -> m.put("model", TinyRuns.vim(0)), "model", "ViT");
+        rejected("ssmae", m -> group(m, "model").put("global_pool", "avg"), "ssmae", "class token");
+        rejected("supervised", m -> m.put("init_from", ""), "init_from", "safetensors");
+        rejected("supervised", m -> m.put("init_from", 3), "init_from", "string");
         rejected("fixmatch", m -> group(m, "data").put("protocol", "A3"), "data.protocol", "A1");
         rejected("fixmatch", m -> group(m, "data").put("protocol", "A1"), "data.protocol", "10 classes", "4");
         rejected("fixmatch", m -> group(group(m, "data"), "protocol").remove("labeled_head"), "data.protocol.labeled_head", "required");

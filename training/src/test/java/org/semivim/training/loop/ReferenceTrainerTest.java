@@ -215,7 +215,7 @@ class ReferenceTrainerTest {
 
     @Test
     void ssmaeIsRefusedClearly() {
-        TrainConfig c = TinyRuns.config("ssmae", TinyRuns.vim(0), 2);
+        TrainConfig c = TinyRuns.config("ssmae", TinyRuns.vit(0), 2);
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> trainer(c));
         assertTrue(e.getMessage().contains("ssmae"), e.getMessage());
     }
