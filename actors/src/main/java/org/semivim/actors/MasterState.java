@@ -5,13 +5,16 @@ import org.semivim.engine.ops.Ops;
 import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.optim.LrSchedule;
 import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.InitFrom;
 import org.semivim.training.loop.MethodSetup;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.update.UpdatePhase;
 
+import java.nio.file.Path;
+
 /**
  * What the LyapunovSupervisor owns, built exactly as the reference trainer builds it: the master θS
- * (a model initialised from the seed), θT (an exact copy of the initial student, for methods with a
+ * (a model initialised from the seed, then {@code init_from} loaded into it), θT (an exact copy of the initial student, for methods with a
  * teacher), AdamW, the schedule and the method's update ({@link MethodSetup#update}, LyapEMA state
  * included), and the number of committed steps. No actor code: the supervisor calls it.
  */
@@ -26,6 +29,7 @@ final class MasterState {
     MasterState(TrainConfig config, Ops ops) {
         this.config = config;
         this.student = config.model().create(ops, config.seed());
+        if (config.initFrom() != null) InitFrom.load(student.parameters(), Path.of(config.initFrom()));   // as the reference trainer does
         this.teacher = config.method().hasTeacher() ? student.parameters().flatValues().toArray() : null;
         this.adamW = new AdamW(student.parameters(), config.weightDecay());
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());

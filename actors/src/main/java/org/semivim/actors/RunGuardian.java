@@ -10,6 +10,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.semivim.actors.serialization.WireMessage;
 import org.semivim.data.sampling.StepBatch;
+import org.semivim.training.config.Method;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.TrainingData;
 
@@ -42,6 +43,10 @@ public final class RunGuardian {
     private RunGuardian() {}
 
     public static Behavior<Command> create(TrainConfig config, TrainingData data, RunOptions options, CompletableFuture<RunResult> result) {
+        if (config.method() == Method.SSMAE) {
+            throw new IllegalArgumentException("method ssmae is not run by the actor runtime yet (its step is not split into phases): "
+                    + "use org.semivim.training.ssmae.SsmaeTrainer");
+        }
         if (options.trainers() > config.shards()) {
             throw new IllegalArgumentException("trainers (" + options.trainers() + ") must be at most the config's shards (" + config.shards() + ")");
         }

@@ -64,6 +64,35 @@ class ActorRuntimeEquivalenceTest {
     }
 
     @Test
+    void initFromIsLoadedAsTheReferenceTrainerLoadsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path weights = dir.resolve("start.safetensors");
+        TrainConfig plain = TinyRuns.config("ema_teacher", 3);
+        org.semivim.engine.io.Safetensors.save(plain.model().create(org.semivim.engine.ops.Ops.cpu(), 99).parameters(), weights, java.util.Map.of());
+        var map = TinyRuns.configMap("ema_teacher", 3);
+        map.put("init_from", weights.toString());
+        TrainConfig config = TrainConfig.fromMap(map);
+        TrainingData data = TrainingData.load(config.data());
+        RunAssertions.Reference ref = RunAssertions.reference(config, data);
+        RunAssertions.Reference fromSeed = RunAssertions.reference(plain, data);
+        assertFalse(java.util.Arrays.equals(ref.student(), fromSeed.student()), "init_from changes the run");
+        List<StepRecord> records = new CopyOnWriteArrayList<>();
+        RunResult result = RunAssertions.actors(kit, config, data, RunOptions.defaults().withListener(records::add));
+        RunAssertions.assertSameRun(ref, result, records);
+    }
+
+    @Test
+    void ssmaeIsRefusedWithAClearMessage() {
+        var map = TinyRuns.configMap("ssmae", 2);
+        map.put("model", new java.util.LinkedHashMap<>(java.util.Map.of("arch", "vit", "img_size", 12, "patch_size", 4, "in_chans", 1,
+                "embed_dim", 16, "depth", 1, "num_heads", 2, "num_classes", 4)));
+        map.remove("tau");
+        TrainConfig config = TrainConfig.fromMap(map);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RunGuardian.create(config, TrainingData.load(config.data()), RunOptions.defaults(), new java.util.concurrent.CompletableFuture<>()));
+        assertTrue(e.getMessage().contains("ssmae") && e.getMessage().contains("SsmaeTrainer"), e.getMessage());
+    }
+
+    @Test
     void oneTrainerOneAugmenterAndSupervisedMatchToo() throws Exception {
         check("supervised", 4, RunOptions.defaults().withAugmenters(1).withTrainers(1).withLookahead(1));
         check("lyapema", 4, RunOptions.defaults().withAugmenters(1).withTrainers(3));
