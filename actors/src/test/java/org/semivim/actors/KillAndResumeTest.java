@@ -111,6 +111,7 @@ class KillAndResumeTest {
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent")) cmd.add(arg);
         }
+        cmd.add("-Dpekko.actor.serialize-messages=on");   // the child's messages are really serialized too
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(LocalRun.class.getName());

@@ -255,6 +255,22 @@ class KryoSerializerTest {
     }
 
     @Test
+    void withSerializeMessagesOnEveryLocalTellReallyGoesThroughKryo() {
+        TestProbe<Object> probe = kit.createTestProbe();
+        float[] p = {1f, 2f};
+        StudentTrainer.StudentParams sent = new StudentTrainer.StudentParams(5, p);
+        probe.ref().tell(sent);
+        StudentTrainer.StudentParams got = (StudentTrainer.StudentParams) probe.receiveMessage();
+        assertNotSame(sent, got, "the receiver gets a deserialized copy, not the sender's object");
+        assertNotSame(p, got.parameters());
+        assertArrayEquals(p, got.parameters());
+        // an unregistered message fails the serialization check and is not delivered
+        probe.ref().tell(new Unregistered(3));
+        probe.ref().tell(new DataLoader.Requeue(6));
+        assertEquals(new DataLoader.Requeue(6), probe.receiveMessage(), "the unregistered message was dropped, the next one arrives");
+    }
+
+    @Test
     void pekkoUsesKryoForEveryMessageAndNoJavaSerialization() throws Exception {
         Serialization serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
         for (Object m : samples()) assertEquals(KryoSerializer.IDENTIFIER, serialization.findSerializerFor(m).identifier(), m.getClass().getName());
