@@ -123,7 +123,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
     private Behavior<Command> onLoaded(StateLoaded m) {
         if (master != null) return this;
         if (m.latest().error() != null) return fail(m.latest().error());
-        MasterState state = new MasterState(config, run.options().ops());
+        MasterState state = new MasterState(config, run.options().ops(), run.options().start());
         TrainState saved = m.latest().state();
         if (saved != null) {
             try {

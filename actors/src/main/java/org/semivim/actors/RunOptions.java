@@ -24,9 +24,10 @@ import java.util.List;
  * @param hooks           test hooks (fault injection, slow actors)
  * @param gauges          buffer high-water marks of this JVM
  * @param ops             the numerics backend of every actor
+ * @param start           the initial student and the frozen parameters (pipeline stages); {@link StartingPoint#FROM_CONFIG} by default
  */
 public record RunOptions(int augmenters, int trainers, int lookahead, Path runDirectory, long checkpointEvery, int keepCheckpoints,
-                         List<StepListener> listeners, RunHooks hooks, FlowGauges gauges, Ops ops) {
+                         List<StepListener> listeners, RunHooks hooks, FlowGauges gauges, Ops ops, StartingPoint start) {
 
     /** File name of the metrics log in the run directory. */
     public static final String METRICS_FILE = "metrics.jsonl";
@@ -38,48 +39,53 @@ public record RunOptions(int augmenters, int trainers, int lookahead, Path runDi
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0, got " + checkpointEvery);
         if (keepCheckpoints < 1) throw new IllegalArgumentException("keepCheckpoints must be >= 1, got " + keepCheckpoints);
         listeners = List.copyOf(listeners);
+        if (start == null) throw new IllegalArgumentException("start must not be null (StartingPoint.FROM_CONFIG for none)");
     }
 
     /** 2 augmenters, 1 trainer, lookahead 2, no run directory, CPU. */
     public static RunOptions defaults() {
-        return new RunOptions(2, 1, 2, null, 0, 3, List.of(), RunHooks.NONE, new FlowGauges(), Ops.cpu());
+        return new RunOptions(2, 1, 2, null, 0, 3, List.of(), RunHooks.NONE, new FlowGauges(), Ops.cpu(), StartingPoint.FROM_CONFIG);
     }
 
     public RunOptions withAugmenters(int n) {
-        return new RunOptions(n, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops);
+        return new RunOptions(n, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start);
     }
 
     public RunOptions withTrainers(int n) {
-        return new RunOptions(augmenters, n, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops);
+        return new RunOptions(augmenters, n, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start);
     }
 
     public RunOptions withLookahead(int n) {
-        return new RunOptions(augmenters, trainers, n, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops);
+        return new RunOptions(augmenters, trainers, n, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start);
     }
 
     public RunOptions withRunDirectory(Path dir, long every) {
-        return new RunOptions(augmenters, trainers, lookahead, dir, every, keepCheckpoints, listeners, hooks, gauges, ops);
+        return new RunOptions(augmenters, trainers, lookahead, dir, every, keepCheckpoints, listeners, hooks, gauges, ops, start);
     }
 
     public RunOptions withCheckpointEvery(long every) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, every, keepCheckpoints, listeners, hooks, gauges, ops);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, every, keepCheckpoints, listeners, hooks, gauges, ops, start);
     }
 
     public RunOptions withListener(StepListener listener) {
         List<StepListener> l = new ArrayList<>(listeners);
         l.add(listener);
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, l, hooks, gauges, ops);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, l, hooks, gauges, ops, start);
     }
 
     public RunOptions withHooks(RunHooks h) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, h, gauges, ops);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, h, gauges, ops, start);
     }
 
     public RunOptions withGauges(FlowGauges g) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, g, ops);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, g, ops, start);
+    }
+
+    public RunOptions withStart(StartingPoint p) {
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, p);
     }
 
     public RunOptions withOps(Ops o) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, o);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, o, start);
     }
 }

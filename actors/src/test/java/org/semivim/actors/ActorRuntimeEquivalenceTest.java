@@ -81,6 +81,27 @@ class ActorRuntimeEquivalenceTest {
     }
 
     @Test
+    void aPipelineStageWithAnInitialStudentAndFrozenParametersMatches() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 4);
+        TrainingData data = TrainingData.load(config.data());
+        float[] initial = config.model().create(org.semivim.engine.ops.Ops.cpu(), 5).parameters().flatValues().toArray();
+        java.util.Set<String> frozen = java.util.Set.of("patch_embed.proj.weight", "head.bias");
+        org.semivim.training.loop.ReferenceTrainer trainer =
+                new org.semivim.training.loop.ReferenceTrainer(config, data, org.semivim.engine.ops.Ops.cpu(), initial, frozen);
+        List<StepRecord> refRecords = new java.util.ArrayList<>();
+        trainer.addListener(refRecords::add);
+        trainer.run();
+        var ref = new RunAssertions.Reference(trainer.studentParameters(), trainer.teacherParameters(), refRecords);
+        List<StepRecord> records = new CopyOnWriteArrayList<>();
+        RunResult result = RunAssertions.actors(kit, config, data,
+                RunOptions.defaults().withTrainers(2).withStart(new StartingPoint(initial, frozen)).withListener(records::add));
+        RunAssertions.assertSameRun(ref, result, records);
+        var layout = config.model().create(org.semivim.engine.ops.Ops.cpu(), 0).parameters();
+        var bias = layout.parameters().stream().filter(p -> p.name().equals("head.bias")).findFirst().orElseThrow();
+        for (int i = bias.offset(); i < bias.offset() + bias.size(); i++) assertEquals(initial[i], result.student()[i], "frozen head.bias moved");
+    }
+
+    @Test
     void ssmaeIsRefusedWithAClearMessage() {
         var map = TinyRuns.configMap("ssmae", 2);
         map.put("model", new java.util.LinkedHashMap<>(java.util.Map.of("arch", "vit", "img_size", 12, "patch_size", 4, "in_chans", 1,
