@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * the undisturbed run's.
  */
 class KillAndResumeTest {
-    private static final long STEPS = 40, CHECKPOINT_EVERY = 3;
+    private static final long STEPS = 60, CHECKPOINT_EVERY = 3;   // steps well past the kill range, so the child cannot finish first
 
     @Test
     void aRunKilledAtARandomStepResumesBitIdentical(@TempDir Path dir) throws Exception {
