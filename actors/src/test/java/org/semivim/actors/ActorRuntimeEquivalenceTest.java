@@ -102,6 +102,20 @@ class ActorRuntimeEquivalenceTest {
     }
 
     @Test
+    void aRunDirectoryOfAnotherConfigIsRefusedNotOverwritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TrainConfig first = TinyRuns.config("fixmatch", 2);
+        TrainingData data = TrainingData.load(first.data());
+        RunAssertions.actors(kit, first, data, RunOptions.defaults().withRunDirectory(dir, 1));
+        var other = TinyRuns.configMap("fixmatch", 2);
+        other.put("seed", 8);
+        var e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> RunAssertions.actors(kit, TrainConfig.fromMap(other), data, RunOptions.defaults().withRunDirectory(dir, 1)));
+        assertInstanceOf(RunFailedException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("checkpoint"), e.getCause().getMessage());
+        assertEquals(2, org.semivim.training.metrics.MetricsLog.read(dir.resolve(RunOptions.METRICS_FILE)).records().size(), "the first run's log is kept");
+    }
+
+    @Test
     void ssmaeIsRefusedWithAClearMessage() {
         var map = TinyRuns.configMap("ssmae", 2);
         map.put("model", new java.util.LinkedHashMap<>(java.util.Map.of("arch", "vit", "img_size", 12, "patch_size", 4, "in_chans", 1,
