@@ -68,7 +68,12 @@ public final class Augmenter extends AbstractBehavior<Augmenter.Command> {
     private Behavior<Command> render(Render m) {
         long t = m.batch().step();
         rendering = t;
-        run.options().hooks().beforeRender(t);
+        try {
+            run.options().hooks().beforeRender(t);
+        } catch (RunHooks.StopActor stop) {
+            getContext().getLog().info("augmenter stops before step {}: {}", t, stop.getMessage());
+            return Behaviors.stopped();   // PostStop gives the step back; the guardian spawns a replacement
+        }
         long t0 = System.nanoTime();
         StepViews views = StepViews.render(augmenter, run.data().train(), m.batch(), run.config().method().usesUnlabeled());
         run.options().gauges().worked(FlowGauges.Work.RENDER, System.nanoTime() - t0);

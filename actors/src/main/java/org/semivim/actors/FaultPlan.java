@@ -21,7 +21,7 @@ public final class FaultPlan implements RunHooks {
         }
     }
 
-    private record Fault(Role role, long step, int shard, AtomicBoolean fired) {}
+    private record Fault(Role role, long step, int shard, boolean stop, AtomicBoolean fired) {}
 
     private final List<Fault> faults = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong commitAttempts = new java.util.concurrent.atomic.AtomicLong();
@@ -38,20 +38,27 @@ public final class FaultPlan implements RunHooks {
 
     /** As {@link #failOnce(Role, long)}; for a trainer, only before shard {@code shard} (-1: any). */
     public FaultPlan failOnce(Role role, long step, int shard) {
-        faults.add(new Fault(role, step, shard, new AtomicBoolean()));
+        faults.add(new Fault(role, step, shard, false, new AtomicBoolean()));
+        return this;
+    }
+
+    /** An augmenter stops (instead of throwing) once before rendering {@code step}; the pool replaces it. */
+    public FaultPlan stopAugmenterOnce(long step) {
+        faults.add(new Fault(Role.AUGMENTER, step, -1, true, new AtomicBoolean()));
         return this;
     }
 
     /** The faults that have fired, as "ROLE@step". */
     public List<String> fired() {
         List<String> out = new ArrayList<>();
-        for (Fault f : faults) if (f.fired.get()) out.add(f.role + "@" + f.step);
+        for (Fault f : faults) if (f.fired.get()) out.add(f.role + (f.stop ? " stopped" : "") + "@" + f.step);
         return out;
     }
 
     private void maybeFail(Role role, long step, int shard) {
         for (Fault f : faults) {
             if (f.role == role && f.step == step && (f.shard < 0 || f.shard == shard) && f.fired.compareAndSet(false, true)) {
+                if (f.stop) throw new RunHooks.StopActor("injected stop: " + role + " at step " + step);
                 throw new InjectedFault("injected fault: " + role + " at step " + step + (shard >= 0 ? " shard " + shard : ""));
             }
         }

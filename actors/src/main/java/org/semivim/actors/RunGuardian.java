@@ -22,9 +22,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The parent of one run's actors: spawns them (the compute-heavy ones on the compute dispatcher),
  * each under a restart supervisor (at most {@link #MAX_RESTARTS} restarts a minute, then it stops),
- * fills the {@link RunTopology}, and tells the supervisor to begin. It completes the run's future
- * with the final parameters, or exceptionally when the supervisor reports a failure or a child
- * stops; then it stops (and with it every actor of the run).
+ * fills the {@link RunTopology}, and tells the supervisor to begin. An Augmenter that stops is
+ * replaced by a new pool member (its step went back to the DataLoader). It completes the run's
+ * future with the final parameters, or exceptionally when the supervisor reports a failure, an
+ * actor fails beyond its restart limit or any other actor stops; then it stops (and with it every
+ * actor of the run).
  */
 public final class RunGuardian {
 
@@ -67,6 +69,7 @@ public final class RunGuardian {
             var supervisor = spawn(ctx, LyapunovSupervisor.create(run, loader, checkpointer, metrics, ctx.getSelf()), "lyapunov-supervisor", compute);
             List<ActorRef<Augmenter.Command>> augmenters = new ArrayList<>();
             for (int i = 0; i < options.augmenters(); i++) augmenters.add(spawn(ctx, Augmenter.create(run, loader), "augmenter-" + i, compute));
+            int[] replacements = {0};
             topology.fill(new RunTopology.Peers(loader, augmenters, teacher, trainers, shards, supervisor));
             supervisor.tell(new LyapunovSupervisor.Begin());
             return Behaviors.<Command>receive(Command.class)
@@ -84,6 +87,13 @@ public final class RunGuardian {
                         return Behaviors.stopped();
                     })
                     .onSignal(Terminated.class, s -> {
+                        if (augmenters.remove(s.getRef())) {   // a pool member stopped: replace it
+                            String name = "augmenter-r" + (++replacements[0]);
+                            ctx.getLog().info("augmenter {} stopped; spawning {}", s.getRef().path().name(), name);
+                            augmenters.add(spawn(ctx, Augmenter.create(run, loader), name, compute));
+                            topology.replace(new RunTopology.Peers(loader, augmenters, teacher, trainers, shards, supervisor));
+                            return Behaviors.same();
+                        }
                         result.completeExceptionally(new RunFailedException("actor " + s.getRef().path().name() + " stopped", null));
                         return Behaviors.stopped();
                     })

@@ -9,10 +9,20 @@ package org.semivim.actors;
 public interface RunHooks {
     RunHooks NONE = new RunHooks() {};
 
+    /**
+     * Thrown by {@link #beforeRender} to make the Augmenter stop instead of failing: the pool loses a
+     * member, and the guardian spawns a replacement (a stopped pool member is not an error).
+     */
+    final class StopActor extends RuntimeException {
+        public StopActor(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** The DataLoader is about to hand out {@code step}. */
     default void beforeBatch(long step) {}
 
-    /** An Augmenter is about to render the views of {@code step}. */
+    /** An Augmenter is about to render the views of {@code step}; may throw {@link StopActor}. */
     default void beforeRender(long step) {}
 
     /** TeacherInference is about to pseudo-label and compose {@code step}. */

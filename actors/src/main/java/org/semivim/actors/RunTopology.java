@@ -31,6 +31,12 @@ public final class RunTopology {
         peers = p;
     }
 
+    /** The guardian's update after it replaced a pool member (the refs other actors hold stay valid). */
+    void replace(Peers p) {
+        if (peers == null) throw new IllegalStateException("run topology replaced before it was filled");
+        peers = p;
+    }
+
     public boolean ready() {
         return peers != null;
     }

@@ -65,6 +65,11 @@ class FaultInjectionTest {
     }
 
     @Test
+    void anAugmenterStopsAndThePoolReplacesIt() throws Exception {
+        runWith(fixmatch, fixmatchRef, new FaultPlan().stopAugmenterOnce(2), options().withAugmenters(1), List.of("AUGMENTER stopped@2"));
+    }
+
+    @Test
     void theDataLoaderThrowsAndTheWindowIsRebuilt() throws Exception {
         runWith(fixmatch, fixmatchRef, new FaultPlan().failOnce(Role.DATA_LOADER, 3), options().withAugmenters(3), List.of("DATA_LOADER@3"));
     }
