@@ -9,6 +9,8 @@ import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.rng.CounterRng;
 import org.semivim.engine.tensor.Tensor;
+import org.semivim.gpu.CudaAdamW;
+import org.semivim.gpu.OpsProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,6 +18,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.concurrent.Callable;
+import java.util.function.DoubleConsumer;
 
 /**
  * One supervised training step (forward, cross-entropy, backward, AdamW) timed on random images:
@@ -35,6 +38,9 @@ final class TrainStepBench implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "auto, cpu or cuda (default ${DEFAULT-VALUE}); see docs/gpu.md")
+    String device;
+
     @Option(names = "--peak-gflops", defaultValue = "190",
             description = "fp32 peak for MFU; default: the measured 2-core FMA peak of the project machine (deps.md)")
     double peak;
@@ -43,8 +49,11 @@ final class TrainStepBench implements Callable<Integer> {
     public Integer call() {
         if (batch < 1 || steps < 1 || warmup < 0) throw new IllegalArgumentException("--batch and --steps must be positive, --warmup >= 0");
         ModelSpec spec = ModelSpec.resolve(model);
-        ImageClassifier net = spec.create(Ops.cpu(), 0);
-        AdamW adam = new AdamW(net.parameters(), 0.05);
+        OpsProvider.Selected backend = OpsProvider.select(device, System.err::println);
+        ImageClassifier net = spec.create(backend.ops(), 0);
+        AdamW cpuAdam = backend.cuda() == null ? new AdamW(net.parameters(), 0.05) : null;
+        CudaAdamW cudaAdam = backend.cuda() == null ? null : new CudaAdamW(backend.cuda(), net.parameters(), 0.05);
+        DoubleConsumer adam = lr -> { if (cudaAdam != null) cudaAdam.step(lr); else cpuAdam.step(lr); };
         int[] in = net.inputShape();
         Tensor images = Tensor.zeros(batch, in[0], in[1], in[2]);
         CounterRng rng = CounterRng.of(1, "bench-images");
@@ -52,9 +61,9 @@ final class TrainStepBench implements Callable<Integer> {
         int[] labels = new int[batch];
         for (int b = 0; b < batch; b++) labels[b] = rng.nextInt(1_000_000 + b, net.numClasses());
 
-        System.out.printf("model=%s params=%d batch=%d threads=%d blas=%s%n", model, net.parameters().count(), batch,
-                Parallel.threads(), new CpuGemm().implementation());
-        for (int s = 0; s < warmup; s++) step(net, adam, images, labels, s);
+        System.out.printf("model=%s params=%d batch=%d threads=%d blas=%s ops=%s%n", model, net.parameters().count(), batch,
+                Parallel.threads(), new CpuGemm().implementation(), backend.ops().name());
+        for (int s = 0; s < warmup; s++) step(net, backend.ops(), adam, images, labels, s);
         System.gc();
         long baseline = heapUsed();
         resetPeaks();
@@ -62,7 +71,7 @@ final class TrainStepBench implements Callable<Integer> {
         double[] fwd = new double[steps];
         for (int s = 0; s < steps; s++) {
             long t0 = System.nanoTime();
-            fwd[s] = step(net, adam, images, labels, warmup + s);
+            fwd[s] = step(net, backend.ops(), adam, images, labels, warmup + s);
             ms[s] = System.nanoTime() - t0;
         }
         long peakHeap = peakHeap();
@@ -79,7 +88,7 @@ final class TrainStepBench implements Callable<Integer> {
     }
 
     /** One step; returns the forward's share of its time. */
-    private static double step(ImageClassifier net, AdamW adam, Tensor images, int[] labels, int step) {
+    private static double step(ImageClassifier net, Ops ops, DoubleConsumer adam, Tensor images, int[] labels, int step) {
         long t0 = System.nanoTime();
         net.parameters().zeroGrads();
         ImageClassifier.Pass pass = net.forward(images, ForwardMode.train(CounterRng.of(7, "drop").derive(step)));
@@ -91,9 +100,9 @@ final class TrainStepBench implements Callable<Integer> {
             targets.data[b * k + labels[b]] = 1f;
             weights.data[b] = 1f / nb;
         }
-        Ops.cpu().loss().softmaxCrossEntropy(logits, targets, weights, dLogits);
+        ops.loss().softmaxCrossEntropy(logits, targets, weights, dLogits);
         net.backward(pass, dLogits, null);
-        adam.step(1e-4);
+        adam.accept(1e-4);
         long t2 = System.nanoTime();
         return (t1 - t0) / (double) (t2 - t0);
     }

@@ -1,0 +1,22 @@
+package org.semivim.gpu;
+
+import org.semivim.engine.ops.Ops;
+
+/**
+ * The CUDA backend as an engine {@link Ops}: every family runs on the device of one
+ * {@link CudaBackend}. Layers and models use it unchanged (docs/gpu.md, "Design").
+ */
+public final class CudaOps {
+    private CudaOps() {}
+
+    public static Ops create(CudaBackend backend) {
+        return create("cuda", backend);
+    }
+
+    /** The same ops on any {@link KernelDevice} (the tests' CPU emulation of the kernels). */
+    static Ops create(String name, KernelDevice device) {
+        return new Ops(name, new CudaGemmOps(device), new CudaNormOps(device), new CudaElementwiseOps(device),
+                new CudaConvOps(device), new CudaScanOps(device), new CudaLossOps(device), new CudaAttentionOps(device),
+                new CudaCrossAttentionOps(device));
+    }
+}
