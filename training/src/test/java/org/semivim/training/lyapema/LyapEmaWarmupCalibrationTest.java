@@ -60,7 +60,8 @@ class LyapEmaWarmupCalibrationTest {
         double peak = 1e-3;
         LrSchedule schedule = LrSchedule.warmupCosine(peak, 1e-6, warmup, steps);
 
-        double[] literal = new ToyRun().run(schedule, steps, Double.NaN);
+        ToyRun literalRun = new ToyRun();
+        double[] literal = literalRun.run(schedule, steps, Double.NaN);
         ToyRun refined = new ToyRun();
         double[] alpha = refined.run(schedule, steps, peak);
 
@@ -78,8 +79,8 @@ class LyapEmaWarmupCalibrationTest {
         double mean = sum / window;
         assertTrue(max < 0.99, "α after warm-up stays below alpha_ref (s and lam saturate as in §2.5.4): max " + max);
         assertTrue(mean > 0.5 && mean < 0.7, "α after warm-up settles like the no-warm-up toy run (about 0.58): mean " + mean);
-        assertTrue(refined.state.gamma() < 1e-3 * DEFAULTS.logitAlphaRef() / (1e-5 * Math.sqrt(2000)),
-                "gamma is not the one of a 1/100-size step: " + refined.state.gamma());
+        // the literal rule's gamma came from step 1 (lr = peak/100); the refined one from step 0 probed at the peak lr
+        assertTrue(refined.state.gamma() < literalRun.state.gamma() / 50, "gamma " + refined.state.gamma() + " vs " + literalRun.state.gamma());
     }
 
     @Test
