@@ -101,7 +101,7 @@ public final class TrainingRun {
         }
         Map<String, Object> result = result(config, trainer, evaluator, start, (System.nanoTime() - started) / 1e9);
         writeAtomically(dir.resolve(RESULT), JSON.writeValueAsBytes(result));
-        return new Outcome(resumed.isPresent() ? Status.RESUMED : Status.STARTED, start, JSON.valueToTree(result));
+        return new Outcome(resumed.isPresent() ? Status.RESUMED : Status.STARTED, start, JSON.readTree(dir.resolve(RESULT).toFile()));
     }
 
     private static Map<String, Object> result(TrainConfig config, ReferenceTrainer trainer, PeriodicEvaluator evaluator, long start,
