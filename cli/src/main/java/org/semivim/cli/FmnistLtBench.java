@@ -151,21 +151,18 @@ final class FmnistLtBench implements Callable<Integer> {
         Object p = protocol.startsWith("{") ? jsonObject("--protocols", protocol) : protocol;
         long evalEvery = Math.max(1, steps / evals);
         TrainingData loaded = TrainingData.load(config(methods.get(0), model, dataGroup, p, evalEvery, extra).data());
-        double[] stepSeconds = new double[methods.size()], evalSeconds = new double[methods.size()];
+        List<TrainConfig> configs = new ArrayList<>();
+        for (String method : methods) configs.add(config(method, method.equals("ssmae") ? ssmaeModel : model, dataGroup, p, evalEvery, extra));
+        double[] stepSeconds = FmnistLtBudget.secondsPerStep(configs, loaded, measure, out), evalSeconds = new double[methods.size()];
         for (int i = 0; i < methods.size(); i++) {
-            String method = methods.get(i), modelName = method.equals("ssmae") ? ssmaeModel : model;
-            TrainConfig config = config(method, modelName, dataGroup, p, evalEvery, extra);
-            try {
-                stepSeconds[i] = FmnistLtBudget.secondsPerStep(config, loaded, measure);
-            } catch (UnsupportedOperationException refused) {
-                out.printf("%s: skipped: %s%n", method, refused.getMessage());
-                continue;
-            }
+            if (Double.isNaN(stepSeconds[i])) continue;
+            TrainConfig config = configs.get(i);
             double perImage = FmnistLtBudget.secondsPerEvalImage(config, loaded, 1000, evalBatch);
             long images = FmnistLtBudget.evalImages(config, loaded, evals);
             evalSeconds[i] = images * perImage;
-            out.printf(Locale.ROOT, "%s (%s): %.3f s/step (median of %d, mask full), eval %.2f ms/image × %d images = %.0f s%n", method, modelName,
-                    stepSeconds[i], measure, perImage * 1e3, images, evalSeconds[i]);
+            out.printf(Locale.ROOT, "%s (%s): %.3f s/step (median of %d, mask full; %.2f x %s), eval %.2f ms/image x %d images = %.0f s%n",
+                    methods.get(i), methods.get(i).equals("ssmae") ? ssmaeModel : model, stepSeconds[i], measure,
+                    stepSeconds[i] / stepSeconds[0], methods.get(0), perImage * 1e3, images, evalSeconds[i]);
             out.flush();
         }
         FmnistLtBudget.stepsFor(hours * 3600, stepSeconds, evalSeconds, out);

@@ -13,7 +13,9 @@ import org.semivim.training.loop.ReferenceTrainer;
 import org.semivim.training.loop.TrainingData;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -29,19 +31,39 @@ import java.util.Locale;
 final class FmnistLtBudget {
     private FmnistLtBudget() {}
 
-    /** Median seconds per step of {@code config} (tau forced to 0) over {@code steps} steps after one warm-up step. */
-    static double secondsPerStep(TrainConfig config, TrainingData data, int steps) {
-        TrainConfig full = config.method().usesUnlabeled() ? config.with(java.util.Map.of("tau", 0.0)) : config;
-        ReferenceTrainer trainer = new ReferenceTrainer(full, data);
-        trainer.runStep();
-        double[] seconds = new double[steps];
-        for (int i = 0; i < steps; i++) {
-            long t0 = System.nanoTime();
-            trainer.runStep();
-            seconds[i] = (System.nanoTime() - t0) / 1e9;
+    /**
+     * Median seconds per step of each config (tau forced to 0) over {@code steps} steps after one warm-up step,
+     * the methods taking turns step by step so that a change in the machine's load hits them alike; NaN for a
+     * config whose trainer refuses the method (the refusal is printed).
+     */
+    static double[] secondsPerStep(List<TrainConfig> configs, TrainingData data, int steps, PrintWriter out) {
+        List<ReferenceTrainer> trainers = new ArrayList<>();
+        for (TrainConfig config : configs) {
+            TrainConfig full = config.method().usesUnlabeled() ? config.with(java.util.Map.of("tau", 0.0)) : config;
+            try {
+                ReferenceTrainer trainer = new ReferenceTrainer(full, data);
+                trainer.runStep();
+                trainers.add(trainer);
+            } catch (UnsupportedOperationException refused) {
+                out.printf("%s: skipped: %s%n", config.method().configName(), refused.getMessage());
+                trainers.add(null);
+            }
         }
-        Arrays.sort(seconds);
-        return seconds[steps / 2];
+        double[][] seconds = new double[configs.size()][steps];
+        for (int i = 0; i < steps; i++) {
+            for (int m = 0; m < trainers.size(); m++) {
+                if (trainers.get(m) == null) continue;
+                long t0 = System.nanoTime();
+                trainers.get(m).runStep();
+                seconds[m][i] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        double[] median = new double[configs.size()];
+        for (int m = 0; m < trainers.size(); m++) {
+            Arrays.sort(seconds[m]);
+            median[m] = trainers.get(m) == null ? Double.NaN : seconds[m][steps / 2];
+        }
+        return median;
     }
 
     /** Seconds per image of an evaluation-mode forward pass of {@code config}'s model, over {@code images} validation images. */
@@ -70,7 +92,7 @@ final class FmnistLtBudget {
     /** The largest N with N·Σ step + Σ eval ≤ target, printed with its terms. */
     static long stepsFor(double targetSeconds, double[] stepSeconds, double[] evalSeconds, PrintWriter out) {
         double perStep = 0, evals = 0;
-        for (double s : stepSeconds) perStep += s;
+        for (double s : stepSeconds) if (!Double.isNaN(s)) perStep += s;
         for (double e : evalSeconds) evals += e;
         long n = (long) Math.floor((targetSeconds - evals) / perStep);
         out.printf(Locale.ROOT, "budget: target %.0f s = N · %.3f s (sum of the steps) + %.0f s (evaluations) → N = %d%n", targetSeconds, perStep,
