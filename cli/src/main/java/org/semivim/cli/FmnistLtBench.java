@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 @Command(name = "fmnist-lt", description = "Run the Fashion-MNIST-LT table (protocols x methods, fixed step budget) and write docs/results.md.")
 final class FmnistLtBench implements Callable<Integer> {
     /** The step budget of the default run: see docs/benchmarks.md for the arithmetic. */
-    static final long DEFAULT_STEPS = 600;
+    static final long DEFAULT_STEPS = 400;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
@@ -74,7 +74,7 @@ final class FmnistLtBench implements Callable<Integer> {
     @Option(names = "--results", defaultValue = "docs/results.md", description = "results file to write (default ${DEFAULT-VALUE})")
     Path results;
 
-    @Option(names = "--eval-batch", defaultValue = "500", description = "images per evaluation forward pass (default ${DEFAULT-VALUE})")
+    @Option(names = "--eval-batch", defaultValue = "16", description = "images per evaluation forward pass (default ${DEFAULT-VALUE})")
     int evalBatch;
 
     @Option(names = "--progress-every", defaultValue = "50", description = "a progress line every this many steps; 0 for none (default ${DEFAULT-VALUE})")

@@ -111,9 +111,9 @@ public final class PeriodicEvaluator implements StepListener {
         if (validationIndices.length == 0) throw new IllegalArgumentException("the split has no validation samples to select a model on");
     }
 
-    /** With the config's eval_every, batch 256, the test set at every evaluation, no best file. */
+    /** With the config's eval_every, batch 16 (small batches were faster per image, docs/benchmarks.md), the test set at every evaluation, no best file. */
     public PeriodicEvaluator(ReferenceTrainer trainer, TrainingData data) {
-        this(trainer, data, trainer.config().evalEvery(), 256, TestSchedule.EVERY_EVALUATION, null);
+        this(trainer, data, trainer.config().evalEvery(), 16, TestSchedule.EVERY_EVALUATION, null);
     }
 
     public void addListener(Listener listener) {
