@@ -65,6 +65,11 @@ final class FmnistLtBench implements Callable<Integer> {
     @Option(names = "--set", defaultValue = "{}", description = "JSON object of further config keys for every run (e.g. {\"b_l\": 32})")
     String overrides;
 
+    @Option(names = "--ema-horizon", defaultValue = "0.1",
+            description = "FixMatch / EMA-Teacher: ema_m = max(0, min(default, 1 - 1/(h*steps))), an EMA horizon of h of the run; 0 keeps the defaults "
+                    + "(0.999, 0.9999), which leave the teacher near its initialisation in a short run (default ${DEFAULT-VALUE})")
+    double emaHorizon;
+
     @Option(names = "--seed", defaultValue = "0", description = "run seed (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -181,6 +186,10 @@ final class FmnistLtBench implements Callable<Integer> {
         m.put("steps", steps);
         m.put("eval_every", evalEvery);
         m.putAll(extra);
+        if (emaHorizon > 0 && !extra.containsKey("ema_m") && (method.equals("fixmatch") || method.equals("ema_teacher"))) {
+            double defaultM = TrainConfig.fromMap(m).emaM();
+            m.put("ema_m", Math.max(0, Math.min(defaultM, 1 - 1 / (emaHorizon * steps))));
+        }
         return TrainConfig.fromMap(m);
     }
 
@@ -193,8 +202,11 @@ final class FmnistLtBench implements Callable<Integer> {
         return String.format(Locale.ROOT, "Setup: %d steps per run, seed %d, ViM model `%s` (ssmae: `%s`), evaluation every %d steps on the "
                         + "validation split (student and teacher) and at the end on the test set; extra config %s; %d engine threads. "
                         + "Method defaults are TrainConfig's (docs/training-loop.md): B_l 64, mu_ratio 2, lr 1e-3·B_l/256 with 5%% "
-                        + "warm-up and cosine, weight decay 0.05. One seed per cell (ssl-spec.md §4.2 asks for 3).",
-                steps, seed, model, ssmaeModel, evalEvery, overrides, Parallel.threads());
+                        + "warm-up and cosine, weight decay 0.05; FixMatch's and EMA-Teacher's ema_m %s. "
+                        + "One seed per cell (ssl-spec.md §4.2 asks for 3).",
+                steps, seed, model, ssmaeModel, evalEvery, overrides, Parallel.threads(),
+                emaHorizon > 0 ? String.format(Locale.ROOT, "= min(default, 1 − 1/(%.2f·steps)) (an EMA horizon of %.0f%% of the run, "
+                        + "--ema-horizon)", emaHorizon, 100 * emaHorizon) : "at their defaults 0.999 / 0.9999");
     }
 
     private StepListener progress(PrintWriter out, String label, long started) {

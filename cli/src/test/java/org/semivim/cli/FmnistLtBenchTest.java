@@ -80,6 +80,10 @@ class FmnistLtBenchTest {
                 assertTrue(Files.isRegularFile(runDir.resolve(file)), method + ": " + file);
             }
             assertTrue(Files.isDirectory(runDir.resolve("checkpoints").resolve("step-000000003")), method + ": final checkpoint");
+            JsonNode config = JSON.readTree(runDir.resolve("config.json").toFile());
+            double emaM = config.get("ema_m").asDouble();
+            // --ema-horizon 0.1 of 3 steps: 1 − 1/0.3 < 0, so FixMatch's and EMA-Teacher's teachers follow the student (m = 0)
+            assertEquals(method.equals("fixmatch") || method.equals("ema_teacher") ? 0.0 : 0.999, emaM, 0.0, method + " ema_m");
             JsonNode result = JSON.readTree(runDir.resolve("result.json").toFile());
             String primary = result.get("primary").asText();
             assertEquals(method.equals("supervised") || method.equals("ssmae") ? "student" : "teacher", primary, method);
