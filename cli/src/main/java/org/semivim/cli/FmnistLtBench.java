@@ -120,6 +120,10 @@ final class FmnistLtBench implements Callable<Integer> {
                 String label = String.format(Locale.ROOT, "[%d/%d] %s %s (%s, %d steps)", index, total, protocolName, method, modelName, steps);
                 if (!TrainingRun.finished(dir) && loaded == null) loaded = TrainingData.load(config.data());
                 long started = System.nanoTime();
+                if (!TrainingRun.finished(dir)) {
+                    out.printf("%s: starting in %s (from its newest checkpoint, if any)%n", label, dir);
+                    out.flush();
+                }
                 TrainingRun.Outcome outcome;
                 try {
                     outcome = TrainingRun.run(dir, config, loaded, options(), progress(out, label, started));
