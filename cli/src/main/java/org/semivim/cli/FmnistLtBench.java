@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
  * ({@link TrainingRun}: config, metrics JSONL, eval JSONL, best and final checkpoints), a progress
  * line per run, then docs/results.md. A method the trainer refuses is skipped with a line saying so.
  */
-@Command(name = "fmnist-lt", description = "Run the Fashion-MNIST-LT table (protocols x methods, fixed step budget) and write docs/results.md.")
+@Command(name = "fmnist-lt", mixinStandardHelpOptions = true, description = "Run the Fashion-MNIST-LT table (protocols x methods, fixed step budget) and write docs/results.md.")
 final class FmnistLtBench implements Callable<Integer> {
     /** The step budget of the default run: see docs/benchmarks.md for the arithmetic. */
     static final long DEFAULT_STEPS = 400;
