@@ -54,6 +54,46 @@ public final class PeriodicEvaluator implements StepListener {
         void onEvaluation(EvaluationRecord record);
     }
 
+    /**
+     * What the evaluator reads from a trainer: its config (model, steps, seed, method), the steps run so
+     * far, and copies of the classifier's parameters θS and θT (null without a teacher), both laid out as
+     * {@code config.model()}. {@link ReferenceTrainer} is one ({@link #of}); a trainer of another shape
+     * (SSMAE's encoder + decoder) adapts by handing out its classifier's parameters.
+     */
+    public interface Source {
+        TrainConfig config();
+
+        long nextStep();
+
+        float[] studentParameters();
+
+        float[] teacherParameters();
+
+        static Source of(ReferenceTrainer t) {
+            return new Source() {
+                @Override
+                public TrainConfig config() {
+                    return t.config();
+                }
+
+                @Override
+                public long nextStep() {
+                    return t.nextStep();
+                }
+
+                @Override
+                public float[] studentParameters() {
+                    return t.studentParameters();
+                }
+
+                @Override
+                public float[] teacherParameters() {
+                    return t.teacherParameters();
+                }
+            };
+        }
+    }
+
     /** The best-by-validation point: its step, evaluations and the primary model's parameters [P]. */
     public record Best(long step, Evaluation validation, Evaluation test, float[] parameters) {
         public Best {
@@ -70,7 +110,7 @@ public final class PeriodicEvaluator implements StepListener {
     public static final String BEST_GROUP = "best/";
     public static final String STUDENT = "student", TEACHER = "teacher";
 
-    private final ReferenceTrainer trainer;
+    private final Source trainer;
     private final long every;
     private final int batchSize;
     private final TestSchedule testSchedule;
@@ -91,6 +131,11 @@ public final class PeriodicEvaluator implements StepListener {
      * @param bestFile  where to write the best parameters (safetensors, official names) whenever the best changes; null for none
      */
     public PeriodicEvaluator(ReferenceTrainer trainer, TrainingData data, long every, int batchSize, TestSchedule testSchedule, Path bestFile) {
+        this(Source.of(trainer), data, every, batchSize, testSchedule, bestFile);
+    }
+
+    /** As above, for any {@link Source}. */
+    public PeriodicEvaluator(Source trainer, TrainingData data, long every, int batchSize, TestSchedule testSchedule, Path bestFile) {
         if (every < 1) throw new IllegalArgumentException("eval_every must be >= 1, got " + every);
         if (batchSize < 1) throw new IllegalArgumentException("evaluation batch size must be >= 1, got " + batchSize);
         TrainConfig config = trainer.config();
