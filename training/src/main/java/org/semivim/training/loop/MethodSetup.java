@@ -47,7 +47,7 @@ public final class MethodSetup {
         return switch (c.method()) {
             case SUPERVISED -> AdamWUpdate.studentOnly(adamW);
             case FIXMATCH, EMA_TEACHER -> AdamWUpdate.withEmaTeacher(adamW, c.emaM());
-            case LYAPEMA, LYAPEMA_PROBMIXUP, LYAPEMA_SSMIXUP -> new LyapEmaParameterUpdate(adamW, c.lyapema(), student, teacher);
+            case LYAPEMA, LYAPEMA_PROBMIXUP, LYAPEMA_SSMIXUP -> new LyapEmaParameterUpdate(adamW, c.lyapema(), student, teacher, c.lr());   // gamma at the peak lr (R-L5 refined)
             case SSMAE -> throw notHere(c.method());
         };
     }
