@@ -15,11 +15,12 @@ import java.util.concurrent.Callable;
  * the commands that produced them are recorded in docs/benchmarks.md.
  */
 @Command(name = "bench", description = "Run a benchmark and print rates and ratios.",
-        subcommands = {BenchCommand.Gemm.class, TrainStepBench.class, AugmentRatioBench.class, GpuStepBenchCommand.class})
+        subcommands = {BenchCommand.Gemm.class, TrainStepBench.class, AugmentRatioBench.class, GpuStepBenchCommand.class, ActorsBench.class,
+                FmnistLtBench.class})
 final class BenchCommand implements Runnable {
     @Override
     public void run() {
-        System.out.println("choose a benchmark: semivim bench gemm | semivim bench train-step | semivim bench augment-ratio | semivim bench gpu-step | semivim bench --help");
+        System.out.println("choose a benchmark: semivim bench gemm | train-step | augment-ratio | gpu-step | actors | fmnist-lt | semivim bench --help");
     }
 
     /** sgemm GFLOP/s for square matrices, best of several runs, against the CPU's fp32 peak. */

@@ -25,10 +25,10 @@ import org.semivim.training.update.ParameterUpdate;
  * </pre>
  * SSMAE has its own trainer; the reference trainer refuses it with a message saying so.
  */
-final class MethodSetup {
+public final class MethodSetup {
     private MethodSetup() {}
 
-    static LossComposer composer(TrainConfig c, int numClasses) {
+    public static LossComposer composer(TrainConfig c, int numClasses) {
         float eps = (float) c.epsLs();
         return switch (c.method()) {
             case SUPERVISED -> new SupervisedLoss(numClasses, 0f);
@@ -43,11 +43,11 @@ final class MethodSetup {
     }
 
     /** {@code student}, {@code teacher}: the master parameters at the start (LyapEMA measures V_0 on them). */
-    static ParameterUpdate update(TrainConfig c, AdamW adamW, float[] student, float[] teacher) {
+    public static ParameterUpdate update(TrainConfig c, AdamW adamW, float[] student, float[] teacher) {
         return switch (c.method()) {
             case SUPERVISED -> AdamWUpdate.studentOnly(adamW);
             case FIXMATCH, EMA_TEACHER -> AdamWUpdate.withEmaTeacher(adamW, c.emaM());
-            case LYAPEMA, LYAPEMA_PROBMIXUP, LYAPEMA_SSMIXUP -> new LyapEmaParameterUpdate(adamW, c.lyapema(), student, teacher);
+            case LYAPEMA, LYAPEMA_PROBMIXUP, LYAPEMA_SSMIXUP -> new LyapEmaParameterUpdate(adamW, c.lyapema(), student, teacher, c.lr());   // gamma at the peak lr (R-L5 refined)
             case SSMAE -> throw notHere(c.method());
         };
     }

@@ -30,8 +30,23 @@ public final class LyapEmaUpdate {
      * checked for NaN/Inf). The committed parameters end up in the kernel's outputs.
      */
     public static LyapEmaResult decide(LyapEmaState state, LyapEmaConfig config, LyapEmaKernel kernel, double scheduledLr, double loss) {
+        return decide(state, config, kernel, scheduledLr, scheduledLr, loss);
+    }
+
+    /**
+     * Decides step t, calibrating gamma (while it is not yet known, calibrated mode) against the
+     * distance the same first attempt would have had at {@code calibrationLr} instead of η_sched(t)
+     * (R-L5 refined, docs/methods.md "Gamma calibration under warm-up"): the loop passes the peak
+     * learning rate of its schedule, so a warm-up step with a tiny η_sched(t) does not set gamma from
+     * a tiny d. When {@code calibrationLr} equals {@code scheduledLr} this is exactly R-L5 (no probe).
+     */
+    public static LyapEmaResult decide(LyapEmaState state, LyapEmaConfig config, LyapEmaKernel kernel, double scheduledLr,
+                                       double calibrationLr, double loss) {
         if (!(scheduledLr >= 0) || Double.isInfinite(scheduledLr)) {
             throw new IllegalArgumentException("LyapEMA scheduled learning rate must be finite and >= 0, got " + scheduledLr);
+        }
+        if (!(calibrationLr >= 0) || Double.isInfinite(calibrationLr)) {
+            throw new IllegalArgumentException("LyapEMA calibration learning rate must be finite and >= 0, got " + calibrationLr);
         }
         requireWithinConfig(state, config);
         long step = state.steps() + 1;
@@ -39,7 +54,7 @@ public final class LyapEmaUpdate {
         if (!kernel.directionFinite()) return skip(state, kernel, step, scheduledLr, null, LyapEmaDecision.Skip.NON_FINITE_DIRECTION);
 
         double s = state.s(), lam = state.lam(), vPrev = state.vPrev();
-        Attempt first = attempt(kernel, config, s, lam, scheduledLr, state.gamma(), true);
+        Attempt first = attempt(kernel, config, s, lam, scheduledLr, calibrationLr, state.gamma(), true);
         if (!first.finite()) return skip(state, kernel, step, scheduledLr, first, LyapEmaDecision.Skip.NON_FINITE_CANDIDATE);
         Double gamma = first.gamma();                         // calibrated at most once, on a first attempt (R-L5)
 
@@ -51,7 +66,7 @@ public final class LyapEmaUpdate {
             s = Math.max(s / 2, config.sMin());               // R-L8: bounded, permanent
             lam = Math.min(lam + config.dlam(), config.lamMax());
             retries++;
-            accepted = attempt(kernel, config, s, lam, scheduledLr, gamma, false);   // R-L7: same u, same saved state
+            accepted = attempt(kernel, config, s, lam, scheduledLr, calibrationLr, gamma, false);   // R-L7: same u, same saved state
             if (!accepted.finite()) return skip(state, kernel, step, scheduledLr, accepted, LyapEmaDecision.Skip.NON_FINITE_CANDIDATE);
         }
         boolean stillViolated = violated && accepted.v() >= vPrev;
@@ -75,11 +90,17 @@ public final class LyapEmaUpdate {
     }
 
     private static Attempt attempt(LyapEmaKernel kernel, LyapEmaConfig config, double s, double lam, double scheduledLr,
-                                   Double gamma, boolean mayCalibrate) {
+                                   double calibrationLr, Double gamma, boolean mayCalibrate) {
+        boolean calibrating = gamma == null && mayCalibrate && config.gammaMode() == LyapEmaConfig.GammaMode.CALIBRATED;
+        double dRef = Double.NaN;
+        if (calibrating && calibrationLr != scheduledLr) {
+            dRef = kernel.proposeStudent(s * calibrationLr, lam, config.pull());   // probe; the attempt below overwrites its output
+        }
         double d = kernel.proposeStudent(s * scheduledLr, lam, config.pull());
         if (!Double.isFinite(d)) return new Attempt(d, Double.NaN, Double.NaN, gamma);
-        if (gamma == null && mayCalibrate && config.gammaMode() == LyapEmaConfig.GammaMode.CALIBRATED && d > 0) {
-            double calibrated = config.logitAlphaRef() / d;   // R-L5: α(d₁) = alpha_ref
+        if (calibrating && calibrationLr == scheduledLr) dRef = d;
+        if (calibrating && Double.isFinite(dRef) && dRef > 0) {
+            double calibrated = config.logitAlphaRef() / dRef;   // R-L5: α(d_ref) = alpha_ref
             if (Double.isFinite(calibrated)) gamma = calibrated;
         }
         double alpha = gamma == null ? 0.5 : alpha(gamma, d);  // before calibration α = ½ (R-L5)

@@ -27,10 +27,27 @@ public final class LyapEmaParameterUpdate implements ParameterUpdate {
     private final TrainableRanges trainable;
     private final float[] studentPrev;    // [P] θS_{t−1}, saved before the attempts
     private final float[] teacherNext;    // [P] θT' of the latest attempt
+    private final double calibrationLr;   // the lr gamma is calibrated at; NaN: the scheduled lr
     private LyapEmaState state;
 
-    /** At the start of SSL, with the current student and teacher (V_prev = ½‖θS − θT‖², 0 for a copy). */
+    /**
+     * At the start of SSL, with the current student and teacher (V_prev = ½‖θS − θT‖², 0 for a copy);
+     * a calibrated gamma is measured at each step's own scheduled lr (R-L5 as written).
+     */
     public LyapEmaParameterUpdate(AdamW adamW, LyapEmaConfig config, float[] student, float[] teacher) {
+        this(adamW, config, student, teacher, Double.NaN);
+    }
+
+    /**
+     * As above, but a calibrated gamma is measured at {@code calibrationLr} (the schedule's peak lr),
+     * whatever the scheduled lr of the calibration step: R-L5 refined for warm-up (docs/methods.md).
+     * NaN: at the scheduled lr.
+     */
+    public LyapEmaParameterUpdate(AdamW adamW, LyapEmaConfig config, float[] student, float[] teacher, double calibrationLr) {
+        if (!Double.isNaN(calibrationLr) && (!(calibrationLr >= 0) || Double.isInfinite(calibrationLr))) {
+            throw new IllegalArgumentException("LyapEMA calibration lr must be finite and >= 0 (or NaN for the scheduled lr), got " + calibrationLr);
+        }
+        this.calibrationLr = calibrationLr;
         this.adamW = adamW;
         this.config = config;
         this.trainable = TrainableRanges.all(student.length);
@@ -44,7 +61,7 @@ public final class LyapEmaParameterUpdate implements ParameterUpdate {
         System.arraycopy(student, 0, studentPrev, 0, student.length);
         FloatLyapEmaKernel kernel = new FloatLyapEmaKernel(studentPrev, teacher, direction, adamW::apply, adamW.weightDecay(),
                 trainable, student, teacherNext);
-        LyapEmaResult result = LyapEmaUpdate.decide(state, config, kernel, lr, loss);
+        LyapEmaResult result = LyapEmaUpdate.decide(state, config, kernel, lr, Double.isNaN(calibrationLr) ? lr : calibrationLr, loss);
         if (result.committed()) {
             System.arraycopy(teacherNext, 0, teacher, 0, teacher.length);
             state = result.state();

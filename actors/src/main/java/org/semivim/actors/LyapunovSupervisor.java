@@ -1,0 +1,226 @@
+package org.semivim.actors;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.semivim.actors.serialization.WireMessage;
+import org.semivim.data.sampling.BatchAssembler;
+import org.semivim.data.sampling.BatchPlan;
+import org.semivim.data.sampling.StepBatch;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.StepRecord;
+import org.semivim.training.loop.TrainState;
+import org.semivim.training.pseudo.PseudoLabels;
+import org.semivim.training.update.UpdatePhase;
+
+
+/**
+ * Phase (6) and the run's memory: holds the master θS, θT, AdamW state and the method's update state
+ * ({@link MasterState}; LyapEMA's s, λ, V_prev, γ). For step t it collects the plan and the S shard
+ * gradients ({@link StepCollector}: each once, in shard order), runs the training module's {@link
+ * UpdatePhase} (clip, Adam moments once, the method's update: for LyapEMA the pure decision
+ * {@code LyapEmaUpdate.decide} with its halve-the-lr-and-raise-λ retry from the saved state), commits,
+ * sends the record to the MetricsReporter, the new θS to the trainers and the new pseudo-labelling
+ * parameters to TeacherInference, slides the DataLoader's window, and every k steps (and at the end)
+ * sends the Checkpointer the state to write (it syncs the metrics log first).
+ *
+ * <p>On start and on a restart it asks the Checkpointer for the newest state (none: the seed's
+ * initialisation) and broadcasts it with {@code reset}, so the pipeline starts over from there.
+ */
+public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSupervisor.Command> {
+
+    public sealed interface Command extends WireMessage
+            permits Begin, StepPlan, ShardDone, TrainerStarted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved {}
+
+    /** From the guardian once every actor exists: load the state and start. */
+    public record Begin() implements Command {}
+
+    /**
+     * What TeacherInference decided for step {@code step}: the samples, the pseudo-labels, the mask
+     * [B_u], and per loss term its kind code and weight (the shards' term losses come in this order).
+     */
+    public record StepPlan(long step, StepBatch batch, PseudoLabels predictions, boolean[] mask, int[] termKinds, float[] termWeights)
+            implements Command {}
+
+    /** Shard {@code shard}'s gradient [P] at step {@code step} and its unweighted term loss shares. */
+    public record ShardDone(long step, int shard, float[] gradient, double[] termLosses) implements Command {}
+
+    /** A trainer (re)started: send it the parameters, and have its work sent again. */
+    public record TrainerStarted(ActorRef<StudentTrainer.Command> trainer) implements Command {}
+
+    /** TeacherInference restarted: send it the parameters with reset. */
+    public record TeacherStarted(ActorRef<TeacherInference.Command> teacher) implements Command {}
+
+    private record StateLoaded(Checkpointer.Latest latest) implements Command {}
+
+    private record MetricsSynced(MetricsReporter.Synced synced) implements Command {}
+
+    private record CheckpointSaved(Checkpointer.Saved saved) implements Command {}
+
+    public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader, ActorRef<Checkpointer.Command> checkpointer,
+                                           ActorRef<MetricsReporter.Command> metrics, ActorRef<RunGuardian.Command> guardian) {
+        Incarnations incarnations = new Incarnations();
+        return Behaviors.setup(ctx -> new LyapunovSupervisor(ctx, run, loader, checkpointer, metrics, guardian, incarnations.restarted()));
+    }
+
+    private final RunContext run;
+    private final TrainConfig config;
+    private final ActorRef<DataLoader.Command> loader;
+    private final ActorRef<Checkpointer.Command> checkpointer;
+    private final ActorRef<MetricsReporter.Command> metrics;
+    private final ActorRef<RunGuardian.Command> guardian;
+    private final ActorRef<Checkpointer.Latest> latestAdapter;
+    private final ActorRef<MetricsReporter.Synced> syncedAdapter;
+    private final ActorRef<Checkpointer.Saved> savedAdapter;
+    private final BatchAssembler epochs;                                  // for the record's labeled epoch only
+    private boolean begun, finishing, finalCheckpoint;
+    private MasterState master;                                           // null until the state is loaded
+    private StepCollector collector;
+    private float[] studentSent, labelSourceSent;                         // [P] what was last broadcast (read-only)
+
+    private LyapunovSupervisor(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader,
+                               ActorRef<Checkpointer.Command> checkpointer, ActorRef<MetricsReporter.Command> metrics,
+                               ActorRef<RunGuardian.Command> guardian, boolean restarted) {
+        super(ctx);
+        this.run = run;
+        this.config = run.config();
+        this.loader = loader;
+        this.checkpointer = checkpointer;
+        this.metrics = metrics;
+        this.guardian = guardian;
+        this.latestAdapter = ctx.messageAdapter(Checkpointer.Latest.class, StateLoaded::new);
+        this.syncedAdapter = ctx.messageAdapter(MetricsReporter.Synced.class, MetricsSynced::new);
+        this.savedAdapter = ctx.messageAdapter(Checkpointer.Saved.class, CheckpointSaved::new);
+        this.epochs = BatchAssembler.forSplit(new BatchPlan(config.labeledBatch(), config.muRatio(), config.shards()), run.data().split(), config.seed());
+        if (restarted) begin();   // a restart: go back to the last checkpoint
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Begin.class, m -> begin())
+                .onMessage(StateLoaded.class, this::onLoaded)
+                .onMessage(StepPlan.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
+                .onMessage(ShardDone.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
+                .onMessage(TrainerStarted.class, this::onTrainerStarted)
+                .onMessage(TeacherStarted.class, this::onTeacherStarted)
+                .onMessage(MetricsSynced.class, this::onSynced)
+                .onMessage(CheckpointSaved.class, this::onSaved)
+                .build();
+    }
+
+    private Behavior<Command> begin() {
+        if (!begun) {
+            begun = true;
+            checkpointer.tell(new Checkpointer.LoadLatest(latestAdapter));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onLoaded(StateLoaded m) {
+        if (master != null) return this;
+        if (m.latest().error() != null) return fail(m.latest().error());
+        MasterState state = new MasterState(config, run.options().ops(), run.options().start());
+        TrainState saved = m.latest().state();
+        if (saved != null) {
+            try {
+                state.restore(saved);
+            } catch (IllegalArgumentException e) {
+                return fail("cannot resume from the checkpoint of step " + saved.step() + ": " + e.getMessage());
+            }
+            getContext().getLog().info("resuming from the checkpoint of step {}", saved.step());
+        }
+        master = state;
+        collector = new StepCollector(master.committed(), config.shards());
+        broadcast(true);
+        if (master.committed() >= config.steps()) finish();
+        return this;
+    }
+
+    private Behavior<Command> tryCommit() {
+        if (!collector.complete()) return this;
+        long t = collector.step();
+        run.options().hooks().beforeCommit(t);
+        long t0 = System.nanoTime();
+        StepCollector.Losses losses = collector.losses();
+        UpdatePhase.Outcome outcome = master.apply(collector.gradient(), losses.loss());
+        StepPlan plan = collector.plan();
+        StepRecord record = StepRecords.of(t, epochs.labeledEpoch(t), run.data().train(), plan.batch(), plan.predictions(), plan.mask(),
+                losses, outcome);
+        metrics.tell(new MetricsReporter.Report(record));
+        long v = master.committed();
+        collector = new StepCollector(v, config.shards());
+        broadcast(false);
+        run.options().gauges().worked(FlowGauges.Work.UPDATE, System.nanoTime() - t0);
+        if (checkpointDue(v)) {
+            checkpointer.tell(new Checkpointer.Save(master.snapshot(), savedAdapter));
+            if (v == config.steps()) finalCheckpoint = true;
+        }
+        if (v >= config.steps()) finish();
+        return this;
+    }
+
+    /** θS to the trainers first, then the pseudo-labelling parameters to TeacherInference, then the window. */
+    private void broadcast(boolean reset) {
+        long v = master.committed();
+        studentSent = master.student();
+        labelSourceSent = config.method().pseudoLabelsFromTeacher() ? master.teacher() : studentSent;
+        RunTopology.Peers peers = run.topology().get();
+        for (ActorRef<StudentTrainer.Command> trainer : peers.trainers()) trainer.tell(new StudentTrainer.StudentParams(v, studentSent));
+        peers.teacher().tell(new TeacherInference.LabelParams(v, labelSourceSent, reset));
+        loader.tell(new DataLoader.Committed(v));
+    }
+
+    private Behavior<Command> onTrainerStarted(TrainerStarted m) {
+        if (master == null) return this;   // the first broadcast reaches it
+        m.trainer().tell(new StudentTrainer.StudentParams(master.committed(), studentSent));
+        run.topology().get().teacher().tell(new TeacherInference.ResendShards(m.trainer()));
+        return this;
+    }
+
+    private Behavior<Command> onTeacherStarted(TeacherStarted m) {
+        if (master == null) return this;
+        m.teacher().tell(new TeacherInference.LabelParams(master.committed(), labelSourceSent, true));
+        return this;
+    }
+
+    private boolean checkpointDue(long committed) {
+        long every = run.options().checkpointEvery();
+        boolean periodic = every > 0 && committed % every == 0;
+        boolean last = committed == config.steps() && run.options().runDirectory() != null;
+        return periodic || last;
+    }
+
+    /** All steps are committed: report once the final checkpoint is written (records synced first), or without one the records synced. */
+    private void finish() {
+        finishing = true;
+        if (!finalCheckpoint) metrics.tell(new MetricsReporter.Sync(config.steps(), syncedAdapter));
+    }
+
+    private Behavior<Command> onSynced(MetricsSynced m) {
+        if (finishing && !finalCheckpoint && m.synced().committed() == config.steps()) done();
+        return this;
+    }
+
+    private Behavior<Command> onSaved(CheckpointSaved m) {
+        Checkpointer.Saved s = m.saved();
+        if (s.error() != null) {
+            if (finishing && s.step() == config.steps()) return fail(s.error());
+            getContext().getLog().warn("{} (the run goes on; a resume falls back to an older checkpoint)", s.error());
+        }
+        if (finishing && s.step() == config.steps()) done();
+        return this;
+    }
+
+    private void done() {
+        guardian.tell(new RunGuardian.RunFinished(master.committed(), master.student(), master.teacher()));
+    }
+
+    private Behavior<Command> fail(String reason) {
+        guardian.tell(new RunGuardian.RunFailed(reason));
+        return this;
+    }
+}

@@ -1,0 +1,99 @@
+package org.semivim.actors;
+
+import org.semivim.training.step.LossTerm;
+import org.semivim.training.step.ShardGradient;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The supervisor's decision of what belongs to the step in hand, as a pure object: the plan and the
+ * S shard gradients of step {@code step}, each kept once (the first copy; a re-computation after a
+ * fault delivers the same bits), anything of another step ignored. When complete, the gradient is
+ * Σ_s g_s in shard order and the loss L = Σ_s Σ_terms lossWeight·share in the same order as the
+ * reference trainer adds it, with L_x and L_u the unweighted shares.
+ */
+final class StepCollector {
+    /** The step's losses: L, L_x, L_u. */
+    record Losses(double loss, double labeled, double unlabeled) {}
+
+    private final long step;
+    private final int shardCount;
+    private final float[][] gradients;
+    private final double[][] termLosses;
+    private int received;
+    private LyapunovSupervisor.StepPlan plan;
+
+    StepCollector(long step, int shardCount) {
+        this.step = step;
+        this.shardCount = shardCount;
+        this.gradients = new float[shardCount][];
+        this.termLosses = new double[shardCount][];
+    }
+
+    long step() {
+        return step;
+    }
+
+    /** Keeps the plan if it is this step's and the first one; returns whether it was kept. */
+    boolean offer(LyapunovSupervisor.StepPlan p) {
+        if (p.step() != step || plan != null) return false;
+        plan = p;
+        return true;
+    }
+
+    /** Keeps a shard's gradient if it is this step's and the first for that shard; returns whether it was kept. */
+    boolean offer(LyapunovSupervisor.ShardDone d) {
+        if (d.step() != step || d.shard() < 0 || d.shard() >= shardCount || gradients[d.shard()] != null) return false;
+        gradients[d.shard()] = d.gradient();
+        termLosses[d.shard()] = d.termLosses();
+        received++;
+        return true;
+    }
+
+    boolean complete() {
+        return plan != null && received == shardCount;
+    }
+
+    LyapunovSupervisor.StepPlan plan() {
+        return plan;
+    }
+
+    /** Σ_s g_s [P] in shard order (a fresh array). */
+    float[] gradient() {
+        requireComplete();
+        return ShardGradient.sumInShardOrder(Arrays.asList(gradients));
+    }
+
+    Losses losses() {
+        requireComplete();
+        int[] kinds = plan.termKinds();
+        float[] weights = plan.termWeights();
+        double loss = 0, labeled = 0, unlabeled = 0;
+        for (int s = 0; s < shardCount; s++) {
+            double[] shares = termLosses[s];
+            if (shares.length != kinds.length) {
+                throw new IllegalStateException("shard " + s + " of step " + step + " reports " + shares.length + " term losses, the plan has " + kinds.length + " terms");
+            }
+            for (int i = 0; i < kinds.length; i++) {
+                double share = shares[i];
+                loss += weights[i] * share;
+                if (kinds[i] == LossTerm.Kind.LABELED.code) labeled += share;
+                else unlabeled += share;
+            }
+        }
+        return new Losses(loss, labeled, unlabeled);
+    }
+
+    /** The shards still missing (diagnostics). */
+    List<Integer> missing() {
+        List<Integer> out = new ArrayList<>();
+        for (int s = 0; s < shardCount; s++) if (gradients[s] == null) out.add(s);
+        return out;
+    }
+
+    private void requireComplete() {
+        if (!complete()) throw new IllegalStateException("step " + step + " is not complete: plan " + (plan != null) + ", missing shards " + missing());
+    }
+}

@@ -1,0 +1,191 @@
+package org.semivim.actors;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.semivim.actors.serialization.WireMessage;
+import org.semivim.engine.models.ImageClassifier;
+import org.semivim.training.loop.MethodSetup;
+import org.semivim.training.method.Composition;
+import org.semivim.training.method.LossComposer;
+import org.semivim.training.pseudo.PseudoLabels;
+import org.semivim.training.step.LossTerm;
+import org.semivim.training.step.ShardInput;
+import org.semivim.training.step.StepViews;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Phases (3)–(4): pseudo-labels of step t's weak views from the parameters after t committed steps
+ * (θT_{t−1}; FixMatch: θS_{t−1}), eval mode, over the S fixed shards
+ * ({@link org.semivim.training.step.TeacherInference}); then the method's loss terms, split into the S
+ * gradient shards, each trainer sent the shards it owns; the supervisor gets the {@link
+ * LyapunovSupervisor.StepPlan} (predictions, mask, term kinds and weights) for the step record.
+ *
+ * <p>It holds the views of at most lookahead + 1 steps ({@link ViewsBuffer}): the DataLoader never hands
+ * out a step ≥ committed + lookahead, and the supervisor is at most one step ahead of this actor.
+ * A {@link LabelParams} that is not the next version (start, restart, the run going back to a
+ * checkpoint) empties the buffer and asks the DataLoader to hand everything out again from there.
+ */
+public final class TeacherInference extends AbstractBehavior<TeacherInference.Command> {
+
+    public sealed interface Command extends WireMessage permits ViewsReady, LabelParams, ResendShards, LoaderRestarted {}
+
+    /** The views of one step, from an augmenter. */
+    public record ViewsReady(StepViews views) implements Command {}
+
+    /**
+     * The pseudo-labelling parameters [P] after {@code version} committed steps; {@code reset}: the
+     * supervisor (re)started, drop everything in hand.
+     */
+    public record LabelParams(long version, float[] parameters, boolean reset) implements Command {}
+
+    /** A trainer restarted and lost its work: send it its shards of the step in hand again. */
+    public record ResendShards(ActorRef<StudentTrainer.Command> trainer) implements Command {}
+
+    /** The DataLoader restarted and forgot its window: say again where the run is. */
+    public record LoaderRestarted() implements Command {}
+
+    public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader) {
+        Incarnations incarnations = new Incarnations();
+        return Behaviors.setup(ctx -> new TeacherInference(ctx, run, loader, incarnations.restarted()));
+    }
+
+    private final RunContext run;
+    private final ActorRef<DataLoader.Command> loader;
+    private final org.semivim.training.step.TeacherInference inference;
+    private final LossComposer composer;
+    private final int numClasses;
+    private final ViewsBuffer buffer = new ViewsBuffer();
+    private long version = -1;               // committed steps the parameters are from; -1: none yet
+    private float[] parameters;              // [P]
+    private List<ShardInput> inHand;         // the shards of step `version`, once dispatched
+
+    private TeacherInference(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader, boolean restarted) {
+        super(ctx);
+        this.run = run;
+        this.loader = loader;
+        ImageClassifier replica = run.config().model().create(run.options().ops(), run.config().seed());
+        this.inference = new org.semivim.training.step.TeacherInference(replica);
+        this.numClasses = replica.numClasses();
+        this.composer = MethodSetup.composer(run.config(), numClasses);
+        if (restarted) {   // a restart: the supervisor sends the parameters again with reset
+            run.topology().get().supervisor().tell(new LyapunovSupervisor.TeacherStarted(ctx.getSelf()));
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(ViewsReady.class, this::onViews)
+                .onMessage(LabelParams.class, this::onParams)
+                .onMessage(ResendShards.class, this::onResend)
+                .onMessage(LoaderRestarted.class, m -> {
+                    if (version >= 0) loader.tell(new DataLoader.RestartFrom(version));   // views it already holds come again: kept once
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onViews(ViewsReady m) {
+        run.options().gauges().viewsReceived();
+        buffer.offer(m.views(), version);
+        run.options().gauges().bufferedViews(buffer.size());
+        return process();
+    }
+
+    private Behavior<Command> onParams(LabelParams m) {
+        boolean next = !m.reset() && version >= 0 && m.version() == version + 1;
+        if (!next && m.version() == version && !m.reset()) return this;   // a repeat of what we have
+        version = m.version();
+        parameters = m.parameters();
+        inHand = null;
+        if (next) {
+            buffer.dropBefore(version);
+        } else {
+            buffer.clear();
+            loader.tell(new DataLoader.RestartFrom(version));
+        }
+        run.options().gauges().bufferedViews(buffer.size());
+        return process();
+    }
+
+    private Behavior<Command> onResend(ResendShards m) {
+        if (inHand == null) return this;
+        var peers = run.topology().get();
+        int w = peers.trainers().indexOf(m.trainer());
+        if (w >= 0) m.trainer().tell(new StudentTrainer.ComputeShards(version, pick(inHand, peers.trainerShards().get(w))));
+        return this;
+    }
+
+    /** Runs step {@code version} when its views are here and it has not been dispatched yet. */
+    private Behavior<Command> process() {
+        long t = version;
+        if (t < 0 || inHand != null || t >= run.config().steps()) return this;
+        StepViews views = buffer.take(t);
+        if (views == null) return this;
+        run.options().gauges().bufferedViews(buffer.size());
+        run.options().hooks().beforePseudoLabels(t);
+        long t0 = System.nanoTime();
+        var c = run.config();
+        PseudoLabels predictions = c.method().usesUnlabeled()
+                ? inference.predict(parameters, views.unlabeledWeak(), c.shards())
+                : new PseudoLabels(new float[0], new int[0], numClasses);
+        Composition composition = composer.compose(views, predictions);
+        List<ShardInput> shards = ShardInput.split(c.seed(), t, composition.terms(), c.shards());
+        List<LossTerm> terms = composition.terms();
+        int[] kinds = new int[terms.size()];
+        float[] weights = new float[terms.size()];
+        for (int i = 0; i < terms.size(); i++) {
+            kinds[i] = terms.get(i).kind().code;
+            weights[i] = terms.get(i).lossWeight();
+        }
+        run.options().gauges().worked(FlowGauges.Work.PSEUDO_LABEL, System.nanoTime() - t0);
+        var peers = run.topology().get();
+        peers.supervisor().tell(new LyapunovSupervisor.StepPlan(t, views.batch(), predictions, composition.mask(), kinds, weights));
+        for (int w = 0; w < peers.trainers().size(); w++) {
+            peers.trainers().get(w).tell(new StudentTrainer.ComputeShards(t, pick(shards, peers.trainerShards().get(w))));
+        }
+        inHand = shards;
+        return this;
+    }
+
+    private static List<ShardInput> pick(List<ShardInput> shards, int[] owned) {
+        List<ShardInput> out = new ArrayList<>(owned.length);
+        for (int s : owned) out.add(shards.get(s));
+        return out;
+    }
+
+    /** The views held for the coming steps: one per step, none before the current version. */
+    static final class ViewsBuffer {
+        private final TreeMap<Long, StepViews> byStep = new TreeMap<>();
+
+        /** Keeps {@code views} unless its step is already done ({@code < version}) or already held (a re-render). */
+        void offer(StepViews views, long version) {
+            long s = views.batch().step();
+            if (version >= 0 && s < version) return;
+            byStep.putIfAbsent(s, views);
+        }
+
+        StepViews take(long step) {
+            return byStep.remove(step);
+        }
+
+        void dropBefore(long step) {
+            byStep.headMap(step).clear();
+        }
+
+        void clear() {
+            byStep.clear();
+        }
+
+        int size() {
+            return byStep.size();
+        }
+    }
+}

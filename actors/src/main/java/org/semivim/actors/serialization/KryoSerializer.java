@@ -1,0 +1,108 @@
+package org.semivim.actors.serialization;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.Pool;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The project's Pekko serializer: Kryo 5 with registration REQUIRED and the explicit class list of
+ * {@link MessageRegistry}; no references, no Java serialization anywhere. Kryo writes the class ID
+ * itself, so the manifest is empty. A message with a class that is not registered — at the top or
+ * anywhere inside — is refused with an {@link UnregisteredClassException} naming the class; bytes
+ * with an unknown class ID are refused the same way. Kryo instances are pooled (one per thread in use).
+ */
+public final class KryoSerializer extends SerializerWithStringManifest {
+    /** The serializer's fixed identifier (Pekko reserves 0–40). */
+    public static final int IDENTIFIER = 5_171_401;
+    private static final Pattern NOT_REGISTERED = Pattern.compile("Class is not registered: ([^\\s]+)");
+    private static final Pattern UNKNOWN_ID = Pattern.compile("Encountered unregistered class ID: (-?\\d+)");
+
+    private final Pool<Kryo> pool;
+
+    public KryoSerializer(ExtendedActorSystem system) {
+        this(ActorRefResolver.get(Adapter.toTyped(system)));
+    }
+
+    /** A serializer whose actor refs resolve through {@code resolver}. */
+    public KryoSerializer(ActorRefResolver resolver) {
+        this.pool = new Pool<>(true, false, 16) {
+            @Override
+            protected Kryo create() {
+                Kryo kryo = new Kryo();
+                kryo.setRegistrationRequired(true);
+                kryo.setReferences(false);
+                MessageRegistry.registerAll(kryo, resolver);
+                return kryo;
+            }
+        };
+    }
+
+    @Override
+    public int identifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public String manifest(Object o) {
+        return "";
+    }
+
+    @Override
+    public byte[] toBinary(Object o) {
+        Kryo kryo = pool.obtain();
+        try (Output out = new Output(4096, -1)) {
+            kryo.writeClassAndObject(out, o);
+            return out.toBytes();
+        } catch (IllegalArgumentException | KryoException e) {
+            throw refusal(e, "serializing", o.getClass().getName());
+        } finally {
+            pool.free(kryo);
+        }
+    }
+
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) {
+        Kryo kryo = pool.obtain();
+        try (Input in = new Input(bytes)) {
+            Object o = kryo.readClassAndObject(in);
+            if (in.position() != bytes.length) {
+                throw new IllegalArgumentException("Kryo message of " + bytes.length + " bytes has " + (bytes.length - in.position())
+                        + " trailing bytes after a " + (o == null ? "null" : o.getClass().getName()));
+            }
+            return o;
+        } catch (IllegalArgumentException | KryoException e) {
+            throw refusal(e, "deserializing", "a message of " + bytes.length + " bytes");
+        } finally {
+            pool.free(kryo);
+        }
+    }
+
+    /** Turns Kryo's error into one that names the unregistered class (or unknown ID), else a plain one naming the message. */
+    private static RuntimeException refusal(RuntimeException e, String doing, String what) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String msg = String.valueOf(t.getMessage());
+            Matcher m = NOT_REGISTERED.matcher(msg);
+            if (m.find()) {
+                String cls = m.group(1);
+                return new UnregisteredClassException(cls, "class " + cls + " is not registered with the semivim Kryo serializer (while "
+                        + doing + " " + what + "); every class a message contains must be listed in " + MessageRegistry.class.getName(), e);
+            }
+            Matcher id = UNKNOWN_ID.matcher(msg);
+            if (id.find()) {
+                return new UnregisteredClassException("class id " + id.group(1), "unknown Kryo class id " + id.group(1) + " while " + doing + " "
+                        + what + ": sender and receiver use different message registries", e);
+            }
+        }
+        if (e instanceof IllegalArgumentException iae) return iae;
+        return new IllegalArgumentException("Kryo failed " + doing + " " + what + ": " + e.getMessage(), e);
+    }
+}

@@ -1,0 +1,282 @@
+package org.semivim.actors.serialization;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.semivim.actors.Augmenter;
+import org.semivim.actors.Checkpointer;
+import org.semivim.actors.DataLoader;
+import org.semivim.actors.LyapunovSupervisor;
+import org.semivim.actors.MetricsReporter;
+import org.semivim.actors.RunGuardian;
+import org.semivim.actors.StudentTrainer;
+import org.semivim.actors.TeacherInference;
+import org.semivim.actors.TestPekko;
+import org.semivim.data.sampling.StepBatch;
+import org.semivim.engine.optim.AdamW;
+import org.semivim.engine.tensor.Tensor;
+import org.semivim.training.loop.StepRecord;
+import org.semivim.training.loop.TrainState;
+import org.semivim.training.pseudo.PseudoLabels;
+import org.semivim.training.step.LossTerm;
+import org.semivim.training.step.ShardInput;
+import org.semivim.training.step.StepViews;
+
+import java.lang.reflect.Constructor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class KryoSerializerTest {
+    private static ActorTestKit kit;
+    private static KryoSerializer serializer;
+    private static ActorRef<Object> ref;
+
+    @BeforeAll
+    static void start() {
+        kit = ActorTestKit.create("kryo-test", TestPekko.config());
+        serializer = new KryoSerializer(ActorRefResolver.get(kit.system()));
+        TestProbe<Object> probe = kit.createTestProbe();
+        ref = probe.ref();
+    }
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> ActorRef<T> ref() {
+        return (ActorRef<T>) (ActorRef<?>) ref;
+    }
+
+    private static Object roundTrip(Object o) {
+        return serializer.fromBinary(serializer.toBinary(o), "");
+    }
+
+    /** One sample of every message class; the values exercise views with offsets, NaN, nested JSON, null teachers. */
+    private static List<Object> samples() throws Exception {
+        StepBatch batch = new StepBatch(3, new int[]{4, 9}, new int[]{1, 2, 5, 7}, 6, 12, 2);
+        float[] storage = new float[40];
+        for (int i = 0; i < storage.length; i++) storage[i] = i * 0.5f - 3;
+        Tensor labeledWeak = Tensor.view(storage, 4, 2, 1, 2, 2);   // a view with an offset: sent compacted
+        Tensor weak = Tensor.wrap(Arrays.copyOf(storage, 16), 4, 1, 2, 2);
+        Tensor strong = Tensor.wrap(Arrays.copyOfRange(storage, 16, 32), 4, 1, 2, 2);
+        StepViews views = new StepViews(batch, labeledWeak, new int[]{0, 3}, weak, strong);
+        PseudoLabels labels = new PseudoLabels(new float[]{0.9f, 0.3f, 0.5f, 1f}, new int[]{1, 0, 3, 2}, 4);
+        LossTerm labeled = new LossTerm(LossTerm.Kind.LABELED, labeledWeak, Tensor.wrap(new float[]{1, 0, 0, 0, 0, 0, 1, 0}, 2, 4),
+                new float[]{0.5f, 0.5f}, 1f, null);
+        LossTerm mixed = new LossTerm(LossTerm.Kind.UNLABELED, weak, Tensor.wrap(new float[16], 4, 4), new float[]{0.25f, 0, 0.25f, 0.25f}, 5f,
+                new LossTerm.SsMixupRows(0.1f, 2, new float[]{0.2f, 0.4f, 0.6f, 0.8f}));
+        List<ShardInput> shards = ShardInput.split(7, 3, List.of(labeled, mixed), 2);
+        Map<String, Object> lyap = new LinkedHashMap<>();
+        lyap.put("s", 0.5);
+        lyap.put("lam", 0.01f);
+        lyap.put("v_prev", Double.NaN);
+        lyap.put("gamma", Double.NEGATIVE_INFINITY);
+        lyap.put("accepted", 12L);
+        lyap.put("count", 3);
+        lyap.put("on", true);
+        lyap.put("mode", "calibrated");
+        lyap.put("nested", new LinkedHashMap<>(Map.of("x", List.of(1.5, "y"))));
+        lyap.put("none", null);
+        float[] p = {1.5f, -2f, Float.NaN, 0f, -0f, Float.MIN_VALUE};
+        TrainState withTeacher = new TrainState("abc123", 4, 32, 64, p, p.clone(), new AdamW.State(4, p.clone(), p.clone()), lyap);
+        TrainState noTeacher = new TrainState("abc123", 0, 0, 0, p, null, new AdamW.State(0, new float[6], new float[6]), Map.of());
+        StepRecord record = new StepRecord(3, 0.75, 1e-3, 2.5, 1.25, 0.25, 0.5, Double.NaN, 0.625, 3.0, false, lyap);
+
+        List<Object> out = new ArrayList<>();
+        out.add(new DataLoader.RequestWork(ref()));
+        out.add(new DataLoader.Requeue(3));
+        out.add(new DataLoader.Committed(4));
+        out.add(new DataLoader.RestartFrom(2));
+        out.add(new Augmenter.Render(batch));
+        out.add(new TeacherInference.ViewsReady(views));
+        out.add(new TeacherInference.LabelParams(5, p, true));
+        out.add(new TeacherInference.ResendShards(ref()));
+        out.add(new StudentTrainer.StudentParams(5, p));
+        out.add(new StudentTrainer.ComputeShards(3, shards));
+        out.add(new StudentTrainer.ComputeShards(3, List.of(shards.get(1))));
+        out.add(new StudentTrainer.ComputeShards(3, List.of()));
+        out.add(new LyapunovSupervisor.Begin());
+        out.add(new LyapunovSupervisor.StepPlan(3, batch, labels, new boolean[]{true, false, true, true}, new int[]{0, 1}, new float[]{1f, 5f}));
+        out.add(new LyapunovSupervisor.ShardDone(3, 1, p, new double[]{0.5, Double.NaN}));
+        out.add(new LyapunovSupervisor.TrainerStarted(ref()));
+        out.add(new LyapunovSupervisor.TeacherStarted(ref()));
+        out.add(internal("StateLoaded", new Checkpointer.Latest(withTeacher, null)));
+        out.add(internal("MetricsSynced", new MetricsReporter.Synced(4)));
+        out.add(internal("CheckpointSaved", new Checkpointer.Saved(4, "/tmp/x", null)));
+        out.add(new Checkpointer.Save(withTeacher, ref()));
+        out.add(new Checkpointer.Save(noTeacher, ref()));
+        out.add(new Checkpointer.Saved(4, null, "disk full"));
+        out.add(new Checkpointer.LoadLatest(ref()));
+        out.add(new Checkpointer.Latest(null, null));
+        out.add(new MetricsReporter.Report(record));
+        out.add(new MetricsReporter.Sync(4, ref()));
+        out.add(new MetricsReporter.Synced(4));
+        out.add(new RunGuardian.RunFinished(10, p, null));
+        out.add(new RunGuardian.RunFailed("boom"));
+        out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
+        out.add(new Augmenter.AskForWork());
+        out.add(new TeacherInference.LoaderRestarted());
+        return out;
+    }
+
+    private static Object internal(String name, Object arg) throws Exception {
+        return internal(LyapunovSupervisor.class, name, arg);
+    }
+
+    private static Object internal(Class<?> actor, String name, Object arg) throws Exception {
+        Class<?> c = Class.forName(actor.getName() + "$" + name);
+        Constructor<?> k = c.getDeclaredConstructors()[0];
+        k.setAccessible(true);
+        return k.newInstance(arg);
+    }
+
+    @Test
+    void everyProtocolMessageSurvivesARoundTripBitForBit() throws Exception {
+        Set<Class<?>> covered = new LinkedHashSet<>();
+        for (Object m : samples()) {
+            byte[] bytes = serializer.toBinary(m);
+            Object back = serializer.fromBinary(bytes, "");
+            assertEquals(m.getClass(), back.getClass());
+            assertArrayEquals(bytes, serializer.toBinary(back), "second trip of " + m.getClass().getName() + " differs");
+            covered.add(m.getClass());
+        }
+        for (Class<?> c : MessageRegistry.classes()) {
+            if (WireMessage.class.isAssignableFrom(c)) assertTrue(covered.contains(c), "no round-trip sample for " + c.getName());
+        }
+    }
+
+    @Test
+    void everyMessageClassOfEveryActorIsRegistered() {
+        List<Class<?>> actors = List.of(DataLoader.class, Augmenter.class, TeacherInference.class, StudentTrainer.class,
+                LyapunovSupervisor.class, Checkpointer.class, MetricsReporter.class, RunGuardian.class);
+        for (Class<?> a : actors) {
+            for (Class<?> nested : a.getDeclaredClasses()) {
+                if (WireMessage.class.isAssignableFrom(nested) && !nested.isInterface()) {
+                    assertTrue(MessageRegistry.idOf(nested) >= MessageRegistry.FIRST_ID, nested.getName() + " is a message but not registered");
+                }
+            }
+        }
+    }
+
+    @Test
+    void valuesComeBackExactly() throws Exception {
+        List<Object> s = samples();
+        var views = ((TeacherInference.ViewsReady) roundTrip(s.get(5))).views();
+        assertEquals(0, views.labeledWeak().offset, "views arrive compacted");
+        assertArrayEquals(new int[]{2, 1, 2, 2}, views.labeledWeak().shape());
+        assertEquals(-1f, views.labeledWeak().data[0]);   // storage[4] = 4 * 0.5 - 3
+        assertArrayEquals(new int[]{0, 3}, views.labeledLabels());
+        assertEquals(new StepBatch(3, new int[]{4, 9}, new int[]{1, 2, 5, 7}, 6, 12, 2), views.batch());
+
+        var compute = (StudentTrainer.ComputeShards) roundTrip(s.get(9));
+        LossTerm mixed = compute.shards().get(1).terms().get(1);
+        assertEquals(LossTerm.Kind.UNLABELED, mixed.kind());
+        assertArrayEquals(new float[]{0.6f, 0.8f}, mixed.ssMixup().psi());
+        assertEquals(5f, mixed.lossWeight());
+        assertArrayEquals(new float[]{0.25f, 0.25f}, mixed.rowWeights());
+
+        TrainState state = ((Checkpointer.Save) roundTrip(s.get(20))).state();
+        assertEquals("abc123", state.configHash());
+        assertEquals(4, state.step());
+        assertEquals(32, state.labeledPosition());
+        assertEquals(64, state.unlabeledPosition());
+        assertEquals(Float.floatToRawIntBits(Float.NaN), Float.floatToRawIntBits(state.student()[2]));
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(state.teacher()[4]));
+        assertEquals(4, state.adamW().step());
+        assertTrue(Double.isNaN((Double) state.methodState().get("v_prev")));
+        assertEquals(Double.NEGATIVE_INFINITY, state.methodState().get("gamma"));
+        assertEquals(12L, state.methodState().get("accepted"));
+        assertEquals(3, state.methodState().get("count"));
+        assertEquals(0.01f, state.methodState().get("lam"));
+        assertEquals(List.of(1.5, "y"), ((Map<?, ?>) state.methodState().get("nested")).get("x"));
+        assertTrue(state.methodState().containsKey("none"));
+        assertEquals(List.copyOf(state.methodState().keySet()), List.copyOf(((Map<?, ?>) s.stream()
+                .filter(o -> o instanceof Checkpointer.Save).map(o -> ((Checkpointer.Save) o).state().methodState()).findFirst().orElseThrow()).keySet()),
+                "map order kept");
+        assertNull(((Checkpointer.Save) roundTrip(s.get(21))).state().teacher());
+
+        StepRecord r = ((MetricsReporter.Report) roundTrip(s.get(25))).record();
+        assertEquals(3, r.step());
+        assertEquals(0.75, r.labeledEpoch());
+        assertEquals(2.5, r.loss());
+        assertTrue(Double.isNaN(r.pseudoAccuracyMasked()));
+        assertEquals(0.625, r.pseudoAccuracyAll());
+        assertEquals(3.0, r.gradNorm());
+        assertEquals(0.5, r.maskRate());
+        assertEquals(0.25, r.lossUnlabeled());
+        assertEquals(1.25, r.lossLabeled());
+        assertEquals(1e-3, r.lr());
+        assertEquals("calibrated", r.methodFields().get("mode"));
+
+        var ref2 = ((DataLoader.RequestWork) roundTrip(s.get(0))).worker();
+        assertEquals(ref, ref2, "actor refs resolve to the same actor");
+    }
+
+    /** Not registered on purpose. */
+    record Unregistered(int x) implements WireMessage {}
+
+    /** A list typed as shards that holds an unregistered class (erasure lets it through to the serializer). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static List<ShardInput> smuggled() {
+        return (List) List.of(new Unregistered(2));
+    }
+
+    @Test
+    void anUnregisteredClassIsRefusedWithItsName() {
+        UnregisteredClassException top = assertThrows(UnregisteredClassException.class, () -> serializer.toBinary(new Unregistered(1)));
+        assertEquals(Unregistered.class.getName(), top.className());
+        assertTrue(top.getMessage().contains(Unregistered.class.getName()) && top.getMessage().contains("MessageRegistry"), top.getMessage());
+
+        // inside a registered message: the field's class is named
+        UnregisteredClassException inner = assertThrows(UnregisteredClassException.class,
+                () -> serializer.toBinary(new StudentTrainer.ComputeShards(1, smuggled())));
+        assertEquals(Unregistered.class.getName(), inner.className());
+
+        // bytes with a class id nobody registered
+        byte[] bogus = {(byte) 0xF5, 0x07, 0x01};
+        UnregisteredClassException unknown = assertThrows(UnregisteredClassException.class, () -> serializer.fromBinary(bogus, ""));
+        assertTrue(unknown.getMessage().contains("unknown Kryo class id"), unknown.getMessage());
+    }
+
+    @Test
+    void withSerializeMessagesOnEveryLocalTellReallyGoesThroughKryo() {
+        TestProbe<Object> probe = kit.createTestProbe();
+        float[] p = {1f, 2f};
+        StudentTrainer.StudentParams sent = new StudentTrainer.StudentParams(5, p);
+        probe.ref().tell(sent);
+        StudentTrainer.StudentParams got = (StudentTrainer.StudentParams) probe.receiveMessage();
+        assertNotSame(sent, got, "the receiver gets a deserialized copy, not the sender's object");
+        assertNotSame(p, got.parameters());
+        assertArrayEquals(p, got.parameters());
+        // an unregistered message fails the serialization check and is not delivered
+        probe.ref().tell(new Unregistered(3));
+        probe.ref().tell(new DataLoader.Requeue(6));
+        assertEquals(new DataLoader.Requeue(6), probe.receiveMessage(), "the unregistered message was dropped, the next one arrives");
+    }
+
+    @Test
+    void pekkoUsesKryoForEveryMessageAndNoJavaSerialization() throws Exception {
+        Serialization serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
+        for (Object m : samples()) assertEquals(KryoSerializer.IDENTIFIER, serialization.findSerializerFor(m).identifier(), m.getClass().getName());
+        assertTrue(kit.system().settings().config().getBoolean("pekko.actor.serialize-messages"));
+        assertFalse(kit.system().settings().config().getBoolean("pekko.actor.allow-java-serialization"));
+        // a plain Java-serializable object has no serializer at all (Java serialization is off)
+        assertThrows(Exception.class, () -> serialization.serialize(new java.util.Date()).get());
+    }
+}
