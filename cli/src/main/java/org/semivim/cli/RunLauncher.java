@@ -22,9 +22,14 @@ final class RunLauncher {
 
     static int execute(RunDirectory run, TrainingData data, RunOptions options, PrintStream out) throws IOException {
         out.println("run directory: " + run.dir() + " (runtime " + options.runtime + ")");
-        try (TrainRuntime runtime = options.runtime.open(run.config(), data, run.dir());
-             StopRequest stop = StopRequest.onSignals(() -> System.err.println(
-                     "\nsemivim: stopping after this step and writing a checkpoint (press Ctrl-C again to quit at once)"))) {
+        try (TrainRuntime runtime = options.runtime.open(run.config(), data, run.dir(), options.trainers, options.augmenters);
+             StopRequest stop = runtime.stopsOnRequest()
+                     ? StopRequest.onSignals(() -> System.err.println(
+                             "\nsemivim: stopping after this step and writing a checkpoint (press Ctrl-C again to quit at once)"))
+                     : StopRequest.manual()) {
+            if (!runtime.stopsOnRequest()) {
+                out.println("Ctrl-C ends this runtime at once; 'semivim resume " + run.dir() + "' continues from its last checkpoint");
+            }
             TrainingSession.Outcome outcome = TrainingSession.run(run, runtime, data, options.sessionOptions(run.config()), stop, out);
             return outcome == TrainingSession.Outcome.STOPPED ? StopRequest.EXIT_CODE : 0;
         }

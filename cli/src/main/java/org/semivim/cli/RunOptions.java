@@ -12,6 +12,12 @@ final class RunOptions {
             description = "training runtime: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); all give the same bits")
     RuntimeKind runtime;
 
+    @Option(names = "--trainers", defaultValue = "1", description = "StudentTrainer actors (--runtime actors; 1 .. shards; default ${DEFAULT-VALUE})")
+    int trainers;
+
+    @Option(names = "--augmenters", defaultValue = "2", description = "Augmenter actors (--runtime actors; default ${DEFAULT-VALUE})")
+    int augmenters;
+
     @Option(names = "--checkpoint-every", defaultValue = "0",
             description = "steps between checkpoints; 0 = the config's eval_every (a checkpoint is also written at the end and on Ctrl-C)")
     long checkpointEvery;

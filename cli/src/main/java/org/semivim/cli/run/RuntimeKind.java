@@ -7,16 +7,28 @@ import org.semivim.training.loop.TrainingData;
 import java.nio.file.Path;
 
 /**
- * The runtimes a run can use ({@code --runtime}). A new runtime is one more constant here and a
- * {@link TrainRuntime} implementation; the commands do not change.
+ * The runtimes a run can use ({@code --runtime}); all give the same bits. A new runtime is one more
+ * constant here and a {@link TrainRuntime} implementation; the commands do not change.
  */
 public enum RuntimeKind {
     /** The training module's single-process trainers: {@code ReferenceTrainer}, and {@code SsmaeTrainer} for SSMAE. */
-    reference;
+    reference,
+    /** Pekko typed actors in this JVM ({@code RunOrchestrator}); not for SSMAE. */
+    actors;
 
-    public TrainRuntime open(TrainConfig config, TrainingData data, Path runDir) {
+    /**
+     * @param trainers   StudentTrainer actors (actors only)
+     * @param augmenters Augmenter actors (actors only)
+     */
+    public TrainRuntime open(TrainConfig config, TrainingData data, Path runDir, int trainers, int augmenters) {
         return switch (this) {
             case reference -> config.method() == Method.SSMAE ? new SsmaeRuntime(config, data, runDir) : new ReferenceRuntime(config, data);
+            case actors -> {
+                if (config.method() == Method.SSMAE) {
+                    throw new IllegalArgumentException("the actor runtime does not run ssmae; use --runtime reference");
+                }
+                yield new ActorRuntime(config, data, trainers, augmenters);
+            }
         };
     }
 }

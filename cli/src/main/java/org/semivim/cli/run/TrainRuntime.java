@@ -12,8 +12,8 @@ import java.io.PrintStream;
  * first, so no step appears twice), checkpointing every {@code checkpointEvery} steps and after the
  * last step, and stopping early with a checkpoint when asked. Every runtime must give the same bits
  * (docs/training-loop.md). {@link ReferenceRuntime} runs {@code ReferenceTrainer} in the caller's
- * thread; the actor runtime ({@code RunOrchestrator}, whose options already carry a run directory,
- * a checkpoint interval and step listeners) fits the same contract.
+ * thread; {@link ActorRuntime} runs the actor runtime ({@code RunOrchestrator}, whose options carry a
+ * run directory, a checkpoint interval and step listeners).
  */
 public interface TrainRuntime extends AutoCloseable {
 
@@ -24,6 +24,11 @@ public interface TrainRuntime extends AutoCloseable {
      * @param stop     polled between steps; when it is set the runtime checkpoints and returns
      */
     Result run(RunDirectory run, long checkpointEvery, StepListener progress, StopRequest stop, PrintStream out) throws IOException;
+
+    /** Whether {@link #run} honours a {@link StopRequest}; a runtime that does not is left to the JVM's default Ctrl-C. */
+    default boolean stopsOnRequest() {
+        return true;
+    }
 
     /**
      * Where a run got to.
