@@ -2,6 +2,7 @@ package org.semivim.cli;
 
 import org.semivim.cli.config.HoconTrainConfig;
 import org.semivim.cli.run.RunDirectory;
+import org.semivim.cli.run.RuntimeKind;
 import org.semivim.data.io.FashionMnist;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,8 +21,9 @@ import java.util.concurrent.Callable;
  * preset for a few minutes, then the test evaluation and the report. Without Fashion-MNIST it says
  * how to get it and trains on the generated data set instead.
  */
-@Command(name = "demo", description = {"Train LyapEMA+SSMixup on Fashion-MNIST-LT (protocol A1) with the small ViM preset for a few minutes,",
-        "evaluate on the test set and write the report. Without Fashion-MNIST it falls back to generated images (and says so)."})
+@Command(name = "demo", description = {"Train LyapEMA+SSMixup on Fashion-MNIST-LT (protocol A1) with the small ViM preset for a few minutes",
+        "on the actor runtime, evaluate on the test set and write the report. Without Fashion-MNIST it falls back to generated images",
+        "(and says so)."})
 final class DemoCommand implements Callable<Integer> {
     static final String CONFIG_RESOURCE = "/demo.conf";
 
@@ -61,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = runDir != null ? runDir : TrainCommand.defaultRunDir("demo");
         RunDirectory.requireNew(dir);
         org.semivim.training.loop.TrainingData data = RunLauncher.loadData(loaded.config().data());
-        return RunLauncher.execute(RunDirectory.create(dir, loaded), data, options, out);
+        return RunLauncher.execute(RunDirectory.create(dir, loaded), data, options, RuntimeKind.actors, out);
     }
 
     /** The overrides that replace Fashion-MNIST by generated images with as many per class as A1 needs. */

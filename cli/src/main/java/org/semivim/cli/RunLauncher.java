@@ -1,6 +1,7 @@
 package org.semivim.cli;
 
 import org.semivim.cli.run.RunDirectory;
+import org.semivim.cli.run.RuntimeKind;
 import org.semivim.cli.run.StopRequest;
 import org.semivim.cli.run.TrainRuntime;
 import org.semivim.cli.run.TrainingSession;
@@ -17,12 +18,14 @@ final class RunLauncher {
     private RunLauncher() {}
 
     static int execute(RunDirectory run, RunOptions options, PrintStream out) throws IOException {
-        return execute(run, loadData(run.config().data()), options, out);
+        return execute(run, loadData(run.config().data()), options, RuntimeKind.reference, out);
     }
 
-    static int execute(RunDirectory run, TrainingData data, RunOptions options, PrintStream out) throws IOException {
-        out.println("run directory: " + run.dir() + " (runtime " + options.runtime + ")");
-        try (TrainRuntime runtime = options.runtime.open(run.config(), data, run.dir(), options.trainers, options.augmenters);
+    /** @param defaultRuntime the runtime when the options name none */
+    static int execute(RunDirectory run, TrainingData data, RunOptions options, RuntimeKind defaultRuntime, PrintStream out) throws IOException {
+        RuntimeKind kind = options.runtimeOr(defaultRuntime);
+        out.println("run directory: " + run.dir() + " (runtime " + kind + ")");
+        try (TrainRuntime runtime = kind.open(run.config(), data, run.dir(), options.trainers, options.augmenters);
              StopRequest stop = runtime.stopsOnRequest()
                      ? StopRequest.onSignals(() -> System.err.println(
                              "\nsemivim: stopping after this step and writing a checkpoint (press Ctrl-C again to quit at once)"))

@@ -8,9 +8,14 @@ import picocli.CommandLine.Option;
 
 /** Options shared by train, resume and demo: how the run is executed (never what it computes). */
 final class RunOptions {
-    @Option(names = "--runtime", defaultValue = "reference",
-            description = "training runtime: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); all give the same bits")
+    @Option(names = "--runtime",
+            description = "training runtime: ${COMPLETION-CANDIDATES} (default: reference; demo: actors); all give the same bits")
     RuntimeKind runtime;
+
+    /** The chosen runtime, or {@code fallback} when none was given. */
+    RuntimeKind runtimeOr(RuntimeKind fallback) {
+        return runtime != null ? runtime : fallback;
+    }
 
     @Option(names = "--trainers", defaultValue = "1", description = "StudentTrainer actors (--runtime actors; 1 .. shards; default ${DEFAULT-VALUE})")
     int trainers;

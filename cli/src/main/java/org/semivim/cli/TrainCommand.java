@@ -2,6 +2,7 @@ package org.semivim.cli;
 
 import org.semivim.cli.config.HoconTrainConfig;
 import org.semivim.cli.run.RunDirectory;
+import org.semivim.cli.run.RuntimeKind;
 import org.semivim.training.loop.TrainingData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +38,7 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = runDir != null ? runDir : defaultRunDir(loaded.config().method().configName());
         RunDirectory.requireNew(dir);
         TrainingData data = RunLauncher.loadData(loaded.config().data());   // a missing data set creates no run directory
-        return RunLauncher.execute(RunDirectory.create(dir, loaded), data, options, System.out);
+        return RunLauncher.execute(RunDirectory.create(dir, loaded), data, options, RuntimeKind.reference, System.out);
     }
 
     static Path defaultRunDir(String name) {

@@ -49,6 +49,7 @@ class DemoCommandTest {
         assertTrue(out.contains("Fashion-MNIST is not in " + tmp.resolve("no-fashion-mnist")), out);
         assertTrue(out.contains("apt-get install dataset-fashion-mnist"), out);
         assertTrue(out.contains("Falling back to the GENERATED data set"), out);
+        assertTrue(out.contains("(runtime actors)"), "the demo runs on the actor runtime: " + out);
         TrainConfig c = RunDirectory.open(runDir).config();
         assertEquals(DataConfig.Source.GENERATED, c.data().source());
         assertEquals("A1", c.data().protocol().name());
