@@ -25,7 +25,7 @@ final class RunLauncher {
     static int execute(RunDirectory run, TrainingData data, RunOptions options, RuntimeKind defaultRuntime, PrintStream out) throws IOException {
         RuntimeKind kind = options.runtimeOr(defaultRuntime);
         out.println("run directory: " + run.dir() + " (runtime " + kind + ")");
-        try (TrainRuntime runtime = kind.open(run.config(), data, run.dir(), options.trainers, options.augmenters);
+        try (TrainRuntime runtime = kind.open(run.config(), data, run.dir(), options.runtimeOptions());
              StopRequest stop = runtime.stopsOnRequest()
                      ? StopRequest.onSignals(() -> System.err.println(
                              "\nsemivim: stopping after this step and writing a checkpoint (press Ctrl-C again to quit at once)"))

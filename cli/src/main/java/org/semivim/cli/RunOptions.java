@@ -2,6 +2,7 @@ package org.semivim.cli;
 
 import org.semivim.cli.progress.Progress;
 import org.semivim.cli.run.RuntimeKind;
+import org.semivim.cli.run.RuntimeOptions;
 import org.semivim.cli.run.TrainingSession;
 import org.semivim.training.config.TrainConfig;
 import picocli.CommandLine.Option;
@@ -23,6 +24,11 @@ final class RunOptions {
     @Option(names = "--augmenters", defaultValue = "2", description = "Augmenter actors (--runtime actors; default ${DEFAULT-VALUE})")
     int augmenters;
 
+    @Option(names = "--periodic-test", defaultValue = "every",
+            description = "the periodic evaluation (every eval_every steps, reference runtime) runs the test set at every evaluation "
+                    + "('every', default) or only at the end ('end'); the validation split is always evaluated")
+    String periodicTest;
+
     @Option(names = "--checkpoint-every", defaultValue = "0",
             description = "steps between checkpoints; 0 = the config's eval_every (a checkpoint is also written at the end and on Ctrl-C)")
     long checkpointEvery;
@@ -39,6 +45,13 @@ final class RunOptions {
     @Option(names = "--progress", defaultValue = "auto",
             description = "auto (a bar on a terminal, log lines otherwise), bar, lines or none (default ${DEFAULT-VALUE})")
     String progress;
+
+    RuntimeOptions runtimeOptions() {
+        if (!periodicTest.equals("every") && !periodicTest.equals("end")) {
+            throw new IllegalArgumentException("--periodic-test must be 'every' or 'end', got '" + periodicTest + "'");
+        }
+        return new RuntimeOptions(trainers, augmenters, evalBatch, periodicTest.equals("every"));
+    }
 
     Progress.Mode progressMode() {
         return progressMode(progress);

@@ -8,6 +8,7 @@ import org.semivim.cli.run.StopRequest;
 import org.semivim.training.checkpoint.Checkpoint;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.config.TrainConfig;
+import org.semivim.training.metrics.MetricsLog;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -67,6 +68,10 @@ class InterruptAndResumeTest {
         List<ObjectNode> ra = TinyRun.records(whole), rb = TinyRun.records(interrupted);
         assertEquals(STEPS, ra.size());
         assertEquals(ra, rb, "the metrics logs agree record by record");
+        List<ObjectNode> ea = MetricsLog.read(whole.resolve("eval.jsonl")).records(), eb = MetricsLog.read(interrupted.resolve("eval.jsonl")).records();
+        assertEquals(STEPS / 5 + 1, ea.size(), "an evaluation every eval_every = 5 steps and the best line");
+        assertEquals(ea, eb, "the evaluation logs agree record by record");
+        assertArrayEquals(Files.readAllBytes(whole.resolve("best.safetensors")), Files.readAllBytes(interrupted.resolve("best.safetensors")));
     }
 
     private static Process childJvm(Path tmp, String... args) throws IOException {

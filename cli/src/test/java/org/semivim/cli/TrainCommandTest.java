@@ -53,12 +53,21 @@ class TrainCommandTest {
         assertNotNull(eval.teacher(), "LyapEMA has a teacher");
         assertTrue(Files.isRegularFile(runDir.resolve("report/index.html")));
         assertTrue(Files.isRegularFile(runDir.resolve("report/losses.png")));
+        // periodic evaluation (eval_every 5): after steps 5, 10 and 11, then the best line
+        List<ObjectNode> evals = org.semivim.training.metrics.MetricsLog.read(runDir.resolve("eval.jsonl")).records();
+        assertEquals(List.of(5L, 10L, 11L, 11L), evals.stream().map(e -> e.get("step").asLong()).toList());
+        assertEquals("best", evals.get(3).get("type").asText());
+        assertTrue(evals.get(0).get("test").has("teacher"), "the test set at every evaluation by default");
+        assertTrue(Files.isRegularFile(runDir.resolve("best.safetensors")));
+        assertTrue(Files.readString(runDir.resolve("report/index.html")).contains("test_accuracy.png"));
 
         // A finished run: resume trains nothing more, evaluates and reports again.
         Files.delete(runDir.resolve("report/index.html"));
         Object[] again = run("resume", runDir.toString(), "--progress", "none", "--eval-limit", "5");
         assertEquals(0, again[0], (String) again[1]);
         assertEquals(11, TinyRun.records(runDir).size());
+        assertEquals(evals, org.semivim.training.metrics.MetricsLog.read(runDir.resolve("eval.jsonl")).records(),
+                "resuming a finished run evaluates the end again, without a line twice");
         assertTrue(Files.isRegularFile(runDir.resolve("report/index.html")));
 
         // train into an existing run is refused

@@ -11,23 +11,19 @@ import java.nio.file.Path;
  * constant here and a {@link TrainRuntime} implementation; the commands do not change.
  */
 public enum RuntimeKind {
-    /** The training module's single-process trainers: {@code ReferenceTrainer}, and {@code SsmaeTrainer} for SSMAE. */
+    /** The training module's single-process trainers: {@code ReferenceTrainer} with periodic evaluation, and {@code SsmaeTrainer} for SSMAE. */
     reference,
     /** Pekko typed actors in this JVM ({@code RunOrchestrator}); not for SSMAE. */
     actors;
 
-    /**
-     * @param trainers   StudentTrainer actors (actors only)
-     * @param augmenters Augmenter actors (actors only)
-     */
-    public TrainRuntime open(TrainConfig config, TrainingData data, Path runDir, int trainers, int augmenters) {
+    public TrainRuntime open(TrainConfig config, TrainingData data, Path runDir, RuntimeOptions options) {
         return switch (this) {
-            case reference -> config.method() == Method.SSMAE ? new SsmaeRuntime(config, data, runDir) : new ReferenceRuntime(config, data);
+            case reference -> config.method() == Method.SSMAE ? new SsmaeRuntime(config, data, runDir) : new ReferenceRuntime(config, data, options);
             case actors -> {
                 if (config.method() == Method.SSMAE) {
                     throw new IllegalArgumentException("the actor runtime does not run ssmae; use --runtime reference");
                 }
-                yield new ActorRuntime(config, data, trainers, augmenters);
+                yield new ActorRuntime(config, data, options.trainers(), options.augmenters());
             }
         };
     }

@@ -35,10 +35,23 @@ abstract class SteppedRuntime implements TrainRuntime {
     /** [P] θT, or null. */
     abstract float[] teacher();
 
+    /** Called once before the resume (a subclass adds its listeners). */
+    void beforeRun(RunDirectory run) throws IOException {}
+
+    /** Called after the resume with the step it resumed at (a subclass opens its own logs). */
+    void afterResume(RunDirectory run, long start) throws IOException {}
+
+    /** Forces the subclass's own logs to disk before a checkpoint. */
+    void syncLogs() throws IOException {}
+
+    /** Called when the run loop ends, normally or not. */
+    void afterRun() throws IOException {}
+
     @Override
     public final Result run(RunDirectory run, long checkpointEvery, StepListener progress, StopRequest stop, PrintStream out) throws IOException {
         if (checkpointEvery < 1) throw new IllegalArgumentException("checkpoint interval must be at least 1 step, got " + checkpointEvery);
         CheckpointStore store = run.checkpoints();
+        beforeRun(run);
         Optional<LoadResult> resumed = resume(store);
         long start = nextStep();
         if (resumed.isPresent()) {
@@ -48,6 +61,7 @@ abstract class SteppedRuntime implements TrainRuntime {
         long lastCheckpoint = resumed.isPresent() ? start : -1;
         // The checkpoint of step s holds steps 0..s-1: later records are written again by this run.
         try (MetricsLog log = MetricsLog.resume(run.metricsFile(), start - 1)) {
+            afterResume(run, start);
             MetricsLogListener metrics = new MetricsLogListener(log);
             while (nextStep() < steps() && !stop.requested()) {
                 StepRecord record = runStep();
@@ -56,14 +70,18 @@ abstract class SteppedRuntime implements TrainRuntime {
                 long done = nextStep();
                 if (done % checkpointEvery == 0 && done < steps()) {
                     log.sync();   // the checkpoint of step s is written after every record of the steps before it
+                    syncLogs();
                     save(store);
                     lastCheckpoint = done;
                 }
             }
             if (nextStep() != lastCheckpoint) {
                 log.sync();
+                syncLogs();
                 save(store);
             }
+        } finally {
+            afterRun();
         }
         return new Result(start, nextStep(), student(), teacher(), nextStep() < steps());
     }

@@ -25,6 +25,11 @@ public interface TrainRuntime extends AutoCloseable {
      */
     Result run(RunDirectory run, long checkpointEvery, StepListener progress, StopRequest stop, PrintStream out) throws IOException;
 
+    /** The latest evaluation during training for the progress line (" | teacher val 0.812 test 0.805"), or "". */
+    default String evaluationStatus() {
+        return "";
+    }
+
     /** Whether {@link #run} honours a {@link StopRequest}; a runtime that does not is left to the JVM's default Ctrl-C. */
     default boolean stopsOnRequest() {
         return true;

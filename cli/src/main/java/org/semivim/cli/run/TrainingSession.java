@@ -48,7 +48,7 @@ public final class TrainingSession {
         long first = firstStepToRun(run);
         TrainRuntime.Result result;
         try (Progress progress = Progress.open(options.progress(), "train", first, config.steps(), "steps", imagesPerStep, out)) {
-            result = runtime.run(run, options.checkpointEvery(), r -> progress.update(r.step() + 1, status(r)), stop, out);
+            result = runtime.run(run, options.checkpointEvery(), r -> progress.update(r.step() + 1, status(r) + runtime.evaluationStatus()), stop, out);
         }
         if (result.stopped()) {
             out.println("semivim: stopped by " + stop.reason() + " after step " + result.steps() + " of " + config.steps()

@@ -60,6 +60,7 @@ class ReportTest {
             assertTrue(distinctColours(image) > 2, png + " is not blank");
         }
         assertFalse(html.contains("Not plotted"), "nothing skipped in a complete LyapEMA run");
+        assertFalse(html.contains("only the final evaluation is shown"), "the periodic evaluations (eval.jsonl) are plotted");
         RunEvaluation eval = RunEvaluation.read(report);
         assertTrue(html.contains(String.format(java.util.Locale.ROOT, "%.4f", eval.student().top1())), "the page shows the final top-1");
     }
@@ -73,6 +74,7 @@ class ReportTest {
                 "--no-report", "--eval-limit", "1", "steps=3", "method=supervised", "mu_ratio=0", "tau=null"));
         Path report = supervised.resolve("report");
         Files.delete(report.resolve(RunEvaluation.FILE));
+        Files.delete(supervised.resolve(ReportWriter.EVAL_LOG));
         Files.writeString(report.resolve("old_plot.png"), "stale");
         ReportWriter.write(RunDirectory.open(supervised));
         String html = Files.readString(report.resolve("index.html"));
