@@ -46,6 +46,30 @@ final class TinyRun {
         assertEquals(expected.state(), actual.state());
     }
 
+    /**
+     * Asserts the train state of two checkpoints is bit-identical (student, teacher, AdamW moments, step,
+     * cursors, method state), leaving out what only the reference runtime's periodic evaluator adds
+     * (the best/ tensors and the "evaluation" state).
+     */
+    static void assertSameTrainState(Checkpoint expected, Checkpoint actual) {
+        assertEquals(expected.step(), actual.step());
+        java.util.Map<String, org.semivim.engine.tensor.Tensor> a = new java.util.TreeMap<>(), b = new java.util.TreeMap<>();
+        expected.tensors().forEach((k, v) -> { if (!k.startsWith("best/")) a.put(k, v); });
+        actual.tensors().forEach((k, v) -> { if (!k.startsWith("best/")) b.put(k, v); });
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            float[] x = a.get(k).toArray(), y = b.get(k).toArray();
+            assertEquals(x.length, y.length, k);
+            for (int i = 0; i < x.length; i++) {
+                if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) fail(k + "[" + i + "]: " + x[i] + " vs " + y[i]);
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode sa = expected.state().deepCopy(), sb = actual.state().deepCopy();
+        sa.remove("evaluation");
+        sb.remove("evaluation");
+        assertEquals(sa, sb);
+    }
+
     static List<com.fasterxml.jackson.databind.node.ObjectNode> records(Path runDir) throws IOException {
         return MetricsLog.read(runDir.resolve("metrics.jsonl")).records();
     }
