@@ -115,7 +115,7 @@ final class FmnistLtResults {
         md.append("Produced by\n\n```\n").append(command).append("\n```\n\n");
         md.append(setup).append("\n\n");
         md.append("Numbers are percentages on the balanced test set (10 000 images) of the PRIMARY model at the end of the run ")
-                .append("(the teacher for methods with one, ssl-spec.md §1.4, R-L11; the student for supervised). Many / medium / few: ")
+                .append("(the teacher for methods with one, ssl-spec.md §1.4, R-L11; the student for supervised and SSMAE). Many / medium / few: ")
                 .append("mean recall of the 3 / 4 / 3 classes by labeled-count rank. Collapse: × when top-1 < 20% or one class gets ")
                 .append("more than 90% of the predictions. Best: the evaluation with the highest VALIDATION top-1 of the primary model ")
                 .append("(never selected on the test set) and its test top-1. LyapEMA rows: the fraction of committed steps on which the ")
