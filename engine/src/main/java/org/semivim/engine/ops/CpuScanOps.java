@@ -45,8 +45,7 @@ public final class CpuScanOps implements ScanOps {
             for (int b = 0, e0 = 0; e0 < ch; b++, e0 += W) {
                 loadBlock(k, b, false, deltaBias, d, a, e0, Math.min(W, ch - e0), s);
                 k.computeDeltas(len);
-                k.computeDecays(reverse, len, ns);
-                k.runStates(bm, cm, bi, reverse, len, ns);
+                k.runForward(bm, cm, bi, reverse, len, ns);
                 k.gateOutputs(len);
                 ScanBlock.blockToSample(k.res0, b, len, k.sample[Y]);
                 ScanBlock.blockToSample(k.res1, b, len, k.sample[OUT]);

@@ -17,8 +17,9 @@ import java.util.Arrays;
  * (E/W terms each) and are added across lanes in double.
  *
  * <p>The transcendental steps run first, over whole [L,W] or [L,N,W] buffers, through the array
- * forms of {@link FastMath} (softplus for Δ, then every decay exp(Δ_t A) of the block at once); the
- * recurrence itself is then only multiply-adds. No method here passes a vector to another (see
+ * forms of {@link FastMath} (softplus for Δ; in the backward every decay exp(Δ_t A) of the block at
+ * once, since its reverse sweep reads them all again; the forward, which keeps no state, takes one
+ * step's [N,W] decays at a time); the recurrence itself is then only multiply-adds. No method here passes a vector to another (see
  * FastMath on why). Sums over the steps (dALog, dD, dDeltaBias) are kept per lane in float for at
  * most {@link #FLUSH} steps, then added into per-lane double sums, which bounds the float rounding.
  *
@@ -49,7 +50,8 @@ final class ScanBlock {
     private final float[] states;                       // [L+1,N,W] row 0 = 0, row s+1 = h after step s
     private final float[] decay;                        // [L,N,W] exp(Δ A) of step s
     private final float[] gradY, gradR;                 // [L,W] ∂L/∂y and ∂L/∂r, token order
-    private final float[] carry;                        // [N,W] exp(Δ A) ⊙ g of the step processed before
+    private final float[] carry;                        // [N,W] exp(Δ A) ⊙ g of the step processed before; runForward's state
+    private final float[] stepDecay;                    // [N,W] runForward's exp(Δ A) of one step
     private final float[] dAFloat;                      // [N,W] Σ_t g a Δ since the last flush
     final double[] dA;                                  // [N,W] Σ_t g a Δ (∂L/∂A, times A later)
     final double[] dD, dBias;                           // [W]
@@ -82,6 +84,7 @@ final class ScanBlock {
         gradY = new float[len * W];
         gradR = new float[len * W];
         carry = new float[ns * W];
+        stepDecay = new float[ns * W];
         dAFloat = new float[ns * W];
         dA = new double[ns * W];
         dD = new double[W];
@@ -195,7 +198,35 @@ final class ScanBlock {
         }
     }
 
-    /** After {@link #runStates}: res0 = y = D⊙u + r, res1 = out = y ⊙ SiLU(z). */
+    /**
+     * The forward's recurrence, after {@link #computeDeltas}: the same h_t and r_t as
+     * {@link #computeDecays} then {@link #runStates} (the same operations, so the same bits), but
+     * one step at a time and keeping only the readout: the state [N,W] and the step's decays [N,W]
+     * stay in L1 instead of streaming the block's [L,N,W] decays and [L+1,N,W] states through L2.
+     */
+    void runForward(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
+        int nw = ns * W;
+        float[] h = carry, dec = stepDecay, a = this.a, bmData = bm.data, cmData = cm.data;
+        Arrays.fill(h, 0, nw, 0f);
+        for (int step = 0; step < len; step++) {
+            int t = reverse ? len - 1 - step : step, tw = t * W;
+            FloatVector dt = FloatVector.fromArray(S, delta, tw);
+            for (int n = 0; n < ns; n++) dt.mul(FloatVector.fromArray(S, a, n * W)).intoArray(dec, n * W);
+            FastMath.expDecay(dec, 0, dec, 0, nw);                        // Δ ≥ 0, A < 0: arguments ≤ 0
+            FloatVector dtu = FloatVector.fromArray(S, delta, tw).mul(FloatVector.fromArray(S, u, tw));
+            int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
+            FloatVector r = FloatVector.zero(S);
+            for (int n = 0; n < ns; n++) {
+                int k = n * W;
+                FloatVector hv = FloatVector.fromArray(S, dec, k).fma(FloatVector.fromArray(S, h, k), dtu.mul(bmData[bRow + n]));
+                hv.intoArray(h, k);
+                r = hv.fma(FloatVector.broadcast(S, cmData[cRow + n]), r);
+            }
+            r.intoArray(readout, tw);
+        }
+    }
+
+    /** After {@link #runForward}: res0 = y = D⊙u + r, res1 = out = y ⊙ SiLU(z). */
     void gateOutputs(int len) {
         FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
         for (int t = 0; t < len; t++) {
