@@ -64,8 +64,9 @@ public final class CpuGemm implements GemmOps {
         int m = s.m(), n = s.n(), k = s.k();
         int kPerTask = (k + kTasks - 1) / kTasks;
         int taskCount = Parallel.chunks(k, kPerTask);
-        float[][] partial = new float[taskCount][m * n];      // per chunk [M,N]
+        float[][] partial = new float[taskCount][];           // per chunk [M,N]
         Parallel.forEach(taskCount, t -> {
+            partial[t] = new float[m * n];                    // allocated (zeroed) by the task: in parallel
             int k0 = t * kPerTask, kc = Math.min(kPerTask, k - k0);
             int aOff = a.offset + (transA ? k0 * s.lda() : k0);  // op(A) columns k0.. : rows of Aᵀ-stored A, or columns of A
             int bOff = b.offset + (transB ? k0 : k0 * s.ldb());  // op(B) rows k0.. : columns of Bᵀ-stored B, or rows of B

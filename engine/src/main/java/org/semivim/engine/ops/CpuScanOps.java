@@ -65,10 +65,13 @@ public final class CpuScanOps implements ScanOps {
         s.requireBackward(op, dOut, dReadout, du, dDeltaRaw, dDeltaBias, dALog, dBm, dCm, dD, dz);
         int batch = s.batch(), len = s.len(), ch = s.channels(), ns = s.states();
         float[] a = negExp(aLog);                          // [E,N] A = −exp(aLog)
-        double[][] dAPartial = new double[batch][ch * ns];  // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
-        double[][] dDPartial = new double[batch][ch];       // per sample [E]
-        double[][] dBiasPartial = new double[batch][ch];    // per sample [E]
+        double[][] dAPartial = new double[batch][];         // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
+        double[][] dDPartial = new double[batch][];         // per sample [E]
+        double[][] dBiasPartial = new double[batch][];      // per sample [E]
         Parallel.forEach(batch, bi -> {
+            dAPartial[bi] = new double[ch * ns];            // allocated (zeroed) by the task: in parallel
+            dDPartial[bi] = new double[ch];
+            dBiasPartial[bi] = new double[ch];
             ScanBlock k = ScanBlock.forThread(len, ns, ch);
             k.startSample(len, ns);
             loadSample(k, u, deltaRaw, z, dOut, dReadout, bi, s);
