@@ -59,16 +59,15 @@ final class MambaBranch {
     Output forward(Tensor x, Tensor z, Tensor out) {
         int batch = x.dim(0), len = x.dim(1);
         Workspace ws = Workspace.current();
-        Tensor pre = Tensor.zeros(batch, len, dInner);                    // [B,L,E]
+        Tensor[] saved = Activations.zeros(3, batch, len, dInner);
+        Tensor pre = saved[0], u = saved[1], deltaRaw = saved[2];         // [B,L,E]
         ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
-        Tensor u = Tensor.zeros(batch, len, dInner);                      // [B,L,E]
         ops.elementwise().siluForward(pre, u);
         Tensor xDbl = ws.scratch(batch, len, dtRank + 2 * dState);        // [B,L,R+2N] temporary
         ops.gemm().gemm(false, true, 1f, u, xProj.value(), 0f, xDbl);
         Tensor dtr = columns(xDbl, 0, dtRank);                            // [B,L,R]
         Tensor bm = columns(xDbl, dtRank, dState);                        // [B,L,N]
         Tensor cm = columns(xDbl, dtRank + dState, dState);               // [B,L,N]
-        Tensor deltaRaw = Tensor.zeros(batch, len, dInner);               // [B,L,E]
         ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
         Tensor y = ws.scratch(batch, len, dInner);                        // [B,L,E] pre-gate, temporary
         ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);

@@ -199,7 +199,7 @@ public final class VisionMamba implements ImageClassifier {
     }
 
     private static Tensor add(Tensor a, Tensor b) {
-        Tensor y = Tensor.zeros(a.shape());
+        Tensor y = Activations.zeros(1, a.shape())[0];
         Parallel.forEach(Parallel.chunks(y.size, ADD_CHUNK), c -> {
             for (int i = c * ADD_CHUNK, end = Math.min(y.size, i + ADD_CHUNK); i < end; i++) {
                 y.data[i] = a.data[a.offset + i] + b.data[b.offset + i];
