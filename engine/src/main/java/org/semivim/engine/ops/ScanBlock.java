@@ -39,8 +39,10 @@ final class ScanBlock {
     private final int capLen, capStates, capChannels;
     /** One sample's inputs and outputs in block layout [E/W][L][W]: u, Δraw, z, dOut, dReadout, then 3 results. */
     final float[][] sample;
-    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W] the block's inputs, token order
-    final float[] res0, res1, res2;                     // [L,W] outputs, token order: y, out or du, dΔraw, dz
+    /** The sample buffers the block kernels read and write in place: block b is [L,W] at offset {@link #bo}. */
+    private final float[] u, deltaRaw, z, dOut, dReadout;   // inputs, token order (= sample[0..4])
+    private final float[] res0, res1, res2;                 // outputs, token order: y, out or du, dΔraw, dz (= sample[5..7])
+    private int bo;                                          // the current block's offset b·L·W in the sample buffers
     final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
     final float[] a;                                    // [N,W] A = −exp(A_log), state-major
     private final float[] scratch;                      // [L,W] e^(−|x|) for the FastMath array forms
@@ -63,14 +65,14 @@ final class ScanBlock {
         capStates = ns;
         capChannels = ch;
         sample = new float[8][(ch + W - 1) / W * len * W];
-        u = new float[len * W];
-        deltaRaw = new float[len * W];
-        z = new float[len * W];
-        dOut = new float[len * W];
-        dReadout = new float[len * W];
-        res0 = new float[len * W];
-        res1 = new float[len * W];
-        res2 = new float[len * W];
+        u = sample[0];
+        deltaRaw = sample[1];
+        z = sample[2];
+        dOut = sample[3];
+        dReadout = sample[4];
+        res0 = sample[5];
+        res1 = sample[6];
+        res2 = sample[7];
         bias = new float[W];
         dSkip = new float[W];
         a = new float[ns * W];
@@ -141,20 +143,15 @@ final class ScanBlock {
         }
     }
 
-    /** dst [L,W] = block b of a sample buffer [blocks][L][W]. */
-    static void sampleToBlock(float[] sample, int b, int len, float[] dst) {
-        System.arraycopy(sample, b * len * W, dst, 0, len * W);
-    }
-
-    /** Block b of a sample buffer [blocks][L][W] = src [L,W]. */
-    static void blockToSample(float[] src, int b, int len, float[] sample) {
-        System.arraycopy(src, 0, sample, b * len * W, len * W);
+    /** Makes block b (channels bW..bW+W−1) the one the kernels below read and write in the sample buffers. */
+    void setBlock(int b, int len) {
+        bo = b * len * W;
     }
 
     /** delta = softplus(x) [L,W] with x = Δraw + bias; x and e^(−|x|) are kept for {@link #softplusSlopes}. */
     void computeDeltas(int len) {
         FloatVector biasV = FloatVector.fromArray(S, bias, 0);
-        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(deltaArg, t * W);
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, bo + t * W).add(biasV).intoArray(deltaArg, t * W);
         FastMath.expNegAbs(deltaArg, 0, deltaArgExp, 0, len * W);
         FastMath.softplus(deltaArg, 0, deltaArgExp, 0, delta, 0, len * W);
     }
@@ -183,7 +180,7 @@ final class ScanBlock {
         Arrays.fill(states, 0, nw, 0f);
         for (int step = 0; step < len; step++) {
             int t = reverse ? len - 1 - step : step;
-            FloatVector dtu = FloatVector.fromArray(S, delta, t * W).mul(FloatVector.fromArray(S, u, t * W));
+            FloatVector dtu = FloatVector.fromArray(S, delta, t * W).mul(FloatVector.fromArray(S, u, bo + t * W));
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
             int prev = step * nw, cur = prev + nw;
             FloatVector r = FloatVector.zero(S);
@@ -213,7 +210,7 @@ final class ScanBlock {
             FloatVector dt = FloatVector.fromArray(S, delta, tw);
             for (int n = 0; n < ns; n++) dt.mul(FloatVector.fromArray(S, a, n * W)).intoArray(dec, n * W);
             FastMath.expDecay(dec, 0, dec, 0, nw);                        // Δ ≥ 0, A < 0: arguments ≤ 0
-            FloatVector dtu = FloatVector.fromArray(S, delta, tw).mul(FloatVector.fromArray(S, u, tw));
+            FloatVector dtu = FloatVector.fromArray(S, delta, tw).mul(FloatVector.fromArray(S, u, bo + tw));
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
             FloatVector r = FloatVector.zero(S);
             for (int n = 0; n < ns; n++) {
@@ -230,12 +227,12 @@ final class ScanBlock {
     void gateOutputs(int len) {
         FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
         for (int t = 0; t < len; t++) {
-            dv.fma(FloatVector.fromArray(S, u, t * W), FloatVector.fromArray(S, readout, t * W)).intoArray(res0, t * W);
+            dv.fma(FloatVector.fromArray(S, u, bo + t * W), FloatVector.fromArray(S, readout, t * W)).intoArray(res0, bo + t * W);
         }
-        FastMath.expNegAbs(z, 0, scratch, 0, len * W);
-        FastMath.silu(z, 0, scratch, 0, res1, 0, len * W);
+        FastMath.expNegAbs(z, bo, scratch, 0, len * W);
+        FastMath.silu(z, bo, scratch, 0, res1, bo, len * W);
         for (int t = 0; t < len; t++) {
-            FloatVector.fromArray(S, res0, t * W).mul(FloatVector.fromArray(S, res1, t * W)).intoArray(res1, t * W);
+            FloatVector.fromArray(S, res0, bo + t * W).mul(FloatVector.fromArray(S, res1, bo + t * W)).intoArray(res1, bo + t * W);
         }
     }
 
@@ -250,20 +247,20 @@ final class ScanBlock {
      * SiLU(z), gradR = ∂L/∂r = gradY + dReadout (if withReadout), and dD = Σ_t gradY ⊙ u.
      */
     void gateGradients(boolean withReadout, int len) {
-        FastMath.expNegAbs(z, 0, scratch, 0, len * W);
-        FastMath.siluSlope(z, 0, scratch, 0, res2, 0, len * W);
-        FastMath.silu(z, 0, scratch, 0, gradY, 0, len * W);
+        FastMath.expNegAbs(z, bo, scratch, 0, len * W);
+        FastMath.siluSlope(z, bo, scratch, 0, res2, bo, len * W);
+        FastMath.silu(z, bo, scratch, 0, gradY, 0, len * W);
         Arrays.fill(dD, 0);
         FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
         FloatVector dDSum = FloatVector.zero(S);
         for (int t = 0; t < len; t++) {
             int tw = t * W;
-            FloatVector uv = FloatVector.fromArray(S, u, tw), go = FloatVector.fromArray(S, dOut, tw);
+            FloatVector uv = FloatVector.fromArray(S, u, bo + tw), go = FloatVector.fromArray(S, dOut, bo + tw);
             FloatVector y = dv.fma(uv, FloatVector.fromArray(S, readout, tw));
-            go.mul(y).mul(FloatVector.fromArray(S, res2, tw)).intoArray(res2, tw);
+            go.mul(y).mul(FloatVector.fromArray(S, res2, bo + tw)).intoArray(res2, bo + tw);
             FloatVector gy = go.mul(FloatVector.fromArray(S, gradY, tw));
             gy.intoArray(gradY, tw);
-            (withReadout ? gy.add(FloatVector.fromArray(S, dReadout, tw)) : gy).intoArray(gradR, tw);
+            (withReadout ? gy.add(FloatVector.fromArray(S, dReadout, bo + tw)) : gy).intoArray(gradR, tw);
             dDSum = gy.fma(uv, dDSum);
             if ((t + 1) % FLUSH == 0 || t == len - 1) {
                 dDSum.intoArray(lanes, 0);
@@ -275,7 +272,7 @@ final class ScanBlock {
 
     /** res1 = softplus′(x) = σ(x) per token, x = Δraw + bias (σ rounds to 1 above the threshold 20), after {@link #computeDeltas}. */
     void softplusSlopes(int len) {
-        FastMath.sigmoid(deltaArg, 0, deltaArgExp, 0, res1, 0, len * W);
+        FastMath.sigmoid(deltaArg, 0, deltaArgExp, 0, res1, bo, len * W);
     }
 
     /**
@@ -296,7 +293,7 @@ final class ScanBlock {
         FloatVector dBiasSum = FloatVector.zero(S);
         for (int step = len - 1; step >= 0; step--) {
             int t = reverse ? len - 1 - step : step, tw = t * W;
-            FloatVector uv = FloatVector.fromArray(S, u, tw), dt = FloatVector.fromArray(S, delta, tw);
+            FloatVector uv = FloatVector.fromArray(S, u, bo + tw), dt = FloatVector.fromArray(S, delta, tw);
             FloatVector gr = FloatVector.fromArray(S, gradR, tw);
             FloatVector dtu = dt.mul(uv), gB = FloatVector.zero(S), gAa = FloatVector.zero(S); // Σ_n g B, Σ_n g A a
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
@@ -313,9 +310,9 @@ final class ScanBlock {
                 gaa.fma(dt, FloatVector.fromArray(S, dAFloat, k)).intoArray(dAFloat, k);
                 dec.mul(g).intoArray(carry, k);
             }
-            dv.fma(FloatVector.fromArray(S, gradY, tw), dt.mul(gB)).intoArray(res0, tw);   // du
-            FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, res1, tw));    // ∂L/∂(Δraw + bias)
-            dArg.intoArray(res1, tw);
+            dv.fma(FloatVector.fromArray(S, gradY, tw), dt.mul(gB)).intoArray(res0, bo + tw);   // du
+            FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, res1, bo + tw));    // ∂L/∂(Δraw + bias)
+            dArg.intoArray(res1, bo + tw);
             dBiasSum = dBiasSum.add(dArg);
             if (step % FLUSH == 0) {
                 for (int k = 0; k < nw; k++) {
