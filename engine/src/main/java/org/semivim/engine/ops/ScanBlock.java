@@ -12,7 +12,9 @@ import java.util.Arrays;
  * recurrence is the same lane-wise operation for all W channels. A sample's u, Δraw, z, dOut and
  * dReadout are first copied row by row into block layout ({@link #sample}: [E/W][L][W], padded with
  * zeros past the last channel), so the last, partial block runs the same vector code (its padded
- * lanes stay exactly 0 and add nothing to dBm/dCm), and results go back the same way. Lanes never
+ * lanes stay exactly 0 and add nothing to dBm/dCm); the kernels read a block's [L,W] slices there
+ * in place and write its results into the result buffers of the same layout, which go back the
+ * same way. Lanes never
  * mix except in dBm/dCm, whose sums over the channels go through per-lane float partials [L,N,W]
  * (E/W terms each) and are added across lanes in double.
  *
@@ -107,8 +109,8 @@ final class ScanBlock {
 
     /**
      * Copies sample bi of t [B,L,E] into dst [E/W blocks][L][W] (block b holds channels bW..bW+W−1,
-     * the last one zero padded). Reading whole rows keeps the memory access sequential; a block's
-     * [L,W] slice is then one contiguous copy away ({@link #sampleToBlock}).
+     * the last one zero padded). Reading whole rows keeps the memory access sequential; the kernels
+     * then work on a block's contiguous [L,W] slice in place ({@link #setBlock}).
      */
     static void gatherSample(Tensor t, int bi, int len, int ch, float[] dst) {
         int blocks = (ch + W - 1) / W;
