@@ -52,6 +52,7 @@ public final class CpuGemm implements GemmOps {
         long work = (long) m * n * Math.max(k, 1);
         int tasks = (int) Math.max(1, Math.min(Math.min(MAX_TASKS, m), work / WORK_PER_TASK));
         if (tasks > MIN_LARGE_TASKS) tasks = (int) Math.max(MIN_LARGE_TASKS, Math.min(tasks, work / WORK_PER_LARGE_TASK));
+        if (tasks > 1 && tasks % 2 == 1 && tasks < m) tasks++;           // an even count balances on any even thread count
         if (tasks > 1 && m / tasks < MIN_ROWS_PER_TASK && k >= MIN_K_SPLIT) {
             gemmSplitK(transA, transB, alpha, a, b, beta, c, s, (int) Math.min(tasks, Math.min(MAX_K_TASKS, k / MIN_K_PER_TASK)));
             return;
