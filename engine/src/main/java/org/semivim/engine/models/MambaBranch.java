@@ -1,6 +1,7 @@
 package org.semivim.engine.models;
 
 import org.semivim.engine.ops.Ops;
+import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.param.ParameterSet;
 import org.semivim.engine.tensor.Tensor;
@@ -27,6 +28,9 @@ final class MambaBranch {
 
     /** Forward result: the gated output, the pre-gate output y (SSMixup reads r = y − D⊙u), and the saved tensors. */
     record Output(Tensor out, Tensor y, Saved saved) {}
+
+    /** Rows (tokens) per task of the column copies (a split by size only). */
+    private static final int ROW_CHUNK = 1024;
 
     private final Ops ops;
     private final boolean reverse;
@@ -126,14 +130,22 @@ final class MambaBranch {
     private static Tensor columns(Tensor m, int first, int count) {
         int rows = m.dim(0) * m.dim(1), cols = m.dim(2);
         Tensor out = Tensor.zeros(m.dim(0), m.dim(1), count);
-        for (int r = 0; r < rows; r++) System.arraycopy(m.data, m.offset + r * cols + first, out.data, r * count, count);
+        Parallel.forEach(Parallel.chunks(rows, ROW_CHUNK), c -> {
+            for (int r = c * ROW_CHUNK, end = Math.min(rows, r + ROW_CHUNK); r < end; r++) {
+                System.arraycopy(m.data, m.offset + r * cols + first, out.data, r * count, count);
+            }
+        });
         return out;
     }
 
     /** Writes part [B,L,count] into columns [first, first + count) of m [B,L,C]. */
     private static void putColumns(Tensor part, Tensor m, int first) {
         int rows = m.dim(0) * m.dim(1), cols = m.dim(2), count = part.dim(2);
-        for (int r = 0; r < rows; r++) System.arraycopy(part.data, part.offset + r * count, m.data, m.offset + r * cols + first, count);
+        Parallel.forEach(Parallel.chunks(rows, ROW_CHUNK), c -> {
+            for (int r = c * ROW_CHUNK, end = Math.min(rows, r + ROW_CHUNK); r < end; r++) {
+                System.arraycopy(part.data, part.offset + r * count, m.data, m.offset + r * cols + first, count);
+            }
+        });
     }
 
     /** The official [E,1,K] conv weight seen as the [E,K] matrix of ConvOps. */
