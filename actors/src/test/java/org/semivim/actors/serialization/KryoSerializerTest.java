@@ -132,6 +132,20 @@ class KryoSerializerTest {
         out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
         out.add(new Augmenter.AskForWork());
         out.add(new TeacherInference.LoaderRestarted());
+        // SSMAE (appended, so the indices above stay)
+        var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
+        var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
+                new org.semivim.training.ssmae.SsmaeAdmission.PseudoPair(0, 1, 3, true, 0.75f),
+                new org.semivim.training.ssmae.SsmaeAdmission.PseudoPair(2, 5, 1, false, Float.NaN)));
+        var plan = new org.semivim.training.ssmae.SsmaeStep.Plan(3, 0, new int[]{1, 2, 5, 7}, gate, admission, new int[]{3, 0, 1, 1});
+        var cls = org.semivim.training.ssmae.SsmaeClassificationBatch.assemble(labeledWeak, new int[]{0, 3}, weak, admission);
+        var terms = new org.semivim.training.ssmae.SsmaeStep.Terms(3, cls, cls.oneHotTargets(4), weak,
+                org.semivim.engine.models.mae.MaeMask.of(new int[][]{{1, 0, 2, 3}, {3, 2, 1, 0}, {0, 1, 2, 3}, {2, 3, 0, 1}}, 1));
+        out.add(new TeacherInference.MemoryView(4, gate, List.of(new org.semivim.data.store.PseudoLabelMemory.Memorised(5, 1, 0.5f, 1),
+                new org.semivim.data.store.PseudoLabelMemory.Memorised(9, 2, Float.MIN_VALUE, 0)), false));
+        out.add(new TeacherInference.MemoryView(0, null, List.of(), true));
+        out.add(new StudentTrainer.ComputeSsmaeShards(3, terms, new int[]{0, 2}));
+        out.add(new LyapunovSupervisor.SsmaeStepPlan(plan));
         return out;
     }
 
