@@ -240,6 +240,27 @@ class KryoSerializerTest {
 
         var ref2 = ((DataLoader.RequestWork) roundTrip(s.get(0))).worker();
         assertEquals(ref, ref2, "actor refs resolve to the same actor");
+
+        var view = (TeacherInference.MemoryView) s.get(s.size() - 4);
+        var viewBack = (TeacherInference.MemoryView) roundTrip(view);
+        assertEquals(view.gate(), viewBack.gate());
+        assertEquals(view.entries(), viewBack.entries());
+        assertEquals(Float.floatToRawIntBits(Float.MIN_VALUE), Float.floatToRawIntBits(viewBack.entries().get(1).confidence()));
+        assertNull(((TeacherInference.MemoryView) roundTrip(s.get(s.size() - 3))).gate(), "no gate before the first step");
+        var work = (StudentTrainer.ComputeSsmaeShards) s.get(s.size() - 2);
+        var workBack = (StudentTrainer.ComputeSsmaeShards) roundTrip(work);
+        assertArrayEquals(new int[]{0, 2}, workBack.shards());
+        assertArrayEquals(work.terms().classification().labels(), workBack.terms().classification().labels());
+        assertArrayEquals(work.terms().classification().images().toArray(), workBack.terms().classification().images().toArray());
+        assertArrayEquals(work.terms().targets().toArray(), workBack.terms().targets().toArray());
+        assertArrayEquals(work.terms().mask().shuffle(), workBack.terms().mask().shuffle());
+        assertEquals(1, workBack.terms().mask().keep());
+        var plan = ((LyapunovSupervisor.SsmaeStepPlan) s.get(s.size() - 1)).plan();
+        var planBack = ((LyapunovSupervisor.SsmaeStepPlan) roundTrip(s.get(s.size() - 1))).plan();
+        assertEquals(plan.admission(), planBack.admission(), "pseudo pairs, NaN confidence included");
+        assertEquals(plan.gate(), planBack.gate());
+        assertArrayEquals(plan.unlabeled(), planBack.unlabeled());
+        assertArrayEquals(plan.weakArgmax(), planBack.weakArgmax());
     }
 
     /** Not registered on purpose. */
