@@ -33,6 +33,11 @@ import org.semivim.training.update.UpdatePhase;
  *
  * <p>On start and on a restart it asks the Checkpointer for the newest state (none: the seed's
  * initialisation) and broadcasts it with {@code reset}, so the pipeline starts over from there.
+ *
+ * <p>SSMAE: the master is an {@link SsmaeMaster} (θ, AdamW, the gate and the Chronicle pseudo-label memory,
+ * whose only writer this actor is); the step comes as an {@link SsmaeStepPlan} plus the S shard results and
+ * is committed by {@code SsmaeTrainer.commit}; each broadcast sends TeacherInference the memory view of the
+ * version before its parameters.
  */
 public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSupervisor.Command> {
 

@@ -35,6 +35,10 @@ import java.util.TreeMap;
  * out a step ≥ committed + lookahead, and the supervisor is at most one step ahead of this actor.
  * A {@link LabelParams} that is not the next version (start, restart, the run going back to a
  * checkpoint) empties the buffer and asks the DataLoader to hand everything out again from there.
+ *
+ * <p>SSMAE ({@link SsmaeLabelling}): the gate, the current θS's predictions, the admission decision against
+ * the supervisor's memory view ({@link MemoryView}) and the loss terms; every trainer gets the step's terms
+ * with the indices of its shards.
  */
 public final class TeacherInference extends AbstractBehavior<TeacherInference.Command> {
 
