@@ -7,7 +7,9 @@ import org.semivim.training.ssmae.SsmaeGate;
 import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.step.StepViews;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -22,16 +24,18 @@ import java.util.OptionalInt;
  * org.semivim.training.ssmae.SsmaeTrainer} does.
  */
 final class SsmaeLabelling {
-    /** What step t sends: the plan to the supervisor, the terms to the trainers. */
-    record Dispatch(SsmaeStep.Plan plan, SsmaeStep.Terms terms) {}
+    /** What step t sends: the plan to the supervisor, the S shards' terms (in shard order) to the trainers that own them. */
+    record Dispatch(SsmaeStep.Plan plan, List<SsmaeStep.ShardTerms> shards) {}
 
     private final SsmaeStep phases;
     private final Map<Integer, Integer> memorised = new HashMap<>();   // sample → label (read view)
     private SsmaeGate.Decision gate;                                    // the gate after `viewVersion` commits (null: none yet)
     private long viewVersion = -1;
+    private final int shardCount;
 
     SsmaeLabelling(TrainConfig config, TrainingData data, Ops ops) {
         this.phases = new SsmaeStep(config, data, ops);
+        this.shardCount = config.shards();
     }
 
     int numClasses() {
@@ -69,6 +73,9 @@ final class SsmaeLabelling {
             Integer label = memorised.get(sample);
             return label == null ? OptionalInt.empty() : OptionalInt.of(label);
         });
-        return new Dispatch(plan, phases.terms(views, plan.admission()));
+        SsmaeStep.Terms terms = phases.terms(views, plan.admission());
+        List<SsmaeStep.ShardTerms> shards = new ArrayList<>();
+        for (int s = 0; s < shardCount; s++) shards.add(phases.slice(terms, s));
+        return new Dispatch(plan, shards);
     }
 }

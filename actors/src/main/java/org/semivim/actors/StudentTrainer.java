@@ -36,15 +36,10 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     /** Compute these shards of step {@code step} (at the parameters of version {@code step}). */
     public record ComputeShards(long step, List<ShardInput> shards) implements StepWork {}
 
-    /** SSMAE: compute shards {@code shards} of step {@code step}'s terms ({@link SsmaeStep#shard}). */
-    public record ComputeSsmaeShards(long step, SsmaeStep.Terms terms, int[] shards) implements StepWork {
+    /** SSMAE: compute these shards of step {@code step} ({@link SsmaeStep#shard(float[], SsmaeStep.ShardTerms)}). */
+    public record ComputeSsmaeShards(long step, List<SsmaeStep.ShardTerms> shards) implements StepWork {
         public ComputeSsmaeShards {
-            shards = shards.clone();
-        }
-
-        @Override
-        public int[] shards() {
-            return shards.clone();
+            shards = List.copyOf(shards);
         }
     }
 
@@ -95,12 +90,12 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     private Behavior<Command> compute(StepWork w) {
         var supervisor = run.topology().get().supervisor();
         if (w instanceof ComputeSsmaeShards work) {
-            for (int s : work.shards()) {
-                run.options().hooks().beforeShard(work.step(), s);
+            for (SsmaeStep.ShardTerms shard : work.shards()) {
+                run.options().hooks().beforeShard(work.step(), shard.shard());
                 long t0 = System.nanoTime();
-                SsmaeStep.ShardResult r = ssmae.shard(parameters, work.terms(), s);
+                SsmaeStep.ShardResult r = ssmae.shard(parameters, shard);
                 run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
-                supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), s, r.gradient(), new double[]{r.classificationLoss(), r.maeLoss()}));
+                supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), r.shard(), r.gradient(), new double[]{r.classificationLoss(), r.maeLoss()}));
             }
             return this;
         }

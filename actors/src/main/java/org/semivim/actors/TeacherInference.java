@@ -37,8 +37,8 @@ import java.util.TreeMap;
  * checkpoint) empties the buffer and asks the DataLoader to hand everything out again from there.
  *
  * <p>SSMAE ({@link SsmaeLabelling}): the gate, the current θS's predictions, the admission decision against
- * the supervisor's memory view ({@link MemoryView}) and the loss terms; every trainer gets the step's terms
- * with the indices of its shards.
+ * the supervisor's memory view ({@link MemoryView}) and the loss terms, split into the S shards' rows;
+ * every trainer gets the shards it owns.
  */
 public final class TeacherInference extends AbstractBehavior<TeacherInference.Command> {
 
@@ -85,7 +85,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     private long version = -1;               // committed steps the parameters are from; -1: none yet
     private float[] parameters;              // [P]
     private List<ShardInput> inHand;         // the shards of step `version`, once dispatched
-    private SsmaeStep.Terms ssmaeInHand;     // SSMAE: the terms of step `version`, once dispatched
+    private List<SsmaeStep.ShardTerms> ssmaeInHand;   // SSMAE: the S shards' terms of step `version`, once dispatched
 
     private TeacherInference(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader, boolean restarted) {
         super(ctx);
@@ -151,7 +151,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         int w = peers.trainers().indexOf(m.trainer());
         if (w < 0) return this;
         if (inHand != null) m.trainer().tell(new StudentTrainer.ComputeShards(version, pick(inHand, peers.trainerShards().get(w))));
-        if (ssmaeInHand != null) m.trainer().tell(new StudentTrainer.ComputeSsmaeShards(version, ssmaeInHand, peers.trainerShards().get(w)));
+        if (ssmaeInHand != null) m.trainer().tell(new StudentTrainer.ComputeSsmaeShards(version, pick(ssmaeInHand, peers.trainerShards().get(w))));
         return this;
     }
 
@@ -189,21 +189,21 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         return this;
     }
 
-    /** SSMAE's step t: gate, predictions, admission and terms; the plan to the supervisor, the terms to every trainer with the shards it owns. */
+    /** SSMAE's step t: gate, predictions, admission and terms; the plan to the supervisor, to every trainer the shards it owns. */
     private Behavior<Command> processSsmae(long t, StepViews views, long t0) {
         SsmaeLabelling.Dispatch d = ssmae.run(views, parameters);
         run.options().gauges().worked(FlowGauges.Work.PSEUDO_LABEL, System.nanoTime() - t0);
         var peers = run.topology().get();
         peers.supervisor().tell(new LyapunovSupervisor.SsmaeStepPlan(d.plan()));
         for (int w = 0; w < peers.trainers().size(); w++) {
-            peers.trainers().get(w).tell(new StudentTrainer.ComputeSsmaeShards(t, d.terms(), peers.trainerShards().get(w)));
+            peers.trainers().get(w).tell(new StudentTrainer.ComputeSsmaeShards(t, pick(d.shards(), peers.trainerShards().get(w))));
         }
-        ssmaeInHand = d.terms();
+        ssmaeInHand = d.shards();
         return this;
     }
 
-    private static List<ShardInput> pick(List<ShardInput> shards, int[] owned) {
-        List<ShardInput> out = new ArrayList<>(owned.length);
+    private static <S> List<S> pick(List<S> shards, int[] owned) {
+        List<S> out = new ArrayList<>(owned.length);
         for (int s : owned) out.add(shards.get(s));
         return out;
     }

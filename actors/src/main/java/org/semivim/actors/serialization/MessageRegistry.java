@@ -20,7 +20,6 @@ import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.pseudo.PseudoLabels;
 import org.semivim.training.ssmae.SsmaeAdmission;
-import org.semivim.training.ssmae.SsmaeClassificationBatch;
 import org.semivim.training.ssmae.SsmaeGate;
 import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.step.LossTerm;
@@ -111,9 +110,8 @@ public final class MessageRegistry {
         plain(e, SsmaeGate.Decision.class);
         plain(e, SsmaeAdmission.PseudoPair.class);
         plain(e, SsmaeAdmission.Admission.class);
-        plain(e, SsmaeClassificationBatch.class);
         plain(e, SsmaeStep.Plan.class);
-        plain(e, SsmaeStep.Terms.class);
+        plain(e, SsmaeStep.ShardTerms.class);
         plain(e, PseudoLabelMemory.Memorised.class);
         plain(e, TeacherInference.MemoryView.class);
         plain(e, StudentTrainer.ComputeSsmaeShards.class);

@@ -81,6 +81,15 @@ public final class SsmaeStep {
      */
     public record Terms(long step, SsmaeClassificationBatch classification, Tensor targets, Tensor maeImages, MaeMask mask) {}
 
+    /**
+     * Shard s of step {@code step}'s terms, what a trainer needs for it: L_cls rows [⌊s·n/S⌋, ⌊(s+1)·n/S⌋) of the
+     * classification batch (images [n_s, C, H, W], one-hot targets [n_s, K], row weights [n_s]; all null when
+     * the shard has no L_cls row) and L_mae rows of the MAE batch (images [m_s, C, H, W] and their masks; null
+     * when none) out of {@code maeBatch} rows.
+     */
+    public record ShardTerms(long step, int shard, Tensor classificationImages, Tensor classificationTargets, Tensor classificationWeights,
+                             Tensor maeImages, MaeMask maeMasks, int maeBatch) {}
+
     /** Shard s's flat gradient [P] of w_cls·L_cls + L_mae, and its loss shares of L_cls and L_mae. */
     public record ShardResult(int shard, float[] gradient, double classificationLoss, double maeLoss) {}
 
@@ -180,13 +189,46 @@ public final class SsmaeStep {
      * {@code CounterRng.of(seed, DROP_STREAM).derive(t, term, s)} (term 0 = L_cls, 1 = L_mae).
      */
     public ShardResult shard(float[] theta, Terms terms, int s) {
+        return shard(theta, slice(terms, s));
+    }
+
+    /** Phase (5) on shard s's own rows ({@link #slice}): the same bits as {@link #shard(float[], Terms, int)}. */
+    public ShardResult shard(float[] theta, ShardTerms in) {
+        int s = in.shard();
         if (s < 0 || s >= config.shards()) throw new IllegalArgumentException("shard " + s + " outside [0, " + config.shards() + ")");
         CounterRng drop = CounterRng.of(config.seed(), DROP_STREAM);
         MaeShardStep.load(replica, theta);
-        double cls = classificationShard(terms, s, (float) rules.classificationWeight(), drop.derive(terms.step(), 0, s));
-        double mae = MaeShardStep.accumulate(replica, terms.maeImages(), terms.mask(), s, config.shards(), 1f, drop.derive(terms.step(), 1, s))
-                .weightedLoss();
+        double cls = in.classificationImages() == null ? 0
+                : classificationShard(in, (float) rules.classificationWeight(), drop.derive(in.step(), 0, s));
+        double mae = in.maeImages() == null ? 0
+                : MaeShardStep.accumulateRows(replica, in.maeImages(), in.maeMasks(), in.maeBatch(), 1f, drop.derive(in.step(), 1, s));
         return new ShardResult(s, replica.parameters().flatGrads().toArray(), cls, mae);
+    }
+
+    /** Shard s's rows of both terms (views into {@code terms}; a message carries them compacted). */
+    public ShardTerms slice(Terms terms, int s) {
+        int shards = config.shards();
+        if (s < 0 || s >= shards) throw new IllegalArgumentException("shard " + s + " outside [0, " + shards + ")");
+        SsmaeClassificationBatch cls = terms.classification();
+        int n = cls.labels().length, from = ShardInput.bound(s, n, shards), to = ShardInput.bound(s + 1, n, shards);
+        Tensor clsImages = null, clsTargets = null, clsWeights = null;
+        if (from < to) {
+            Tensor images = cls.images(), targets = terms.targets(), weights = cls.rowWeights();
+            int per = images.size / n, classes = targets.dim(1), rows = to - from;
+            clsImages = Tensor.view(images.data, images.offset + from * per, rows, images.dim(1), images.dim(2), images.dim(3));
+            clsTargets = Tensor.view(targets.data, targets.offset + from * classes, rows, classes);
+            clsWeights = Tensor.view(weights.data, weights.offset + from, rows);
+        }
+        Tensor mae = terms.maeImages();
+        int batch = mae.dim(0), mFrom = ShardInput.bound(s, batch, shards), mTo = ShardInput.bound(s + 1, batch, shards);
+        Tensor maeRows = null;
+        MaeMask masks = null;
+        if (mFrom < mTo) {
+            int per = mae.size / batch;
+            maeRows = Tensor.view(mae.data, mae.offset + mFrom * per, mTo - mFrom, mae.dim(1), mae.dim(2), mae.dim(3));
+            masks = terms.mask().rows(mFrom, mTo);
+        }
+        return new ShardTerms(terms.step(), s, clsImages, clsTargets, clsWeights, maeRows, masks, batch);
     }
 
     /** The step's losses from its S shards, added in shard order: L_cls, L_mae, L = L_mae + w_cls·L_cls (R-G7). */
@@ -226,17 +268,12 @@ public final class SsmaeStep {
     }
 
     /** Shard s of L_cls: forward, CE with the rows' weights 1/(B_l + P), dLogits·w_cls, backward; returns its loss share. */
-    private double classificationShard(Terms terms, int s, float wCls, CounterRng dropRng) {
-        SsmaeClassificationBatch cls = terms.classification();
-        int n = cls.labels().length, from = ShardInput.bound(s, n, config.shards()), to = ShardInput.bound(s + 1, n, config.shards());
-        if (from == to) return 0;
-        Tensor images = cls.images(), targets = terms.targets(), weights = cls.rowWeights();
-        int per = images.size / n, classes = replica.numClasses(), rows = to - from;
-        Tensor x = Tensor.view(images.data, images.offset + from * per, rows, images.dim(1), images.dim(2), images.dim(3));
-        ImageClassifier.Pass pass = replica.forward(x, ForwardMode.train(dropRng));
+    private double classificationShard(ShardTerms in, float wCls, CounterRng dropRng) {
+        int rows = in.classificationImages().dim(0), classes = replica.numClasses();
+        in.classificationTargets().requireShape("L_cls shard targets", rows, classes);
+        ImageClassifier.Pass pass = replica.forward(in.classificationImages(), ForwardMode.train(dropRng));
         Tensor dLogits = Tensor.zeros(rows, classes);
-        double loss = ops.loss().softmaxCrossEntropy(pass.logits(), Tensor.view(targets.data, targets.offset + from * classes, rows, classes),
-                Tensor.view(weights.data, weights.offset + from, rows), dLogits);
+        double loss = ops.loss().softmaxCrossEntropy(pass.logits(), in.classificationTargets(), in.classificationWeights(), dLogits);
         if (wCls != 1f) for (int i = 0; i < dLogits.size; i++) dLogits.data[i] *= wCls;
         replica.backward(pass, dLogits, null);
         return loss;
