@@ -54,7 +54,8 @@ public final class SsmaeTrainer implements AutoCloseable {
     private final TrainingData data;
     private final SsmaeConfig rules;
     private final MaskedAutoencoder model;      // its values are the master θ
-    private final SsmaeStep phases;             // the phase functions (own scratch replica)
+    private SsmaeStep phases;                   // the phase functions (own scratch replica), made at the first runStep
+    private final Ops ops;
     private final SsmaeBatches batches;
     private final SsmaeSchedule schedule;
     private final AdamW adamW;
@@ -80,7 +81,7 @@ public final class SsmaeTrainer implements AutoCloseable {
         this.rules = config.ssmae().gate();
         this.model = SsmaeStep.model(config, ops);
         this.initFrom = config.initFrom() == null ? null : InitFrom.load(model.parameters(), Path.of(config.initFrom()));
-        this.phases = new SsmaeStep(config, data, ops);
+        this.ops = ops;
         this.batches = new SsmaeBatches(config, data);
         this.schedule = batches.schedule();
         this.adamW = new AdamW(model.parameters(), config.weightDecay());
@@ -106,6 +107,7 @@ public final class SsmaeTrainer implements AutoCloseable {
     public StepRecord runStep() {
         long t = nextStep, epoch = schedule.epochOf(t);
         float[] theta = model.parameters().flatValues().data;
+        if (phases == null) phases = new SsmaeStep(config, data, ops);   // not needed when only commit is used (the actor runtime's supervisor)
         SsmaeGate.Decision stepGate = phases.decidesGate(t, gate) ? phases.gate(theta, epoch) : gate;           // (0)
         StepViews views = phases.views(batches.batch(t));                                                      // (1), (2)
         SsmaeStep.Plan plan = phases.plan(views, phases.predict(theta, views), stepGate, memory::labelOf);      // (3)
