@@ -134,7 +134,11 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     }
 
     private ParameterSet layout() {
-        if (layout == null) layout = run.config().model().create(run.options().ops(), run.config().seed()).parameters();
+        if (layout == null) {
+            layout = run.config().method() == org.semivim.training.config.Method.SSMAE
+                    ? org.semivim.training.ssmae.SsmaeStep.model(run.config(), run.options().ops()).parameters()   // encoder + decoder
+                    : run.config().model().create(run.options().ops(), run.config().seed()).parameters();
+        }
         return layout;
     }
 }

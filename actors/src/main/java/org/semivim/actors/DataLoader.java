@@ -10,11 +10,17 @@ import org.semivim.actors.serialization.WireMessage;
 import org.semivim.data.sampling.BatchAssembler;
 import org.semivim.data.sampling.BatchPlan;
 
+import org.semivim.data.sampling.StepBatch;
+import org.semivim.training.config.Method;
+import org.semivim.training.ssmae.SsmaeBatches;
+
 import java.util.ArrayDeque;
+import java.util.function.LongFunction;
 import java.util.OptionalLong;
 
 /**
- * Phase (1): which samples make step t ({@link BatchAssembler#batch}, a function of (seed, t) alone).
+ * Phase (1): which samples make step t ({@link BatchAssembler#batch}, for SSMAE {@link SsmaeBatches#batch}:
+ * a function of (seed, t) alone).
  * Work pulling: an Augmenter asks for work ({@link RequestWork}) and gets a {@link Augmenter.Render}
  * when the {@link WorkWindow} allows one; otherwise its request waits here. The window slides on
  * {@link Committed} from the supervisor and starts over on {@link RestartFrom} from TeacherInference.
@@ -41,7 +47,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
         return Behaviors.setup(ctx -> new DataLoader(ctx, run, incarnations.restarted()));
     }
 
-    private final BatchAssembler assembler;
+    private final LongFunction<StepBatch> batches;   // BatchAssembler::batch, or SsmaeBatches::batch for SSMAE
     private final WorkWindow window;
     private final ArrayDeque<ActorRef<Augmenter.Command>> idle = new ArrayDeque<>();
     private final FlowGauges gauges;
@@ -50,7 +56,8 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     private DataLoader(ActorContext<Command> ctx, RunContext run, boolean restarted) {
         super(ctx);
         var c = run.config();
-        this.assembler = BatchAssembler.forSplit(new BatchPlan(c.labeledBatch(), c.muRatio(), c.shards()), run.data().split(), c.seed());
+        this.batches = c.method() == Method.SSMAE ? new SsmaeBatches(c, run.data())::batch
+                : BatchAssembler.forSplit(new BatchPlan(c.labeledBatch(), c.muRatio(), c.shards()), run.data().split(), c.seed())::batch;
         this.window = new WorkWindow(run.options().lookahead(), c.steps());
         this.gauges = run.options().gauges();
         this.hooks = run.options().hooks();
@@ -88,7 +95,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
             OptionalLong step = window.take();
             if (step.isEmpty()) break;
             hooks.beforeBatch(step.getAsLong());
-            idle.poll().tell(new Augmenter.Render(assembler.batch(step.getAsLong())));
+            idle.poll().tell(new Augmenter.Render(batches.apply(step.getAsLong())));
         }
         gauges.outstandingSteps(window.outstanding());
         return this;

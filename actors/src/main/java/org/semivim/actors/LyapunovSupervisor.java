@@ -10,7 +10,11 @@ import org.semivim.actors.serialization.WireMessage;
 import org.semivim.data.sampling.BatchAssembler;
 import org.semivim.data.sampling.BatchPlan;
 import org.semivim.data.sampling.StepBatch;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.semivim.training.config.Method;
 import org.semivim.training.config.TrainConfig;
+import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.pseudo.PseudoLabels;
@@ -29,11 +33,16 @@ import org.semivim.training.update.UpdatePhase;
  *
  * <p>On start and on a restart it asks the Checkpointer for the newest state (none: the seed's
  * initialisation) and broadcasts it with {@code reset}, so the pipeline starts over from there.
+ *
+ * <p>SSMAE: the master is an {@link SsmaeMaster} (θ, AdamW, the gate and the Chronicle pseudo-label memory,
+ * whose only writer this actor is); the step comes as an {@link SsmaeStepPlan} plus the S shard results and
+ * is committed by {@code SsmaeTrainer.commit}; each broadcast sends TeacherInference the memory view of the
+ * version before its parameters.
  */
 public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSupervisor.Command> {
 
     public sealed interface Command extends WireMessage
-            permits Begin, StepPlan, ShardDone, TrainerStarted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved {}
+            permits Begin, StepPlan, ShardDone, TrainerStarted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved, SsmaeStepPlan {}
 
     /** From the guardian once every actor exists: load the state and start. */
     public record Begin() implements Command {}
@@ -44,6 +53,9 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
      */
     public record StepPlan(long step, StepBatch batch, PseudoLabels predictions, boolean[] mask, int[] termKinds, float[] termWeights)
             implements Command {}
+
+    /** SSMAE: what TeacherInference decided for step {@code plan.step()} (gate, admission, weak argmax), committed by {@link SsmaeMaster}. */
+    public record SsmaeStepPlan(SsmaeStep.Plan plan) implements Command {}
 
     /** Shard {@code shard}'s gradient [P] at step {@code step} and its unweighted term loss shares. */
     public record ShardDone(long step, int shard, float[] gradient, double[] termLosses) implements Command {}
@@ -77,7 +89,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
     private final ActorRef<Checkpointer.Saved> savedAdapter;
     private final BatchAssembler epochs;                                  // for the record's labeled epoch only
     private boolean begun, finishing, finalCheckpoint;
-    private MasterState master;                                           // null until the state is loaded
+    private Master master;                                                // null until the state is loaded; SsmaeMaster for SSMAE
     private StepCollector collector;
     private float[] studentSent, labelSourceSent;                         // [P] what was last broadcast (read-only)
 
@@ -104,12 +116,22 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
                 .onMessage(Begin.class, m -> begin())
                 .onMessage(StateLoaded.class, this::onLoaded)
                 .onMessage(StepPlan.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
+                .onMessage(SsmaeStepPlan.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
                 .onMessage(ShardDone.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
                 .onMessage(TrainerStarted.class, this::onTrainerStarted)
                 .onMessage(TeacherStarted.class, this::onTeacherStarted)
                 .onMessage(MetricsSynced.class, this::onSynced)
                 .onMessage(CheckpointSaved.class, this::onSaved)
+                .onSignal(PreRestart.class, s -> closeMaster())
+                .onSignal(PostStop.class, s -> closeMaster())
                 .build();
+    }
+
+    /** The SSMAE master holds the memory's file: closed before a restart builds a new one, and when the run stops. */
+    private Behavior<Command> closeMaster() {
+        if (master != null) master.close();
+        master = null;
+        return this;
     }
 
     private Behavior<Command> begin() {
@@ -123,12 +145,14 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
     private Behavior<Command> onLoaded(StateLoaded m) {
         if (master != null) return this;
         if (m.latest().error() != null) return fail(m.latest().error());
-        MasterState state = new MasterState(config, run.options().ops(), run.options().start());
+        Master state = config.method() == Method.SSMAE ? new SsmaeMaster(config, run.data(), run.options())
+                : new MasterState(config, run.options().ops(), run.options().start());
         TrainState saved = m.latest().state();
         if (saved != null) {
             try {
                 state.restore(saved);
             } catch (IllegalArgumentException e) {
+                state.close();
                 return fail("cannot resume from the checkpoint of step " + saved.step() + ": " + e.getMessage());
             }
             getContext().getLog().info("resuming from the checkpoint of step {}", saved.step());
@@ -145,11 +169,16 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         long t = collector.step();
         run.options().hooks().beforeCommit(t);
         long t0 = System.nanoTime();
-        StepCollector.Losses losses = collector.losses();
-        UpdatePhase.Outcome outcome = master.apply(collector.gradient(), losses.loss());
-        StepPlan plan = collector.plan();
-        StepRecord record = StepRecords.of(t, epochs.labeledEpoch(t), run.data().train(), plan.batch(), plan.predictions(), plan.mask(),
-                losses, outcome);
+        StepRecord record;
+        if (master instanceof SsmaeMaster ssmae) {
+            record = ssmae.commit(collector.ssmaePlan(), collector.ssmaeShards());
+        } else {
+            MasterState lyap = (MasterState) master;
+            StepCollector.Losses losses = collector.losses();
+            UpdatePhase.Outcome outcome = lyap.apply(collector.gradient(), losses.loss());
+            StepPlan plan = collector.plan();
+            record = StepRecords.of(t, epochs.labeledEpoch(t), run.data().train(), plan.batch(), plan.predictions(), plan.mask(), losses, outcome);
+        }
         metrics.tell(new MetricsReporter.Report(record));
         long v = master.committed();
         collector = new StepCollector(v, config.shards());
@@ -170,6 +199,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         labelSourceSent = config.method().pseudoLabelsFromTeacher() ? master.teacher() : studentSent;
         RunTopology.Peers peers = run.topology().get();
         for (ActorRef<StudentTrainer.Command> trainer : peers.trainers()) trainer.tell(new StudentTrainer.StudentParams(v, studentSent));
+        if (master instanceof SsmaeMaster ssmae) peers.teacher().tell(ssmae.view(reset));   // before the parameters of its version
         peers.teacher().tell(new TeacherInference.LabelParams(v, labelSourceSent, reset));
         loader.tell(new DataLoader.Committed(v));
     }
@@ -183,6 +213,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
 
     private Behavior<Command> onTeacherStarted(TeacherStarted m) {
         if (master == null) return this;
+        if (master instanceof SsmaeMaster ssmae) m.teacher().tell(ssmae.view(true));
         m.teacher().tell(new TeacherInference.LabelParams(master.committed(), labelSourceSent, true));
         return this;
     }

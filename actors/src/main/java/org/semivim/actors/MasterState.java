@@ -25,7 +25,7 @@ import java.util.Set;
  * teacher), AdamW, the schedule and the method's update ({@link MethodSetup#update}, LyapEMA state
  * included), and the number of committed steps. No actor code: the supervisor calls it.
  */
-final class MasterState {
+final class MasterState implements Master {
     private final TrainConfig config;
     private final ImageClassifier student;   // its values are θS
     private final float[] teacher;           // [P] θT, null without a teacher
@@ -75,17 +75,20 @@ final class MasterState {
         return r.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    long committed() {
+    @Override
+    public long committed() {
         return committed;
     }
 
     /** A copy of θS [P]. */
-    float[] student() {
+    @Override
+    public float[] student() {
         return student.parameters().flatValues().toArray();
     }
 
     /** A copy of θT [P], or null. */
-    float[] teacher() {
+    @Override
+    public float[] teacher() {
         return teacher == null ? null : teacher.clone();
     }
 
@@ -94,13 +97,15 @@ final class MasterState {
     }
 
     /** The state after {@link #committed()} steps, as the reference trainer writes it. */
-    TrainState snapshot() {
+    @Override
+    public TrainState snapshot() {
         return new TrainState(config.hash(), committed, committed * config.labeledBatch(), committed * config.unlabeledBatch(),
                 student(), teacher, adamW.state(), updatePhase.parameterUpdate().state());
     }
 
     /** Continues from {@code state} (checked as the reference trainer checks it). */
-    void restore(TrainState state) {
+    @Override
+    public void restore(TrainState state) {
         if (!state.configHash().equals(config.hash())) {
             throw new IllegalArgumentException("train state was written for config " + state.configHash() + ", this run's config is " + config.hash());
         }

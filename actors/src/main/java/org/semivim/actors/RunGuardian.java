@@ -45,9 +45,9 @@ public final class RunGuardian {
     private RunGuardian() {}
 
     public static Behavior<Command> create(TrainConfig config, TrainingData data, RunOptions options, CompletableFuture<RunResult> result) {
-        if (config.method() == Method.SSMAE) {
-            throw new IllegalArgumentException("method ssmae is not run by the actor runtime yet (its step is not split into phases): "
-                    + "use org.semivim.training.ssmae.SsmaeTrainer");
+        if (config.method() == Method.SSMAE && (options.start().initialStudent() != null || !options.start().frozen().isEmpty())) {
+            throw new IllegalArgumentException("method ssmae starts from its config (seed, init_from): an initial student or frozen parameters "
+                    + "are not supported, as in SsmaeTrainer");
         }
         if (options.trainers() > config.shards()) {
             throw new IllegalArgumentException("trainers (" + options.trainers() + ") must be at most the config's shards (" + config.shards() + ")");

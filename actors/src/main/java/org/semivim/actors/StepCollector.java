@@ -1,5 +1,6 @@
 package org.semivim.actors;
 
+import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.step.LossTerm;
 import org.semivim.training.step.ShardGradient;
 
@@ -24,6 +25,7 @@ final class StepCollector {
     private final double[][] termLosses;
     private int received;
     private LyapunovSupervisor.StepPlan plan;
+    private SsmaeStep.Plan ssmaePlan;          // SSMAE's plan instead of `plan`
 
     StepCollector(long step, int shardCount) {
         this.step = step;
@@ -38,8 +40,15 @@ final class StepCollector {
 
     /** Keeps the plan if it is this step's and the first one; returns whether it was kept. */
     boolean offer(LyapunovSupervisor.StepPlan p) {
-        if (p.step() != step || plan != null) return false;
+        if (p.step() != step || plan != null || ssmaePlan != null) return false;
         plan = p;
+        return true;
+    }
+
+    /** Keeps SSMAE's plan if it is this step's and the first one; returns whether it was kept. */
+    boolean offer(LyapunovSupervisor.SsmaeStepPlan p) {
+        if (p.plan().step() != step || plan != null || ssmaePlan != null) return false;
+        ssmaePlan = p.plan();
         return true;
     }
 
@@ -53,11 +62,26 @@ final class StepCollector {
     }
 
     boolean complete() {
-        return plan != null && received == shardCount;
+        return (plan != null || ssmaePlan != null) && received == shardCount;
     }
 
     LyapunovSupervisor.StepPlan plan() {
         return plan;
+    }
+
+    SsmaeStep.Plan ssmaePlan() {
+        return ssmaePlan;
+    }
+
+    /** SSMAE: the S shard results in shard order (term losses: L_cls share, L_mae share). */
+    List<SsmaeStep.ShardResult> ssmaeShards() {
+        requireComplete();
+        List<SsmaeStep.ShardResult> out = new ArrayList<>(shardCount);
+        for (int s = 0; s < shardCount; s++) {
+            if (termLosses[s].length != 2) throw new IllegalStateException("SSMAE shard " + s + " of step " + step + " reports " + termLosses[s].length + " term losses, not 2");
+            out.add(new SsmaeStep.ShardResult(s, gradients[s], termLosses[s][0], termLosses[s][1]));
+        }
+        return out;
     }
 
     /** Σ_s g_s [P] in shard order (a fresh array). */
@@ -68,6 +92,7 @@ final class StepCollector {
 
     Losses losses() {
         requireComplete();
+        if (plan == null) throw new IllegalStateException("step " + step + " is an SSMAE step: its losses come from SsmaeStep.losses");
         int[] kinds = plan.termKinds();
         float[] weights = plan.termWeights();
         double loss = 0, labeled = 0, unlabeled = 0;

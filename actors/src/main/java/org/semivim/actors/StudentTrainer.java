@@ -6,6 +6,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.semivim.actors.serialization.WireMessage;
+import org.semivim.training.config.Method;
+import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.step.ShardGradient;
 import org.semivim.training.step.ShardInput;
 
@@ -21,13 +23,25 @@ import java.util.TreeMap;
  */
 public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Command> {
 
-    public sealed interface Command extends WireMessage permits StudentParams, ComputeShards {}
+    public sealed interface Command extends WireMessage permits StudentParams, StepWork {}
+
+    /** Work on the shards of one step, done at the parameters of version {@code step()}. */
+    public sealed interface StepWork extends Command permits ComputeShards, ComputeSsmaeShards {
+        long step();
+    }
 
     /** θS [P] after {@code version} committed steps. */
     public record StudentParams(long version, float[] parameters) implements Command {}
 
     /** Compute these shards of step {@code step} (at the parameters of version {@code step}). */
-    public record ComputeShards(long step, List<ShardInput> shards) implements Command {}
+    public record ComputeShards(long step, List<ShardInput> shards) implements StepWork {}
+
+    /** SSMAE: compute these shards of step {@code step} ({@link SsmaeStep#shard(float[], SsmaeStep.ShardTerms)}). */
+    public record ComputeSsmaeShards(long step, List<SsmaeStep.ShardTerms> shards) implements StepWork {
+        public ComputeSsmaeShards {
+            shards = List.copyOf(shards);
+        }
+    }
 
     public static Behavior<Command> create(RunContext run) {
         Incarnations incarnations = new Incarnations();
@@ -35,7 +49,8 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     }
 
     private final RunContext run;
-    private final ShardGradient shardGradient;
+    private final ShardGradient shardGradient;   // null for SSMAE
+    private final SsmaeStep ssmae;               // SSMAE's phase (5); null for the other methods
     private final WorkForVersion pending = new WorkForVersion();
     private long version = -1;
     private float[] parameters;   // [P]
@@ -43,7 +58,10 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     private StudentTrainer(ActorContext<Command> ctx, RunContext run, boolean restarted) {
         super(ctx);
         this.run = run;
-        this.shardGradient = new ShardGradient(run.config().model().create(run.options().ops(), run.config().seed()), run.options().ops());
+        boolean isSsmae = run.config().method() == Method.SSMAE;
+        this.ssmae = isSsmae ? new SsmaeStep(run.config(), run.data(), run.options().ops()) : null;
+        this.shardGradient = isSsmae ? null
+                : new ShardGradient(run.config().model().create(run.options().ops(), run.config().seed()), run.options().ops());
         if (restarted) {   // a restart: parameters and the lost work come again
             run.topology().get().supervisor().tell(new LyapunovSupervisor.TrainerStarted(ctx.getSelf()));
         }
@@ -55,19 +73,33 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
                 .onMessage(StudentParams.class, m -> {
                     version = m.version();
                     parameters = m.parameters();
-                    ComputeShards work = pending.take(version);
+                    StepWork work = pending.take(version);
                     return work == null ? this : compute(work);
                 })
-                .onMessage(ComputeShards.class, m -> {
-                    if (m.step() == version) return compute(m);
-                    pending.hold(m);
-                    return this;
-                })
+                .onMessage(ComputeShards.class, this::onWork)
+                .onMessage(ComputeSsmaeShards.class, this::onWork)
                 .build();
     }
 
-    private Behavior<Command> compute(ComputeShards work) {
+    private Behavior<Command> onWork(StepWork m) {
+        if (m.step() == version) return compute(m);
+        pending.hold(m);
+        return this;
+    }
+
+    private Behavior<Command> compute(StepWork w) {
         var supervisor = run.topology().get().supervisor();
+        if (w instanceof ComputeSsmaeShards work) {
+            for (SsmaeStep.ShardTerms shard : work.shards()) {
+                run.options().hooks().beforeShard(work.step(), shard.shard());
+                long t0 = System.nanoTime();
+                SsmaeStep.ShardResult r = ssmae.shard(parameters, shard);
+                run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
+                supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), r.shard(), r.gradient(), new double[]{r.classificationLoss(), r.maeLoss()}));
+            }
+            return this;
+        }
+        ComputeShards work = (ComputeShards) w;
         for (ShardInput shard : work.shards()) {
             run.options().hooks().beforeShard(work.step(), shard.shard());
             long t0 = System.nanoTime();
@@ -84,14 +116,14 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
      */
     static final class WorkForVersion {
         static final int CAPACITY = 4;
-        private final TreeMap<Long, ComputeShards> byStep = new TreeMap<>();
+        private final TreeMap<Long, StepWork> byStep = new TreeMap<>();
 
-        void hold(ComputeShards work) {
+        void hold(StepWork work) {
             byStep.put(work.step(), work);
             while (byStep.size() > CAPACITY) byStep.pollFirstEntry();
         }
 
-        ComputeShards take(long version) {
+        StepWork take(long version) {
             return byStep.remove(version);
         }
 

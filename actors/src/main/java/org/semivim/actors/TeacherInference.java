@@ -11,6 +11,10 @@ import org.semivim.engine.models.ImageClassifier;
 import org.semivim.training.loop.MethodSetup;
 import org.semivim.training.method.Composition;
 import org.semivim.training.method.LossComposer;
+import org.semivim.data.store.PseudoLabelMemory;
+import org.semivim.training.config.Method;
+import org.semivim.training.ssmae.SsmaeGate;
+import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.pseudo.PseudoLabels;
 import org.semivim.training.step.LossTerm;
 import org.semivim.training.step.ShardInput;
@@ -31,10 +35,14 @@ import java.util.TreeMap;
  * out a step ≥ committed + lookahead, and the supervisor is at most one step ahead of this actor.
  * A {@link LabelParams} that is not the next version (start, restart, the run going back to a
  * checkpoint) empties the buffer and asks the DataLoader to hand everything out again from there.
+ *
+ * <p>SSMAE ({@link SsmaeLabelling}): the gate, the current θS's predictions, the admission decision against
+ * the supervisor's memory view ({@link MemoryView}) and the loss terms, split into the S shards' rows;
+ * every trainer gets the shards it owns.
  */
 public final class TeacherInference extends AbstractBehavior<TeacherInference.Command> {
 
-    public sealed interface Command extends WireMessage permits ViewsReady, LabelParams, ResendShards, LoaderRestarted {}
+    public sealed interface Command extends WireMessage permits ViewsReady, LabelParams, ResendShards, LoaderRestarted, MemoryView {}
 
     /** The views of one step, from an augmenter. */
     public record ViewsReady(StepViews views) implements Command {}
@@ -51,6 +59,17 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     /** The DataLoader restarted and forgot its window: say again where the run is. */
     public record LoaderRestarted() implements Command {}
 
+    /**
+     * SSMAE: the supervisor's pseudo-label memory and gate after {@code version} commits, sent before the
+     * {@link LabelParams} of that version; {@code entries} is the whole memory when {@code reset}, else
+     * the entries the commit of step version − 1 wrote ({@link SsmaeLabelling}).
+     */
+    public record MemoryView(long version, SsmaeGate.Decision gate, List<PseudoLabelMemory.Memorised> entries, boolean reset) implements Command {
+        public MemoryView {
+            entries = List.copyOf(entries);
+        }
+    }
+
     public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader) {
         Incarnations incarnations = new Incarnations();
         return Behaviors.setup(ctx -> new TeacherInference(ctx, run, loader, incarnations.restarted()));
@@ -60,20 +79,30 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     private final ActorRef<DataLoader.Command> loader;
     private final org.semivim.training.step.TeacherInference inference;
     private final LossComposer composer;
+    private final SsmaeLabelling ssmae;      // SSMAE's phases (0), (3), (4); null for the other methods
     private final int numClasses;
     private final ViewsBuffer buffer = new ViewsBuffer();
     private long version = -1;               // committed steps the parameters are from; -1: none yet
     private float[] parameters;              // [P]
     private List<ShardInput> inHand;         // the shards of step `version`, once dispatched
+    private List<SsmaeStep.ShardTerms> ssmaeInHand;   // SSMAE: the S shards' terms of step `version`, once dispatched
 
     private TeacherInference(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader, boolean restarted) {
         super(ctx);
         this.run = run;
         this.loader = loader;
-        ImageClassifier replica = run.config().model().create(run.options().ops(), run.config().seed());
-        this.inference = new org.semivim.training.step.TeacherInference(replica);
-        this.numClasses = replica.numClasses();
-        this.composer = MethodSetup.composer(run.config(), numClasses);
+        if (run.config().method() == Method.SSMAE) {
+            this.ssmae = new SsmaeLabelling(run.config(), run.data(), run.options().ops());
+            this.inference = null;
+            this.composer = null;
+            this.numClasses = ssmae.numClasses();
+        } else {
+            ImageClassifier replica = run.config().model().create(run.options().ops(), run.config().seed());
+            this.ssmae = null;
+            this.inference = new org.semivim.training.step.TeacherInference(replica);
+            this.numClasses = replica.numClasses();
+            this.composer = MethodSetup.composer(run.config(), numClasses);
+        }
         if (restarted) {   // a restart: the supervisor sends the parameters again with reset
             run.topology().get().supervisor().tell(new LyapunovSupervisor.TeacherStarted(ctx.getSelf()));
         }
@@ -85,6 +114,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
                 .onMessage(ViewsReady.class, this::onViews)
                 .onMessage(LabelParams.class, this::onParams)
                 .onMessage(ResendShards.class, this::onResend)
+                .onMessage(MemoryView.class, m -> ssmae != null && ssmae.apply(m) ? process() : this)
                 .onMessage(LoaderRestarted.class, m -> {
                     if (version >= 0) loader.tell(new DataLoader.RestartFrom(version));   // views it already holds come again: kept once
                     return this;
@@ -105,6 +135,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         version = m.version();
         parameters = m.parameters();
         inHand = null;
+        ssmaeInHand = null;
         if (next) {
             buffer.dropBefore(version);
         } else {
@@ -116,22 +147,25 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     }
 
     private Behavior<Command> onResend(ResendShards m) {
-        if (inHand == null) return this;
         var peers = run.topology().get();
         int w = peers.trainers().indexOf(m.trainer());
-        if (w >= 0) m.trainer().tell(new StudentTrainer.ComputeShards(version, pick(inHand, peers.trainerShards().get(w))));
+        if (w < 0) return this;
+        if (inHand != null) m.trainer().tell(new StudentTrainer.ComputeShards(version, pick(inHand, peers.trainerShards().get(w))));
+        if (ssmaeInHand != null) m.trainer().tell(new StudentTrainer.ComputeSsmaeShards(version, pick(ssmaeInHand, peers.trainerShards().get(w))));
         return this;
     }
 
     /** Runs step {@code version} when its views are here and it has not been dispatched yet. */
     private Behavior<Command> process() {
         long t = version;
-        if (t < 0 || inHand != null || t >= run.config().steps()) return this;
+        if (t < 0 || inHand != null || ssmaeInHand != null || t >= run.config().steps()) return this;
+        if (ssmae != null && !ssmae.readyFor(t)) return this;   // the memory view of this version comes first
         StepViews views = buffer.take(t);
         if (views == null) return this;
         run.options().gauges().bufferedViews(buffer.size());
         run.options().hooks().beforePseudoLabels(t);
         long t0 = System.nanoTime();
+        if (ssmae != null) return processSsmae(t, views, t0);
         var c = run.config();
         PseudoLabels predictions = c.method().usesUnlabeled()
                 ? inference.predict(parameters, views.unlabeledWeak(), c.shards())
@@ -155,8 +189,21 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         return this;
     }
 
-    private static List<ShardInput> pick(List<ShardInput> shards, int[] owned) {
-        List<ShardInput> out = new ArrayList<>(owned.length);
+    /** SSMAE's step t: gate, predictions, admission and terms; the plan to the supervisor, to every trainer the shards it owns. */
+    private Behavior<Command> processSsmae(long t, StepViews views, long t0) {
+        SsmaeLabelling.Dispatch d = ssmae.run(views, parameters);
+        run.options().gauges().worked(FlowGauges.Work.PSEUDO_LABEL, System.nanoTime() - t0);
+        var peers = run.topology().get();
+        peers.supervisor().tell(new LyapunovSupervisor.SsmaeStepPlan(d.plan()));
+        for (int w = 0; w < peers.trainers().size(); w++) {
+            peers.trainers().get(w).tell(new StudentTrainer.ComputeSsmaeShards(t, pick(d.shards(), peers.trainerShards().get(w))));
+        }
+        ssmaeInHand = d.shards();
+        return this;
+    }
+
+    private static <S> List<S> pick(List<S> shards, int[] owned) {
+        List<S> out = new ArrayList<>(owned.length);
         for (int s : owned) out.add(shards.get(s));
         return out;
     }

@@ -115,16 +115,61 @@ class ActorRuntimeEquivalenceTest {
         assertEquals(2, org.semivim.training.metrics.MetricsLog.read(dir.resolve(RunOptions.METRICS_FILE)).records().size(), "the first run's log is kept");
     }
 
+    /**
+     * SSMAE on the actors equals SsmaeTrainer bit for bit, every record included, with 1 and 3 trainers. The gate is
+     * evaluated from epoch 1 (step 4 of E = 4) and opens, so the memory fills and memorised samples train: the
+     * memory path (TeacherInference's view, the supervisor's writes) is exercised, across two gate decisions.
+     */
     @Test
-    void ssmaeIsRefusedWithAClearMessage() {
-        var map = TinyRuns.configMap("ssmae", 2);
-        map.put("model", new java.util.LinkedHashMap<>(java.util.Map.of("arch", "vit", "img_size", 12, "patch_size", 4, "in_chans", 1,
-                "embed_dim", 16, "depth", 1, "num_heads", 2, "num_classes", 4)));
-        map.remove("tau");
-        TrainConfig config = TrainConfig.fromMap(map);
+    void ssmaeMatchesTheSsmaeTrainerWithTheGateOpeningDuringTheRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TrainConfig config = TrainConfig.fromMap(TinyRuns.ssmaeConfigMap(11, 1));
+        TrainingData data = TrainingData.load(config.data());
+        RunAssertions.Reference ref = RunAssertions.ssmaeReference(config, data, dir.resolve("reference"));
+        var first = ref.records().get(0).methodFields();
+        var last = ref.records().get(10).methodFields();
+        assertEquals(false, first.get("gate_enabled"), "the gate is off in epoch 0");
+        assertEquals(true, last.get("gate_enabled"), "the gate opens during the run");
+        assertTrue((long) last.get("memory_size") > 5, "the memory fills: " + last.get("memory_size"));
+        assertTrue(ref.records().stream().anyMatch(r -> (int) r.methodFields().get("pseudo_pairs") > (int) r.methodFields().get("admitted")),
+                "memorised samples train again");
+        for (RunOptions options : List.of(RunOptions.defaults().withAugmenters(2).withTrainers(1),
+                RunOptions.defaults().withAugmenters(3).withTrainers(3).withLookahead(3))) {
+            List<StepRecord> records = new CopyOnWriteArrayList<>();
+            RunResult result = RunAssertions.actors(kit, config, data, options.withListener(records::add));
+            assertEquals(11, result.steps());
+            RunAssertions.assertSameRun(ref, result, records);
+        }
+    }
+
+    /** SSMAE with 2 trainers and disk checkpoints every 3 steps (memory and gate in the state); resumed when finished, it returns at once. */
+    @Test
+    void ssmaeWithCheckpointsMatchesAndResumesFinished(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TrainConfig config = TrainConfig.fromMap(TinyRuns.ssmaeConfigMap(9, 1));
+        TrainingData data = TrainingData.load(config.data());
+        RunAssertions.Reference ref = RunAssertions.ssmaeReference(config, data, dir.resolve("reference"));
+        List<StepRecord> records = new CopyOnWriteArrayList<>();
+        java.nio.file.Path runDir = dir.resolve("run");
+        RunResult result = RunAssertions.actors(kit, config, data, RunOptions.defaults().withTrainers(2).withRunDirectory(runDir, 3).withListener(records::add));
+        RunAssertions.assertSameRun(ref, result, records);
+        var latest = new org.semivim.training.checkpoint.CheckpointStore(runDir).latest(config.hash()).orElseThrow();
+        var state = org.semivim.training.loop.TrainCheckpoints.stateOf(latest.checkpoint(),
+                org.semivim.training.ssmae.SsmaeStep.model(config, org.semivim.engine.ops.Ops.cpu()).parameters());
+        assertEquals(9, state.step());
+        assertEquals(ref.records().get(8).methodFields().get("memory_size"),
+                (long) org.semivim.training.ssmae.SsmaeMemoryState.memoryOf(state.methodState()).size(), "the memory is in the checkpoint");
+        List<StepRecord> again = new CopyOnWriteArrayList<>();
+        RunResult second = RunAssertions.actors(kit, config, data, RunOptions.defaults().withRunDirectory(runDir, 3).withListener(again::add));
+        RunAssertions.assertBitIdentical(ref.student(), second.student(), "student");
+        assertEquals(List.of(), again, "no step runs again");
+    }
+
+    @Test
+    void ssmaeRefusesAnInitialStudentOrFrozenParameters() {
+        TrainConfig config = TrainConfig.fromMap(TinyRuns.ssmaeConfigMap(2, 1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RunGuardian.create(config, TrainingData.load(config.data()), RunOptions.defaults(), new java.util.concurrent.CompletableFuture<>()));
-        assertTrue(e.getMessage().contains("ssmae") && e.getMessage().contains("SsmaeTrainer"), e.getMessage());
+                () -> RunGuardian.create(config, TrainingData.load(config.data()),
+                        RunOptions.defaults().withStart(new StartingPoint(null, java.util.Set.of("head.bias"))), new java.util.concurrent.CompletableFuture<>()));
+        assertTrue(e.getMessage().contains("ssmae"), e.getMessage());
     }
 
     @Test

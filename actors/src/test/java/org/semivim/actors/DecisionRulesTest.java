@@ -86,6 +86,28 @@ class DecisionRulesTest {
     }
 
     @Test
+    void stepCollectorTakesOneSsmaePlanAndHandsOutTheShardsInOrder() {
+        StepCollector c = new StepCollector(4, 2);
+        var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(1, true, true, 50, 2, 20);
+        var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of());
+        var plan = new LyapunovSupervisor.SsmaeStepPlan(new org.semivim.training.ssmae.SsmaeStep.Plan(4, 1, new int[]{3}, gate, admission, new int[]{0}));
+        var other = new LyapunovSupervisor.SsmaeStepPlan(new org.semivim.training.ssmae.SsmaeStep.Plan(5, 1, new int[]{3}, gate, admission, new int[]{0}));
+        assertFalse(c.offer(other), "another step's plan");
+        assertTrue(c.offer(plan));
+        assertFalse(c.offer(plan), "a second plan is a duplicate");
+        assertTrue(c.offer(new LyapunovSupervisor.ShardDone(4, 1, new float[]{2f}, new double[]{0.5, 0.25})));
+        assertFalse(c.complete());
+        assertTrue(c.offer(new LyapunovSupervisor.ShardDone(4, 0, new float[]{1f}, new double[]{1.5, 1.25})));
+        assertTrue(c.complete());
+        var shards = c.ssmaeShards();
+        assertEquals(List.of(0, 1), shards.stream().map(org.semivim.training.ssmae.SsmaeStep.ShardResult::shard).toList());
+        assertEquals(1.5, shards.get(0).classificationLoss());
+        assertEquals(0.25, shards.get(1).maeLoss());
+        assertSame(plan.plan(), c.ssmaePlan());
+        assertThrows(IllegalStateException.class, c::losses, "an SSMAE step has no term-weighted losses");
+    }
+
+    @Test
     void stepCollectorKeepsTheFirstOfEachAndAddsInShardOrder() {
         StepCollector c = new StepCollector(7, 3);
         StepBatch batch = new StepBatch(7, new int[]{1}, new int[]{2, 3}, 7, 14, 3);

@@ -24,9 +24,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class FaultInjectionTest {
     private static ActorTestKit kit;
-    private static TrainConfig fixmatch, lyapema;
+    private static TrainConfig fixmatch, lyapema, ssmae;
     private static TrainingData data;
-    private static RunAssertions.Reference fixmatchRef, lyapemaRef;
+    private static RunAssertions.Reference fixmatchRef, lyapemaRef, ssmaeRef;
 
     @BeforeAll
     static void start() {
@@ -36,6 +36,17 @@ class FaultInjectionTest {
         data = TrainingData.load(fixmatch.data());
         fixmatchRef = RunAssertions.reference(fixmatch, data);
         lyapemaRef = RunAssertions.reference(lyapema, data);
+        ssmae = TrainConfig.fromMap(TinyRuns.ssmaeConfigMap(9, 1));   // the gate opens at step 4 (epoch 1)
+        try {
+            java.nio.file.Path work = java.nio.file.Files.createTempDirectory("ssmae-reference");
+            ssmaeRef = RunAssertions.ssmaeReference(ssmae, data, work);
+            try (var files = java.nio.file.Files.walk(work)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue((long) ssmaeRef.records().get(5).methodFields().get("memory_size") > 0, "SSMAE's memory is in use from step 4");
     }
 
     @AfterAll
@@ -105,6 +116,35 @@ class FaultInjectionTest {
     @Test
     void theSupervisorCrashesWithCheckpointsInMemory() throws Exception {
         runWith(fixmatch, fixmatchRef, new FaultPlan().failOnce(Role.SUPERVISOR, 3), options().withCheckpointEvery(2), List.of("SUPERVISOR@3"));
+    }
+
+    /**
+     * SSMAE with the memory in use: a trainer fails mid-step (its shards are computed again from the same terms),
+     * TeacherInference fails (the supervisor sends it the whole memory and the gate again, with the parameters),
+     * an augmenter and the DataLoader fail.
+     */
+    @Test
+    void ssmaeWorkerFaultsChangeNothing() throws Exception {
+        FaultPlan faults = new FaultPlan().failOnce(Role.STUDENT_TRAINER, 5, 2).failOnce(Role.TEACHER_INFERENCE, 6).failOnce(Role.AUGMENTER, 7)
+                .failOnce(Role.DATA_LOADER, 8);
+        runWith(ssmae, ssmaeRef, faults, options().withAugmenters(3),
+                List.of("STUDENT_TRAINER@5", "TEACHER_INFERENCE@6", "AUGMENTER@7", "DATA_LOADER@8"));
+    }
+
+    /** SSMAE's supervisor crashes at step 7: it goes back to the disk checkpoint of step 6, memory and gate included. */
+    @Test
+    void ssmaeSupervisorCrashGoesBackToTheCheckpointWithItsMemory(@TempDir Path dir) throws Exception {
+        FaultPlan faults = new FaultPlan().failOnce(Role.SUPERVISOR, 7);
+        runWith(ssmae, ssmaeRef, faults, options().withRunDirectory(dir, 3), List.of("SUPERVISOR@7"));
+        assertEquals(11, faults.commitAttempts(), "updates 0..7 (7 fails), then 6, 7, 8 again from the checkpoint of step 6");
+        var log = MetricsLog.read(dir.resolve(RunOptions.METRICS_FILE)).records();
+        assertEquals(9, log.size(), "each step once in the metrics log");
+    }
+
+    /** SSMAE's supervisor crashes with in-memory checkpoints (its memory file in a temporary directory). */
+    @Test
+    void ssmaeSupervisorCrashWithCheckpointsInMemory() throws Exception {
+        runWith(ssmae, ssmaeRef, new FaultPlan().failOnce(Role.SUPERVISOR, 5), options().withCheckpointEvery(2), List.of("SUPERVISOR@5"));
     }
 
     @Test

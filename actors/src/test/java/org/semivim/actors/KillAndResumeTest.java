@@ -37,10 +37,19 @@ class KillAndResumeTest {
 
     @Test
     void aRunKilledAtARandomStepResumesBitIdentical(@TempDir Path dir) throws Exception {
+        killAndResume(dir, TinyRuns.configMap("lyapema_ssmixup", STEPS));
+    }
+
+    /** SSMAE: the Chronicle memory file of the killed run is left as it was; the resume rebuilds it from the checkpoint's state. */
+    @Test
+    void anSsmaeRunKilledAtARandomStepResumesBitIdentical(@TempDir Path dir) throws Exception {
+        killAndResume(dir, TinyRuns.ssmaeConfigMap(STEPS, 1));
+    }
+
+    private static void killAndResume(Path dir, Map<String, Object> map) throws Exception {
         long seed = System.nanoTime();
         long killAt = 4 + new Random(seed).nextInt(20);   // a step in [4, 24), once a checkpoint is complete
         String why = "killed at step " + killAt + " (random seed " + seed + ")";
-        Map<String, Object> map = TinyRuns.configMap("lyapema_ssmixup", STEPS);
         TrainConfig config = TrainConfig.fromMap(map);
         Path configFile = dir.resolve("config.json");
         Files.writeString(configFile, new ObjectMapper().writeValueAsString(map));
@@ -74,7 +83,9 @@ class KillAndResumeTest {
         RunResult result = RunOrchestrator.run(config, data,
                 RunOptions.defaults().withRunDirectory(runDir, CHECKPOINT_EVERY).withListener(resumedRecords::add), TestPekko.config());
 
-        RunAssertions.Reference ref = RunAssertions.reference(config, data);
+        RunAssertions.Reference ref = config.method() == org.semivim.training.config.Method.SSMAE
+                ? RunAssertions.ssmaeReference(config, data, dir.resolve("reference"))
+                : RunAssertions.reference(config, data);
         assertEquals(STEPS, result.steps());
         RunAssertions.assertBitIdentical(ref.student(), result.student(), "student, " + why);
         RunAssertions.assertBitIdentical(ref.teacher(), result.teacher(), "teacher, " + why);

@@ -31,6 +31,16 @@ final class RunAssertions {
         return new Reference(trainer.studentParameters(), trainer.teacherParameters(), records);
     }
 
+    /** SsmaeTrainer's final parameters and records (its memory file in {@code workDir}). */
+    static Reference ssmaeReference(TrainConfig config, TrainingData data, java.nio.file.Path workDir) {
+        try (org.semivim.training.ssmae.SsmaeTrainer trainer = new org.semivim.training.ssmae.SsmaeTrainer(config, data, workDir)) {
+            List<StepRecord> records = new ArrayList<>();
+            trainer.addListener(records::add);
+            trainer.run();
+            return new Reference(trainer.parameters(), null, records);
+        }
+    }
+
     /** Runs on the actor runtime inside {@code kit} (every message serialized) and waits for the result. */
     static RunResult actors(ActorTestKit kit, TrainConfig config, TrainingData data, RunOptions options) throws Exception {
         CompletableFuture<RunResult> result = new CompletableFuture<>();

@@ -45,6 +45,22 @@ public final class TinyRuns {
         return m;
     }
 
+    /**
+     * A tiny SSMAE run (as the training module's SsmaeTrainerTest): a ViT of width 16, depth 1, an MAE decoder
+     * of width 16, 3 shards, E = 4 steps per epoch; the gate is evaluated from epoch {@code gateStart} with a
+     * confidence of 0.3 and a gate accuracy of 0 %, so it opens and the untrained model's predictions are admitted.
+     */
+    public static Map<String, Object> ssmaeConfigMap(long steps, long gateStart) {
+        Map<String, Object> m = configMap("ssmae", steps);
+        m.put("model", new LinkedHashMap<>(Map.of("arch", "vit", "img_size", 12, "patch_size", 4, "in_chans", 1, "embed_dim", 16,
+                "depth", 1, "num_heads", 2, "num_classes", 4, "drop_path_rate", 0.1)));
+        m.remove("tau");
+        m.put("shards", 3);
+        m.put("ssmae", new LinkedHashMap<>(Map.of("gate_start_epoch", gateStart, "confidence", 0.3, "gate_accuracy", 0.0,
+                "decoder_width", 16, "decoder_depth", 1, "decoder_heads", 2)));
+        return m;
+    }
+
     public static TrainConfig config(String method, long steps) {
         return TrainConfig.fromMap(configMap(method, steps));
     }

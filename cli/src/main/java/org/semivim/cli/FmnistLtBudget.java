@@ -12,10 +12,21 @@ import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.ReferenceTrainer;
 import org.semivim.training.loop.TrainingData;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.semivim.training.config.Method;
+import org.semivim.training.ssmae.SsmaeTrainer;
+
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -32,38 +43,80 @@ final class FmnistLtBudget {
     private FmnistLtBudget() {}
 
     /**
-     * Median seconds per step of each config (tau forced to 0) over {@code steps} steps after one warm-up step,
+     * Median seconds per step of each config (every unlabeled row trains: tau forced to 0; SSMAE's gate open from
+     * epoch 0 with confidence 0, so every unlabeled row is admitted) over {@code steps} steps after one warm-up step,
      * the methods taking turns step by step so that a change in the machine's load hits them alike; NaN for a
      * config whose trainer refuses the method (the refusal is printed).
      */
-    static double[] secondsPerStep(List<TrainConfig> configs, TrainingData data, int steps, PrintWriter out) {
-        List<ReferenceTrainer> trainers = new ArrayList<>();
-        for (TrainConfig config : configs) {
-            TrainConfig full = config.method().usesUnlabeled() ? config.with(java.util.Map.of("tau", 0.0)) : config;
-            try {
-                ReferenceTrainer trainer = new ReferenceTrainer(full, data);
-                trainer.runStep();
-                trainers.add(trainer);
-            } catch (UnsupportedOperationException refused) {
-                out.printf("%s: skipped: %s%n", config.method().configName(), refused.getMessage());
-                trainers.add(null);
+    static double[] secondsPerStep(List<TrainConfig> configs, TrainingData data, int steps, PrintWriter out) throws IOException {
+        List<Runnable> trainers = new ArrayList<>();
+        List<AutoCloseable> open = new ArrayList<>();
+        Path work = Files.createTempDirectory("semivim-budget-");
+        try {
+            for (TrainConfig config : configs) {
+                try {
+                    Runnable step;
+                    if (config.method() == Method.SSMAE) {
+                        SsmaeTrainer trainer = new SsmaeTrainer(admitEverything(config), data, work.resolve("ssmae-" + open.size()));
+                        open.add(trainer);
+                        step = trainer::runStep;
+                    } else {
+                        ReferenceTrainer trainer = new ReferenceTrainer(config.method().usesUnlabeled() ? config.with(Map.of("tau", 0.0)) : config, data);
+                        step = trainer::runStep;
+                    }
+                    step.run();
+                    trainers.add(step);
+                } catch (UnsupportedOperationException refused) {
+                    out.printf("%s: skipped: %s%n", config.method().configName(), refused.getMessage());
+                    trainers.add(null);
+                }
             }
-        }
-        double[][] seconds = new double[configs.size()][steps];
-        for (int i = 0; i < steps; i++) {
+            double[][] seconds = new double[configs.size()][steps];
+            for (int i = 0; i < steps; i++) {
+                for (int m = 0; m < trainers.size(); m++) {
+                    if (trainers.get(m) == null) continue;
+                    long t0 = System.nanoTime();
+                    trainers.get(m).run();
+                    seconds[m][i] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+            double[] median = new double[configs.size()];
             for (int m = 0; m < trainers.size(); m++) {
-                if (trainers.get(m) == null) continue;
-                long t0 = System.nanoTime();
-                trainers.get(m).runStep();
-                seconds[m][i] = (System.nanoTime() - t0) / 1e9;
+                Arrays.sort(seconds[m]);
+                median[m] = trainers.get(m) == null ? Double.NaN : seconds[m][steps / 2];
             }
+            return median;
+        } finally {
+            for (AutoCloseable c : open) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    out.printf("cannot close a measured trainer: %s%n", e.getMessage());
+                }
+            }
+            deleteTree(work);
         }
-        double[] median = new double[configs.size()];
-        for (int m = 0; m < trainers.size(); m++) {
-            Arrays.sort(seconds[m]);
-            median[m] = trainers.get(m) == null ? Double.NaN : seconds[m][steps / 2];
+    }
+
+    /** SSMAE's most expensive step: the gate open from epoch 0 (accuracy threshold 0) and confidence 0, so every unlabeled row is admitted. */
+    static TrainConfig admitEverything(TrainConfig config) {
+        Map<String, Object> group;
+        try {
+            group = new ObjectMapper().readValue(new ObjectMapper().readTree(config.canonicalJson()).get("ssmae").toString(),
+                    new TypeReference<LinkedHashMap<String, Object>>() {});
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the config's ssmae group: " + e.getMessage(), e);
         }
-        return median;
+        group.put("gate_start_epoch", 0);
+        group.put("confidence", 0.0);
+        group.put("gate_accuracy", 0.0);
+        return config.with(Map.of("ssmae", group));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 
     /** Seconds per image of an evaluation-mode forward pass of {@code config}'s model, over {@code images} validation images. */

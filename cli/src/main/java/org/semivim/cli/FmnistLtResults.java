@@ -18,15 +18,15 @@ import java.util.Map;
 /**
  * The Fashion-MNIST-LT table (docs/results.md) from the run directories of {@code bench fmnist-lt}:
  * one row per finished run, read from its result.json (final and best-by-validation evaluations of
- * the primary model on the test set, LyapEMA state) and its metrics.jsonl (mean α over the last
- * 10% of the steps). {@link #parseTable} reads a written table back.
+ * the primary model on the test set, LyapEMA state or SSMAE's memory and gate) and its metrics.jsonl
+ * (mean α over the last 10% of the steps). {@link #parseTable} reads a written table back.
  */
 final class FmnistLtResults {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Column headers of the table, in order. */
     static final List<String> COLUMNS = List.of("method", "model", "steps", "primary", "top-1", "balanced acc", "many", "medium", "few",
             "collapse", "student top-1", "best step", "best val top-1", "best test top-1", "violation rate", "s", "λ", "α (last 10%)",
-            "minutes");
+            "memory size", "memory acc", "gate", "minutes");
 
     /** One finished run: {@code cells} keyed by {@link #COLUMNS}. */
     record Row(String protocol, Map<String, String> cells) {}
@@ -67,8 +67,24 @@ final class FmnistLtResults {
         } else {
             for (String k : List.of("violation rate", "s", "λ", "α (last 10%)")) c.put(k, "–");
         }
+        if (state.has("memory_size")) {
+            c.put("memory size", state.get("memory_size").asText());
+            c.put("memory acc", percent(state.get("memory_accuracy")));
+            c.put("gate", gate(state.get("gate")));
+        } else {
+            for (String k : List.of("memory size", "memory acc", "gate")) c.put(k, "–");
+        }
         c.put("minutes", String.format(Locale.ROOT, "%.1f", result.get("seconds_since_resume").asDouble() / 60));
         return new Row(protocol, c);
+    }
+
+    /** SSMAE's last gate: "on" / "off" with its epoch and the validation high-confidence accuracy and count, or "not evaluated (epoch e < W)". */
+    static String gate(JsonNode gate) {
+        if (gate == null || gate.isNull()) return "–";
+        long epoch = gate.get("epoch").asLong();
+        if (!gate.get("evaluated").asBoolean()) return "not evaluated (epoch " + epoch + " < W)";
+        return String.format(Locale.ROOT, "%s (epoch %d: hc %.1f%% of %d)", gate.get("enabled").asBoolean() ? "on" : "off", epoch,
+                gate.get("hc_acc").asDouble(), gate.get("hc_count").asLong());
     }
 
     /** Mean of the step records' "alpha" over the last ⌈10%⌉ of the steps (NaN when none has one). */
@@ -99,11 +115,14 @@ final class FmnistLtResults {
         md.append("Produced by\n\n```\n").append(command).append("\n```\n\n");
         md.append(setup).append("\n\n");
         md.append("Numbers are percentages on the balanced test set (10 000 images) of the PRIMARY model at the end of the run ")
-                .append("(the teacher for methods with one, ssl-spec.md §1.4, R-L11; the student for supervised). Many / medium / few: ")
+                .append("(the teacher for methods with one, ssl-spec.md §1.4, R-L11; the student for supervised and SSMAE). Many / medium / few: ")
                 .append("mean recall of the 3 / 4 / 3 classes by labeled-count rank. Collapse: × when top-1 < 20% or one class gets ")
                 .append("more than 90% of the predictions. Best: the evaluation with the highest VALIDATION top-1 of the primary model ")
                 .append("(never selected on the test set) and its test top-1. LyapEMA rows: the fraction of committed steps on which the ")
-                .append("Lyapunov check fired, the final s and λ, and the mean α over the last 10% of the steps.\n");
+                .append("Lyapunov check fired, the final s and λ, and the mean α over the last 10% of the steps. SSMAE rows (no teacher: ")
+                .append("the primary model is its classifier, the ViT encoder + head): the size of the permanent pseudo-label memory at ")
+                .append("the end, the fraction of it whose label is the hidden true label, and the last epoch's gate (on/off, decided ")
+                .append("at the epoch's start from the validation high-confidence accuracy hc and count; not evaluated before epoch W).\n");
         for (String protocol : protocols) {
             md.append("\n## Protocol ").append(protocol).append("\n\n");
             md.append('|');

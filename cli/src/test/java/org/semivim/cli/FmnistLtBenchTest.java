@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * {@code bench fmnist-lt} end to end on generated data with tiny models and a few steps per method:
  * run directories, progress lines, results file parsed back against each run's result.json, a re-run
- * that skips every finished run, and a skipped method when the trainer refuses it.
+ * that skips every finished run; SSMAE runs on its ViT with its memory and gate columns; {@code --measure} times every method.
  */
 class FmnistLtBenchTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +47,7 @@ class FmnistLtBenchTest {
         return new String[] {"bench", "fmnist-lt", "--steps", "3", "--evals", "1", "--methods", String.join(",", METHODS), "--model", vim.toString(),
                 "--ssmae-model", vit.toString(), "--data", data, "--protocols", protocol, "--set", "{\"b_l\": 8, \"tau\": 0.27}",
                 "--runs-dir", dir.resolve("runs").toString(), "--results", dir.resolve("results.md").toString(), "--eval-batch", "16",
-                "--progress-every", "2"};
+                "--progress-every", "2", "--ssmae-gate-start", "0"};
     }
 
     @Test
@@ -65,14 +65,8 @@ class FmnistLtBenchTest {
         Map<String, List<Map<String, String>>> tables = FmnistLtResults.parseTable(results);
         assertEquals(List.of("tiny-A"), List.copyOf(tables.keySet()));
         List<Map<String, String>> rows = tables.get("tiny-A");
-        List<String> ran = rows.stream().map(r -> r.get("method")).toList();
-        // ssmae runs once the trainer supports it; until then it is skipped with a line saying so
-        boolean ssmaeRan = ran.contains("ssmae");
-        assertEquals(ssmaeRan ? METHODS : METHODS.subList(0, 6), ran);
-        if (!ssmaeRan) {
-            assertTrue(first.out().contains("tiny-A ssmae") && first.out().contains("skipped"), first.out());
-            assertTrue(results.contains("Not run: `ssmae`"), results);
-        }
+        assertEquals(METHODS, rows.stream().map(r -> r.get("method")).toList(), "every method ran, ssmae included");
+        assertFalse(results.contains("Not run:"), results);
         for (Map<String, String> row : rows) {
             String method = row.get("method");
             Path runDir = dir.resolve("runs").resolve("tiny-A").resolve(method);
@@ -104,6 +98,22 @@ class FmnistLtBenchTest {
             } else {
                 assertEquals("–", row.get("violation rate"), method);
             }
+            if (method.equals("ssmae")) {
+                JsonNode state = result.get("method_state");
+                assertEquals(state.get("memory_size").asText(), row.get("memory size"));
+                assertEquals("0", row.get("memory size"), "confidence 0.95: an untrained model admits nothing");
+                assertEquals("–", row.get("memory acc"), "an empty memory has no accuracy");
+                // --ssmae-gate-start 0: the gate of epoch 0 was decided on the validation split, and stayed shut
+                assertEquals(0, config.get("ssmae").get("gate_start_epoch").asLong());
+                assertEquals(FmnistLtResults.gate(state.get("gate")), row.get("gate"));
+                assertTrue(row.get("gate").startsWith("off (epoch 0: hc "), row.get("gate"));
+                assertEquals(1, result.get("final").get("validation").size(), "SSMAE has no teacher: the student alone is evaluated");
+                assertTrue(first.out().contains("tiny-A ssmae") && first.out().contains(", memory 0, gate off"), first.out());
+                assertTrue(Files.isRegularFile(runDir.resolve("ssmae").resolve("ssmae-memory.cm")), "the memory file lives in the run directory");
+            } else {
+                assertEquals("–", row.get("memory size"), method);
+                assertEquals("–", row.get("gate"), method);
+            }
             assertTrue(first.out().contains("tiny-A " + method + " ") && first.out().contains(": ran in "), first.out());
         }
         assertTrue(first.out().contains("step 2 loss"), "progress lines: " + first.out());
@@ -113,6 +123,36 @@ class FmnistLtBenchTest {
         assertTrue(second.out().contains("finished before, skipped"), second.out());
         assertFalse(second.out().contains(": ran in "), "nothing trains again: " + second.out());
         assertEquals(tables, FmnistLtResults.parseTable(Files.readString(dir.resolve("results.md"))));
+    }
+
+    @Test
+    void measureTimesEveryMethodSsmaeIncluded() throws IOException {
+        Path vim = dir.resolve("vim.json"), vit = dir.resolve("vit.json");
+        Files.writeString(vim, "{\"arch\": \"vim\", \"img_size\": 12, \"patch_size\": 4, \"in_chans\": 1, \"embed_dim\": 16, \"depth\": 1,"
+                + " \"d_state\": 4, \"num_classes\": 4}");
+        Files.writeString(vit, "{\"arch\": \"vit\", \"img_size\": 12, \"patch_size\": 4, \"in_chans\": 1, \"embed_dim\": 16, \"depth\": 1,"
+                + " \"num_heads\": 2, \"num_classes\": 4}");
+        List<String> a = new java.util.ArrayList<>(List.of(args(vim, vit)));
+        int i = a.indexOf("--methods");
+        a.set(i + 1, "supervised,ssmae");
+        a.addAll(List.of("--measure", "1", "--hours", "1"));
+        Run r = run(a.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertFalse(r.out().contains("skipped"), r.out());
+        assertTrue(r.out().contains("ssmae (" + vit + "): "), r.out());
+        assertTrue(r.out().contains("budget: target 3600 s"), r.out());
+        assertFalse(Files.exists(dir.resolve("runs")), "--measure trains no run");
+    }
+
+    @Test
+    void ssmaeMeasuresItsMostExpensiveStep() {
+        var config = org.semivim.training.config.TrainConfig.fromMap(Map.of("method", "ssmae", "model", "vit-fmnist-small", "steps", 10,
+                "ssmae", Map.of("decoder_width", 64)));
+        var full = FmnistLtBudget.admitEverything(config);
+        assertEquals(0, full.ssmae().gate().startEpoch());
+        assertEquals(0.0, full.ssmae().gate().confidenceThreshold());
+        assertEquals(0.0, full.ssmae().gate().gateThresholdPct());
+        assertEquals(64, full.ssmae().decoderWidth(), "the rest of the group is kept");
     }
 
     @Test

@@ -13,10 +13,15 @@ import org.semivim.actors.RunGuardian;
 import org.semivim.actors.StudentTrainer;
 import org.semivim.actors.TeacherInference;
 import org.semivim.data.sampling.StepBatch;
+import org.semivim.data.store.PseudoLabelMemory;
+import org.semivim.engine.models.mae.MaeMask;
 import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.pseudo.PseudoLabels;
+import org.semivim.training.ssmae.SsmaeAdmission;
+import org.semivim.training.ssmae.SsmaeGate;
+import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.step.LossTerm;
 import org.semivim.training.step.ShardInput;
 import org.semivim.training.step.StepViews;
@@ -99,6 +104,18 @@ public final class MessageRegistry {
         plain(e, internal(Checkpointer.class, "RecordsSynced"));
         plain(e, Augmenter.AskForWork.class);
         plain(e, TeacherInference.LoaderRestarted.class);
+        // ---- SSMAE (appended: training types inside its messages, then its messages)
+        plain(e, int[][].class);
+        plain(e, MaeMask.class);
+        plain(e, SsmaeGate.Decision.class);
+        plain(e, SsmaeAdmission.PseudoPair.class);
+        plain(e, SsmaeAdmission.Admission.class);
+        plain(e, SsmaeStep.Plan.class);
+        plain(e, SsmaeStep.ShardTerms.class);
+        plain(e, PseudoLabelMemory.Memorised.class);
+        plain(e, TeacherInference.MemoryView.class);
+        plain(e, StudentTrainer.ComputeSsmaeShards.class);
+        plain(e, LyapunovSupervisor.SsmaeStepPlan.class);
         return Collections.unmodifiableList(e);
     }
 

@@ -132,6 +132,23 @@ class KryoSerializerTest {
         out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
         out.add(new Augmenter.AskForWork());
         out.add(new TeacherInference.LoaderRestarted());
+        // SSMAE (appended, so the indices above stay)
+        var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
+        var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
+                new org.semivim.training.ssmae.SsmaeAdmission.PseudoPair(0, 1, 3, true, 0.75f),
+                new org.semivim.training.ssmae.SsmaeAdmission.PseudoPair(2, 5, 1, false, Float.NaN)));
+        var plan = new org.semivim.training.ssmae.SsmaeStep.Plan(3, 0, new int[]{1, 2, 5, 7}, gate, admission, new int[]{3, 0, 1, 1});
+        var cls = org.semivim.training.ssmae.SsmaeClassificationBatch.assemble(labeledWeak, new int[]{0, 3}, weak, admission);
+        Tensor targets = cls.oneHotTargets(4);
+        var withRows = new org.semivim.training.ssmae.SsmaeStep.ShardTerms(3, 2, Tensor.view(cls.images().data, 4, 2, 1, 2, 2),
+                Tensor.view(targets.data, 4, 2, 4), Tensor.view(cls.rowWeights().data, 1, 2), Tensor.view(weak.data, 8, 2, 1, 2, 2),
+                org.semivim.engine.models.mae.MaeMask.of(new int[][]{{1, 0, 2, 3}, {3, 2, 1, 0}}, 1), 4);
+        var noRows = new org.semivim.training.ssmae.SsmaeStep.ShardTerms(3, 0, null, null, null, null, null, 4);
+        out.add(new TeacherInference.MemoryView(4, gate, List.of(new org.semivim.data.store.PseudoLabelMemory.Memorised(5, 1, 0.5f, 1),
+                new org.semivim.data.store.PseudoLabelMemory.Memorised(9, 2, Float.MIN_VALUE, 0)), false));
+        out.add(new TeacherInference.MemoryView(0, null, List.of(), true));
+        out.add(new StudentTrainer.ComputeSsmaeShards(3, List.of(noRows, withRows)));
+        out.add(new LyapunovSupervisor.SsmaeStepPlan(plan));
         return out;
     }
 
@@ -226,6 +243,34 @@ class KryoSerializerTest {
 
         var ref2 = ((DataLoader.RequestWork) roundTrip(s.get(0))).worker();
         assertEquals(ref, ref2, "actor refs resolve to the same actor");
+
+        var view = (TeacherInference.MemoryView) s.get(s.size() - 4);
+        var viewBack = (TeacherInference.MemoryView) roundTrip(view);
+        assertEquals(view.gate(), viewBack.gate());
+        assertEquals(view.entries(), viewBack.entries());
+        assertEquals(Float.floatToRawIntBits(Float.MIN_VALUE), Float.floatToRawIntBits(viewBack.entries().get(1).confidence()));
+        assertNull(((TeacherInference.MemoryView) roundTrip(s.get(s.size() - 3))).gate(), "no gate before the first step");
+        var work = ((StudentTrainer.ComputeSsmaeShards) s.get(s.size() - 2)).shards();
+        var workBack = ((StudentTrainer.ComputeSsmaeShards) roundTrip(s.get(s.size() - 2))).shards();
+        assertNull(workBack.get(0).classificationImages(), "a shard without rows");
+        assertNull(workBack.get(0).maeMasks());
+        var rows = work.get(1);
+        var rowsBack = workBack.get(1);
+        assertEquals(2, rowsBack.shard());
+        assertEquals(0, rowsBack.classificationImages().offset, "views arrive compacted");
+        assertArrayEquals(rows.classificationImages().toArray(), rowsBack.classificationImages().toArray());
+        assertArrayEquals(rows.classificationTargets().toArray(), rowsBack.classificationTargets().toArray());
+        assertArrayEquals(rows.classificationWeights().toArray(), rowsBack.classificationWeights().toArray());
+        assertArrayEquals(rows.maeImages().toArray(), rowsBack.maeImages().toArray());
+        assertArrayEquals(rows.maeMasks().shuffle(), rowsBack.maeMasks().shuffle());
+        assertEquals(1, rowsBack.maeMasks().keep());
+        assertEquals(4, rowsBack.maeBatch());
+        var plan = ((LyapunovSupervisor.SsmaeStepPlan) s.get(s.size() - 1)).plan();
+        var planBack = ((LyapunovSupervisor.SsmaeStepPlan) roundTrip(s.get(s.size() - 1))).plan();
+        assertEquals(plan.admission(), planBack.admission(), "pseudo pairs, NaN confidence included");
+        assertEquals(plan.gate(), planBack.gate());
+        assertArrayEquals(plan.unlabeled(), planBack.unlabeled());
+        assertArrayEquals(plan.weakArgmax(), planBack.weakArgmax());
     }
 
     /** Not registered on purpose. */

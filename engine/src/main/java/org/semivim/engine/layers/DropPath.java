@@ -1,5 +1,6 @@
 package org.semivim.engine.layers;
 
+import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.rng.CounterRng;
 import org.semivim.engine.tensor.Tensor;
 
@@ -15,6 +16,9 @@ public final class DropPath {
 
     /** The forward result: y and the mask (null when the identity was applied). */
     public record Output(Tensor y, Mask mask) {}
+
+    /** Elements per task of the mask-free backward (a split by size only). */
+    private static final int CHUNK = 1 << 16;
 
     private final double rate;
 
@@ -53,15 +57,17 @@ public final class DropPath {
                     + (mask != null ? " and " + mask.kept().length + " samples" : ""));
         }
         if (mask == null) {
-            for (int i = 0; i < dy.size; i++) dx.data[dx.offset + i] += dy.data[dy.offset + i];
+            Parallel.forEach(Parallel.chunks(dy.size, CHUNK), c -> {
+                for (int i = c * CHUNK, end = Math.min(dy.size, i + CHUNK); i < end; i++) dx.data[dx.offset + i] += dy.data[dy.offset + i];
+            });
             return;
         }
         int perSample = dy.size / mask.kept().length;
-        for (int b = 0; b < mask.kept().length; b++) {
+        Parallel.forEach(mask.kept().length, b -> {                  // one task per sample (element-wise: any split gives the same bits)
             float kept = mask.kept()[b];
             int gyb = dy.offset + b * perSample, gxb = dx.offset + b * perSample;
             for (int i = 0; i < perSample; i++) dx.data[gxb + i] += dy.data[gyb + i] / mask.keep() * kept;
-        }
+        });
     }
 
     /** out_b = in_b / keep · kept[b] (timm's x.div(keep) · mask, in float). */
@@ -71,13 +77,13 @@ public final class DropPath {
             throw new IllegalArgumentException("DropPath: tensor " + in + " has " + in.dim(0) + " samples but the mask has " + samples);
         }
         int perSample = in.size / samples;
-        for (int b = 0; b < samples; b++) {
+        Parallel.forEach(samples, b -> {
             float kept = mask.kept()[b];
             int base = b * perSample;
             for (int i = 0; i < perSample; i++) {
                 out.data[out.offset + base + i] = in.data[in.offset + base + i] / mask.keep() * kept;
             }
-        }
+        });
     }
 
     @Override

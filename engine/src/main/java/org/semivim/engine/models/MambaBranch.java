@@ -1,6 +1,7 @@
 package org.semivim.engine.models;
 
 import org.semivim.engine.ops.Ops;
+import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.param.ParameterSet;
 import org.semivim.engine.tensor.Tensor;
@@ -27,6 +28,9 @@ final class MambaBranch {
 
     /** Forward result: the gated output, the pre-gate output y (SSMixup reads r = y − D⊙u), and the saved tensors. */
     record Output(Tensor out, Tensor y, Saved saved) {}
+
+    /** Rows (tokens) per task of the column copies (a split by size only). */
+    private static final int ROW_CHUNK = 1024;
 
     private final Ops ops;
     private final boolean reverse;
@@ -59,16 +63,15 @@ final class MambaBranch {
     Output forward(Tensor x, Tensor z, Tensor out) {
         int batch = x.dim(0), len = x.dim(1);
         Workspace ws = Workspace.current();
-        Tensor pre = Tensor.zeros(batch, len, dInner);                    // [B,L,E]
+        Tensor[] saved = Activations.zeros(3, batch, len, dInner);
+        Tensor pre = saved[0], u = saved[1], deltaRaw = saved[2];         // [B,L,E]
         ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
-        Tensor u = Tensor.zeros(batch, len, dInner);                      // [B,L,E]
         ops.elementwise().siluForward(pre, u);
         Tensor xDbl = ws.scratch(batch, len, dtRank + 2 * dState);        // [B,L,R+2N] temporary
         ops.gemm().gemm(false, true, 1f, u, xProj.value(), 0f, xDbl);
         Tensor dtr = columns(xDbl, 0, dtRank);                            // [B,L,R]
         Tensor bm = columns(xDbl, dtRank, dState);                        // [B,L,N]
         Tensor cm = columns(xDbl, dtRank + dState, dState);               // [B,L,N]
-        Tensor deltaRaw = Tensor.zeros(batch, len, dInner);               // [B,L,E]
         ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
         Tensor y = ws.scratch(batch, len, dInner);                        // [B,L,E] pre-gate, temporary
         ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);
@@ -127,14 +130,22 @@ final class MambaBranch {
     private static Tensor columns(Tensor m, int first, int count) {
         int rows = m.dim(0) * m.dim(1), cols = m.dim(2);
         Tensor out = Tensor.zeros(m.dim(0), m.dim(1), count);
-        for (int r = 0; r < rows; r++) System.arraycopy(m.data, m.offset + r * cols + first, out.data, r * count, count);
+        Parallel.forEach(Parallel.chunks(rows, ROW_CHUNK), c -> {
+            for (int r = c * ROW_CHUNK, end = Math.min(rows, r + ROW_CHUNK); r < end; r++) {
+                System.arraycopy(m.data, m.offset + r * cols + first, out.data, r * count, count);
+            }
+        });
         return out;
     }
 
     /** Writes part [B,L,count] into columns [first, first + count) of m [B,L,C]. */
     private static void putColumns(Tensor part, Tensor m, int first) {
         int rows = m.dim(0) * m.dim(1), cols = m.dim(2), count = part.dim(2);
-        for (int r = 0; r < rows; r++) System.arraycopy(part.data, part.offset + r * count, m.data, m.offset + r * cols + first, count);
+        Parallel.forEach(Parallel.chunks(rows, ROW_CHUNK), c -> {
+            for (int r = c * ROW_CHUNK, end = Math.min(rows, r + ROW_CHUNK); r < end; r++) {
+                System.arraycopy(part.data, part.offset + r * count, m.data, m.offset + r * cols + first, count);
+            }
+        });
     }
 
     /** The official [E,1,K] conv weight seen as the [E,K] matrix of ConvOps. */

@@ -74,11 +74,11 @@ public final class MambaMixer {
         if (psi != null && psi.length != batch) {
             throw new IllegalArgumentException("SSMixup psi has " + psi.length + " values for a batch of " + batch);
         }
-        Tensor x = Tensor.zeros(batch, len, dInner);                      // [B,L,E]
-        Tensor z = Tensor.zeros(batch, len, dInner);                      // [B,L,E]
+        Tensor[] saved = Activations.zeros(3, batch, len, dInner);
+        Tensor x = saved[0], z = saved[1];                                // [B,L,E]
         ops.gemm().gemm(false, true, 1f, hs, inProjRows(inProj.value(), 0), 0f, x);
         ops.gemm().gemm(false, true, 1f, hs, inProjRows(inProj.value(), dInner), 0f, z);
-        Tensor merged = Tensor.zeros(batch, len, dInner);                 // [B,L,E] (saved): out^f, then the merge
+        Tensor merged = saved[2];                                         // [B,L,E] (saved): out^f, then the merge
         Workspace ws = Workspace.current();
         int mark = ws.mark();
         MambaBranch.Output f, b = null;

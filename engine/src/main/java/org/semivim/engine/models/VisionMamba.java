@@ -161,8 +161,8 @@ public final class VisionMamba implements ImageClassifier {
         Tensor dTokens = Tensor.zeros(batch, cfg.numPatches(), nd);       // [B,M,D]
         float[] dPos = posEmbed.grad().data;
         int posOff = posEmbed.grad().offset;
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < nl; t++) {
+        Parallel.forEach(nl, t -> {                                       // one task per token: its sums over b stay in sample order
+            for (int b = 0; b < batch; b++) {
                 int src = (b * nl + t) * nd;
                 for (int j = 0; j < nd; j++) dPos[posOff + t * nd + j] += dResidual.data[src + j];
                 if (t == c) {
@@ -172,23 +172,23 @@ public final class VisionMamba implements ImageClassifier {
                     System.arraycopy(dResidual.data, src, dTokens.data, (b * cfg.numPatches() + patchIndex(t)) * nd, nd);
                 }
             }
-        }
+        });
         patchEmbed.backward(p.images(), dTokens, dImages);
     }
 
     /** [B,L,D] = tokens with the class token inserted at c, plus pos_embed. */
     private Tensor embed(Tensor tokens, int batch) {
         int nd = cfg.embedDim(), nl = cfg.seqLen(), nm = cfg.numPatches(), c = cfg.clsIndex();
-        Tensor x = Tensor.zeros(batch, nl, nd);
+        Tensor x = Activations.zeros(1, batch, nl, nd)[0];
         Tensor pos = posEmbed.value();
-        for (int b = 0; b < batch; b++) {
+        Parallel.forEach(batch, b -> {                                    // element-wise: any split gives the same bits
             for (int t = 0; t < nl; t++) {
                 int dst = (b * nl + t) * nd;
                 if (t == c) System.arraycopy(clsToken.value().data, clsToken.value().offset, x.data, dst, nd);
                 else System.arraycopy(tokens.data, tokens.offset + (b * nm + patchIndex(t)) * nd, x.data, dst, nd);
                 for (int j = 0; j < nd; j++) x.data[dst + j] += pos.data[pos.offset + t * nd + j];
             }
-        }
+        });
         return x;
     }
 
@@ -199,7 +199,7 @@ public final class VisionMamba implements ImageClassifier {
     }
 
     private static Tensor add(Tensor a, Tensor b) {
-        Tensor y = Tensor.zeros(a.shape());
+        Tensor y = Activations.zeros(1, a.shape())[0];
         Parallel.forEach(Parallel.chunks(y.size, ADD_CHUNK), c -> {
             for (int i = c * ADD_CHUNK, end = Math.min(y.size, i + ADD_CHUNK); i < end; i++) {
                 y.data[i] = a.data[a.offset + i] + b.data[b.offset + i];

@@ -63,10 +63,12 @@ public final class CpuConvOps implements ConvOps {
         ConvShape.Conv1d s = ConvShape.conv1dBackward(x, w, dout, dx, dw, db);
         int batch = s.batch(), len = s.len(), ch = s.channels(), taps = s.taps();
         float[] wT = transposedTaps(w, ch, taps);          // [K,E]
-        double[][] dwPartial = new double[batch][taps * ch]; // per sample [K,E]
-        double[][] dbPartial = new double[batch][ch];        // per sample [E]
+        double[][] dwPartial = new double[batch][];          // per sample [K,E]
+        double[][] dbPartial = new double[batch][];          // per sample [E]
         float[] xd = x.data, gd = dout.data, dxd = dx.data;
         Parallel.forEach(batch, bi -> {
+            dwPartial[bi] = new double[taps * ch];           // allocated (zeroed) by the task: in parallel
+            dbPartial[bi] = new double[ch];
             int sample = bi * len * ch;
             float[] dwRun = new float[taps * ch];            // [K,E] float sums since the last flush
             float[] dbRun = new float[ch];                   // [E]

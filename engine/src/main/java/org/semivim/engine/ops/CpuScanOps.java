@@ -38,18 +38,15 @@ public final class CpuScanOps implements ScanOps {
         s.tokens(op, "y", y);
         s.tokens(op, "out", out);
         int len = s.len(), ch = s.channels(), ns = s.states();
-        float[] a = negExp(aLog); // [E,N] A = −exp(aLog)
+        float[] aBlocks = blockLayout(negExp(aLog), ch, ns); // A = −exp(aLog) in blocks [E/W][N][W]
         Parallel.forEach(s.batch(), bi -> {
             ScanBlock k = ScanBlock.forThread(len, ns, ch);
             loadSample(k, u, deltaRaw, z, null, null, bi, s);
             for (int b = 0, e0 = 0; e0 < ch; b++, e0 += W) {
-                loadBlock(k, b, false, deltaBias, d, a, e0, Math.min(W, ch - e0), s);
+                loadBlock(k, b, deltaBias, d, aBlocks, e0, Math.min(W, ch - e0), s);
                 k.computeDeltas(len);
-                k.computeDecays(reverse, len, ns);
-                k.runStates(bm, cm, bi, reverse, len, ns);
+                k.runForward(bm, cm, bi, reverse, len, ns);
                 k.gateOutputs(len);
-                ScanBlock.blockToSample(k.res0, b, len, k.sample[Y]);
-                ScanBlock.blockToSample(k.res1, b, len, k.sample[OUT]);
             }
             ScanBlock.scatterSample(k.sample[Y], false, y, bi, len, ch);
             ScanBlock.scatterSample(k.sample[OUT], false, out, bi, len, ch);
@@ -66,26 +63,26 @@ public final class CpuScanOps implements ScanOps {
         s.requireBackward(op, dOut, dReadout, du, dDeltaRaw, dDeltaBias, dALog, dBm, dCm, dD, dz);
         int batch = s.batch(), len = s.len(), ch = s.channels(), ns = s.states();
         float[] a = negExp(aLog);                          // [E,N] A = −exp(aLog)
-        double[][] dAPartial = new double[batch][ch * ns];  // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
-        double[][] dDPartial = new double[batch][ch];       // per sample [E]
-        double[][] dBiasPartial = new double[batch][ch];    // per sample [E]
+        float[] aBlocks = blockLayout(a, ch, ns);          // the same in blocks [E/W][N][W]
+        double[][] dAPartial = new double[batch][];         // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
+        double[][] dDPartial = new double[batch][];         // per sample [E]
+        double[][] dBiasPartial = new double[batch][];      // per sample [E]
         Parallel.forEach(batch, bi -> {
+            dAPartial[bi] = new double[ch * ns];            // allocated (zeroed) by the task: in parallel
+            dDPartial[bi] = new double[ch];
+            dBiasPartial[bi] = new double[ch];
             ScanBlock k = ScanBlock.forThread(len, ns, ch);
             k.startSample(len, ns);
             loadSample(k, u, deltaRaw, z, dOut, dReadout, bi, s);
             for (int b = 0, e0 = 0; e0 < ch; b++, e0 += W) {
                 int valid = Math.min(W, ch - e0);
-                loadBlock(k, b, true, deltaBias, d, a, e0, valid, s);
-                if (dReadout != null) ScanBlock.sampleToBlock(k.sample[D_READOUT], b, len, k.dReadout);
+                loadBlock(k, b, deltaBias, d, aBlocks, e0, valid, s);
                 k.computeDeltas(len);
                 k.computeDecays(reverse, len, ns);
                 k.runStates(bm, cm, bi, reverse, len, ns);
                 k.gateGradients(dReadout != null, len);
                 k.softplusSlopes(len);
                 k.reverseSweep(bm, cm, bi, reverse, len, ns);
-                ScanBlock.blockToSample(k.res0, b, len, k.sample[DU]);
-                ScanBlock.blockToSample(k.res1, b, len, k.sample[D_DELTA_RAW]);
-                ScanBlock.blockToSample(k.res2, b, len, k.sample[DZ]);
                 for (int j = 0; j < valid; j++) {
                     for (int n = 0; n < ns; n++) dAPartial[bi][(e0 + j) * ns + n] = k.dA[n * W + j];
                     dDPartial[bi][e0 + j] = k.dD[j];
@@ -128,20 +125,26 @@ public final class CpuScanOps implements ScanOps {
         if (dReadout != null) ScanBlock.gatherSample(dReadout, bi, len, ch, k.sample[D_READOUT]);
     }
 
-    /** Block b (channels [e0, e0 + valid)) of the sample buffers and its parameters into the kernel. */
-    private static void loadBlock(ScanBlock k, int b, boolean backward, Tensor deltaBias, Tensor d, float[] a, int e0, int valid,
+    /** Selects block b (channels [e0, e0 + valid)) of the sample buffers and loads its parameters into the kernel. */
+    private static void loadBlock(ScanBlock k, int b, Tensor deltaBias, Tensor d, float[] aBlocks, int e0, int valid,
                                   ScanShape s) {
         int len = s.len(), ns = s.states();
-        ScanBlock.sampleToBlock(k.sample[U], b, len, k.u);
-        ScanBlock.sampleToBlock(k.sample[DELTA_RAW], b, len, k.deltaRaw);
-        ScanBlock.sampleToBlock(k.sample[Z], b, len, k.z);
-        if (backward) ScanBlock.sampleToBlock(k.sample[D_OUT], b, len, k.dOut);
+        k.setBlock(b, len);
         for (int j = 0; j < W; j++) {
             boolean in = j < valid;
             k.bias[j] = in ? deltaBias.data[deltaBias.offset + e0 + j] : 0f;
             k.dSkip[j] = in ? d.data[d.offset + e0 + j] : 0f;
-            for (int n = 0; n < ns; n++) k.a[n * W + j] = in ? a[(e0 + j) * ns + n] : 0f;
         }
+        System.arraycopy(aBlocks, b * ns * W, k.a, 0, ns * W);
+    }
+
+    /** A [E,N] rearranged into blocks [E/W][N][W] (state-major inside a block, zero past the last channel). */
+    private static float[] blockLayout(float[] a, int ch, int ns) {
+        float[] out = new float[(ch + W - 1) / W * ns * W];
+        for (int e = 0; e < ch; e++) {
+            for (int n = 0; n < ns; n++) out[((e / W) * ns + n) * W + e % W] = a[e * ns + n];
+        }
+        return out;
     }
 
     /** t[bi] [L,N] += the lane sums of partial [L,N,W], added in double. */

@@ -12,13 +12,16 @@ import java.util.Arrays;
  * recurrence is the same lane-wise operation for all W channels. A sample's u, Δraw, z, dOut and
  * dReadout are first copied row by row into block layout ({@link #sample}: [E/W][L][W], padded with
  * zeros past the last channel), so the last, partial block runs the same vector code (its padded
- * lanes stay exactly 0 and add nothing to dBm/dCm), and results go back the same way. Lanes never
+ * lanes stay exactly 0 and add nothing to dBm/dCm); the kernels read a block's [L,W] slices there
+ * in place and write its results into the result buffers of the same layout, which go back the
+ * same way. Lanes never
  * mix except in dBm/dCm, whose sums over the channels go through per-lane float partials [L,N,W]
  * (E/W terms each) and are added across lanes in double.
  *
  * <p>The transcendental steps run first, over whole [L,W] or [L,N,W] buffers, through the array
- * forms of {@link FastMath} (softplus for Δ, then every decay exp(Δ_t A) of the block at once); the
- * recurrence itself is then only multiply-adds. No method here passes a vector to another (see
+ * forms of {@link FastMath} (softplus for Δ; in the backward every decay exp(Δ_t A) of the block at
+ * once, since its reverse sweep reads them all again; the forward, which keeps no state, takes one
+ * step's [N,W] decays at a time); the recurrence itself is then only multiply-adds. No method here passes a vector to another (see
  * FastMath on why). Sums over the steps (dALog, dD, dDeltaBias) are kept per lane in float for at
  * most {@link #FLUSH} steps, then added into per-lane double sums, which bounds the float rounding.
  *
@@ -38,8 +41,10 @@ final class ScanBlock {
     private final int capLen, capStates, capChannels;
     /** One sample's inputs and outputs in block layout [E/W][L][W]: u, Δraw, z, dOut, dReadout, then 3 results. */
     final float[][] sample;
-    final float[] u, deltaRaw, z, dOut, dReadout;       // [L,W] the block's inputs, token order
-    final float[] res0, res1, res2;                     // [L,W] outputs, token order: y, out or du, dΔraw, dz
+    /** The sample buffers the block kernels read and write in place: block b is [L,W] at offset {@link #bo}. */
+    private final float[] u, deltaRaw, z, dOut, dReadout;   // inputs, token order (= sample[0..4])
+    private final float[] res0, res1, res2;                 // outputs, token order: y, out or du, dΔraw, dz (= sample[5..7])
+    private int bo;                                          // the current block's offset b·L·W in the sample buffers
     final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
     final float[] a;                                    // [N,W] A = −exp(A_log), state-major
     private final float[] scratch;                      // [L,W] e^(−|x|) for the FastMath array forms
@@ -49,7 +54,8 @@ final class ScanBlock {
     private final float[] states;                       // [L+1,N,W] row 0 = 0, row s+1 = h after step s
     private final float[] decay;                        // [L,N,W] exp(Δ A) of step s
     private final float[] gradY, gradR;                 // [L,W] ∂L/∂y and ∂L/∂r, token order
-    private final float[] carry;                        // [N,W] exp(Δ A) ⊙ g of the step processed before
+    private final float[] carry;                        // [N,W] exp(Δ A) ⊙ g of the step processed before; runForward's state
+    private final float[] stepDecay;                    // [N,W] runForward's exp(Δ A) of one step
     private final float[] dAFloat;                      // [N,W] Σ_t g a Δ since the last flush
     final double[] dA;                                  // [N,W] Σ_t g a Δ (∂L/∂A, times A later)
     final double[] dD, dBias;                           // [W]
@@ -61,14 +67,14 @@ final class ScanBlock {
         capStates = ns;
         capChannels = ch;
         sample = new float[8][(ch + W - 1) / W * len * W];
-        u = new float[len * W];
-        deltaRaw = new float[len * W];
-        z = new float[len * W];
-        dOut = new float[len * W];
-        dReadout = new float[len * W];
-        res0 = new float[len * W];
-        res1 = new float[len * W];
-        res2 = new float[len * W];
+        u = sample[0];
+        deltaRaw = sample[1];
+        z = sample[2];
+        dOut = sample[3];
+        dReadout = sample[4];
+        res0 = sample[5];
+        res1 = sample[6];
+        res2 = sample[7];
         bias = new float[W];
         dSkip = new float[W];
         a = new float[ns * W];
@@ -82,6 +88,7 @@ final class ScanBlock {
         gradY = new float[len * W];
         gradR = new float[len * W];
         carry = new float[ns * W];
+        stepDecay = new float[ns * W];
         dAFloat = new float[ns * W];
         dA = new double[ns * W];
         dD = new double[W];
@@ -102,8 +109,8 @@ final class ScanBlock {
 
     /**
      * Copies sample bi of t [B,L,E] into dst [E/W blocks][L][W] (block b holds channels bW..bW+W−1,
-     * the last one zero padded). Reading whole rows keeps the memory access sequential; a block's
-     * [L,W] slice is then one contiguous copy away ({@link #sampleToBlock}).
+     * the last one zero padded). Reading whole rows keeps the memory access sequential; the kernels
+     * then work on a block's contiguous [L,W] slice in place ({@link #setBlock}).
      */
     static void gatherSample(Tensor t, int bi, int len, int ch, float[] dst) {
         int blocks = (ch + W - 1) / W;
@@ -138,20 +145,15 @@ final class ScanBlock {
         }
     }
 
-    /** dst [L,W] = block b of a sample buffer [blocks][L][W]. */
-    static void sampleToBlock(float[] sample, int b, int len, float[] dst) {
-        System.arraycopy(sample, b * len * W, dst, 0, len * W);
-    }
-
-    /** Block b of a sample buffer [blocks][L][W] = src [L,W]. */
-    static void blockToSample(float[] src, int b, int len, float[] sample) {
-        System.arraycopy(src, 0, sample, b * len * W, len * W);
+    /** Makes block b (channels bW..bW+W−1) the one the kernels below read and write in the sample buffers. */
+    void setBlock(int b, int len) {
+        bo = b * len * W;
     }
 
     /** delta = softplus(x) [L,W] with x = Δraw + bias; x and e^(−|x|) are kept for {@link #softplusSlopes}. */
     void computeDeltas(int len) {
         FloatVector biasV = FloatVector.fromArray(S, bias, 0);
-        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, t * W).add(biasV).intoArray(deltaArg, t * W);
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, bo + t * W).add(biasV).intoArray(deltaArg, t * W);
         FastMath.expNegAbs(deltaArg, 0, deltaArgExp, 0, len * W);
         FastMath.softplus(deltaArg, 0, deltaArgExp, 0, delta, 0, len * W);
     }
@@ -180,7 +182,7 @@ final class ScanBlock {
         Arrays.fill(states, 0, nw, 0f);
         for (int step = 0; step < len; step++) {
             int t = reverse ? len - 1 - step : step;
-            FloatVector dtu = FloatVector.fromArray(S, delta, t * W).mul(FloatVector.fromArray(S, u, t * W));
+            FloatVector dtu = FloatVector.fromArray(S, delta, t * W).mul(FloatVector.fromArray(S, u, bo + t * W));
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
             int prev = step * nw, cur = prev + nw;
             FloatVector r = FloatVector.zero(S);
@@ -195,16 +197,44 @@ final class ScanBlock {
         }
     }
 
-    /** After {@link #runStates}: res0 = y = D⊙u + r, res1 = out = y ⊙ SiLU(z). */
+    /**
+     * The forward's recurrence, after {@link #computeDeltas}: the same h_t and r_t as
+     * {@link #computeDecays} then {@link #runStates} (the same operations, so the same bits), but
+     * one step at a time and keeping only the readout: the state [N,W] and the step's decays [N,W]
+     * stay in L1 instead of streaming the block's [L,N,W] decays and [L+1,N,W] states through L2.
+     */
+    void runForward(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
+        int nw = ns * W;
+        float[] h = carry, dec = stepDecay, a = this.a, bmData = bm.data, cmData = cm.data;
+        Arrays.fill(h, 0, nw, 0f);
+        for (int step = 0; step < len; step++) {
+            int t = reverse ? len - 1 - step : step, tw = t * W;
+            FloatVector dt = FloatVector.fromArray(S, delta, tw);
+            for (int n = 0; n < ns; n++) dt.mul(FloatVector.fromArray(S, a, n * W)).intoArray(dec, n * W);
+            FastMath.expDecay(dec, 0, dec, 0, nw);                        // Δ ≥ 0, A < 0: arguments ≤ 0
+            FloatVector dtu = FloatVector.fromArray(S, delta, tw).mul(FloatVector.fromArray(S, u, bo + tw));
+            int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
+            FloatVector r = FloatVector.zero(S);
+            for (int n = 0; n < ns; n++) {
+                int k = n * W;
+                FloatVector hv = FloatVector.fromArray(S, dec, k).fma(FloatVector.fromArray(S, h, k), dtu.mul(bmData[bRow + n]));
+                hv.intoArray(h, k);
+                r = hv.fma(FloatVector.broadcast(S, cmData[cRow + n]), r);
+            }
+            r.intoArray(readout, tw);
+        }
+    }
+
+    /** After {@link #runForward}: res0 = y = D⊙u + r, res1 = out = y ⊙ SiLU(z). */
     void gateOutputs(int len) {
         FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
         for (int t = 0; t < len; t++) {
-            dv.fma(FloatVector.fromArray(S, u, t * W), FloatVector.fromArray(S, readout, t * W)).intoArray(res0, t * W);
+            dv.fma(FloatVector.fromArray(S, u, bo + t * W), FloatVector.fromArray(S, readout, t * W)).intoArray(res0, bo + t * W);
         }
-        FastMath.expNegAbs(z, 0, scratch, 0, len * W);
-        FastMath.silu(z, 0, scratch, 0, res1, 0, len * W);
+        FastMath.expNegAbs(z, bo, scratch, 0, len * W);
+        FastMath.silu(z, bo, scratch, 0, res1, bo, len * W);
         for (int t = 0; t < len; t++) {
-            FloatVector.fromArray(S, res0, t * W).mul(FloatVector.fromArray(S, res1, t * W)).intoArray(res1, t * W);
+            FloatVector.fromArray(S, res0, bo + t * W).mul(FloatVector.fromArray(S, res1, bo + t * W)).intoArray(res1, bo + t * W);
         }
     }
 
@@ -219,20 +249,20 @@ final class ScanBlock {
      * SiLU(z), gradR = ∂L/∂r = gradY + dReadout (if withReadout), and dD = Σ_t gradY ⊙ u.
      */
     void gateGradients(boolean withReadout, int len) {
-        FastMath.expNegAbs(z, 0, scratch, 0, len * W);
-        FastMath.siluSlope(z, 0, scratch, 0, res2, 0, len * W);
-        FastMath.silu(z, 0, scratch, 0, gradY, 0, len * W);
+        FastMath.expNegAbs(z, bo, scratch, 0, len * W);
+        FastMath.siluSlope(z, bo, scratch, 0, res2, bo, len * W);
+        FastMath.silu(z, bo, scratch, 0, gradY, 0, len * W);
         Arrays.fill(dD, 0);
         FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
         FloatVector dDSum = FloatVector.zero(S);
         for (int t = 0; t < len; t++) {
             int tw = t * W;
-            FloatVector uv = FloatVector.fromArray(S, u, tw), go = FloatVector.fromArray(S, dOut, tw);
+            FloatVector uv = FloatVector.fromArray(S, u, bo + tw), go = FloatVector.fromArray(S, dOut, bo + tw);
             FloatVector y = dv.fma(uv, FloatVector.fromArray(S, readout, tw));
-            go.mul(y).mul(FloatVector.fromArray(S, res2, tw)).intoArray(res2, tw);
+            go.mul(y).mul(FloatVector.fromArray(S, res2, bo + tw)).intoArray(res2, bo + tw);
             FloatVector gy = go.mul(FloatVector.fromArray(S, gradY, tw));
             gy.intoArray(gradY, tw);
-            (withReadout ? gy.add(FloatVector.fromArray(S, dReadout, tw)) : gy).intoArray(gradR, tw);
+            (withReadout ? gy.add(FloatVector.fromArray(S, dReadout, bo + tw)) : gy).intoArray(gradR, tw);
             dDSum = gy.fma(uv, dDSum);
             if ((t + 1) % FLUSH == 0 || t == len - 1) {
                 dDSum.intoArray(lanes, 0);
@@ -244,7 +274,7 @@ final class ScanBlock {
 
     /** res1 = softplus′(x) = σ(x) per token, x = Δraw + bias (σ rounds to 1 above the threshold 20), after {@link #computeDeltas}. */
     void softplusSlopes(int len) {
-        FastMath.sigmoid(deltaArg, 0, deltaArgExp, 0, res1, 0, len * W);
+        FastMath.sigmoid(deltaArg, 0, deltaArgExp, 0, res1, bo, len * W);
     }
 
     /**
@@ -265,7 +295,7 @@ final class ScanBlock {
         FloatVector dBiasSum = FloatVector.zero(S);
         for (int step = len - 1; step >= 0; step--) {
             int t = reverse ? len - 1 - step : step, tw = t * W;
-            FloatVector uv = FloatVector.fromArray(S, u, tw), dt = FloatVector.fromArray(S, delta, tw);
+            FloatVector uv = FloatVector.fromArray(S, u, bo + tw), dt = FloatVector.fromArray(S, delta, tw);
             FloatVector gr = FloatVector.fromArray(S, gradR, tw);
             FloatVector dtu = dt.mul(uv), gB = FloatVector.zero(S), gAa = FloatVector.zero(S); // Σ_n g B, Σ_n g A a
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
@@ -282,9 +312,9 @@ final class ScanBlock {
                 gaa.fma(dt, FloatVector.fromArray(S, dAFloat, k)).intoArray(dAFloat, k);
                 dec.mul(g).intoArray(carry, k);
             }
-            dv.fma(FloatVector.fromArray(S, gradY, tw), dt.mul(gB)).intoArray(res0, tw);   // du
-            FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, res1, tw));    // ∂L/∂(Δraw + bias)
-            dArg.intoArray(res1, tw);
+            dv.fma(FloatVector.fromArray(S, gradY, tw), dt.mul(gB)).intoArray(res0, bo + tw);   // du
+            FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, res1, bo + tw));    // ∂L/∂(Δraw + bias)
+            dArg.intoArray(res1, bo + tw);
             dBiasSum = dBiasSum.add(dArg);
             if (step % FLUSH == 0) {
                 for (int k = 0; k < nw; k++) {

@@ -32,6 +32,17 @@ public final class StepProfile {
     private static final Map<String, long[]> TOTALS = new TreeMap<>(); // method → {nanos, calls}
 
     private static final boolean DETAIL_GEMM = Boolean.getBoolean("profile.gemm");
+    /**
+     * With {@code -Dprofile.cpu=true} every time is the calling thread's CPU time instead of wall
+     * time: steadier on a loaded machine, and the whole step's cost when run with
+     * {@code -Dsemivim.threads=1} (every op then runs on the calling thread).
+     */
+    private static final boolean CPU_TIME = Boolean.getBoolean("profile.cpu");
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static long now() {
+        return CPU_TIME ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+    }
 
     private StepProfile() {}
 
@@ -48,13 +59,13 @@ public final class StepProfile {
     @SuppressWarnings("unchecked")
     private static <T> T timed(Class<T> family, T target) {
         InvocationHandler h = (proxy, method, args) -> {
-            long t0 = System.nanoTime();
+            long t0 = now();
             try {
                 return method.invoke(target, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {
-                long dt = System.nanoTime() - t0;
+                long dt = now() - t0;
                 String key = family.getSimpleName() + "." + method.getName();
                 if (DETAIL_GEMM && method.getName().equals("gemm")) key += " " + gemmShape(args);
                 synchronized (TOTALS) {
@@ -96,9 +107,9 @@ public final class StepProfile {
         long cpu0 = os.getProcessCpuTime();
         long[] stepNs = new long[steps];
         for (int s = 0; s < steps; s++) {
-            long t0 = System.nanoTime();
+            long t0 = now();
             step(net, adam, images, dLogits, 2 + s);
-            stepNs[s] = System.nanoTime() - t0;
+            stepNs[s] = now() - t0;
         }
         long total = 0;
         for (long t : stepNs) total += t;

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 /**
  * {@link Workspace}: buffers come back after release, zeros() is zero however dirty the reused
- * buffer was, nested marks give back only their own buffers. (That reuse never changes a model's
+ * buffer was (also when it is filled in several parallel chunks), nested marks give back only their own buffers. (That reuse never changes a model's
  * results is checked by VisionMambaTest, whose repeated runs on one thread reuse dirty buffers.)
  */
 class WorkspaceTest {
@@ -31,6 +31,35 @@ class WorkspaceTest {
         Tensor c = ws.scratch(15);
         assertSame(first, c.data);
         ws.release(outer);
+    }
+
+    /** A buffer of several fill chunks (filled in parallel tasks) comes back zero everywhere, tail included. */
+    @Test
+    void largeReusedBufferIsZeroedInFull() {
+        Workspace ws = Workspace.current();
+        int outer = ws.mark();
+        int n = 3 * (1 << 18) + 17;
+        Tensor a = ws.scratch(n);
+        a.fill(-2f);
+        ws.release(outer);
+        Tensor b = ws.zeros(n);
+        assertSame(a.data, b.data);
+        assertArrayEquals(new float[n], b.data);
+        ws.release(outer);
+    }
+
+    /** Activations.zeros: count distinct zero tensors of the shape. */
+    @Test
+    void activationsAreDistinctZeroTensors() {
+        Tensor[] t = Activations.zeros(3, 2, 4, 5);
+        assertEquals(3, t.length);
+        for (Tensor x : t) {
+            assertArrayEquals(new int[] {2, 4, 5}, x.shape());
+            assertArrayEquals(new float[40], x.data);
+        }
+        assertNotSame(t[0].data, t[1].data);
+        assertNotSame(t[1].data, t[2].data);
+        assertNotSame(t[0].data, t[2].data);
     }
 
     @Test

@@ -50,17 +50,22 @@ public final class TrainCheckpoints {
      */
     public static Optional<LoadResult> resume(CheckpointStore store, ReferenceTrainer trainer, PeriodicEvaluator evaluator) throws IOException {
         Optional<LoadResult> latest = resume(store, trainer);
-        if (latest.isPresent()) {
-            Checkpoint c = latest.get().checkpoint();
-            Map<String, Tensor> best = new LinkedHashMap<>();
-            c.tensors().forEach((name, t) -> {
-                if (name.startsWith(PeriodicEvaluator.BEST_GROUP)) best.put(name, t);
-            });
-            JsonNode saved = c.state().get(EVALUATION_KEY);
-            if (saved != null) evaluator.restore(saved, best);
-            else if (!best.isEmpty()) throw new IllegalArgumentException("checkpoint " + c.directory() + " has best parameters but no evaluation state");
-        }
+        if (latest.isPresent()) restoreEvaluation(latest.get().checkpoint(), evaluator);
         return latest;
+    }
+
+    /**
+     * Restores {@code evaluator} from a checkpoint's {@code best/} tensors and {@code "evaluation"} state
+     * (written by a {@code save} with an evaluator); a checkpoint without them leaves it with no best point.
+     */
+    public static void restoreEvaluation(Checkpoint c, PeriodicEvaluator evaluator) {
+        Map<String, Tensor> best = new LinkedHashMap<>();
+        c.tensors().forEach((name, t) -> {
+            if (name.startsWith(PeriodicEvaluator.BEST_GROUP)) best.put(name, t);
+        });
+        JsonNode saved = c.state().get(EVALUATION_KEY);
+        if (saved != null) evaluator.restore(saved, best);
+        else if (!best.isEmpty()) throw new IllegalArgumentException("checkpoint " + c.directory() + " has best parameters but no evaluation state");
     }
 
     /**

@@ -27,7 +27,10 @@ import java.util.Optional;
  *   best.safetensors   the best-by-validation parameters of the primary model (official names)
  *   checkpoints/       train state + evaluator state, every checkpoint_every steps and after the last
  *   result.json        written last, when the run is complete: final and best evaluations, method state
+ *   ssmae/             SSMAE only: the trainer's work files (its Chronicle pseudo-label memory; the checkpoints hold the memory)
  * </pre>
+ * Every method runs: the reference trainer's, and SSMAE through its own trainer ({@link RunTrainer}), whose
+ * classifier (ViT encoder + head) is what the evaluator sees; SSMAE has no teacher, so its student is primary.
  * {@link #run} skips a run whose result.json exists, resumes an unfinished one from its newest good
  * checkpoint (logs cut back to it), and otherwise starts from step 0.
  */
@@ -72,39 +75,40 @@ public final class TrainingRun {
         requireSameConfig(dir, config);
         if (finished(dir)) return new Outcome(Status.FINISHED_BEFORE, config.steps(), JSON.readTree(dir.resolve(RESULT).toFile()));
 
-        ReferenceTrainer trainer = new ReferenceTrainer(config, data);
-        PeriodicEvaluator evaluator = new PeriodicEvaluator(trainer, data, config.evalEvery(), options.evalBatch(), options.testSchedule(),
-                dir.resolve(BEST));
-        CheckpointStore store = new CheckpointStore(dir);
-        Optional<LoadResult> resumed = TrainCheckpoints.resume(store, trainer, evaluator);
-        long start = trainer.nextStep();
-        long started = System.nanoTime();
-        // step lines carry the 0-based step index (< start were run); eval lines the steps done (≤ start were evaluated).
-        // Resumed from the final checkpoint (a crash before result.json): the final evaluation is run again, so its lines go.
-        boolean atEnd = start >= config.steps();
-        try (MetricsLog metrics = MetricsLog.resume(dir.resolve(METRICS), start - 1);
-             MetricsLog evals = MetricsLog.resume(dir.resolve(EVAL), atEnd ? start - 1 : start)) {
-            trainer.addListener(new MetricsLogListener(metrics));
-            trainer.addListener(evaluator);
-            if (progress != null) trainer.addListener(progress);
-            evaluator.addListener(r -> append(evals, r));
-            while (trainer.nextStep() < config.steps()) {
-                trainer.runStep();
-                long done = trainer.nextStep();
-                if (done % options.checkpointEvery() == 0 || done == config.steps()) {
-                    metrics.sync();
-                    evals.sync();
-                    TrainCheckpoints.save(store, trainer, evaluator);
+        try (RunTrainer trainer = RunTrainer.open(config, data, dir)) {
+            PeriodicEvaluator evaluator = new PeriodicEvaluator(trainer.source(), data, config.evalEvery(), options.evalBatch(),
+                    options.testSchedule(), dir.resolve(BEST));
+            CheckpointStore store = new CheckpointStore(dir);
+            Optional<LoadResult> resumed = trainer.resume(store, evaluator);
+            long start = trainer.nextStep();
+            long started = System.nanoTime();
+            // step lines carry the 0-based step index (< start were run); eval lines the steps done (≤ start were evaluated).
+            // Resumed from the final checkpoint (a crash before result.json): the final evaluation is run again, so its lines go.
+            boolean atEnd = start >= config.steps();
+            try (MetricsLog metrics = MetricsLog.resume(dir.resolve(METRICS), start - 1);
+                 MetricsLog evals = MetricsLog.resume(dir.resolve(EVAL), atEnd ? start - 1 : start)) {
+                trainer.addListener(new MetricsLogListener(metrics));
+                trainer.addListener(evaluator);
+                if (progress != null) trainer.addListener(progress);
+                evaluator.addListener(r -> append(evals, r));
+                while (trainer.nextStep() < config.steps()) {
+                    trainer.runStep();
+                    long done = trainer.nextStep();
+                    if (done % options.checkpointEvery() == 0 || done == config.steps()) {
+                        metrics.sync();
+                        evals.sync();
+                        trainer.save(store, evaluator);
+                    }
                 }
+                if (atEnd) evaluator.evaluateNow();   // same parameters, same evaluations: the best point stays as restored
             }
-            if (atEnd) evaluator.evaluateNow();   // same parameters, same evaluations: the best point stays as restored
+            Map<String, Object> result = result(config, trainer, evaluator, start, (System.nanoTime() - started) / 1e9);
+            writeAtomically(dir.resolve(RESULT), JSON.writeValueAsBytes(result));
+            return new Outcome(resumed.isPresent() ? Status.RESUMED : Status.STARTED, start, JSON.readTree(dir.resolve(RESULT).toFile()));
         }
-        Map<String, Object> result = result(config, trainer, evaluator, start, (System.nanoTime() - started) / 1e9);
-        writeAtomically(dir.resolve(RESULT), JSON.writeValueAsBytes(result));
-        return new Outcome(resumed.isPresent() ? Status.RESUMED : Status.STARTED, start, JSON.readTree(dir.resolve(RESULT).toFile()));
     }
 
-    private static Map<String, Object> result(TrainConfig config, ReferenceTrainer trainer, PeriodicEvaluator evaluator, long start,
+    private static Map<String, Object> result(TrainConfig config, RunTrainer trainer, PeriodicEvaluator evaluator, long start,
                                               double seconds) {
         EvaluationRecord last = evaluator.last().orElseThrow(() -> new IllegalStateException("the run ended without an evaluation"));
         PeriodicEvaluator.Best best = evaluator.best().orElseThrow();
@@ -119,7 +123,7 @@ public final class TrainingRun {
         b.put("validation", best.validation());
         b.put("test", best.test());
         m.put("best", b);
-        m.put("method_state", trainer.state().methodState());
+        m.put("method_state", trainer.methodState());
         m.put("resumed_at", start);
         m.put("seconds_since_resume", seconds);
         return m;

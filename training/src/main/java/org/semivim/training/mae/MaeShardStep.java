@@ -34,11 +34,22 @@ public final class MaeShardStep {
         if (from == to) return new Shard(from, to, 0);
         int per = images.size / batch;
         Tensor rows = Tensor.view(images.data, images.offset + from * per, to - from, images.dim(1), images.dim(2), images.dim(3));
+        return new Shard(from, to, accumulateRows(replica, rows, mask.rows(from, to), batch, weight, dropRng));
+    }
+
+    /**
+     * The same for a shard given as its own rows [n_s, C, H, W] and their masks, out of a batch of {@code batch}
+     * rows: accumulates {@code weight}·(n_s/B)·∂loss_s/∂θ and returns (n_s/B)·loss_s.
+     */
+    public static double accumulateRows(MaskedAutoencoder replica, Tensor rows, MaeMask rowMasks, int batch, float weight, CounterRng dropRng) {
+        int n = rows.dim(0);
+        if (rowMasks.batch() != n) throw new IllegalArgumentException(n + " shard rows but " + rowMasks.batch() + " masks");
+        if (n > batch) throw new IllegalArgumentException("a shard of " + n + " rows out of a batch of " + batch);
         ForwardMode mode = dropRng == null ? ForwardMode.eval() : ForwardMode.train(dropRng);
-        MaskedAutoencoder.MaePass pass = replica.maeForward(rows, mask.rows(from, to), mode);
-        float share = (float) (to - from) / batch;
+        MaskedAutoencoder.MaePass pass = replica.maeForward(rows, rowMasks, mode);
+        float share = (float) n / batch;
         replica.maeBackward(pass, weight * share, null);
-        return new Shard(from, to, share * pass.loss());
+        return share * pass.loss();
     }
 
     /** Copies {@code snapshot} [P] into the replica's values and zeroes its gradients. */

@@ -1,36 +1,18 @@
 package org.semivim.training.ssmae;
 
-import org.semivim.data.augment.AugmentConfig;
-import org.semivim.data.augment.AugmentView;
-import org.semivim.data.augment.BatchAugmenter;
-import org.semivim.data.augment.FixMatchAugment;
-import org.semivim.data.augment.Normalization;
-import org.semivim.data.sampling.BatchAssembler;
-import org.semivim.data.sampling.EpochSampler;
 import org.semivim.data.store.PseudoLabelMemory;
-import org.semivim.engine.models.ForwardMode;
-import org.semivim.engine.models.ImageClassifier;
-import org.semivim.engine.models.ModelSpec;
-import org.semivim.engine.models.mae.MaeConfig;
-import org.semivim.engine.models.mae.MaeMask;
 import org.semivim.engine.models.mae.MaskedAutoencoder;
 import org.semivim.engine.ops.Ops;
 import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.optim.LrSchedule;
-import org.semivim.engine.rng.CounterRng;
-import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.config.Method;
 import org.semivim.training.config.TrainConfig;
-import org.semivim.training.eval.DatasetInference;
 import org.semivim.training.loop.InitFrom;
 import org.semivim.training.loop.StepListener;
 import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.loop.TrainingData;
-import org.semivim.training.mae.MaeShardStep;
-import org.semivim.training.pseudo.PseudoLabels;
-import org.semivim.training.step.ShardGradient;
-import org.semivim.training.step.ShardInput;
+import org.semivim.training.step.StepViews;
 import org.semivim.training.update.AdamWUpdate;
 import org.semivim.training.update.UpdatePhase;
 
@@ -67,18 +49,15 @@ import java.util.Map;
  */
 public final class SsmaeTrainer implements AutoCloseable {
     public static final String MASK_STREAM = "semivim.ssmae.mask", DROP_STREAM = "semivim.train.drop", MEMORY_FILE = "ssmae-memory.cm";
-    private static final int VALIDATION_BATCH = 256;
 
     private final TrainConfig config;
     private final TrainingData data;
     private final SsmaeConfig rules;
-    private final MaeConfig maeConfig;
-    private final Ops ops;
     private final MaskedAutoencoder model;      // its values are the master θ
-    private final MaskedAutoencoder replica;    // scratch for every pass
+    private SsmaeStep phases;                   // the phase functions (own scratch replica), made at the first runStep
+    private final Ops ops;
+    private final SsmaeBatches batches;
     private final SsmaeSchedule schedule;
-    private final EpochSampler labeledSampler, unlabeledSampler;
-    private final BatchAugmenter augmenter;
     private final AdamW adamW;
     private final UpdatePhase updatePhase;
     private final Path memoryFile;
@@ -87,6 +66,7 @@ public final class SsmaeTrainer implements AutoCloseable {
     private PseudoLabelMemory memory;
     private int memoryCorrect;                  // memorised labels equal to the hidden true label (diagnostics)
     private SsmaeGate.Decision gate;            // the current epoch's gate; null before the first step
+    private List<PseudoLabelMemory.Memorised> lastAdmitted = List.of();   // written to the memory by the last commit
     private long nextStep;
 
     public SsmaeTrainer(TrainConfig config, TrainingData data, Path workDir) {
@@ -99,17 +79,11 @@ public final class SsmaeTrainer implements AutoCloseable {
         this.config = config;
         this.data = data;
         this.rules = config.ssmae().gate();
-        this.maeConfig = config.ssmae().mae().maeConfig(((ModelSpec.Vit) config.model()).config());
-        this.ops = ops;
-        this.model = new MaskedAutoencoder(maeConfig, ops, config.seed());
+        this.model = SsmaeStep.model(config, ops);
         this.initFrom = config.initFrom() == null ? null : InitFrom.load(model.parameters(), Path.of(config.initFrom()));
-        this.replica = new MaskedAutoencoder(maeConfig, ops, config.seed());
-        this.schedule = new SsmaeSchedule(data.split().labeled().length, data.split().unlabeled().length, config.labeledBatch(),
-                config.unlabeledBatch());
-        this.labeledSampler = new EpochSampler(data.split().labeled(), config.seed(), BatchAssembler.LABELED_STREAM);
-        this.unlabeledSampler = new EpochSampler(data.split().unlabeled(), config.seed(), BatchAssembler.UNLABELED_STREAM);
-        this.augmenter = new BatchAugmenter(data.train(), new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(data.train().height())),
-                Normalization.fashionMnist());
+        this.ops = ops;
+        this.batches = new SsmaeBatches(config, data);
+        this.schedule = batches.schedule();
         this.adamW = new AdamW(model.parameters(), config.weightDecay());
         this.updatePhase = new UpdatePhase(adamW, LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps()),
                 config.clip(), AdamWUpdate.studentOnly(adamW));
@@ -129,22 +103,38 @@ public final class SsmaeTrainer implements AutoCloseable {
         for (long i = 0; i < n; i++) runStep();
     }
 
-    /** Runs step {@link #nextStep()} and returns its record. */
+    /** Runs step {@link #nextStep()} and returns its record: the phases of {@link SsmaeStep} in order, then {@link #commit}. */
     public StepRecord runStep() {
         long t = nextStep, epoch = schedule.epochOf(t);
-        if (gate == null || schedule.startsEpoch(t)) gate = decideGate(epoch);                               // (0)
-        int[] labeled = labeledSampler.take(schedule.labeledPosition(t), config.labeledBatch());              // (1)
-        int[] unlabeled = unlabeledSampler.take(schedule.unlabeledPosition(t), config.unlabeledBatch());
-        Tensor labeledWeak = augmenter.render(labeled, t, AugmentView.WEAK);                                   // (2)
-        Tensor weak = augmenter.render(unlabeled, t, AugmentView.WEAK);
-        Tensor strong = augmenter.render(unlabeled, t, AugmentView.STRONG);
-        int[] labels = new int[labeled.length];
-        for (int i = 0; i < labeled.length; i++) labels[i] = data.train().label(labeled[i]);
+        float[] theta = model.parameters().flatValues().data;
+        if (phases == null) phases = new SsmaeStep(config, data, ops);   // not needed when only commit is used (the actor runtime's supervisor)
+        SsmaeGate.Decision stepGate = phases.decidesGate(t, gate) ? phases.gate(theta, epoch) : gate;           // (0)
+        StepViews views = phases.views(batches.batch(t));                                                      // (1), (2)
+        SsmaeStep.Plan plan = phases.plan(views, phases.predict(theta, views), stepGate, memory::labelOf);      // (3)
+        SsmaeStep.Terms terms = phases.terms(views, plan.admission());                                         // (4)
+        List<SsmaeStep.ShardResult> shards = new ArrayList<>();                                                // (5)
+        for (int s = 0; s < config.shards(); s++) shards.add(phases.shard(theta, terms, s));
+        return commit(plan, shards);                                                                           // (6), (7)
+    }
 
-        float[] theta = model.parameters().flatValues().data;                                                   // (3)
-        Tensor pw = probabilities(theta, weak), ps = probabilities(theta, strong);
-        SsmaeAdmission.Admission admission = SsmaeAdmission.decide(unlabeled, pw, ps, gate.enabled(), memory::labelOf, rules);
-        int admitted = SsmaeAdmission.commit(admission, memory::admit, epoch);
+    /**
+     * Phases (6)–(7) of step {@link #nextStep()}, on the master state: the plan's gate becomes the epoch's
+     * gate, its new admissions are written to the memory, the S shard results (in shard order) are summed
+     * and applied (clip, AdamW), and the step record is built and sent to the listeners.
+     */
+    public StepRecord commit(SsmaeStep.Plan plan, List<SsmaeStep.ShardResult> shards) {
+        long t = nextStep, epoch = schedule.epochOf(t);
+        if (plan.step() != t) throw new IllegalArgumentException("SSMAE plan of step " + plan.step() + " committed at step " + t);
+        if (shards.size() != config.shards()) throw new IllegalArgumentException(shards.size() + " shard results, the config has " + config.shards());
+        gate = plan.gate();
+        SsmaeAdmission.Admission admission = plan.admission();
+        List<PseudoLabelMemory.Memorised> written = new ArrayList<>();
+        int admitted = SsmaeAdmission.commit(admission, (sample, label, confidence, e) -> {
+            boolean added = memory.admit(sample, label, confidence, e);
+            if (added) written.add(new PseudoLabelMemory.Memorised(sample, label, confidence, e));
+            return added;
+        }, epoch);
+        lastAdmitted = List.copyOf(written);
         int admittedCorrect = 0, pairsCorrect = 0;
         for (SsmaeAdmission.PseudoPair p : admission.pairs()) {
             boolean right = p.label() == data.train().label(p.sampleIndex());     // hidden true label, diagnostics only
@@ -153,35 +143,18 @@ public final class SsmaeTrainer implements AutoCloseable {
         }
         memoryCorrect += admittedCorrect;
 
-        SsmaeClassificationBatch cls = SsmaeClassificationBatch.assemble(labeledWeak, labels, weak, admission);   // (4)
-        Tensor targets = cls.oneHotTargets(model.numClasses());
-        Tensor maeImages = concat(labeledWeak, weak);
-        long[] keys = new long[labeled.length + unlabeled.length];
-        for (int i = 0; i < labeled.length; i++) keys[i] = labeled[i];
-        for (int i = 0; i < unlabeled.length; i++) keys[labeled.length + i] = unlabeled[i];
-        MaeMask mask = MaeMask.draw(CounterRng.of(config.seed(), MASK_STREAM).derive(t), keys, maeConfig.numPatches(), maeConfig.keepCount());
-
-        List<float[]> gradients = new ArrayList<>();                                                          // (5)
-        double lossCls = 0, lossMae = 0;
-        float wCls = (float) rules.classificationWeight();
-        CounterRng drop = CounterRng.of(config.seed(), DROP_STREAM);
-        for (int s = 0; s < config.shards(); s++) {
-            MaeShardStep.load(replica, theta);
-            lossCls += classificationShard(cls, targets, s, wCls, drop.derive(t, 0, s));
-            lossMae += MaeShardStep.accumulate(replica, maeImages, mask, s, config.shards(), 1f, drop.derive(t, 1, s)).weightedLoss();
-            gradients.add(replica.parameters().flatGrads().toArray());
-        }
-        double loss = SsmaeClassificationBatch.totalLoss(lossMae, lossCls, rules);
-        UpdatePhase.Outcome outcome = updatePhase.apply(t, ShardGradient.sumInShardOrder(gradients), loss, theta, null);   // (6)
+        SsmaeStep.Losses losses = SsmaeStep.losses(shards, rules);
+        float[] theta = model.parameters().flatValues().data;
+        UpdatePhase.Outcome outcome = updatePhase.apply(t, SsmaeStep.gradient(shards), losses.total(), theta, null);   // (6)
         nextStep = t + 1;
 
-        int pairs = admission.size();                                                                          // (7)
+        int[] unlabeled = plan.unlabeled(), weakLabels = plan.weakArgmax();                                    // (7)
+        int pairs = admission.size();
         int argmaxCorrect = 0;
-        PseudoLabels weakLabels = PseudoLabels.fromProbabilities(pw);
-        for (int i = 0; i < unlabeled.length; i++) if (weakLabels.label()[i] == data.train().label(unlabeled[i])) argmaxCorrect++;
+        for (int i = 0; i < unlabeled.length; i++) if (weakLabels[i] == data.train().label(unlabeled[i])) argmaxCorrect++;
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("loss_mae", lossMae);
-        fields.put("loss_cls", lossCls);
+        fields.put("loss_mae", losses.mae());
+        fields.put("loss_cls", losses.classification());
         fields.put("ssmae_epoch", epoch);
         fields.put("gate_evaluated", gate.evaluated());
         fields.put("gate_enabled", gate.enabled());
@@ -193,63 +166,11 @@ public final class SsmaeTrainer implements AutoCloseable {
         fields.put("memory_size", memory.size());
         fields.put("memory_acc", memory.size() == 0 ? null : (double) memoryCorrect / memory.size());
         double stepInEpoch = (double) (t % schedule.stepsPerEpoch()) / schedule.stepsPerEpoch();
-        StepRecord record = new StepRecord(t, epoch + stepInEpoch, outcome.lr(), loss, lossCls, Double.NaN, (double) pairs / unlabeled.length,
-                pairs == 0 ? Double.NaN : (double) pairsCorrect / pairs, (double) argmaxCorrect / unlabeled.length, outcome.gradNorm(),
-                outcome.skipped(), fields);
+        StepRecord record = new StepRecord(t, epoch + stepInEpoch, outcome.lr(), losses.total(), losses.classification(), Double.NaN,
+                (double) pairs / unlabeled.length, pairs == 0 ? Double.NaN : (double) pairsCorrect / pairs,
+                (double) argmaxCorrect / unlabeled.length, outcome.gradNorm(), outcome.skipped(), fields);
         for (StepListener l : listeners) l.onStep(record);
         return record;
-    }
-
-    /** Phase (0): the gate of epoch {@code epoch} from the model now (R-G1, R-G2). */
-    private SsmaeGate.Decision decideGate(long epoch) {
-        if (!SsmaeGate.needsValidation(epoch, rules)) return SsmaeGate.before(epoch, rules);
-        int[] validation = data.split().validation();
-        if (validation.length == 0) throw new IllegalStateException("the SSMAE gate needs a validation split (R-G1); the split has none");
-        MaeShardStep.load(replica, model.parameters().flatValues().data);
-        Tensor probabilities = PseudoLabels.softmax(DatasetInference.logits(replica, augmenter, validation, VALIDATION_BATCH));
-        int[] labels = new int[validation.length];
-        for (int i = 0; i < validation.length; i++) labels[i] = data.train().label(validation[i]);
-        return SsmaeGate.decide(epoch, probabilities, labels, rules);
-    }
-
-    /** Softmax [n, K] of the model θ on {@code views} in eval mode, over the fixed shards of the rows (R-G6). */
-    private Tensor probabilities(float[] theta, Tensor views) {
-        MaeShardStep.load(replica, theta);
-        int n = views.dim(0), per = views.size / n, classes = model.numClasses();
-        Tensor logits = Tensor.zeros(n, classes);
-        for (int s = 0; s < config.shards(); s++) {
-            int from = ShardInput.bound(s, n, config.shards()), to = ShardInput.bound(s + 1, n, config.shards());
-            if (from == to) continue;
-            Tensor rows = Tensor.view(views.data, views.offset + from * per, to - from, views.dim(1), views.dim(2), views.dim(3));
-            Tensor out = replica.forward(rows, ForwardMode.eval()).logits();
-            System.arraycopy(out.data, out.offset, logits.data, from * classes, out.size);
-        }
-        return PseudoLabels.softmax(logits);
-    }
-
-    /** Shard s of L_cls: forward, CE with the rows' weights 1/(B_l + P), dLogits·w_cls, backward; returns its loss share. */
-    private double classificationShard(SsmaeClassificationBatch cls, Tensor targets, int s, float wCls, CounterRng dropRng) {
-        int n = cls.labels().length, from = ShardInput.bound(s, n, config.shards()), to = ShardInput.bound(s + 1, n, config.shards());
-        if (from == to) return 0;
-        Tensor images = cls.images();
-        int per = images.size / n, classes = model.numClasses(), rows = to - from;
-        Tensor x = Tensor.view(images.data, from * per, rows, images.dim(1), images.dim(2), images.dim(3));
-        ImageClassifier.Pass pass = replica.forward(x, ForwardMode.train(dropRng));
-        Tensor dLogits = Tensor.zeros(rows, classes);
-        double loss = ops.loss().softmaxCrossEntropy(pass.logits(), Tensor.view(targets.data, from * classes, rows, classes),
-                Tensor.view(cls.rowWeights().data, from, rows), dLogits);
-        if (wCls != 1f) for (int i = 0; i < dLogits.size; i++) dLogits.data[i] *= wCls;
-        replica.backward(pass, dLogits, null);
-        return loss;
-    }
-
-    private static Tensor concat(Tensor a, Tensor b) {
-        int[] shape = a.shape();
-        shape[0] = a.dim(0) + b.dim(0);
-        Tensor out = Tensor.zeros(shape);
-        System.arraycopy(a.data, a.offset, out.data, 0, a.size);
-        System.arraycopy(b.data, b.offset, out.data, a.size, b.size);
-        return out;
     }
 
     // ---- state ----------------------------------------------------------------------------
@@ -278,6 +199,11 @@ public final class SsmaeTrainer implements AutoCloseable {
     /** The current epoch's gate (null before the first step). */
     public SsmaeGate.Decision gate() {
         return gate;
+    }
+
+    /** The memory entries the last {@link #commit} wrote (empty before the first step and after a restore). */
+    public List<PseudoLabelMemory.Memorised> lastAdmitted() {
+        return lastAdmitted;
     }
 
     /** The memory's entries, by ascending sample index. */
@@ -314,6 +240,7 @@ public final class SsmaeTrainer implements AutoCloseable {
         System.arraycopy(s, 0, values, 0, values.length);
         openFreshMemory(entries);
         gate = restoredGate;
+        lastAdmitted = List.of();
         nextStep = state.step();
     }
 
