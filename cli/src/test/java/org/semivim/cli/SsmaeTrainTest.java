@@ -48,6 +48,14 @@ class SsmaeTrainTest {
         assertEquals(0, resumed[0], (String) resumed[1]);
         TinyRun.assertSameBits(whole, TinyRun.lastCheckpoint(runDir, config.hash()));
         assertEquals(6, TinyRun.records(runDir).size());
+
+        // the actor runtime runs SSMAE to the same train state and evaluation
+        Path actors = tmp.resolve("actors");
+        Object[] a = TrainCommandTest.run("train", "--config", tmp.resolve("tiny-ssmae.conf").toString(), "--run-dir", actors.toString(),
+                "--runtime", "actors", "--trainers", "2", "--checkpoint-every", "3", "--progress", "none", "--eval-limit", "2", "--no-report", "steps=6");
+        assertEquals(0, a[0], (String) a[1]);
+        TinyRun.assertSameTrainState(whole, TinyRun.lastCheckpoint(actors, config.hash()));
+        assertEquals(eval.student().toJson(), RunEvaluation.read(actors.resolve("report")).student().toJson());
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -13,18 +13,13 @@ import java.nio.file.Path;
 public enum RuntimeKind {
     /** The training module's single-process trainers: {@code ReferenceTrainer} with periodic evaluation, and {@code SsmaeTrainer} for SSMAE. */
     reference,
-    /** Pekko typed actors in this JVM ({@code RunOrchestrator}); not for SSMAE. */
+    /** Pekko typed actors in this JVM ({@code RunOrchestrator}), every method including SSMAE. */
     actors;
 
     public TrainRuntime open(TrainConfig config, TrainingData data, Path runDir, RuntimeOptions options) {
         return switch (this) {
             case reference -> config.method() == Method.SSMAE ? new SsmaeRuntime(config, data, runDir) : new ReferenceRuntime(config, data, options);
-            case actors -> {
-                if (config.method() == Method.SSMAE) {
-                    throw new IllegalArgumentException("the actor runtime does not run ssmae; use --runtime reference");
-                }
-                yield new ActorRuntime(config, data, options.trainers(), options.augmenters());
-            }
+            case actors -> new ActorRuntime(config, data, options.trainers(), options.augmenters());
         };
     }
 }
