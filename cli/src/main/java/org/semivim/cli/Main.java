@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code semivim} command. */
 @Command(name = "semivim", mixinStandardHelpOptions = true, version = "semivim 0.1.0-SNAPSHOT",
         description = "Semi-supervised image classification with Vision Mamba and ViT.",
-        subcommands = {InfoCommand.class, PredictCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, PredictCommand.class, BenchCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
