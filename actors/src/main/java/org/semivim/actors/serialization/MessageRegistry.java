@@ -99,6 +99,9 @@ public final class MessageRegistry {
         plain(e, internal(Checkpointer.class, "RecordsSynced"));
         plain(e, Augmenter.AskForWork.class);
         plain(e, TeacherInference.LoaderRestarted.class);
+        // ---- cluster (issue 6): a trainer node's host and the run singleton's answer
+        plain(e, org.semivim.actors.TrainerHost.HostTrainer.class);
+        plain(e, org.semivim.actors.ClusterRunGuardian.TrainerHosted.class);
         return Collections.unmodifiableList(e);
     }
 

@@ -132,6 +132,8 @@ class KryoSerializerTest {
         out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
         out.add(new Augmenter.AskForWork());
         out.add(new TeacherInference.LoaderRestarted());
+        out.add(new org.semivim.actors.TrainerHost.HostTrainer("{\"seed\":7}", ref(), ref()));
+        out.add(new org.semivim.actors.ClusterRunGuardian.TrainerHosted(ref()));
         return out;
     }
 
@@ -164,7 +166,8 @@ class KryoSerializerTest {
     @Test
     void everyMessageClassOfEveryActorIsRegistered() {
         List<Class<?>> actors = List.of(DataLoader.class, Augmenter.class, TeacherInference.class, StudentTrainer.class,
-                LyapunovSupervisor.class, Checkpointer.class, MetricsReporter.class, RunGuardian.class);
+                LyapunovSupervisor.class, Checkpointer.class, MetricsReporter.class, RunGuardian.class,
+                org.semivim.actors.TrainerHost.class, org.semivim.actors.ClusterRunGuardian.class);
         for (Class<?> a : actors) {
             for (Class<?> nested : a.getDeclaredClasses()) {
                 if (WireMessage.class.isAssignableFrom(nested) && !nested.isInterface()) {
