@@ -1,6 +1,6 @@
 package org.semivim.cli;
 
-import org.semivim.cluster.ClusterNode;
+import org.semivim.cluster.NodeMain;
 import org.semivim.cluster.NodeSettings;
 import org.semivim.cluster.Transport;
 import picocli.CommandLine.Command;
@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * Starts one node of a semivim Pekko Cluster and keeps it running until the process is stopped
+ * Starts one node of a semivim Pekko Cluster ({@link NodeMain}) and keeps it running until the process is stopped
  * (SIGTERM/Ctrl-C leave the cluster gracefully). A node that cannot join within the join timeout
  * exits 2 with one line naming the seed nodes. docs/cluster.md.
  */
@@ -42,16 +42,22 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--join-timeout", defaultValue = "30", description = "Seconds to wait for the cluster to accept this node (default ${DEFAULT-VALUE}).")
     int joinTimeoutSeconds;
 
+    @Option(names = "--run", description = "A run config (JSON) this supervisor node may host as the run singleton.")
+    Path run;
+
+    @Option(names = "--run-dir", description = "The run directory (checkpoints, metrics): shared storage, the same on every supervisor node.")
+    Path runDir;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every N committed steps (0: only at the end).")
+    long checkpointEvery;
+
+    @Option(names = "--augmenters", defaultValue = "2", description = "Augmenters of the run singleton (default ${DEFAULT-VALUE}).")
+    int augmenters;
+
     @Override
     public Integer call() throws Exception {
         NodeSettings settings = new NodeSettings(new LinkedHashSet<>(roles), seedNodes, hostname, port, Transport.of(transport),
                 Optional.ofNullable(config), Duration.ofSeconds(joinTimeoutSeconds));
-        ClusterNode node = ClusterNode.start(settings);
-        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "semivim-node-leave"));
-        System.out.println("node up " + node.hostPort() + " roles " + settings.roles().stream().sorted().toList()
-                + " transport " + settings.transport().artery());
-        System.out.flush();
-        node.awaitTermination();
-        return 0;
+        return NodeMain.run(new NodeMain.Launch(settings, run, runDir, checkpointEvery, augmenters));
     }
 }
