@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
  * the commands that produced them are recorded in docs/benchmarks.md.
  */
 @Command(name = "bench", description = "Run a benchmark and print rates and ratios.",
-        subcommands = {BenchCommand.Gemm.class, TrainStepBench.class, AugmentRatioBench.class, GpuStepBenchCommand.class, ActorsBench.class})
+        subcommands = {BenchCommand.Gemm.class, TrainStepBench.class, AugmentRatioBench.class, GpuStepBenchCommand.class, ActorsBench.class, ClusterBench.class})
 final class BenchCommand implements Runnable {
     @Override
     public void run() {
