@@ -57,6 +57,12 @@ public final class ClusterRunGuardian {
             throw new IllegalArgumentException("method ssmae is not run by the actor runtime yet: use org.semivim.training.ssmae.SsmaeTrainer");
         }
         return Behaviors.setup(ctx -> {
+            int floats = config.model().create(options.ops(), config.seed()).parameters().count();
+            String tooLarge = frameCheck(floats, ctx.getSystem().settings().config().getBytes("pekko.remote.artery.advanced.maximum-large-frame-size"));
+            if (tooLarge != null) {
+                result.completeExceptionally(new RunFailedException(tooLarge, null));
+                return Behaviors.stopped();
+            }
             RunTopology topology = new RunTopology();
             RunContext run = new RunContext(config, data, options, topology);
             DispatcherSelector compute = DispatcherSelector.fromConfig(RunGuardian.COMPUTE_DISPATCHER);
@@ -136,6 +142,22 @@ public final class ClusterRunGuardian {
                     })
                     .build();
         });
+    }
+
+    /** Room for the envelope, the message's other fields and Kryo's headers beside a [P] tensor. */
+    static final long ENVELOPE_BYTES = 64 * 1024;
+
+    /**
+     * Null when θ [P] and a gradient [P] fit one Artery large frame of {@code frameBytes}; otherwise
+     * the reason the cluster runtime refuses the run (tensors are not chunked: a larger message would be
+     * dropped by the sender's serializer and the run would stall).
+     */
+    static String frameCheck(long floats, long frameBytes) {
+        long bytes = 4 * floats + ENVELOPE_BYTES;
+        if (bytes <= frameBytes) return null;
+        return String.format("the model has %d parameters (%.1f MiB per tensor message) but pekko.remote.artery.advanced.maximum-large-frame-size "
+                + "is %.1f MiB: the cluster runtime sends θ and gradients as single messages (not chunked yet); raise the frame size "
+                + "(tcp only; aeron-udp is capped at 16 MiB) or run in one JVM", floats, bytes / 1048576.0, frameBytes / 1048576.0);
     }
 
     private static <T> ActorRef<T> spawn(ActorContext<Command> ctx, Behavior<T> behavior, String name, DispatcherSelector dispatcher) {
