@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Several JVMs on 127.0.0.1 (tcp): trainer nodes (and in the last test the supervisor nodes) are child
+ * Several JVMs on 127.0.0.1 (tcp; one case aeron-udp): trainer nodes (and in the last test the supervisor nodes) are child
  * processes of this test, killed in finally. Every run must end with the parameters of the one-JVM
  * runtime, bit for bit.
  */
@@ -44,10 +44,20 @@ class MultiJvmClusterRunTest {
         TrainingData data = TrainingData.load(config.data());
         RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
         for (int n : new int[]{1, 2, 4}) {
-            RunResult r = runWithTrainerChildren(config, data, n, dir.resolve("n" + n), -1, null);
+            RunResult r = runWithTrainerChildren(config, data, n, dir.resolve("n" + n), -1, null, Transport.TCP);
             assertArrayEquals(reference.student(), r.student(), n + " trainer nodes: student");
             assertArrayEquals(reference.teacher(), r.teacher(), n + " trainer nodes: teacher");
         }
+    }
+
+    @Test
+    void twoTrainerNodesOverAeronUdpGiveTheOneJvmParameters(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 6);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        RunResult r = runWithTrainerChildren(config, data, 2, dir, -1, null, Transport.AERON_UDP);
+        assertArrayEquals(reference.student(), r.student(), "aeron-udp: student");
+        assertArrayEquals(reference.teacher(), r.teacher(), "aeron-udp: teacher");
     }
 
     @Test
@@ -57,7 +67,7 @@ class MultiJvmClusterRunTest {
         RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
         long killAt = 3 + new Random().nextInt(10);
         List<Long> steps = new CopyOnWriteArrayList<>();
-        RunResult r = runWithTrainerChildren(config, data, 3, dir, killAt, steps);
+        RunResult r = runWithTrainerChildren(config, data, 3, dir, killAt, steps, Transport.TCP);
         assertArrayEquals(reference.student(), r.student(), "student after killing a trainer node at step " + killAt);
         assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing a trainer node at step " + killAt);
         assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
@@ -115,8 +125,8 @@ class MultiJvmClusterRunTest {
      * The run singleton in this JVM, {@code n} trainer nodes as child JVMs; with {@code killAt >= 0}
      * the first child is SIGKILLed once step {@code killAt} is committed. Returns the run's result.
      */
-    private static RunResult runWithTrainerChildren(TrainConfig config, TrainingData data, int n, Path dir, long killAt, List<Long> steps)
-            throws Exception {
+    private static RunResult runWithTrainerChildren(TrainConfig config, TrainingData data, int n, Path dir, long killAt, List<Long> steps,
+                                                    Transport transport) throws Exception {
         Files.createDirectories(dir);
         Config overrides = ConfigFactory.parseFile(FAST_DOWNING.toFile());
         CompletableFuture<RunResult> result = new CompletableFuture<>();
@@ -127,12 +137,12 @@ class MultiJvmClusterRunTest {
         });
         var spec = new NodeRoles.RunSpec(config, data, options, result);
         List<ChildNode> children = new ArrayList<>();
-        ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), overrides,
+        ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), overrides,
                 NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec));
         try {
             for (int i = 0; i < n; i++) {
                 children.add(new ChildNode(dir.resolve("trainer-" + i + ".log"), "--role", "trainer", "--port", "0",
-                        "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString()));
+                        "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString(), "--transport", transport.artery()));
             }
             if (killAt >= 0) {
                 killPoint.get(180, TimeUnit.SECONDS);
