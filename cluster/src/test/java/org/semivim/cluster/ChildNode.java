@@ -66,11 +66,15 @@ final class ChildNode implements AutoCloseable {
         process.destroyForcibly();   // SIGKILL: no shutdown hook, no leave
     }
 
+    /** SIGTERM first (the node leaves and its embedded Aeron driver deletes its directory), SIGKILL after 15 s. */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            process.destroyForcibly();
-            process.waitFor();
+            process.destroy();
+            if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
         }
     }
 }
