@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", description = "Run a benchmark and print rates and ratios.",
         subcommands = {BenchCommand.Gemm.class, TrainStepBench.class, AugmentRatioBench.class, GpuStepBenchCommand.class, ActorsBench.class,
-                FmnistLtBench.class})
+                FmnistLtBench.class, ClusterBench.class})
 final class BenchCommand implements Runnable {
     @Override
     public void run() {

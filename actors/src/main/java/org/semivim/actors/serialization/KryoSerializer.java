@@ -2,13 +2,19 @@ package org.semivim.actors.serialization;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.ByteBufferInput;
+import com.esotericsoftware.kryo.io.ByteBufferOutput;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.ByteBufferSerializer;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,8 +25,12 @@ import java.util.regex.Pattern;
  * itself, so the manifest is empty. A message with a class that is not registered — at the top or
  * anywhere inside — is refused with an {@link UnregisteredClassException} naming the class; bytes
  * with an unknown class ID are refused the same way. Kryo instances are pooled (one per thread in use).
+ * Across nodes Artery uses the {@link ByteBufferSerializer} methods: Kryo writes straight into (and
+ * reads straight from) Artery's envelope buffer, with no intermediate {@code byte[]}; the bytes are
+ * the same as {@link #toBinary(Object)}'s. A message larger than the buffer (the frame size) fails
+ * with Kryo's overflow error, and Artery drops and logs that one message.
  */
-public final class KryoSerializer extends SerializerWithStringManifest {
+public final class KryoSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
     /** The serializer's fixed identifier (Pekko reserves 0–40). */
     public static final int IDENTIFIER = 5_171_401;
     private static final Pattern NOT_REGISTERED = Pattern.compile("Class is not registered: ([^\\s]+)");
@@ -82,6 +92,45 @@ public final class KryoSerializer extends SerializerWithStringManifest {
         } catch (IllegalArgumentException | KryoException e) {
             throw refusal(e, "deserializing", "a message of " + bytes.length + " bytes");
         } finally {
+            pool.free(kryo);
+        }
+    }
+
+    @Override
+    public void toBinary(Object o, ByteBuffer buf) {
+        Kryo kryo = pool.obtain();
+        ByteOrder order = buf.order();   // Kryo's ByteBufferOutput sets big-endian; Artery's buffer is little-endian
+        ByteBufferOutput out = new ByteBufferOutput(buf, buf.capacity());   // never grows into another buffer: overflow is an error
+        try {
+            kryo.writeClassAndObject(out, o);
+            out.flush();
+        } catch (IllegalArgumentException | KryoException e) {
+            throw refusal(e, "serializing", o.getClass().getName());
+        } finally {
+            buf.order(order);
+            pool.free(kryo);
+        }
+    }
+
+    @Override
+    public Object fromBinary(ByteBuffer buf, String manifest) {
+        Kryo kryo = pool.obtain();
+        ByteOrder order = buf.order();
+        int start = buf.position();
+        int length = buf.remaining();
+        ByteBufferInput in = new ByteBufferInput(buf);
+        try {
+            Object o = kryo.readClassAndObject(in);
+            int read = in.position() - start;
+            if (read != length) {
+                throw new IllegalArgumentException("Kryo message of " + length + " bytes has " + (length - read)
+                        + " trailing bytes after a " + (o == null ? "null" : o.getClass().getName()));
+            }
+            return o;
+        } catch (IllegalArgumentException | KryoException e) {
+            throw refusal(e, "deserializing", "a message of " + length + " bytes");
+        } finally {
+            buf.order(order);
             pool.free(kryo);
         }
     }

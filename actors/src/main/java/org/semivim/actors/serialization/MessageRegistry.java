@@ -116,6 +116,9 @@ public final class MessageRegistry {
         plain(e, TeacherInference.MemoryView.class);
         plain(e, StudentTrainer.ComputeSsmaeShards.class);
         plain(e, LyapunovSupervisor.SsmaeStepPlan.class);
+        // ---- cluster (issue 6): a trainer node's host and the run singleton's answer
+        plain(e, org.semivim.actors.TrainerHost.HostTrainer.class);
+        plain(e, org.semivim.actors.ClusterRunGuardian.TrainerHosted.class);
         return Collections.unmodifiableList(e);
     }
 

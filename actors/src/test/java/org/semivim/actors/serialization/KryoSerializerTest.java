@@ -149,6 +149,8 @@ class KryoSerializerTest {
         out.add(new TeacherInference.MemoryView(0, null, List.of(), true));
         out.add(new StudentTrainer.ComputeSsmaeShards(3, List.of(noRows, withRows)));
         out.add(new LyapunovSupervisor.SsmaeStepPlan(plan));
+        out.add(new org.semivim.actors.TrainerHost.HostTrainer("{\"seed\":7}", ref(), ref()));
+        out.add(new org.semivim.actors.ClusterRunGuardian.TrainerHosted(ref()));
         return out;
     }
 
@@ -181,7 +183,8 @@ class KryoSerializerTest {
     @Test
     void everyMessageClassOfEveryActorIsRegistered() {
         List<Class<?>> actors = List.of(DataLoader.class, Augmenter.class, TeacherInference.class, StudentTrainer.class,
-                LyapunovSupervisor.class, Checkpointer.class, MetricsReporter.class, RunGuardian.class);
+                LyapunovSupervisor.class, Checkpointer.class, MetricsReporter.class, RunGuardian.class,
+                org.semivim.actors.TrainerHost.class, org.semivim.actors.ClusterRunGuardian.class);
         for (Class<?> a : actors) {
             for (Class<?> nested : a.getDeclaredClasses()) {
                 if (WireMessage.class.isAssignableFrom(nested) && !nested.isInterface()) {

@@ -1,0 +1,170 @@
+package org.semivim.actors;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.semivim.actors.serialization.WireMessage;
+import org.semivim.training.config.Method;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.TrainingData;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One run on a cluster (issue 6): the {@link RunGuardian}'s job with the trainers on other nodes. It
+ * runs as the Cluster Singleton on a node with role supervisor and spawns there the DataLoader, the
+ * augmenters, TeacherInference, the LyapunovSupervisor, the Checkpointer and the MetricsReporter. The
+ * trainers are found through the Receptionist ({@link TrainerHost#KEY}, any node): each host is asked
+ * for a trainer, the trainer is watched, and the shards are assigned to the trainers present
+ * ({@link ShardAssignment}). When a trainer comes or goes (a node joins, leaves or is downed), the
+ * table is recomputed and each trainer whose shards changed is announced to the supervisor as
+ * {@link LyapunovSupervisor.TrainerStarted}: it gets θS again and TeacherInference re-sends the step in
+ * hand with its new shards (duplicates are dropped by the supervisor's StepCollector). With no trainer
+ * present the run waits. A singleton that restarts on another node resumes from the newest checkpoint
+ * in the run directory (shared storage), as a restarted one-JVM run does.
+ */
+public final class ClusterRunGuardian {
+
+    /** The guardian's protocol; only {@link TrainerHosted} crosses nodes (a {@link WireMessage}), the rest are local adapters. */
+    public sealed interface Command permits TrainerHosted, HostsChanged, Outcome {}
+
+    /** From a {@link TrainerHost}: the trainer it spawned for this run. */
+    public record TrainerHosted(ActorRef<StudentTrainer.Command> trainer) implements Command, WireMessage {}
+
+    /** The Receptionist's current set of trainer hosts (adapted, local). */
+    record HostsChanged(Set<ActorRef<TrainerHost.Command>> hosts) implements Command {}
+
+    /** The supervisor's RunFinished/RunFailed (adapted, local). */
+    record Outcome(RunGuardian.Command outcome) implements Command {}
+
+    private ClusterRunGuardian() {}
+
+    public static Behavior<Command> create(TrainConfig config, TrainingData data, RunOptions options, CompletableFuture<RunResult> result) {
+        if (config.method() == Method.SSMAE) {
+            throw new IllegalArgumentException("method ssmae is not run by the actor runtime yet: use org.semivim.training.ssmae.SsmaeTrainer");
+        }
+        return Behaviors.setup(ctx -> {
+            int floats = config.model().create(options.ops(), config.seed()).parameters().count();
+            String tooLarge = frameCheck(floats, ctx.getSystem().settings().config().getBytes("pekko.remote.artery.advanced.maximum-large-frame-size"));
+            if (tooLarge != null) {
+                result.completeExceptionally(new RunFailedException(tooLarge, null));
+                return Behaviors.stopped();
+            }
+            RunTopology topology = new RunTopology();
+            RunContext run = new RunContext(config, data, options, topology);
+            DispatcherSelector compute = DispatcherSelector.fromConfig(RunGuardian.COMPUTE_DISPATCHER);
+            var metrics = spawn(ctx, MetricsReporter.create(run), "metrics-reporter", DispatcherSelector.defaultDispatcher());
+            var checkpointer = spawn(ctx, Checkpointer.create(run, metrics), "checkpointer", DispatcherSelector.defaultDispatcher());
+            var loader = spawn(ctx, DataLoader.create(run), "data-loader", DispatcherSelector.defaultDispatcher());
+            var teacher = spawn(ctx, TeacherInference.create(run, loader), "teacher-inference", compute);
+            ActorRef<RunGuardian.Command> outcomes = ctx.messageAdapter(RunGuardian.Command.class, Outcome::new);
+            var supervisor = spawn(ctx, LyapunovSupervisor.create(run, loader, checkpointer, metrics, outcomes), "lyapunov-supervisor", compute);
+            List<ActorRef<Augmenter.Command>> augmenters = new ArrayList<>();
+            for (int i = 0; i < options.augmenters(); i++) augmenters.add(spawn(ctx, Augmenter.create(run, loader), "augmenter-" + i, compute));
+
+            Map<String, ActorRef<StudentTrainer.Command>> trainers = new TreeMap<>();   // by actor path
+            List<Map<String, int[]>> table = new ArrayList<>(List.of(Map.of()));   // the current assignment, in a cell
+            Set<ActorRef<TrainerHost.Command>> asked = new HashSet<>();
+            int[] replacements = {0};
+            Runnable publish = () -> {
+                Map<String, int[]> next = ShardAssignment.assign(trainers.keySet(), config.shards());
+                List<ActorRef<StudentTrainer.Command>> refs = new ArrayList<>();
+                List<int[]> shards = new ArrayList<>();
+                for (var e : next.entrySet()) {
+                    refs.add(trainers.get(e.getKey()));
+                    shards.add(e.getValue());
+                }
+                Set<String> changed = ShardAssignment.changed(table.get(0), next);
+                table.set(0, next);
+                var peers = new RunTopology.Peers(loader, augmenters, teacher, refs, shards, supervisor);
+                if (topology.ready()) topology.replace(peers);
+                else topology.fill(peers);
+                for (String id : changed) supervisor.tell(new LyapunovSupervisor.TrainerStarted(trainers.get(id)));
+                ctx.getLog().info("trainers {}: shards {}", next.keySet(), next.values().stream().map(java.util.Arrays::toString).toList());
+            };
+            publish.run();
+            ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
+                    l -> new HostsChanged(l.getServiceInstances(TrainerHost.KEY)));
+            ctx.getSystem().receptionist().tell(Receptionist.subscribe(TrainerHost.KEY, listings));
+            String configJson = config.canonicalJson();
+            supervisor.tell(new LyapunovSupervisor.Begin());
+
+            return Behaviors.<Command>receive(Command.class)
+                    .onMessage(HostsChanged.class, m -> {
+                        for (var host : m.hosts()) {
+                            if (asked.add(host)) host.tell(new TrainerHost.HostTrainer(configJson, supervisor, ctx.getSelf()));
+                        }
+                        asked.retainAll(m.hosts());
+                        return Behaviors.same();
+                    })
+                    .onMessage(TrainerHosted.class, m -> {
+                        ctx.watch(m.trainer());
+                        trainers.put(m.trainer().path().toString(), m.trainer());
+                        publish.run();
+                        return Behaviors.same();
+                    })
+                    .onMessage(Outcome.class, m -> {
+                        if (m.outcome() instanceof RunGuardian.RunFinished f) result.complete(new RunResult(f.steps(), f.student(), f.teacher()));
+                        else if (m.outcome() instanceof RunGuardian.RunFailed f) result.completeExceptionally(new RunFailedException(f.reason(), null));
+                        return Behaviors.stopped();
+                    })
+                    .onSignal(ChildFailed.class, s -> {
+                        result.completeExceptionally(new RunFailedException("actor " + s.getRef().path().name() + " failed "
+                                + RunGuardian.MAX_RESTARTS + " times within a minute and stopped: " + s.getCause(), s.getCause()));
+                        return Behaviors.stopped();
+                    })
+                    .onSignal(Terminated.class, s -> {
+                        if (trainers.remove(s.getRef().path().toString()) != null) {   // a trainer's node left or was downed
+                            ctx.getLog().info("trainer {} is gone; re-assigning its shards", s.getRef().path());
+                            publish.run();
+                            return Behaviors.same();
+                        }
+                        if (augmenters.remove(s.getRef())) {
+                            augmenters.add(spawn(ctx, Augmenter.create(run, loader), "augmenter-r" + (++replacements[0]), compute));
+                            publish.run();
+                            return Behaviors.same();
+                        }
+                        result.completeExceptionally(new RunFailedException("actor " + s.getRef().path().name() + " stopped", null));
+                        return Behaviors.stopped();
+                    })
+                    .build();
+        });
+    }
+
+    /** Room for the envelope, the message's other fields and Kryo's headers beside a [P] tensor. */
+    static final long ENVELOPE_BYTES = 64 * 1024;
+
+    /**
+     * Null when θ [P] and a gradient [P] fit one Artery large frame of {@code frameBytes}; otherwise
+     * the reason the cluster runtime refuses the run (tensors are not chunked: a larger message would be
+     * dropped by the sender's serializer and the run would stall).
+     */
+    static String frameCheck(long floats, long frameBytes) {
+        long bytes = 4 * floats + ENVELOPE_BYTES;
+        if (bytes <= frameBytes) return null;
+        return String.format("the model has %d parameters (%.1f MiB per tensor message) but pekko.remote.artery.advanced.maximum-large-frame-size "
+                + "is %.1f MiB: the cluster runtime sends θ and gradients as single messages (not chunked yet); raise the frame size "
+                + "(tcp only; aeron-udp is capped at 16 MiB) or run in one JVM", floats, bytes / 1048576.0, frameBytes / 1048576.0);
+    }
+
+    private static <T> ActorRef<T> spawn(ActorContext<Command> ctx, Behavior<T> behavior, String name, DispatcherSelector dispatcher) {
+        Behavior<T> supervised = Behaviors.supervise(behavior)
+                .onFailure(Exception.class, SupervisorStrategy.restart().withLimit(RunGuardian.MAX_RESTARTS, Duration.ofMinutes(1)));
+        ActorRef<T> ref = ctx.spawn(supervised, name, dispatcher);
+        ctx.watch(ref);
+        return ref;
+    }
+}

@@ -1,0 +1,171 @@
+package org.semivim.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.semivim.actors.RunOptions;
+import org.semivim.actors.RunOrchestrator;
+import org.semivim.actors.RunResult;
+import org.semivim.engine.ops.Ops;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.TrainingData;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Several JVMs on 127.0.0.1 (tcp; one case aeron-udp): trainer nodes (and in the last test the supervisor nodes) are child
+ * processes of this test, killed in finally. Every run must end with the parameters of the one-JVM
+ * runtime, bit for bit.
+ */
+class MultiJvmClusterRunTest {
+
+    private static final Path FAST_DOWNING = resource("fast-downing.conf");
+
+    @Test
+    void oneTwoAndFourTrainerNodesGiveTheOneJvmParameters(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 6);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        for (int n : new int[]{1, 2, 4}) {
+            RunResult r = runWithTrainerChildren(config, data, n, dir.resolve("n" + n), -1, null, Transport.TCP);
+            assertArrayEquals(reference.student(), r.student(), n + " trainer nodes: student");
+            assertArrayEquals(reference.teacher(), r.teacher(), n + " trainer nodes: teacher");
+        }
+    }
+
+    @Test
+    void twoTrainerNodesOverAeronUdpGiveTheOneJvmParameters(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 6);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        RunResult r = runWithTrainerChildren(config, data, 2, dir, -1, null, Transport.AERON_UDP);
+        assertArrayEquals(reference.student(), r.student(), "aeron-udp: student");
+        assertArrayEquals(reference.teacher(), r.teacher(), "aeron-udp: teacher");
+    }
+
+    @Test
+    void aTrainerNodeKilledAtARandomStepHandsItsShardsToTheSurvivors(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 24);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long killAt = 3 + new Random().nextInt(10);
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        RunResult r = runWithTrainerChildren(config, data, 3, dir, killAt, steps, Transport.TCP);
+        assertArrayEquals(reference.student(), r.student(), "student after killing a trainer node at step " + killAt);
+        assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing a trainer node at step " + killAt);
+        assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+    }
+
+    @Test
+    void theSupervisorNodeKilledMovesTheRunSingletonWhichResumesFromTheSharedCheckpoint(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 24);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(cfg, config.canonicalJson());
+        Path runDir = dir.resolve("run");   // the shared storage of both supervisor nodes
+        int seedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            seedPort = s.getLocalPort();
+        }
+        String seed = "127.0.0.1:" + seedPort;
+        List<ChildNode> children = new ArrayList<>();
+        ClusterNode trainerHere = null;
+        try {
+            String[] supArgs = {"--role", "supervisor", "--run", cfg.toString(), "--run-dir", runDir.toString(), "--checkpoint-every", "3",
+                    "--config", FAST_DOWNING.toString()};
+            ChildNode first = new ChildNode(dir.resolve("sup-a.log"), concat(supArgs, "--port", String.valueOf(seedPort)));
+            children.add(first);
+            first.await("node up", Duration.ofSeconds(60));
+            ChildNode second = new ChildNode(dir.resolve("sup-b.log"), concat(supArgs, "--port", "0", "--seed-nodes", seed));
+            children.add(second);
+            second.await("node up", Duration.ofSeconds(60));
+            children.add(new ChildNode(dir.resolve("trainer.log"), "--role", "trainer", "--port", "0", "--seed-nodes", seed,
+                    "--config", FAST_DOWNING.toString()));
+            trainerHere = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(seed), 0, Transport.TCP),
+                    ConfigFactory.parseFile(FAST_DOWNING.toFile()), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
+            long killAfter = 4 + new Random().nextInt(10);
+            long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (first.lastStep() < killAfter) {
+                assertTrue(System.nanoTime() < end, "the run did not reach step " + killAfter + "; first " + first.lines + " second " + second.lines);
+                assertTrue(second.lastStep() < 0, "the singleton should live on the oldest supervisor node");
+                Thread.sleep(20);
+            }
+            first.kill();
+            second.await("run finished", Duration.ofSeconds(180));
+            RunResult r = NodeMain.readParams(runDir.resolve(NodeMain.FINAL_PARAMS));
+            assertEquals(config.steps(), r.steps());
+            assertArrayEquals(reference.student(), r.student(), "student after killing the supervisor node after step " + killAfter);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing the supervisor node after step " + killAfter);
+            assertTrue(second.lines.stream().anyMatch(l -> l.startsWith("step ")), "the singleton ran on the second node");
+        } finally {
+            if (trainerHere != null) trainerHere.close();
+            for (ChildNode c : children) c.close();
+        }
+    }
+
+    /**
+     * The run singleton in this JVM, {@code n} trainer nodes as child JVMs; with {@code killAt >= 0}
+     * the first child is SIGKILLed once step {@code killAt} is committed. Returns the run's result.
+     */
+    private static RunResult runWithTrainerChildren(TrainConfig config, TrainingData data, int n, Path dir, long killAt, List<Long> steps,
+                                                    Transport transport) throws Exception {
+        Files.createDirectories(dir);
+        Config overrides = ConfigFactory.parseFile(FAST_DOWNING.toFile());
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        CompletableFuture<Void> killPoint = new CompletableFuture<>();
+        RunOptions options = RunOptions.defaults().withListener(rec -> {
+            if (steps != null) steps.add(rec.step());
+            if (rec.step() == killAt) killPoint.complete(null);
+        });
+        var spec = new NodeRoles.RunSpec(config, data, options, result);
+        List<ChildNode> children = new ArrayList<>();
+        ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), overrides,
+                NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec));
+        try {
+            for (int i = 0; i < n; i++) {
+                children.add(new ChildNode(dir.resolve("trainer-" + i + ".log"), "--role", "trainer", "--port", "0",
+                        "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString(), "--transport", transport.artery()));
+            }
+            if (killAt >= 0) {
+                killPoint.get(180, TimeUnit.SECONDS);
+                children.get(0).kill();
+            }
+            return result.get(240, TimeUnit.SECONDS);
+        } finally {
+            for (ChildNode c : children) c.close();
+            sup.close();
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static Path resource(String name) {
+        try {
+            return Path.of(MultiJvmClusterRunTest.class.getResource("/" + name).toURI());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

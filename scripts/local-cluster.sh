@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Starts a local semivim cluster of N JVMs on loopback (for trying it out; docs/cluster.md).
+#   scripts/local-cluster.sh N [transport]      transport: tcp (default) or aeron-udp
+# Node 0 (port BASE_PORT, default 25520) starts the cluster with roles supervisor,data,teacher,trainer;
+# nodes 1..N-1 (ports BASE_PORT+i) join it through node 0 as trainers. Each node's output goes to
+# $LOG_DIR/node-i.log (default: a fresh temp dir). Ctrl-C (or SIGTERM) stops every node it started.
+set -euo pipefail
+N="${1:?usage: local-cluster.sh N [tcp|aeron-udp]}"
+TRANSPORT="${2:-tcp}"
+BASE_PORT="${BASE_PORT:-25520}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SEMIVIM="${SEMIVIM:-$ROOT/semivim}"
+LOG_DIR="${LOG_DIR:-$(mktemp -d -t semivim-cluster.XXXXXX)}"
+mkdir -p "$LOG_DIR"
+[[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "local-cluster.sh: N must be a positive integer, got '$N'" >&2; exit 2; }
+
+if [ "$TRANSPORT" = "aeron-udp" ]; then
+  # Aeron's media driver settings (deps.md): 128 MiB terms, loopback MTU, 4 MiB buffers, sparse term files
+  export SEMIVIM_JAVA_OPTS="${SEMIVIM_JAVA_OPTS:-} -Daeron.term.buffer.length=134217728 -Daeron.term.buffer.sparse.file=true -Daeron.socket.so_rcvbuf=4194304 -Daeron.socket.so_sndbuf=4194304 -Daeron.rcv.initial.window.length=4194304 -Daeron.mtu.length=65504"
+fi
+
+PIDS=()
+stop_all() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT INT TERM
+
+echo "logs in $LOG_DIR"
+"$SEMIVIM" node --role supervisor,data,teacher,trainer --port "$BASE_PORT" --transport "$TRANSPORT" >"$LOG_DIR/node-0.log" 2>&1 &
+PIDS+=($!)
+for ((i = 1; i < N; i++)); do
+  "$SEMIVIM" node --role trainer --port $((BASE_PORT + i)) --seed-nodes "127.0.0.1:$BASE_PORT" --transport "$TRANSPORT" \
+    >"$LOG_DIR/node-$i.log" 2>&1 &
+  PIDS+=($!)
+done
+# Report each node as it comes up (or fails), then keep running until interrupted or a node exits.
+for ((i = 0; i < N; i++)); do
+  for _ in $(seq 1 120); do
+    if grep -q "^node up" "$LOG_DIR/node-$i.log" 2>/dev/null; then grep "^node up" "$LOG_DIR/node-$i.log"; break; fi
+    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then echo "node $i exited:"; tail -3 "$LOG_DIR/node-$i.log"; exit 1; fi
+    sleep 1
+  done
+done
+echo "cluster of $N nodes up; Ctrl-C stops it"
+wait -n "${PIDS[@]}"
+echo "a node exited; stopping the others"
