@@ -132,6 +132,9 @@ class KryoSerializerTest {
         out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
         out.add(new Augmenter.AskForWork());
         out.add(new TeacherInference.LoaderRestarted());
+        // cluster (issue 6); the SSMAE samples stay last, the test reads them from the end
+        out.add(new org.semivim.actors.TrainerHost.HostTrainer("{\"seed\":7}", ref(), ref()));
+        out.add(new org.semivim.actors.ClusterRunGuardian.TrainerHosted(ref()));
         // SSMAE (appended, so the indices above stay)
         var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
         var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
@@ -149,8 +152,6 @@ class KryoSerializerTest {
         out.add(new TeacherInference.MemoryView(0, null, List.of(), true));
         out.add(new StudentTrainer.ComputeSsmaeShards(3, List.of(noRows, withRows)));
         out.add(new LyapunovSupervisor.SsmaeStepPlan(plan));
-        out.add(new org.semivim.actors.TrainerHost.HostTrainer("{\"seed\":7}", ref(), ref()));
-        out.add(new org.semivim.actors.ClusterRunGuardian.TrainerHosted(ref()));
         return out;
     }
 
