@@ -23,17 +23,34 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Ctrl-C for real: a child JVM runs {@code semivim train}, gets SIGINT in the middle, writes a
  * checkpoint and exits with 130; {@code semivim resume} finishes the run, and its end state and
- * metrics log are bit-identical to an uninterrupted run's.
+ * metrics log are bit-identical to an uninterrupted run's. Once on the reference runtime, once on
+ * the actor runtime (its supervisor commits the step in progress and the Checkpointer writes it).
  */
 class InterruptAndResumeTest {
     private static final int STEPS = 300;
 
     @Test
     void sigintWritesACheckpointAndResumeEndsInTheSameBits(@TempDir Path tmp) throws Exception {
+        Path[] runs = interruptResumeAndRunWhole(tmp, new String[0]);
+        Path whole = runs[0], interrupted = runs[1];
+        List<ObjectNode> ea = MetricsLog.read(whole.resolve("eval.jsonl")).records(), eb = MetricsLog.read(interrupted.resolve("eval.jsonl")).records();
+        assertEquals(STEPS / 5 + 1, ea.size(), "an evaluation every eval_every = 5 steps and the best line");
+        assertEquals(ea, eb, "the evaluation logs agree record by record");
+        assertArrayEquals(Files.readAllBytes(whole.resolve("best.safetensors")), Files.readAllBytes(interrupted.resolve("best.safetensors")));
+    }
+
+    @Test
+    void sigintOnTheActorRuntimeWritesACheckpointAndResumeEndsInTheSameBits(@TempDir Path tmp) throws Exception {
+        interruptResumeAndRunWhole(tmp, new String[] {"--runtime", "actors", "--trainers", "2"});
+    }
+
+    /** Train (SIGINT in the middle), resume, and train uninterrupted, all with {@code runtime}; checks the train state and metrics; returns {whole, interrupted}. */
+    private static Path[] interruptResumeAndRunWhole(Path tmp, String[] runtime) throws Exception {
         Path conf = TinyRun.config(tmp);
         Path interrupted = tmp.resolve("interrupted");
         Path whole = tmp.resolve("whole");
-        String[] common = {"--progress", "lines", "--no-report", "--eval-limit", "1", "--checkpoint-every", "100000", "steps=" + STEPS};
+        String[] common = concat(runtime, new String[] {"--progress", "lines", "--no-report", "--eval-limit", "1", "--checkpoint-every", "100000",
+                "steps=" + STEPS});
 
         Process child = childJvm(tmp, concat(new String[] {"train", "--config", conf.toString(), "--run-dir", interrupted.toString()}, common));
         Path metrics = interrupted.resolve("metrics.jsonl");
@@ -68,10 +85,7 @@ class InterruptAndResumeTest {
         List<ObjectNode> ra = TinyRun.records(whole), rb = TinyRun.records(interrupted);
         assertEquals(STEPS, ra.size());
         assertEquals(ra, rb, "the metrics logs agree record by record");
-        List<ObjectNode> ea = MetricsLog.read(whole.resolve("eval.jsonl")).records(), eb = MetricsLog.read(interrupted.resolve("eval.jsonl")).records();
-        assertEquals(STEPS / 5 + 1, ea.size(), "an evaluation every eval_every = 5 steps and the best line");
-        assertEquals(ea, eb, "the evaluation logs agree record by record");
-        assertArrayEquals(Files.readAllBytes(whole.resolve("best.safetensors")), Files.readAllBytes(interrupted.resolve("best.safetensors")));
+        return new Path[] {whole, interrupted};
     }
 
     private static Process childJvm(Path tmp, String... args) throws IOException {

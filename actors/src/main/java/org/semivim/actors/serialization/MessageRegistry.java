@@ -116,6 +116,9 @@ public final class MessageRegistry {
         plain(e, TeacherInference.MemoryView.class);
         plain(e, StudentTrainer.ComputeSsmaeShards.class);
         plain(e, LyapunovSupervisor.SsmaeStepPlan.class);
+        // ---- stopping a run early (appended)
+        plain(e, RunGuardian.RequestStop.class);
+        plain(e, LyapunovSupervisor.StopAfterCommit.class);
         return Collections.unmodifiableList(e);
     }
 

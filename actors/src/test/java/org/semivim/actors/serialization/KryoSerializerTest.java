@@ -127,7 +127,10 @@ class KryoSerializerTest {
         out.add(new MetricsReporter.Report(record));
         out.add(new MetricsReporter.Sync(4, ref()));
         out.add(new MetricsReporter.Synced(4));
-        out.add(new RunGuardian.RunFinished(10, p, null));
+        out.add(new RunGuardian.RunFinished(10, p, null, false));
+        out.add(new RunGuardian.RunFinished(4, p, p, true));
+        out.add(new RunGuardian.RequestStop());
+        out.add(new LyapunovSupervisor.StopAfterCommit());
         out.add(new RunGuardian.RunFailed("boom"));
         out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
         out.add(new Augmenter.AskForWork());

@@ -1,5 +1,6 @@
 package org.semivim.cli.run;
 
+import org.semivim.actors.RunHandle;
 import org.semivim.actors.RunOptions;
 import org.semivim.actors.RunOrchestrator;
 import org.semivim.actors.RunResult;
@@ -9,14 +10,17 @@ import org.semivim.training.loop.TrainingData;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The actor runtime ({@code RunOrchestrator}: DataLoader, Augmenter pool, TeacherInference,
  * StudentTrainers, LyapunovSupervisor, Checkpointer, MetricsReporter as Pekko typed actors in this
  * JVM) as a {@link TrainRuntime}. It resumes from the run directory's newest good checkpoint, writes
- * metrics.jsonl and checkpoints itself, and ends in the same bits as the reference runtime. It has no
- * stop request: Ctrl-C ends the JVM and {@code resume} continues from the last periodic checkpoint.
+ * metrics.jsonl and checkpoints itself, and ends in the same bits as the reference runtime. A {@link
+ * StopRequest} (Ctrl-C) becomes {@link RunHandle#requestStop()}: the step in progress commits, its
+ * checkpoint is written and the run ends ({@code resume} continues it).
  */
 final class ActorRuntime implements TrainRuntime {
     private final TrainConfig config;
@@ -30,10 +34,8 @@ final class ActorRuntime implements TrainRuntime {
         this.augmenters = augmenters;
     }
 
-    @Override
-    public boolean stopsOnRequest() {
-        return false;
-    }
+    /** How often the waiting caller looks at the stop request. */
+    private static final Duration STOP_POLL = Duration.ofMillis(50);
 
     @Override
     public Result run(RunDirectory run, long checkpointEvery, StepListener progress, StopRequest stop, PrintStream out) throws IOException {
@@ -43,12 +45,23 @@ final class ActorRuntime implements TrainRuntime {
                 + (start > 0 ? "; resuming from the newest good checkpoint (at most step " + start + ")" : ""));
         RunOptions options = RunOptions.defaults().withRunDirectory(run.dir(), checkpointEvery).withTrainers(trainers)
                 .withAugmenters(augmenters).withListener(progress);
-        RunResult result = RunOrchestrator.run(config, data, options);
-        return new Result(start, result.steps(), result.student(), result.teacher(), false);
+        RunResult result;
+        try (RunHandle handle = RunOrchestrator.start(config, data, options)) {
+            boolean asked = false;
+            Optional<RunResult> end;
+            while ((end = handle.result(STOP_POLL)).isEmpty()) {
+                if (!asked && stop.requested()) {
+                    handle.requestStop();
+                    asked = true;
+                }
+            }
+            result = end.get();
+        }
+        return new Result(start, result.steps(), result.student(), result.teacher(), result.stopped());
     }
 
     @Override
     public void close() {
-        // RunOrchestrator.run terminates its actor system before it returns
+        // the run handle terminates its actor system before run() returns
     }
 }
