@@ -169,7 +169,10 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         master = state;
         collector = new StepCollector(master.committed(), config.shards());
         broadcast(true);
-        if (master.committed() >= config.steps()) finish();
+        if (master.committed() >= config.steps()) {
+            evaluateIfDue();   // a finished run resumed: the final evaluation runs again, as in the reference runtime
+            finish();
+        }
         else if (stopRequested) stopAt(false, saved != null && saved.step() == master.committed());
         return this;
     }
@@ -191,6 +194,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         }
         metrics.tell(new MetricsReporter.Report(record));
         long v = master.committed();
+        evaluateIfDue();
         collector = new StepCollector(v, config.shards());
         broadcast(false);
         run.options().gauges().worked(FlowGauges.Work.UPDATE, System.nanoTime() - t0);
@@ -202,6 +206,14 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         if (v >= config.steps()) finish();
         else if (stopRequested) stopAt(saved, false);
         return this;
+    }
+
+    /** With periodic evaluation: θS, θT of the committed version to the MetricsReporter (after the step's record) when the loop evaluates there. */
+    private void evaluateIfDue() {
+        long v = master.committed();
+        if (EvaluationLog.enabled(run) && EvaluationLog.due(config, v)) {
+            metrics.tell(new MetricsReporter.Evaluate(v, master.student(), master.teacher()));
+        }
     }
 
     /** θS to the trainers first, then the pseudo-labelling parameters to TeacherInference, then the window. */
