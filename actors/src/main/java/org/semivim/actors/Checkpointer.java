@@ -8,6 +8,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.semivim.actors.serialization.WireMessage;
 import org.semivim.engine.param.ParameterSet;
+import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
 import org.semivim.training.loop.TrainCheckpoints;
@@ -15,7 +16,9 @@ import org.semivim.training.loop.TrainState;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -30,6 +33,11 @@ import java.util.TreeMap;
  * ({@link MetricsReporter.Sync}), so a resumed log never misses a record its checkpoint covers. The
  * state waits here, not in the supervisor, so a supervisor crash cannot lose a checkpoint it asked
  * for; a {@link LoadLatest} is answered once every pending write is done.
+ *
+ * <p>With periodic evaluation the {@link MetricsReporter.Synced} carries the evaluator's state as of
+ * the checkpoint's step, written beside the train state as the reference runtime writes it ({@code
+ * best/} tensors, the JSON key {@code "evaluation"}); on loading, the checkpoint's evaluator part goes
+ * to the MetricsReporter ({@link MetricsReporter.RestoreEvaluation}) before the state goes to the supervisor.
  */
 public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
 
@@ -81,7 +89,7 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
                 })
                 .onMessage(RecordsSynced.class, m -> {
                     Save save = awaitingSync.remove(m.synced().committed());
-                    if (save != null) write(save);
+                    if (save != null) write(save, m.synced().evaluation());
                     if (awaitingSync.isEmpty()) {
                         for (LoadLatest l : loadsWaiting) load(l);
                         loadsWaiting.clear();
@@ -96,7 +104,7 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
                 .build();
     }
 
-    private Behavior<Command> write(Save m) {
+    private Behavior<Command> write(Save m, EvaluationLog.Snapshot evaluation) {
         TrainState state = m.state();
         if (store == null) {
             inMemory = state;
@@ -104,7 +112,13 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
             return this;
         }
         try {
-            Path where = store.write(state.step(), state.toTensors(layout()), state.toStateMap(), state.configHash());
+            Map<String, Tensor> tensors = new LinkedHashMap<>(state.toTensors(layout()));
+            Map<String, Object> json = new LinkedHashMap<>(state.toStateMap());
+            if (evaluation != null) {
+                tensors.putAll(evaluation.tensorMap());
+                json.put(TrainCheckpoints.EVALUATION_KEY, evaluation.stateTree());
+            }
+            Path where = store.write(state.step(), tensors, json, state.configHash());
             m.replyTo().tell(new Saved(state.step(), where.toString(), null));
         } catch (Exception e) {
             getContext().getLog().error("checkpoint of step {} failed: {}", state.step(), e.toString());
@@ -121,11 +135,14 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
         try {
             Optional<LoadResult> latest = store.latest(run.config().hash());
             if (latest.isEmpty()) {
+                metrics.tell(new MetricsReporter.RestoreEvaluation(0, null));
                 m.replyTo().tell(new Latest(null, null));
             } else {
                 LoadResult r = latest.get();
                 if (r.fellBack()) getContext().getLog().warn("newest checkpoint refused, resuming from step {}: {}", r.checkpoint().step(), r.refusals());
-                m.replyTo().tell(new Latest(TrainCheckpoints.stateOf(r.checkpoint(), layout()), null));
+                TrainState state = TrainCheckpoints.stateOf(r.checkpoint(), layout());
+                metrics.tell(new MetricsReporter.RestoreEvaluation(state.step(), EvaluationLog.Snapshot.of(r.checkpoint())));
+                m.replyTo().tell(new Latest(state, null));
             }
         } catch (Exception e) {
             m.replyTo().tell(new Latest(null, "cannot read the checkpoints of " + run.options().runDirectory() + ": " + e));

@@ -42,7 +42,8 @@ import org.semivim.training.update.UpdatePhase;
 public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSupervisor.Command> {
 
     public sealed interface Command extends WireMessage
-            permits Begin, StepPlan, ShardDone, TrainerStarted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved, SsmaeStepPlan {}
+            permits Begin, StepPlan, ShardDone, TrainerStarted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved, SsmaeStepPlan,
+            StopAfterCommit {}
 
     /** From the guardian once every actor exists: load the state and start. */
     public record Begin() implements Command {}
@@ -66,6 +67,12 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
     /** TeacherInference restarted: send it the parameters with reset. */
     public record TeacherStarted(ActorRef<TeacherInference.Command> teacher) implements Command {}
 
+    /**
+     * From the guardian (a stop request): commit the step in progress, checkpoint it, and end the run
+     * there ({@code RunFinished} with {@code stopped}); later steps are not committed.
+     */
+    public record StopAfterCommit() implements Command {}
+
     private record StateLoaded(Checkpointer.Latest latest) implements Command {}
 
     private record MetricsSynced(MetricsReporter.Synced synced) implements Command {}
@@ -88,7 +95,8 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
     private final ActorRef<MetricsReporter.Synced> syncedAdapter;
     private final ActorRef<Checkpointer.Saved> savedAdapter;
     private final BatchAssembler epochs;                                  // for the record's labeled epoch only
-    private boolean begun, finishing, finalCheckpoint;
+    private boolean begun, finishing, finalCheckpoint, stopRequested, stopped;
+    private long endStep = -1;                                            // the step the run ends at, once finishing
     private Master master;                                                // null until the state is loaded; SsmaeMaster for SSMAE
     private StepCollector collector;
     private float[] studentSent, labelSourceSent;                         // [P] what was last broadcast (read-only)
@@ -122,6 +130,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
                 .onMessage(TeacherStarted.class, this::onTeacherStarted)
                 .onMessage(MetricsSynced.class, this::onSynced)
                 .onMessage(CheckpointSaved.class, this::onSaved)
+                .onMessage(StopAfterCommit.class, m -> onStopRequest())
                 .onSignal(PreRestart.class, s -> closeMaster())
                 .onSignal(PostStop.class, s -> closeMaster())
                 .build();
@@ -160,12 +169,16 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         master = state;
         collector = new StepCollector(master.committed(), config.shards());
         broadcast(true);
-        if (master.committed() >= config.steps()) finish();
+        if (master.committed() >= config.steps()) {
+            evaluateIfDue();   // a finished run resumed: the final evaluation runs again, as in the reference runtime
+            finish();
+        }
+        else if (stopRequested) stopAt(false, saved != null && saved.step() == master.committed());
         return this;
     }
 
     private Behavior<Command> tryCommit() {
-        if (!collector.complete()) return this;
+        if (finishing || !collector.complete()) return this;   // finishing: a stop request ended the run at the last commit
         long t = collector.step();
         run.options().hooks().beforeCommit(t);
         long t0 = System.nanoTime();
@@ -181,15 +194,26 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         }
         metrics.tell(new MetricsReporter.Report(record));
         long v = master.committed();
+        evaluateIfDue();
         collector = new StepCollector(v, config.shards());
         broadcast(false);
         run.options().gauges().worked(FlowGauges.Work.UPDATE, System.nanoTime() - t0);
-        if (checkpointDue(v)) {
+        boolean saved = checkpointDue(v);
+        if (saved) {
             checkpointer.tell(new Checkpointer.Save(master.snapshot(), savedAdapter));
             if (v == config.steps()) finalCheckpoint = true;
         }
         if (v >= config.steps()) finish();
+        else if (stopRequested) stopAt(saved, false);
         return this;
+    }
+
+    /** With periodic evaluation: θS, θT of the committed version to the MetricsReporter (after the step's record) when the loop evaluates there. */
+    private void evaluateIfDue() {
+        long v = master.committed();
+        if (EvaluationLog.enabled(run) && EvaluationLog.due(config, v)) {
+            metrics.tell(new MetricsReporter.Evaluate(v, master.student(), master.teacher()));
+        }
     }
 
     /** θS to the trainers first, then the pseudo-labelling parameters to TeacherInference, then the window. */
@@ -228,26 +252,51 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
     /** All steps are committed: report once the final checkpoint is written (records synced first), or without one the records synced. */
     private void finish() {
         finishing = true;
-        if (!finalCheckpoint) metrics.tell(new MetricsReporter.Sync(config.steps(), syncedAdapter));
+        endStep = config.steps();
+        if (!finalCheckpoint) metrics.tell(new MetricsReporter.Sync(endStep, syncedAdapter));
+    }
+
+    /** A stop request: the run ends at the committed version; it is checkpointed unless a checkpoint of it exists or is on its way. */
+    private Behavior<Command> onStopRequest() {
+        if (finishing || stopRequested) return this;
+        stopRequested = true;
+        getContext().getLog().info("stop requested: the run ends after the step in progress, with a checkpoint");
+        return this;   // the next commit (or the state load) ends the run
+    }
+
+    /**
+     * Ends the run at the committed version: once its checkpoint is written, or (one loaded from disk)
+     * once the records are synced.
+     *
+     * @param savePending the checkpoint of the committed version has just been asked for
+     * @param onDisk      the state was loaded from the checkpoint of the committed version
+     */
+    private void stopAt(boolean savePending, boolean onDisk) {
+        finishing = true;
+        stopped = true;
+        endStep = master.committed();
+        finalCheckpoint = !onDisk;
+        if (onDisk) metrics.tell(new MetricsReporter.Sync(endStep, syncedAdapter));
+        else if (!savePending) checkpointer.tell(new Checkpointer.Save(master.snapshot(), savedAdapter));
     }
 
     private Behavior<Command> onSynced(MetricsSynced m) {
-        if (finishing && !finalCheckpoint && m.synced().committed() == config.steps()) done();
+        if (finishing && !finalCheckpoint && m.synced().committed() == endStep) done();
         return this;
     }
 
     private Behavior<Command> onSaved(CheckpointSaved m) {
         Checkpointer.Saved s = m.saved();
         if (s.error() != null) {
-            if (finishing && s.step() == config.steps()) return fail(s.error());
+            if (finishing && s.step() == endStep) return fail(s.error());
             getContext().getLog().warn("{} (the run goes on; a resume falls back to an older checkpoint)", s.error());
         }
-        if (finishing && s.step() == config.steps()) done();
+        if (finishing && s.step() == endStep) done();
         return this;
     }
 
     private void done() {
-        guardian.tell(new RunGuardian.RunFinished(master.committed(), master.student(), master.teacher()));
+        guardian.tell(new RunGuardian.RunFinished(master.committed(), master.student(), master.teacher(), stopped));
     }
 
     private Behavior<Command> fail(String reason) {

@@ -26,14 +26,21 @@ import java.util.concurrent.CompletableFuture;
  * replaced by a new pool member (its step went back to the DataLoader). It completes the run's
  * future with the final parameters, or exceptionally when the supervisor reports a failure, an
  * actor fails beyond its restart limit or any other actor stops; then it stops (and with it every
- * actor of the run).
+ * actor of the run). A {@link RequestStop} goes on to the supervisor, which ends the run early with a
+ * checkpoint ({@link RunResult#stopped()}).
  */
 public final class RunGuardian {
 
-    public sealed interface Command extends WireMessage permits RunFinished, RunFailed {}
+    public sealed interface Command extends WireMessage permits RunFinished, RunFailed, RequestStop {}
 
-    /** From the supervisor: every step is committed, the records are synced and the last checkpoint written. */
-    public record RunFinished(long steps, float[] student, float[] teacher) implements Command {}
+    /**
+     * From the supervisor: the run ends after {@code steps} committed steps, the records synced and the
+     * last checkpoint written; {@code stopped} when a {@link RequestStop} ended it before the config's last step.
+     */
+    public record RunFinished(long steps, float[] student, float[] teacher, boolean stopped) implements Command {}
+
+    /** From {@link RunHandle#requestStop()}: let the step in progress commit, checkpoint it and end the run. */
+    public record RequestStop() implements Command {}
 
     /** From the supervisor: the run cannot go on. */
     public record RunFailed(String reason) implements Command {}
@@ -74,8 +81,12 @@ public final class RunGuardian {
             supervisor.tell(new LyapunovSupervisor.Begin());
             return Behaviors.<Command>receive(Command.class)
                     .onMessage(RunFinished.class, m -> {
-                        result.complete(new RunResult(m.steps(), m.student(), m.teacher()));
+                        result.complete(new RunResult(m.steps(), m.student(), m.teacher(), m.stopped()));
                         return Behaviors.stopped();
+                    })
+                    .onMessage(RequestStop.class, m -> {
+                        supervisor.tell(new LyapunovSupervisor.StopAfterCommit());
+                        return Behaviors.same();
                     })
                     .onMessage(RunFailed.class, m -> {
                         result.completeExceptionally(new RunFailedException(m.reason(), null));

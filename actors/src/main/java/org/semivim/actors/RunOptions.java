@@ -25,9 +25,11 @@ import java.util.List;
  * @param gauges          buffer high-water marks of this JVM
  * @param ops             the numerics backend of every actor
  * @param start           the initial student and the frozen parameters (pipeline stages); {@link StartingPoint#FROM_CONFIG} by default
+ * @param evaluation      periodic evaluation (eval.jsonl, best.safetensors, in the checkpoints) with a run directory; null: none (the default)
  */
 public record RunOptions(int augmenters, int trainers, int lookahead, Path runDirectory, long checkpointEvery, int keepCheckpoints,
-                         List<StepListener> listeners, RunHooks hooks, FlowGauges gauges, Ops ops, StartingPoint start) {
+                         List<StepListener> listeners, RunHooks hooks, FlowGauges gauges, Ops ops, StartingPoint start,
+                         PeriodicEvaluation evaluation) {
 
     /** File name of the metrics log in the run directory. */
     public static final String METRICS_FILE = "metrics.jsonl";
@@ -44,48 +46,52 @@ public record RunOptions(int augmenters, int trainers, int lookahead, Path runDi
 
     /** 2 augmenters, 1 trainer, lookahead 2, no run directory, CPU. */
     public static RunOptions defaults() {
-        return new RunOptions(2, 1, 2, null, 0, 3, List.of(), RunHooks.NONE, new FlowGauges(), Ops.cpu(), StartingPoint.FROM_CONFIG);
+        return new RunOptions(2, 1, 2, null, 0, 3, List.of(), RunHooks.NONE, new FlowGauges(), Ops.cpu(), StartingPoint.FROM_CONFIG, null);
     }
 
     public RunOptions withAugmenters(int n) {
-        return new RunOptions(n, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start);
+        return new RunOptions(n, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start, evaluation);
     }
 
     public RunOptions withTrainers(int n) {
-        return new RunOptions(augmenters, n, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start);
+        return new RunOptions(augmenters, n, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start, evaluation);
     }
 
     public RunOptions withLookahead(int n) {
-        return new RunOptions(augmenters, trainers, n, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start);
+        return new RunOptions(augmenters, trainers, n, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start, evaluation);
     }
 
     public RunOptions withRunDirectory(Path dir, long every) {
-        return new RunOptions(augmenters, trainers, lookahead, dir, every, keepCheckpoints, listeners, hooks, gauges, ops, start);
+        return new RunOptions(augmenters, trainers, lookahead, dir, every, keepCheckpoints, listeners, hooks, gauges, ops, start, evaluation);
     }
 
     public RunOptions withCheckpointEvery(long every) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, every, keepCheckpoints, listeners, hooks, gauges, ops, start);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, every, keepCheckpoints, listeners, hooks, gauges, ops, start, evaluation);
     }
 
     public RunOptions withListener(StepListener listener) {
         List<StepListener> l = new ArrayList<>(listeners);
         l.add(listener);
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, l, hooks, gauges, ops, start);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, l, hooks, gauges, ops, start, evaluation);
     }
 
     public RunOptions withHooks(RunHooks h) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, h, gauges, ops, start);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, h, gauges, ops, start, evaluation);
     }
 
     public RunOptions withGauges(FlowGauges g) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, g, ops, start);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, g, ops, start, evaluation);
     }
 
     public RunOptions withStart(StartingPoint p) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, p);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, p, evaluation);
+    }
+
+    public RunOptions withEvaluation(PeriodicEvaluation e) {
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, ops, start, e);
     }
 
     public RunOptions withOps(Ops o) {
-        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, o, start);
+        return new RunOptions(augmenters, trainers, lookahead, runDirectory, checkpointEvery, keepCheckpoints, listeners, hooks, gauges, o, start, evaluation);
     }
 }

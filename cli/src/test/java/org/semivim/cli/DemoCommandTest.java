@@ -40,7 +40,7 @@ class DemoCommandTest {
         try {
             System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
             code = Main.run("demo", "--data-dir", tmp.resolve("no-fashion-mnist").toString(), "--run-dir", runDir.toString(),
-                    "--steps", "1", "--eval-limit", "1", "--progress", "none", "--no-report");
+                    "--steps", "1", "--eval-limit", "1", "--periodic-test", "end", "--progress", "none", "--no-report");
         } finally {
             System.setOut(old);
         }

@@ -23,17 +23,29 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Ctrl-C for real: a child JVM runs {@code semivim train}, gets SIGINT in the middle, writes a
  * checkpoint and exits with 130; {@code semivim resume} finishes the run, and its end state and
- * metrics log are bit-identical to an uninterrupted run's.
+ * metrics log are bit-identical to an uninterrupted run's. Once on the reference runtime, once on
+ * the actor runtime (its supervisor commits the step in progress and the Checkpointer writes it).
  */
 class InterruptAndResumeTest {
     private static final int STEPS = 300;
 
     @Test
     void sigintWritesACheckpointAndResumeEndsInTheSameBits(@TempDir Path tmp) throws Exception {
+        interruptResumeAndRunWhole(tmp, new String[0]);
+    }
+
+    @Test
+    void sigintOnTheActorRuntimeWritesACheckpointAndResumeEndsInTheSameBits(@TempDir Path tmp) throws Exception {
+        interruptResumeAndRunWhole(tmp, new String[] {"--runtime", "actors", "--trainers", "2"});
+    }
+
+    /** Train (SIGINT in the middle), resume, and train uninterrupted, all with {@code runtime}; compares checkpoints, metrics, evaluations, best. */
+    private static void interruptResumeAndRunWhole(Path tmp, String[] runtime) throws Exception {
         Path conf = TinyRun.config(tmp);
         Path interrupted = tmp.resolve("interrupted");
         Path whole = tmp.resolve("whole");
-        String[] common = {"--progress", "lines", "--no-report", "--eval-limit", "1", "--checkpoint-every", "100000", "steps=" + STEPS};
+        String[] common = concat(runtime, new String[] {"--progress", "lines", "--no-report", "--eval-limit", "1", "--checkpoint-every", "100000",
+                "steps=" + STEPS});
 
         Process child = childJvm(tmp, concat(new String[] {"train", "--config", conf.toString(), "--run-dir", interrupted.toString()}, common));
         Path metrics = interrupted.resolve("metrics.jsonl");

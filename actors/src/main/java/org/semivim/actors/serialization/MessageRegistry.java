@@ -8,6 +8,7 @@ import org.semivim.actors.Augmenter;
 import org.semivim.actors.Checkpointer;
 import org.semivim.actors.DataLoader;
 import org.semivim.actors.LyapunovSupervisor;
+import org.semivim.actors.EvaluationLog;
 import org.semivim.actors.MetricsReporter;
 import org.semivim.actors.RunGuardian;
 import org.semivim.actors.StudentTrainer;
@@ -119,6 +120,15 @@ public final class MessageRegistry {
         // ---- cluster (issue 6): a trainer node's host and the run singleton's answer
         plain(e, org.semivim.actors.TrainerHost.HostTrainer.class);
         plain(e, org.semivim.actors.ClusterRunGuardian.TrainerHosted.class);
+        // ---- stopping a run early (appended)
+        plain(e, RunGuardian.RequestStop.class);
+        plain(e, LyapunovSupervisor.StopAfterCommit.class);
+        // ---- periodic evaluation (appended)
+        plain(e, String[].class);
+        plain(e, Tensor[].class);
+        plain(e, EvaluationLog.Snapshot.class);
+        plain(e, MetricsReporter.Evaluate.class);
+        plain(e, MetricsReporter.RestoreEvaluation.class);
         return Collections.unmodifiableList(e);
     }
 

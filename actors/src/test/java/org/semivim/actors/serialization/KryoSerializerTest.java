@@ -117,7 +117,7 @@ class KryoSerializerTest {
         out.add(new LyapunovSupervisor.TrainerStarted(ref()));
         out.add(new LyapunovSupervisor.TeacherStarted(ref()));
         out.add(internal("StateLoaded", new Checkpointer.Latest(withTeacher, null)));
-        out.add(internal("MetricsSynced", new MetricsReporter.Synced(4)));
+        out.add(internal("MetricsSynced", new MetricsReporter.Synced(4, null)));
         out.add(internal("CheckpointSaved", new Checkpointer.Saved(4, "/tmp/x", null)));
         out.add(new Checkpointer.Save(withTeacher, ref()));
         out.add(new Checkpointer.Save(noTeacher, ref()));
@@ -126,10 +126,20 @@ class KryoSerializerTest {
         out.add(new Checkpointer.Latest(null, null));
         out.add(new MetricsReporter.Report(record));
         out.add(new MetricsReporter.Sync(4, ref()));
-        out.add(new MetricsReporter.Synced(4));
-        out.add(new RunGuardian.RunFinished(10, p, null));
+        out.add(new MetricsReporter.Synced(4, null));
+        out.add(new RunGuardian.RunFinished(10, p, null, false));
+        out.add(new RunGuardian.RunFinished(4, p, p, true));
+        out.add(new RunGuardian.RequestStop());
+        out.add(new LyapunovSupervisor.StopAfterCommit());
         out.add(new RunGuardian.RunFailed("boom"));
-        out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6)));
+        out.add(internal(Checkpointer.class, "RecordsSynced", new MetricsReporter.Synced(6, null)));
+        var snapshot = new org.semivim.actors.EvaluationLog.Snapshot("{\"primary\":\"teacher\",\"best_step\":5}", new String[] {"best/a", "best/b"},
+                new org.semivim.engine.tensor.Tensor[] {org.semivim.engine.tensor.Tensor.wrap(new float[] {1, 2}, 2), org.semivim.engine.tensor.Tensor.wrap(new float[] {3}, 1)});
+        out.add(new MetricsReporter.Synced(5, snapshot));
+        out.add(new MetricsReporter.Evaluate(5, p, p));
+        out.add(new MetricsReporter.Evaluate(5, p, null));
+        out.add(new MetricsReporter.RestoreEvaluation(5, snapshot));
+        out.add(new MetricsReporter.RestoreEvaluation(0, null));
         out.add(new Augmenter.AskForWork());
         out.add(new TeacherInference.LoaderRestarted());
         // cluster (issue 6); the SSMAE samples stay last, the test reads them from the end

@@ -19,7 +19,7 @@ public enum RuntimeKind {
     public TrainRuntime open(TrainConfig config, TrainingData data, Path runDir, RuntimeOptions options) {
         return switch (this) {
             case reference -> config.method() == Method.SSMAE ? new SsmaeRuntime(config, data, runDir) : new ReferenceRuntime(config, data, options);
-            case actors -> new ActorRuntime(config, data, options.trainers(), options.augmenters());
+            case actors -> new ActorRuntime(config, data, options);
         };
     }
 }
