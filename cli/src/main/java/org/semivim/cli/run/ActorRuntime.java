@@ -3,6 +3,7 @@ package org.semivim.cli.run;
 import org.semivim.actors.RunOptions;
 import org.semivim.actors.RunOrchestrator;
 import org.semivim.actors.RunResult;
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.StepListener;
 import org.semivim.training.loop.TrainingData;
@@ -22,8 +23,11 @@ final class ActorRuntime implements TrainRuntime {
     private final TrainConfig config;
     private final TrainingData data;
     private final int trainers, augmenters;
+    private final Ops ops;
 
-    ActorRuntime(TrainConfig config, TrainingData data, int trainers, int augmenters) {
+    /** @param ops the numerics backend of every actor's models (RunOptions.ops) */
+    ActorRuntime(TrainConfig config, TrainingData data, int trainers, int augmenters, Ops ops) {
+        this.ops = ops;
         this.config = config;
         this.data = data;
         this.trainers = trainers;
@@ -42,7 +46,7 @@ final class ActorRuntime implements TrainRuntime {
         out.println("actor runtime: " + trainers + " student trainer(s), " + augmenters + " augmenter(s)"
                 + (start > 0 ? "; resuming from the newest good checkpoint (at most step " + start + ")" : ""));
         RunOptions options = RunOptions.defaults().withRunDirectory(run.dir(), checkpointEvery).withTrainers(trainers)
-                .withAugmenters(augmenters).withListener(progress);
+                .withAugmenters(augmenters).withListener(progress).withOps(ops);
         RunResult result = RunOrchestrator.run(config, data, options);
         return new Result(start, result.steps(), result.student(), result.teacher(), false);
     }
