@@ -187,4 +187,35 @@ class DeviceOptionTest {
             assertBitIdentical(onReference.teacherParameters(), result.teacher(), kind + " teacher");
         }
     }
+
+    /** The pre-training path: PretrainRun on Ops.reference() writes the encoder of MaePretrainer on Ops.reference(), not the CPU's. */
+    @Test
+    void theSelectedOpsReachThePretrainer(@TempDir Path tmp) throws IOException {
+        Path conf = tmp.resolve("tiny-mae.conf");
+        try (var in = getClass().getResourceAsStream("/tiny-mae.conf")) {
+            Files.write(conf, in.readAllBytes());
+        }
+        com.typesafe.config.Config resolved = HoconTrainConfig.resolve(conf, List.of("steps=2"));
+        org.semivim.cli.run.PretrainJob.Config job = HoconTrainConfig.validate(resolved, org.semivim.cli.run.PretrainJob.Kind.mae::read);
+        TrainingData data = TrainingData.load(job.data());
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        byte[][] encoders = new byte[2][];
+        Ops[] backends = {Ops.reference(), Ops.cpu()};
+        for (int b = 0; b < 2; b++) {
+            Path dir = tmp.resolve("run" + b);
+            org.semivim.cli.run.PretrainRun.create(dir, resolved, job);
+            try (StopRequest stop = StopRequest.manual()) {
+                assertTrue(org.semivim.cli.run.PretrainRun.run(dir, job, data, 2, org.semivim.cli.progress.Progress.Mode.NONE, stop, quiet,
+                        backends[b]));
+            }
+            encoders[b] = Files.readAllBytes(dir.resolve(org.semivim.cli.run.PretrainRun.ENCODER));
+        }
+        var expected = new org.semivim.training.mae.MaePretrainer(org.semivim.training.config.MaePretrainConfig.fromMap(job.canonicalMap()),
+                data, Ops.reference());
+        expected.run(2);
+        Path file = tmp.resolve("expected.safetensors");
+        expected.saveEncoder(file);
+        assertArrayEquals(Files.readAllBytes(file), encoders[0], "the pre-trainer ran on the given ops");
+        assertFalse(Arrays.equals(encoders[0], encoders[1]), "the two backends differ in the last bits");
+    }
 }
