@@ -62,6 +62,7 @@ final class DemoCommand implements Callable<Integer> {
                 + " + B_u " + loaded.config().unlabeledBatch());
         Path dir = runDir != null ? runDir : TrainCommand.defaultRunDir("demo");
         RunDirectory.requireNew(dir);
+        options.ops(out);   // --device first: 'cuda' without a GPU creates no run directory
         org.semivim.training.loop.TrainingData data = RunLauncher.loadData(loaded.config().data());
         return RunLauncher.execute(RunDirectory.create(dir, loaded), data, options, RuntimeKind.actors, out);
     }

@@ -1,9 +1,11 @@
 package org.semivim.cli;
 
 import org.semivim.cli.report.ReportWriter;
+import org.semivim.cli.run.RunDevice;
 import org.semivim.cli.run.RunDirectory;
 import org.semivim.cli.run.RunEvaluation;
 import org.semivim.engine.models.ImageClassifier;
+import org.semivim.engine.ops.Ops;
 import org.semivim.cli.run.RunModels;
 import org.semivim.training.checkpoint.Checkpoint;
 import org.semivim.training.checkpoint.CheckpointStore;
@@ -44,6 +46,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--progress", defaultValue = "auto", description = "auto, bar, lines or none (default ${DEFAULT-VALUE})")
     String progress;
 
+    @Option(names = "--device", defaultValue = "auto",
+            description = "where the forward passes run: auto (the GPU when CUDA answers, else the CPU, saying why), cpu or cuda; default ${DEFAULT-VALUE} (docs/gpu.md)")
+    String device;
+
     @Override
     public Integer call() throws Exception {
         Path runDir = target;
@@ -71,12 +77,13 @@ final class EvalCommand implements Callable<Integer> {
             if (latest.isEmpty()) throw new IllegalArgumentException(runDir + " has no checkpoint yet");
             checkpoint = latest.get().checkpoint();
         }
-        ImageClassifier student = RunModels.create(config);
+        Ops ops = RunDevice.select(device, System.out);
+        ImageClassifier student = RunModels.create(config, ops);
         TrainState state = TrainCheckpoints.stateOf(checkpoint, student.parameters());
         System.arraycopy(state.student(), 0, student.parameters().flatValues().data, 0, student.parameters().count());
         TrainingData data = RunLauncher.loadData(config.data());
         RunEvaluation eval = RunEvaluation.evaluate(config, data, state.step(), student, state.teacher(), evalLimit, evalBatch,
-                RunOptions.progressMode(progress), System.out, () -> false);
+                RunOptions.progressMode(progress), System.out, () -> false, ops);
         eval.write(run.reportDir());
         System.out.print(eval.summary());
         if (!noReport) System.out.println("report: " + ReportWriter.write(run));

@@ -42,6 +42,7 @@ final class PipelineCommand implements Callable<Integer> {
         PipelineConfig pipeline = HoconTrainConfig.validate(resolved, PipelineConfig::fromMap);
         Path dir = runDir != null ? runDir : TrainCommand.defaultRunDir("pipeline");
         RunDirectory.requireNew(dir);
+        options.ops(System.out);   // --device first: 'cuda' without a GPU creates no run directory
         TrainingData data = RunLauncher.loadData(pipeline.data());
         PipelineRun.create(dir, resolved);
         return execute(dir, pipeline, data, options, System.out);
@@ -50,15 +51,16 @@ final class PipelineCommand implements Callable<Integer> {
     /** Runs or resumes a pipeline run directory with Ctrl-C handling, then evaluates and reports its SSL stage; the exit code. */
     static int execute(Path dir, PipelineConfig pipeline, TrainingData data, RunOptions options, PrintStream out) throws IOException {
         TrainingSession.Options session = options.sessionOptions(pipeline.ssl());
+        org.semivim.engine.ops.Ops ops = options.ops(out);
         out.println("run directory: " + dir + " (Semi-ViM pipeline)");
         try (StopRequest stop = StopRequest.onSignals(() -> System.err.println(
                 "\nsemivim: stopping at the next checkpoint (press Ctrl-C again to quit at once)"))) {
-            if (!PipelineRun.run(dir, pipeline, data, session.checkpointEvery(), session.progress(), stop, out)) {
+            if (!PipelineRun.run(dir, pipeline, data, session.checkpointEvery(), session.progress(), stop, out, ops)) {
                 out.println("semivim: stopped by " + stop.reason() + " on a checkpoint. Continue with: semivim resume " + dir);
                 return StopRequest.EXIT_CODE;
             }
         }
-        RunDirectory ssl = PipelineRun.finish(dir, pipeline, data, session, out);
+        RunDirectory ssl = PipelineRun.finish(dir, pipeline, data, session, out, ops);
         if (session.report()) out.println("report: " + ReportWriter.write(ssl));
         return 0;
     }

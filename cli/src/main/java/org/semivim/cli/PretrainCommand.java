@@ -5,8 +5,10 @@ import org.semivim.cli.config.HoconTrainConfig;
 import org.semivim.cli.progress.Progress;
 import org.semivim.cli.run.PretrainJob;
 import org.semivim.cli.run.PretrainRun;
+import org.semivim.cli.run.RunDevice;
 import org.semivim.cli.run.RunDirectory;
 import org.semivim.cli.run.StopRequest;
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.loop.TrainingData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,6 +48,10 @@ final class PretrainCommand implements Runnable {
         @Option(names = "--progress", defaultValue = "auto", description = "auto, bar, lines or none (default ${DEFAULT-VALUE})")
         String progress;
 
+        @Option(names = "--device", defaultValue = "auto",
+                description = "where the ops run: auto (the GPU when CUDA answers, else the CPU, saying why), cpu or cuda; default ${DEFAULT-VALUE} (docs/gpu.md)")
+        String device;
+
         abstract PretrainJob.Kind kind();
 
         @Override
@@ -54,9 +60,10 @@ final class PretrainCommand implements Runnable {
             PretrainJob.Config job = HoconTrainConfig.validate(resolved, kind()::read);
             Path dir = runDir != null ? runDir : TrainCommand.defaultRunDir(kind().name());
             RunDirectory.requireNew(dir);
+            Ops ops = RunDevice.select(device, System.out);   // before the run directory: 'cuda' without a GPU creates none
             TrainingData data = RunLauncher.loadData(job.data());
             PretrainRun.create(dir, resolved, job);
-            return execute(dir, job, data, checkpointEvery, RunOptions.progressMode(progress), System.out);
+            return execute(dir, job, data, checkpointEvery, RunOptions.progressMode(progress), ops, System.out);
         }
     }
 
@@ -79,12 +86,12 @@ final class PretrainCommand implements Runnable {
     }
 
     /** Runs or resumes a pre-training run directory with Ctrl-C handling; the exit code. */
-    static int execute(Path dir, PretrainJob.Config job, TrainingData data, long checkpointEvery, Progress.Mode mode, PrintStream out)
+    static int execute(Path dir, PretrainJob.Config job, TrainingData data, long checkpointEvery, Progress.Mode mode, Ops ops, PrintStream out)
             throws IOException {
         out.println("run directory: " + dir + " (" + job.kind() + " pre-training)");
         try (StopRequest stop = StopRequest.onSignals(() -> System.err.println(
                 "\nsemivim: stopping after this step and writing a checkpoint (press Ctrl-C again to quit at once)"))) {
-            if (!PretrainRun.run(dir, job, data, checkpointEvery, mode, stop, out)) {
+            if (!PretrainRun.run(dir, job, data, checkpointEvery, mode, stop, out, ops)) {
                 out.println("semivim: stopped by " + stop.reason() + "; checkpoint written. Continue with: semivim resume " + dir);
                 return StopRequest.EXIT_CODE;
             }

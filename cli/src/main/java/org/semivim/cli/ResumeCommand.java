@@ -32,7 +32,8 @@ final class ResumeCommand implements Callable<Integer> {
         if (PretrainRun.isPretrainRun(runDir)) {
             PretrainJob.Config job = PretrainRun.open(runDir);
             long every = options.checkpointEvery == 0 ? PretrainCommand.DEFAULT_CHECKPOINT_EVERY : options.checkpointEvery;
-            return PretrainCommand.execute(runDir, job, RunLauncher.loadData(job.data()), every, options.progressMode(), System.out);
+            return PretrainCommand.execute(runDir, job, RunLauncher.loadData(job.data()), every, options.progressMode(), options.ops(System.out),
+                    System.out);
         }
         return RunLauncher.execute(RunDirectory.open(runDir), options, System.out);
     }

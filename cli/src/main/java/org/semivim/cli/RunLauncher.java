@@ -24,8 +24,9 @@ final class RunLauncher {
     /** @param defaultRuntime the runtime when the options name none */
     static int execute(RunDirectory run, TrainingData data, RunOptions options, RuntimeKind defaultRuntime, PrintStream out) throws IOException {
         RuntimeKind kind = options.runtimeOr(defaultRuntime);
+        org.semivim.engine.ops.Ops ops = options.ops(out);
         out.println("run directory: " + run.dir() + " (runtime " + kind + ")");
-        try (TrainRuntime runtime = kind.open(run.config(), data, run.dir(), options.runtimeOptions());
+        try (TrainRuntime runtime = kind.open(run.config(), data, run.dir(), options.runtimeOptions(), ops);
              StopRequest stop = runtime.stopsOnRequest()
                      ? StopRequest.onSignals(() -> System.err.println(
                              "\nsemivim: stopping after this step and writing a checkpoint (press Ctrl-C again to quit at once)"))
@@ -33,7 +34,7 @@ final class RunLauncher {
             if (!runtime.stopsOnRequest()) {
                 out.println("Ctrl-C ends this runtime at once; 'semivim resume " + run.dir() + "' continues from its last checkpoint");
             }
-            TrainingSession.Outcome outcome = TrainingSession.run(run, runtime, data, options.sessionOptions(run.config()), stop, out);
+            TrainingSession.Outcome outcome = TrainingSession.run(run, runtime, data, options.sessionOptions(run.config()), stop, out, ops);
             return outcome == TrainingSession.Outcome.STOPPED ? StopRequest.EXIT_CODE : 0;
         }
     }

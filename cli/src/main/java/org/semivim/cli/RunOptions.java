@@ -1,9 +1,11 @@
 package org.semivim.cli;
 
 import org.semivim.cli.progress.Progress;
+import org.semivim.cli.run.RunDevice;
 import org.semivim.cli.run.RuntimeKind;
 import org.semivim.cli.run.RuntimeOptions;
 import org.semivim.cli.run.TrainingSession;
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
 import picocli.CommandLine.Option;
 
@@ -45,6 +47,19 @@ final class RunOptions {
     @Option(names = "--progress", defaultValue = "auto",
             description = "auto (a bar on a terminal, log lines otherwise), bar, lines or none (default ${DEFAULT-VALUE})")
     String progress;
+
+    @Option(names = "--device", defaultValue = "auto",
+            description = "where the ops run: auto (the GPU when a CUDA driver and device answer, else the CPU, saying why), cpu or cuda "
+                    + "(an error without a GPU); default ${DEFAULT-VALUE}; parameter updates stay on the host (docs/gpu.md)")
+    String device;
+
+    private Ops ops;
+
+    /** The ops of {@code --device}, selected on the first call (which prints the device line to {@code out}), the same after. */
+    Ops ops(java.io.PrintStream out) {
+        if (ops == null) ops = RunDevice.select(device, out);
+        return ops;
+    }
 
     RuntimeOptions runtimeOptions() {
         if (!periodicTest.equals("every") && !periodicTest.equals("end")) {

@@ -37,6 +37,7 @@ final class TrainCommand implements Callable<Integer> {
         HoconTrainConfig.Loaded loaded = HoconTrainConfig.load(config, overrides);
         Path dir = runDir != null ? runDir : defaultRunDir(loaded.config().method().configName());
         RunDirectory.requireNew(dir);
+        options.ops(System.out);   // --device first: 'cuda' without a GPU creates no run directory
         TrainingData data = RunLauncher.loadData(loaded.config().data());   // a missing data set creates no run directory
         return RunLauncher.execute(RunDirectory.create(dir, loaded), data, options, RuntimeKind.reference, System.out);
     }

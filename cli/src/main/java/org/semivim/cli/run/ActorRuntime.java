@@ -5,6 +5,7 @@ import org.semivim.actors.RunHandle;
 import org.semivim.actors.RunOptions;
 import org.semivim.actors.RunOrchestrator;
 import org.semivim.actors.RunResult;
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.PeriodicEvaluator;
 import org.semivim.training.loop.StepListener;
@@ -32,8 +33,11 @@ final class ActorRuntime implements TrainRuntime {
     private final int trainers, augmenters;
     private final PeriodicEvaluation evaluation;
     private volatile String lastEvaluation = "";
+    private final Ops ops;
 
-    ActorRuntime(TrainConfig config, TrainingData data, RuntimeOptions options) {
+    /** @param ops the numerics backend of every actor's models (RunOptions.ops) */
+    ActorRuntime(TrainConfig config, TrainingData data, RuntimeOptions options, Ops ops) {
+        this.ops = ops;
         this.config = config;
         this.data = data;
         this.trainers = options.trainers();
@@ -61,7 +65,7 @@ final class ActorRuntime implements TrainRuntime {
         out.println("actor runtime: " + trainers + " student trainer(s), " + augmenters + " augmenter(s)"
                 + (start > 0 ? "; resuming from the newest good checkpoint (at most step " + start + ")" : ""));
         RunOptions options = RunOptions.defaults().withRunDirectory(run.dir(), checkpointEvery).withTrainers(trainers)
-                .withAugmenters(augmenters).withListener(progress).withEvaluation(evaluation);
+                .withAugmenters(augmenters).withListener(progress).withEvaluation(evaluation).withOps(ops);
         RunResult result;
         try (RunHandle handle = RunOrchestrator.start(config, data, options)) {
             boolean asked = false;

@@ -1,5 +1,6 @@
 package org.semivim.cli.run;
 
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.arm.ArmPretrainer;
 import org.semivim.training.arm.ArmStepRecord;
 import org.semivim.training.checkpoint.CheckpointStore;
@@ -24,7 +25,7 @@ final class ArmJob implements PretrainJob {
         @Override public int batch() { return config.batch(); }
         @Override public Map<String, Object> canonicalMap() { return config.canonicalMap(); }
         @Override public DataConfig data() { return config.data(); }
-        @Override public PretrainJob open(TrainingData data) { return new ArmJob(new ArmPretrainer(config, data)); }
+        @Override public PretrainJob open(TrainingData data, Ops ops) { return new ArmJob(new ArmPretrainer(config, data, ops)); }
     }
 
     private ArmJob(ArmPretrainer trainer) {

@@ -1,5 +1,6 @@
 package org.semivim.cli.run;
 
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
 import org.semivim.training.config.DataConfig;
@@ -26,7 +27,7 @@ final class MaeJob implements PretrainJob {
         @Override public int batch() { return config.batch(); }
         @Override public Map<String, Object> canonicalMap() { return config.canonicalMap(); }
         @Override public DataConfig data() { return config.data(); }
-        @Override public PretrainJob open(TrainingData data) { return new MaeJob(new MaePretrainer(config, data)); }
+        @Override public PretrainJob open(TrainingData data, Ops ops) { return new MaeJob(new MaePretrainer(config, data, ops)); }
     }
 
     private MaeJob(MaePretrainer trainer) {

@@ -71,7 +71,13 @@ public final class PipelineRun {
      */
     public static boolean run(Path dir, PipelineConfig config, TrainingData data, long checkpointEvery, Progress.Mode mode, StopRequest stop,
                               PrintStream out) throws IOException {
-        SemiVimPipeline pipeline = new SemiVimPipeline(config, data, dir, checkpointEvery, Ops.cpu());
+        return run(dir, config, data, checkpointEvery, mode, stop, out, Ops.cpu());
+    }
+
+    /** As above, every stage's models on {@code ops} ({@code --device}). */
+    public static boolean run(Path dir, PipelineConfig config, TrainingData data, long checkpointEvery, Progress.Mode mode, StopRequest stop,
+                              PrintStream out, Ops ops) throws IOException {
+        SemiVimPipeline pipeline = new SemiVimPipeline(config, data, dir, checkpointEvery, ops);
         long total = stageSteps(config, "arm") + stageSteps(config, "finetune") + stageSteps(config, "ssl");
         try (Progress progress = Progress.open(mode, "pipeline", done(dir, config), total, "steps", 0, out)) {
             while (pipeline.stage() != SemiVimPipeline.Stage.DONE && !stop.requested()) {
@@ -88,12 +94,18 @@ public final class PipelineRun {
     /** After the last stage: ssl/ as a training run directory, its final evaluation and report. */
     public static RunDirectory finish(Path dir, PipelineConfig config, TrainingData data, TrainingSession.Options options, PrintStream out)
             throws IOException {
-        SemiVimPipeline pipeline = new SemiVimPipeline(config, data, dir, options.checkpointEvery(), Ops.cpu());
+        return finish(dir, config, data, options, out, Ops.cpu());
+    }
+
+    /** As above, the evaluation's models on {@code ops}. */
+    public static RunDirectory finish(Path dir, PipelineConfig config, TrainingData data, TrainingSession.Options options, PrintStream out, Ops ops)
+            throws IOException {
+        SemiVimPipeline pipeline = new SemiVimPipeline(config, data, dir, options.checkpointEvery(), ops);
         RunDirectory ssl = RunDirectory.adopt(dir.resolve("ssl"), config.ssl());
         TrainState last = pipeline.finalState("ssl");
         TrainConfig c = config.ssl();
-        RunEvaluation evaluation = RunEvaluation.evaluate(c, data, last.step(), RunModels.withValues(c, last.student()), last.teacher(),
-                options.evalLimitPerClass(), options.evalBatch(), options.progress(), out, () -> false);
+        RunEvaluation evaluation = RunEvaluation.evaluate(c, data, last.step(), RunModels.withValues(c, last.student(), ops), last.teacher(),
+                options.evalLimitPerClass(), options.evalBatch(), options.progress(), out, () -> false, ops);
         evaluation.write(ssl.reportDir());
         out.print(evaluation.summary());
         return ssl;

@@ -44,7 +44,8 @@ public interface PretrainJob {
 
         org.semivim.training.config.DataConfig data();
 
-        PretrainJob open(TrainingData data);
+        /** The job with its models on {@code ops} ({@code --device}). */
+        PretrainJob open(TrainingData data, org.semivim.engine.ops.Ops ops);
     }
 
     long nextStep();

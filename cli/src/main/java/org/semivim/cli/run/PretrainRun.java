@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import org.semivim.cli.config.HoconTrainConfig;
 import org.semivim.cli.progress.Progress;
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
 import org.semivim.training.loop.TrainingData;
@@ -83,8 +84,14 @@ public final class PretrainRun {
      */
     public static boolean run(Path dir, PretrainJob.Config config, TrainingData data, long checkpointEvery, Progress.Mode mode,
                               StopRequest stop, PrintStream out) throws IOException {
+        return run(dir, config, data, checkpointEvery, mode, stop, out, Ops.cpu());
+    }
+
+    /** As above, the pre-trainer's models on {@code ops} ({@code --device}). */
+    public static boolean run(Path dir, PretrainJob.Config config, TrainingData data, long checkpointEvery, Progress.Mode mode,
+                              StopRequest stop, PrintStream out, Ops ops) throws IOException {
         if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be at least 1, got " + checkpointEvery);
-        PretrainJob job = config.open(data);
+        PretrainJob job = config.open(data, ops);
         CheckpointStore store = new CheckpointStore(dir);
         Optional<LoadResult> resumed = job.resume(store);
         long start = job.nextStep();

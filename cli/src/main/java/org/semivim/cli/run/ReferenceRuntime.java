@@ -1,5 +1,6 @@
 package org.semivim.cli.run;
 
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
 import org.semivim.training.config.TrainConfig;
@@ -34,8 +35,9 @@ final class ReferenceRuntime extends SteppedRuntime {
     private MetricsLog evalLog;
     private String lastEvaluation = "";
 
-    ReferenceRuntime(TrainConfig config, TrainingData data, RuntimeOptions options) {
-        this.trainer = new ReferenceTrainer(config, data);
+    /** @param ops the trainer's numerics backend (the periodic evaluator's model stays on the CPU) */
+    ReferenceRuntime(TrainConfig config, TrainingData data, RuntimeOptions options, Ops ops) {
+        this.trainer = new ReferenceTrainer(config, data, ops);
         this.data = data;
         this.options = options;
     }

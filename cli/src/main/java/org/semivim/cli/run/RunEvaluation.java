@@ -11,6 +11,7 @@ import org.semivim.data.augment.Normalization;
 import org.semivim.data.io.ImageDataset;
 import org.semivim.data.split.LongTailSplit;
 import org.semivim.engine.models.ImageClassifier;
+import org.semivim.engine.ops.Ops;
 import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.eval.DatasetInference;
@@ -55,6 +56,12 @@ public record RunEvaluation(@JsonProperty("step") long step, @JsonProperty("imag
      */
     public static RunEvaluation evaluate(TrainConfig config, TrainingData data, long step, ImageClassifier student, float[] teacher,
                                          int limitPerClass, int batch, Progress.Mode mode, PrintStream out, BooleanSupplier stop) {
+        return evaluate(config, data, step, student, teacher, limitPerClass, batch, mode, out, stop, Ops.cpu());
+    }
+
+    /** As above, the teacher's model built on {@code ops} ({@code --device}; the student's is the caller's). */
+    public static RunEvaluation evaluate(TrainConfig config, TrainingData data, long step, ImageClassifier student, float[] teacher,
+                                         int limitPerClass, int batch, Progress.Mode mode, PrintStream out, BooleanSupplier stop, Ops ops) {
         ImageDataset test = data.test();
         int classes = test.numClasses();
         int[] labeledCounts = LongTailSplit.perClass(data.split().labeled(), data.train().labels(), classes);
@@ -66,7 +73,7 @@ public record RunEvaluation(@JsonProperty("step") long step, @JsonProperty("imag
         if (s == null) return null;
         Evaluation t = null;
         if (teacher != null) {
-            ImageClassifier teacherModel = RunModels.withValues(config, teacher);
+            ImageClassifier teacherModel = RunModels.withValues(config, teacher, ops);
             t = evaluateModel("eval teacher", teacherModel, test, views, indices, batch, evaluator, mode, out, stop);
             if (t == null) return null;
         }

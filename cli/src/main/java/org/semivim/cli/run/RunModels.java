@@ -16,15 +16,25 @@ public final class RunModels {
      * the masked autoencoder (ViT encoder + decoder), which classifies through its encoder.
      */
     public static ImageClassifier create(TrainConfig config) {
+        return create(config, Ops.cpu());
+    }
+
+    /** {@link #create(TrainConfig)} on the given ops ({@code --device}). */
+    public static ImageClassifier create(TrainConfig config, Ops ops) {
         if (config.method() == Method.SSMAE) {
-            return new MaskedAutoencoder(config.ssmae().mae().maeConfig(((ModelSpec.Vit) config.model()).config()), Ops.cpu(), config.seed());
+            return new MaskedAutoencoder(config.ssmae().mae().maeConfig(((ModelSpec.Vit) config.model()).config()), ops, config.seed());
         }
-        return config.model().create(Ops.cpu(), config.seed());
+        return config.model().create(ops, config.seed());
     }
 
     /** {@link #create} with {@code values} [P] loaded. */
     public static ImageClassifier withValues(TrainConfig config, float[] values) {
-        ImageClassifier model = create(config);
+        return withValues(config, values, Ops.cpu());
+    }
+
+    /** {@link #withValues(TrainConfig, float[])} on the given ops. */
+    public static ImageClassifier withValues(TrainConfig config, float[] values, Ops ops) {
+        ImageClassifier model = create(config, ops);
         float[] target = model.parameters().flatValues().data;
         if (values.length != target.length) {
             throw new IllegalArgumentException("parameters: " + values.length + " values for a model of " + target.length);

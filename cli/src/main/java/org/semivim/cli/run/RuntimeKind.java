@@ -1,5 +1,6 @@
 package org.semivim.cli.run;
 
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.Method;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.TrainingData;
@@ -16,10 +17,16 @@ public enum RuntimeKind {
     /** Pekko typed actors in this JVM ({@code RunOrchestrator}), every method including SSMAE. */
     actors;
 
+    /** {@link #open(TrainConfig, TrainingData, Path, RuntimeOptions, Ops)} on the CPU ({@link Ops#cpu()}). */
     public TrainRuntime open(TrainConfig config, TrainingData data, Path runDir, RuntimeOptions options) {
+        return open(config, data, runDir, options, Ops.cpu());
+    }
+
+    /** @param ops the numerics backend of the trainers' models ({@code --device}, {@link RunDevice}) */
+    public TrainRuntime open(TrainConfig config, TrainingData data, Path runDir, RuntimeOptions options, Ops ops) {
         return switch (this) {
-            case reference -> config.method() == Method.SSMAE ? new SsmaeRuntime(config, data, runDir) : new ReferenceRuntime(config, data, options);
-            case actors -> new ActorRuntime(config, data, options);
+            case reference -> config.method() == Method.SSMAE ? new SsmaeRuntime(config, data, runDir, ops) : new ReferenceRuntime(config, data, options, ops);
+            case actors -> new ActorRuntime(config, data, options, ops);
         };
     }
 }

@@ -1,5 +1,6 @@
 package org.semivim.cli.run;
 
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
 import org.semivim.training.config.TrainConfig;
@@ -16,8 +17,8 @@ import java.util.Optional;
 final class SsmaeRuntime extends SteppedRuntime {
     private final SsmaeTrainer trainer;
 
-    SsmaeRuntime(TrainConfig config, TrainingData data, Path runDir) {
-        this.trainer = new SsmaeTrainer(config, data, runDir);
+    SsmaeRuntime(TrainConfig config, TrainingData data, Path runDir, Ops ops) {
+        this.trainer = new SsmaeTrainer(config, data, runDir, ops);
     }
 
     @Override long steps() { return trainer.config().steps(); }

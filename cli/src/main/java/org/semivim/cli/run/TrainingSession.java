@@ -3,6 +3,7 @@ package org.semivim.cli.run;
 import org.semivim.cli.progress.Progress;
 import org.semivim.cli.report.ReportWriter;
 import org.semivim.engine.models.ImageClassifier;
+import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainingData;
@@ -43,6 +44,12 @@ public final class TrainingSession {
     /** Runs (or continues) the run; FINISHED after the last step, evaluation and report, STOPPED on a stop request. */
     public static Outcome run(RunDirectory run, TrainRuntime runtime, TrainingData data, Options options, StopRequest stop, PrintStream out)
             throws IOException {
+        return run(run, runtime, data, options, stop, out, Ops.cpu());
+    }
+
+    /** As above, the final evaluation's models on {@code ops} ({@code --device}). */
+    public static Outcome run(RunDirectory run, TrainRuntime runtime, TrainingData data, Options options, StopRequest stop, PrintStream out,
+                              Ops ops) throws IOException {
         TrainConfig config = run.config();
         long imagesPerStep = config.labeledBatch() + config.unlabeledBatch();   // ≤ 2^20 + 2^30, no overflow
         long first = firstStepToRun(run);
@@ -55,9 +62,9 @@ public final class TrainingSession {
                     + "; checkpoint written. Continue with: semivim resume " + run.dir());
             return Outcome.STOPPED;
         }
-        ImageClassifier student = RunModels.withValues(config, result.student());
+        ImageClassifier student = RunModels.withValues(config, result.student(), ops);
         RunEvaluation evaluation = RunEvaluation.evaluate(config, data, result.steps(), student, result.teacher(),
-                options.evalLimitPerClass(), options.evalBatch(), options.progress(), out, stop::requested);
+                options.evalLimitPerClass(), options.evalBatch(), options.progress(), out, stop::requested, ops);
         if (evaluation == null) {
             out.println("semivim: stopped by " + stop.reason() + " during the final evaluation (training is complete and checkpointed). "
                     + "Evaluate with: semivim eval " + run.dir());
