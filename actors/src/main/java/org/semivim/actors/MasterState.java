@@ -10,6 +10,7 @@ import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.InitFrom;
 import org.semivim.training.loop.MethodSetup;
 import org.semivim.training.loop.TrainState;
+import org.semivim.training.loop.TrainerBookkeeping;
 import org.semivim.training.update.UpdatePhase;
 
 import java.nio.file.Path;
@@ -106,23 +107,7 @@ final class MasterState implements Master {
     /** Continues from {@code state} (checked as the reference trainer checks it). */
     @Override
     public void restore(TrainState state) {
-        if (!state.configHash().equals(config.hash())) {
-            throw new IllegalArgumentException("train state was written for config " + state.configHash() + ", this run's config is " + config.hash());
-        }
-        if (state.labeledPosition() != state.step() * config.labeledBatch() || state.unlabeledPosition() != state.step() * config.unlabeledBatch()) {
-            throw new IllegalArgumentException("train state cursors (" + state.labeledPosition() + ", " + state.unlabeledPosition()
-                    + ") do not match step " + state.step());
-        }
-        if ((state.teacher() == null) != (teacher == null)) {
-            throw new IllegalArgumentException("train state " + (teacher == null ? "has" : "lacks") + " a teacher, method " + config.method().configName());
-        }
-        float[] values = student.parameters().flatValues().data;
-        float[] s = state.student();
-        if (s.length != values.length) throw new IllegalArgumentException("train state has " + s.length + " parameters, the model " + values.length);
-        System.arraycopy(s, 0, values, 0, values.length);
-        if (teacher != null) System.arraycopy(state.teacher(), 0, teacher, 0, teacher.length);
-        adamW.restore(state.adamW());
-        updatePhase.parameterUpdate().restore(state.methodState());
+        TrainerBookkeeping.restore(state, config, student.parameters().flatValues().data, teacher, adamW, updatePhase.parameterUpdate());
         committed = state.step();
     }
 }

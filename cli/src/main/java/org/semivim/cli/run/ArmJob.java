@@ -1,31 +1,22 @@
 package org.semivim.cli.run;
 
-import org.semivim.engine.ops.Ops;
 import org.semivim.training.arm.ArmPretrainer;
 import org.semivim.training.arm.ArmStepRecord;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
 import org.semivim.training.config.ArmPretrainConfig;
-import org.semivim.training.config.DataConfig;
-import org.semivim.training.loop.TrainingData;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /** ARM pre-training ({@link ArmPretrainer}) as a {@link PretrainJob}. */
 final class ArmJob implements PretrainJob {
     private final ArmPretrainer trainer;
 
-    record ArmConfig(ArmPretrainConfig config) implements PretrainJob.Config {
-        @Override public Kind kind() { return Kind.arm; }
-        @Override public long steps() { return config.steps(); }
-        @Override public int batch() { return config.batch(); }
-        @Override public Map<String, Object> canonicalMap() { return config.canonicalMap(); }
-        @Override public DataConfig data() { return config.data(); }
-        @Override public PretrainJob open(TrainingData data, Ops ops) { return new ArmJob(new ArmPretrainer(config, data, ops)); }
+    static PretrainJob.Config config(ArmPretrainConfig config) {
+        return new KindConfig(Kind.arm, config.steps(), config.batch(), config.canonicalMap(), config.data(),
+                (data, ops) -> new ArmJob(new ArmPretrainer(config, data, ops)));
     }
 
     private ArmJob(ArmPretrainer trainer) {
@@ -40,7 +31,7 @@ final class ArmJob implements PretrainJob {
     @Override
     public Step runStep() {
         ArmStepRecord r = trainer.runStep();
-        return new Step(r.step(), r.fields(), String.format(Locale.ROOT, "loss %.4f lr %.2e", r.loss(), r.lr()) + (r.skipped() ? " SKIPPED" : ""));
+        return PretrainJob.step(r.step(), r.fields(), r.loss(), r.lr(), r.skipped());
     }
 
     @Override

@@ -1,11 +1,8 @@
 package org.semivim.cli.run;
 
-import org.semivim.engine.ops.Ops;
 import org.semivim.training.checkpoint.CheckpointStore;
 import org.semivim.training.checkpoint.LoadResult;
-import org.semivim.training.config.DataConfig;
 import org.semivim.training.config.MaePretrainConfig;
-import org.semivim.training.loop.TrainingData;
 import org.semivim.training.mae.MaeCheckpoints;
 import org.semivim.training.mae.MaePretrainer;
 
@@ -13,21 +10,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /** MAE pre-training ({@link MaePretrainer}) as a {@link PretrainJob}. */
 final class MaeJob implements PretrainJob {
     private final MaePretrainer trainer;
 
-    record MaeConfig(MaePretrainConfig config) implements PretrainJob.Config {
-        @Override public Kind kind() { return Kind.mae; }
-        @Override public long steps() { return config.steps(); }
-        @Override public int batch() { return config.batch(); }
-        @Override public Map<String, Object> canonicalMap() { return config.canonicalMap(); }
-        @Override public DataConfig data() { return config.data(); }
-        @Override public PretrainJob open(TrainingData data, Ops ops) { return new MaeJob(new MaePretrainer(config, data, ops)); }
+    static PretrainJob.Config config(MaePretrainConfig config) {
+        return new KindConfig(Kind.mae, config.steps(), config.batch(), config.canonicalMap(), config.data(),
+                (data, ops) -> new MaeJob(new MaePretrainer(config, data, ops)));
     }
 
     private MaeJob(MaePretrainer trainer) {
@@ -42,7 +33,7 @@ final class MaeJob implements PretrainJob {
     @Override
     public Step runStep() {
         MaePretrainer.StepRecord r = trainer.runStep();
-        return new Step(r.step(), r.fields(), String.format(Locale.ROOT, "loss %.4f lr %.2e", r.loss(), r.lr()) + (r.skipped() ? " SKIPPED" : ""));
+        return PretrainJob.step(r.step(), r.fields(), r.loss(), r.lr(), r.skipped());
     }
 
     @Override

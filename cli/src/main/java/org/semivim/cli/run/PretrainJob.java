@@ -7,7 +7,9 @@ import org.semivim.training.loop.TrainingData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * One self-supervised pre-training (ARM or MAE) as {@link PretrainRun} drives it: steps, checkpoints,
@@ -25,8 +27,8 @@ public interface PretrainJob {
         /** Validates a config map (HOCON unwrapped or pretrain.json) of this kind. */
         public Config read(Map<String, Object> map) {
             return switch (this) {
-                case arm -> new ArmJob.ArmConfig(org.semivim.training.config.ArmPretrainConfig.fromMap(map));
-                case mae -> new MaeJob.MaeConfig(org.semivim.training.config.MaePretrainConfig.fromMap(map));
+                case arm -> ArmJob.config(org.semivim.training.config.ArmPretrainConfig.fromMap(map));
+                case mae -> MaeJob.config(org.semivim.training.config.MaePretrainConfig.fromMap(map));
             };
         }
     }
@@ -46,6 +48,20 @@ public interface PretrainJob {
 
         /** The job with its models on {@code ops} ({@code --device}). */
         PretrainJob open(TrainingData data, org.semivim.engine.ops.Ops ops);
+    }
+
+    /** A {@link Config} from a kind's validated config values and how that kind opens its job. */
+    record KindConfig(Kind kind, long steps, int batch, Map<String, Object> canonicalMap, org.semivim.training.config.DataConfig data,
+                      BiFunction<TrainingData, org.semivim.engine.ops.Ops, PretrainJob> opener) implements Config {
+        @Override
+        public PretrainJob open(TrainingData data, org.semivim.engine.ops.Ops ops) {
+            return opener.apply(data, ops);
+        }
+    }
+
+    /** The {@link Step} of a pre-training step with its loss, learning rate and whether the update was skipped. */
+    static Step step(long step, Map<String, Object> fields, double loss, double lr, boolean skipped) {
+        return new Step(step, fields, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr) + (skipped ? " SKIPPED" : ""));
     }
 
     long nextStep();

@@ -60,6 +60,26 @@ final class PersistedLabelMap implements AutoCloseable {
         }
     }
 
+    /** Checks a label read or about to be written: in [0, {@code numClasses}). */
+    void requireLabel(int label, int numClasses) {
+        if (label < 0 || label >= numClasses) {
+            throw new IllegalArgumentException(file.getFileName() + ": label " + label + " outside [0, " + numClasses + ")");
+        }
+    }
+
+    /**
+     * Checks a record about to be written, in this order: the sample index, the label, the confidence (a
+     * probability) and the version ({@code versionName} in the message) &gt;= 0.
+     */
+    void requireRecord(int sampleIndex, int label, int numClasses, float confidence, long version, String versionName) {
+        requireIndex(sampleIndex);
+        requireLabel(label, numClasses);
+        if (!(confidence >= 0f && confidence <= 1f)) {
+            throw new IllegalArgumentException("confidence of sample " + sampleIndex + " must be a probability in [0, 1], got " + confidence);
+        }
+        if (version < 0) throw new IllegalArgumentException(versionName + " must be >= 0, got " + version);
+    }
+
     ChronicleMap<Integer, byte[]> map() {
         return map;
     }

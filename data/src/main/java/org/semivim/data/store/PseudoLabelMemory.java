@@ -39,12 +39,7 @@ public final class PseudoLabelMemory implements AutoCloseable {
      * case its stored label is kept, whatever {@code label} is (R-G5: labels are never revised).
      */
     public boolean admit(int sampleIndex, int label, float confidence, long epoch) {
-        store.requireIndex(sampleIndex);
-        requireLabel(label);
-        if (!(confidence >= 0f && confidence <= 1f)) {
-            throw new IllegalArgumentException("confidence of sample " + sampleIndex + " must be a probability in [0, 1], got " + confidence);
-        }
-        if (epoch < 0) throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
+        store.requireRecord(sampleIndex, label, numClasses, confidence, epoch, "epoch");
         return store.map().putIfAbsent(sampleIndex, PersistedLabelMap.encode(label, confidence, epoch)) == null;
     }
 
@@ -72,9 +67,7 @@ public final class PseudoLabelMemory implements AutoCloseable {
     }
 
     private void requireLabel(int label) {
-        if (label < 0 || label >= numClasses) {
-            throw new IllegalArgumentException(store.file().getFileName() + ": label " + label + " outside [0, " + numClasses + ")");
-        }
+        store.requireLabel(label, numClasses);
     }
 
     @Override

@@ -37,12 +37,7 @@ public final class PseudoLabelStore implements AutoCloseable {
      * {@code sampleIndex}. Returns false (and changes nothing) when a newer teacher version is stored.
      */
     public boolean put(int sampleIndex, int label, float confidence, long teacherVersion) {
-        store.requireIndex(sampleIndex);
-        requireLabel(label);
-        if (!(confidence >= 0f && confidence <= 1f)) {
-            throw new IllegalArgumentException("confidence of sample " + sampleIndex + " must be a probability in [0, 1], got " + confidence);
-        }
-        if (teacherVersion < 0) throw new IllegalArgumentException("teacher version must be >= 0, got " + teacherVersion);
+        store.requireRecord(sampleIndex, label, numClasses, confidence, teacherVersion, "teacher version");
         byte[] record = PersistedLabelMap.encode(label, confidence, teacherVersion);
         boolean[] written = {false};
         store.map().compute(sampleIndex, (key, old) -> {
@@ -74,9 +69,7 @@ public final class PseudoLabelStore implements AutoCloseable {
     }
 
     private void requireLabel(int label) {
-        if (label < 0 || label >= numClasses) {
-            throw new IllegalArgumentException(store.file().getFileName() + ": label " + label + " outside [0, " + numClasses + ")");
-        }
+        store.requireLabel(label, numClasses);
     }
 
     @Override

@@ -171,21 +171,8 @@ public final class ReferenceTrainer {
 
     private StepRecord record(long t, StepBatch batch, PseudoLabels predictions, Composition composition,
                               double loss, double lossLabeled, double lossUnlabeled, UpdatePhase.Outcome outcome) {
-        int[] unlabeled = batch.unlabeled();
-        boolean[] mask = composition.mask();
-        int masked = 0, maskedCorrect = 0, correct = 0;
-        for (int i = 0; i < unlabeled.length; i++) {
-            boolean right = predictions.labelOf(i) == data.train().label(unlabeled[i]);   // hidden true label, diagnostics only
-            if (right) correct++;
-            if (mask[i]) {
-                masked++;
-                if (right) maskedCorrect++;
-            }
-        }
-        double accMasked = masked == 0 ? Double.NaN : (double) maskedCorrect / masked;
-        double accAll = unlabeled.length == 0 ? Double.NaN : (double) correct / unlabeled.length;
-        return new StepRecord(t, assembler.labeledEpoch(t), outcome.lr(), loss, lossLabeled, lossUnlabeled, composition.maskRate(),
-                accMasked, accAll, outcome.gradNorm(), outcome.skipped(), outcome.methodFields());
+        return TrainerBookkeeping.stepRecord(t, assembler.labeledEpoch(t), data.train(), batch.unlabeled(), predictions, composition.mask(),
+                loss, lossLabeled, lossUnlabeled, outcome);
     }
 
     // ---- state ----------------------------------------------------------------------------
@@ -227,23 +214,7 @@ public final class ReferenceTrainer {
 
     /** Continues from {@code state} as if this trainer had run its steps itself. */
     public void restore(TrainState state) {
-        if (!state.configHash().equals(config.hash())) {
-            throw new IllegalArgumentException("train state was written for config " + state.configHash() + ", this run's config is " + config.hash());
-        }
-        if (state.labeledPosition() != state.step() * config.labeledBatch() || state.unlabeledPosition() != state.step() * config.unlabeledBatch()) {
-            throw new IllegalArgumentException("train state cursors (" + state.labeledPosition() + ", " + state.unlabeledPosition()
-                    + ") do not match step " + state.step());
-        }
-        if ((state.teacher() == null) != (teacher == null)) {
-            throw new IllegalArgumentException("train state " + (teacher == null ? "has" : "lacks") + " a teacher, method " + config.method().configName());
-        }
-        float[] values = student.parameters().flatValues().data;
-        float[] s = state.student();
-        if (s.length != values.length) throw new IllegalArgumentException("train state has " + s.length + " parameters, the model " + values.length);
-        System.arraycopy(s, 0, values, 0, values.length);
-        if (teacher != null) System.arraycopy(state.teacher(), 0, teacher, 0, teacher.length);
-        adamW.restore(state.adamW());
-        updatePhase.parameterUpdate().restore(state.methodState());
+        TrainerBookkeeping.restore(state, config, student.parameters().flatValues().data, teacher, adamW, updatePhase.parameterUpdate());
         nextStep = state.step();
     }
 }

@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The trainer a {@link TrainingRun} drives, whatever its shape: the {@link ReferenceTrainer} (every method
@@ -31,11 +33,20 @@ interface RunTrainer extends AutoCloseable {
 
     PeriodicEvaluator.Source source();
 
-    void addListener(StepListener listener);
+    /** How this trainer's steps are driven: the wrapped trainer's own listener, step and cursor methods. */
+    Steps steps();
 
-    void runStep();
+    default void addListener(StepListener listener) {
+        steps().addListener().accept(listener);
+    }
 
-    long nextStep();
+    default void runStep() {
+        steps().runStep().run();
+    }
+
+    default long nextStep() {
+        return steps().nextStep().getAsLong();
+    }
 
     /** Writes the train state and the evaluator's best point as the checkpoint of {@link #nextStep()}. */
     void save(CheckpointStore store, PeriodicEvaluator evaluator) throws IOException;
@@ -49,6 +60,9 @@ interface RunTrainer extends AutoCloseable {
     @Override
     void close();
 
+    /** The three step-driving methods of a wrapped trainer, so each adapter below names them once. */
+    record Steps(Consumer<StepListener> addListener, Runnable runStep, LongSupplier nextStep) {}
+
     /** Supervised, FixMatch, EMA-Teacher and the LyapEMA family. */
     record Reference(ReferenceTrainer trainer) implements RunTrainer {
         @Override
@@ -57,18 +71,8 @@ interface RunTrainer extends AutoCloseable {
         }
 
         @Override
-        public void addListener(StepListener listener) {
-            trainer.addListener(listener);
-        }
-
-        @Override
-        public void runStep() {
-            trainer.runStep();
-        }
-
-        @Override
-        public long nextStep() {
-            return trainer.nextStep();
+        public Steps steps() {
+            return new Steps(trainer::addListener, trainer::runStep, trainer::nextStep);
         }
 
         @Override
@@ -98,18 +102,8 @@ interface RunTrainer extends AutoCloseable {
         }
 
         @Override
-        public void addListener(StepListener listener) {
-            trainer.addListener(listener);
-        }
-
-        @Override
-        public void runStep() {
-            trainer.runStep();
-        }
-
-        @Override
-        public long nextStep() {
-            return trainer.nextStep();
+        public Steps steps() {
+            return new Steps(trainer::addListener, trainer::runStep, trainer::nextStep);
         }
 
         @Override
