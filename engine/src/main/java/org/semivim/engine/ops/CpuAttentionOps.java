@@ -36,7 +36,7 @@ public final class CpuAttentionOps implements AttentionOps {
             int row = pBase + i * len;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < len; j++) {
-                float sij = dot(q, i * dh, k, j * dh, dh) * scale;
+                float sij = HeadVectors.dot(q, i * dh, k, j * dh, dh) * scale;
                 p[row + j] = sij;
                 max = Math.max(max, sij);
             }
@@ -51,7 +51,7 @@ public final class CpuAttentionOps implements AttentionOps {
             for (int j = 0; j < len; j++) {
                 float pij = p[row + j] * inv;
                 p[row + j] = pij;
-                axpy(pij, v, j * dh, acc, 0, dh);
+                HeadVectors.axpy(pij, v, j * dh, acc, 0, dh);
             }
             System.arraycopy(acc, 0, out.data, out.offset + (b * len + i) * dim + h * dh, dh);
         }
@@ -76,15 +76,15 @@ public final class CpuAttentionOps implements AttentionOps {
             double rowDot = 0; // Σ_j p_ij dp_ij
             for (int j = 0; j < len; j++) {
                 float pij = p[row + j];
-                dp[j] = dot(dO, i * dh, v, j * dh, dh);
+                dp[j] = HeadVectors.dot(dO, i * dh, v, j * dh, dh);
                 rowDot += (double) pij * dp[j];
-                axpy(pij, dO, i * dh, dv, j * dh, dh);
+                HeadVectors.axpy(pij, dO, i * dh, dv, j * dh, dh);
             }
             float rd = (float) rowDot;
             for (int j = 0; j < len; j++) {
                 float ds = p[row + j] * (dp[j] - rd) * scale;
-                axpy(ds, k, j * dh, dq, i * dh, dh);
-                axpy(ds, q, i * dh, dk, j * dh, dh);
+                HeadVectors.axpy(ds, k, j * dh, dq, i * dh, dh);
+                HeadVectors.axpy(ds, q, i * dh, dk, j * dh, dh);
             }
         }
         scatterAdd(dq, dqkv, s, b, 0, h);
@@ -109,16 +109,5 @@ public final class CpuAttentionOps implements AttentionOps {
             int base = dqkv.offset + ((b * len + t) * 3 + part) * dim + h * dh;
             for (int d = 0; d < dh; d++) dqkv.data[base + d] += buf[t * dh + d];
         }
-    }
-
-    private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        float s = 0f;
-        for (int d = 0; d < n; d++) s += a[aOff + d] * b[bOff + d];
-        return s;
-    }
-
-    /** y[yOff..] += alpha · x[xOff..] over n elements. */
-    private static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int d = 0; d < n; d++) y[yOff + d] += alpha * x[xOff + d];
     }
 }

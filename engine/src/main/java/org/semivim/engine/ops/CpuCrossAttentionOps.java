@@ -40,7 +40,7 @@ public final class CpuCrossAttentionOps implements CrossAttentionOps {
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < lk; j++) {
                 if (!allowed[mrow + j]) continue;
-                float sij = dot(qh, i * dh, k, j * dh, dh) * scale;
+                float sij = HeadVectors.dot(qh, i * dh, k, j * dh, dh) * scale;
                 p[row + j] = sij;
                 max = Math.max(max, sij);
             }
@@ -60,7 +60,7 @@ public final class CpuCrossAttentionOps implements CrossAttentionOps {
                 if (!allowed[mrow + j]) continue;
                 float pij = p[row + j] * inv;
                 p[row + j] = pij;
-                axpy(pij, v, j * dh, acc, 0, dh);
+                HeadVectors.axpy(pij, v, j * dh, acc, 0, dh);
             }
             System.arraycopy(acc, 0, out.data, out.offset + (b * lq + i) * dim + h * dh, dh);
         }
@@ -87,17 +87,17 @@ public final class CpuCrossAttentionOps implements CrossAttentionOps {
                     dp[j] = 0f;                  // masked (or underflowed): contributes nothing anywhere
                     continue;
                 }
-                dp[j] = dot(dO, i * dh, v, j * dh, dh);
+                dp[j] = HeadVectors.dot(dO, i * dh, v, j * dh, dh);
                 rowDot += (double) pij * dp[j];
-                axpy(pij, dO, i * dh, gv, j * dh, dh);
+                HeadVectors.axpy(pij, dO, i * dh, gv, j * dh, dh);
             }
             float rd = (float) rowDot;
             for (int j = 0; j < lk; j++) {
                 float pij = p[row + j];
                 if (pij == 0f) continue;
                 float ds = pij * (dp[j] - rd) * scale;
-                axpy(ds, k, j * dh, gq, i * dh, dh);
-                axpy(ds, qh, i * dh, gk, j * dh, dh);
+                HeadVectors.axpy(ds, k, j * dh, gq, i * dh, dh);
+                HeadVectors.axpy(ds, qh, i * dh, gk, j * dh, dh);
             }
         }
         for (int t = 0; t < lq; t++) {
@@ -130,15 +130,5 @@ public final class CpuCrossAttentionOps implements CrossAttentionOps {
             int base = dkv.offset + ((b * lk + t) * 2 + part) * dim + h * dh;
             for (int d = 0; d < dh; d++) dkv.data[base + d] += buf[t * dh + d];
         }
-    }
-
-    private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        float s = 0f;
-        for (int d = 0; d < n; d++) s += a[aOff + d] * b[bOff + d];
-        return s;
-    }
-
-    private static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int d = 0; d < n; d++) y[yOff + d] += alpha * x[xOff + d];
     }
 }
