@@ -1,240 +1,332 @@
 // The selective scan of one Mamba direction, gate included (engine ScanOps, vim-spec.md §4–§5),
-// as a chunked parallel scan over the sequence. One block per (channel e, sample b); its threads are
-// (chunk c, state n) with n fastest, NP = N rounded up to a power of two lanes per chunk (NP ≤ 32),
-// so the sum over the states of a step is a shuffle within NP lanes. Positions p are counted in
-// processing order (token t = p, or L−1−p when reverse). The linear recurrence
-//   h_p = a_p · h_{p−1} + β_p,   a_p = exp(Δ_p·A_n),  β_p = Δ_p·u_p·B_{p,n}
-// is solved in three phases: (1) every chunk scans its T positions from h = 0 and keeps its end
-// state and the product of its decays; (2) one pass over the C chunks turns those into each chunk's
-// initial state; (3) every chunk scans again from its true initial state and writes its outputs.
-// The backward runs the same idea backwards for g_p = ∂L/∂h_p = gr_p·C_p + a_{p+1}·g_{p+1}, and
-// recomputes the forward states of its chunk into a local buffer (T ≤ SCAN_TMAX) instead of storing them.
+// as a chunked parallel scan over the sequence, laid out for coalesced access to the (B, L, E)
+// token tensors (docs/gpu.md, "Selective scan").
+//
+// Block (32, W): threadIdx.x = the channel within a tile of 32 consecutive channels (a warp reads
+// 32 consecutive floats of a token row: one 128-byte line), threadIdx.y = the chunk c of T
+// consecutive positions; grid (ceil(E/32), B). Each thread owns one channel and keeps all N ≤ 16
+// states in registers, so the readout Σ_n C_n·h_n is a sum in the thread (no shuffle). B and C
+// [B,L,N] rows are the same for the 32 lanes of a warp: broadcast loads.
+// Positions p are counted in processing order (token t = p, or L−1−p when reverse). The recurrence
+//   h_p = a_p·h_{p−1} + β_p,   a_p = exp(Δ_p·A_n) = 2^(Δ_p·A_n·log2 e),   β_p = Δ_p·u_p·B_{p,n}
+// is solved in three phases when W > 1: (1) every chunk scans its positions from h = 0 and keeps
+// its end state and Σ Δ (its decay product is exp(A_n·Σ Δ)); (2) one pass over the W chunks per
+// (channel, state) turns those into each chunk's initial state; (3) every chunk scans again from its
+// true initial state and writes its outputs. W = 1 is a plain walk over the sequence.
+// The backward runs the same idea backwards for g_p = ∂L/∂h_p = gr_p·C_p + a_{p+1}·g_{p+1}: phase 1
+// gives each chunk's initial state, phase 1b each chunk's carried g, phase 3 recomputes the chunk's
+// states into a per-thread buffer (T ≤ SCAN_TMAX, local memory, written and read by the same thread
+// in L1) and walks the chunk backwards.
 // Layout: u, deltaRaw, z, y, out [B,L,E]; bm, cm [B,L,N]; deltaBias, d [E]; aLog [E,N].
-// Sums over channels or samples (dBm, dCm, dALog, dD, dDeltaBias) are added with atomics.
+// Gradient sums: dBm, dCm (over the channels) are reduced over the warp's 32 channels by a shuffle
+// reduce-scatter (lane l ends with the sum of value l) and added with one atomic per lane; dALog,
+// dD, dDeltaBias are summed over the block's chunks in shared memory, then one atomic per element.
 #include "common.cuh"
 
-#define SCAN_TMAX 64
+#define SCAN_MAXN 16
+#define SCAN_TMAX 32
+#define SCAN_LOG2E 1.4426950408889634f
 
-__device__ __forceinline__ float lanes_sum(float v, int np) {
-    for (int o = np >> 1; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o, np);
-    return v;
+__device__ __forceinline__ int scan_token(int p, int L, int reverse) { return reverse ? L - 1 - p : p; }
+
+// Phase 2 of the forward: sEnd[c][n][lane] holds chunk c's end state from a zero start and sSum[c][lane]
+// its Σ Δ; afterwards sEnd[c][n][lane] is the state before chunk c's first position. The thread (lane, c)
+// does the states n ≡ c (mod W) of its channel, in chunk order.
+__device__ void scan_combine_forward(float* sEnd, const float* sSum, const float* aLog, int e, bool live,
+                                     int N, int W, int c, int lane) {
+    for (int n = c; n < N; n += W) {
+        float a2 = live ? -expf(aLog[e * N + n]) * SCAN_LOG2E : 0.0f;
+        float carry = 0.0f;
+        for (int cc = 0; cc < W; cc++) {
+            float end = sEnd[(cc * N + n) * 32 + lane];
+            sEnd[(cc * N + n) * 32 + lane] = carry;
+            carry = exp2f(a2 * sSum[cc * 32 + lane]) * carry + end;
+        }
+    }
 }
 
-__device__ __forceinline__ long long tok_index(int b, int p, int L, int E, int e, int reverse, int* tOut) {
-    int t = reverse ? L - 1 - p : p;
-    *tOut = t;
-    return ((long long)b * L + t) * E + e;
+// The backward's phase 2 for g: sG[c][n][lane] holds chunk c's g at its first position from a zero carry
+// and sSum[c][lane] the Σ Δ of the decays that carry it (positions p0+1 … p1); afterwards sG[c][n][lane]
+// is g at the position after chunk c (the carry into it), chunks taken from the last.
+__device__ void scan_combine_backward(float* sG, const float* sSum, const float* aLog, int e, bool live,
+                                      int N, int W, int c, int lane) {
+    for (int n = c; n < N; n += W) {
+        float a2 = live ? -expf(aLog[e * N + n]) * SCAN_LOG2E : 0.0f;
+        float carry = 0.0f;
+        for (int cc = W - 1; cc >= 0; cc--) {
+            float start = sG[(cc * N + n) * 32 + lane];
+            sG[(cc * N + n) * 32 + lane] = carry;
+            carry = start + exp2f(a2 * sSum[cc * 32 + lane]) * carry;
+        }
+    }
 }
 
-// Phase 1 and 2 of the forward recurrence: sInit[c·NP + n] = the state before chunk c's first position.
-__device__ void scan_chunk_initial_states(const float* u, const float* deltaRaw, float bias, float A, const float* bm,
-                                          int reverse, int b, int e, int L, int E, int N, int NP, int T, int c, int n,
-                                          bool active, float* sEnd, float* sProd, float* sInit) {
-    int C = blockDim.x / NP;
+// grid (ceil(E/32), B); block (32, W), W = ceil(L/T); dynamic shared memory (N + 1)·32·W floats
+extern "C" __global__ void scan_fwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
+                                    const float* __restrict__ deltaBias, const float* __restrict__ aLog,
+                                    const float* __restrict__ bm, const float* __restrict__ cm,
+                                    const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
+                                    float* __restrict__ y, float* __restrict__ out, int B, int L, int E, int N, int T) {
+    SV_EXTERN_SHARED(sm);
+    int W = blockDim.y, lane = threadIdx.x, c = threadIdx.y;
+    int e = blockIdx.x * 32 + lane, b = blockIdx.y;
+    bool live = e < E;
+    float* sEnd = sm;                  // [W][N][32]
+    float* sSum = sm + W * N * 32;     // [W][32]
+    float a2[SCAN_MAXN], h[SCAN_MAXN];
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++) {
+        a2[n] = live && n < N ? -expf(aLog[e * N + n]) * SCAN_LOG2E : 0.0f;
+        h[n] = 0.0f;
+    }
+    float bias = live ? deltaBias[e] : 0.0f, D = live ? dskip[e] : 0.0f;
     int p0 = c * T, p1 = min(L, p0 + T);
-    float h = 0.0f, P = 1.0f;
+    if (W > 1) {                       // same in the whole block: the barriers are uniform
+        float sum = 0.0f;
+        for (int p = p0; p < p1; p++) {
+            int t = scan_token(p, L, reverse);
+            long long i = ((long long)b * L + t) * E + e;
+            const float* brow = bm + ((long long)b * L + t) * N;
+            float dt = live ? sv_softplus(deltaRaw[i] + bias) : 0.0f;
+            float du = live ? dt * u[i] : 0.0f;
+#pragma unroll
+            for (int n = 0; n < SCAN_MAXN; n++)
+                if (n < N) h[n] = exp2f(dt * a2[n]) * h[n] + du * brow[n];
+            sum += dt;
+        }
+#pragma unroll
+        for (int n = 0; n < SCAN_MAXN; n++)
+            if (n < N) sEnd[(c * N + n) * 32 + lane] = h[n];
+        sSum[c * 32 + lane] = sum;
+        __syncthreads();
+        scan_combine_forward(sEnd, sSum, aLog, e, live, N, W, c, lane);
+        __syncthreads();
+#pragma unroll
+        for (int n = 0; n < SCAN_MAXN; n++)
+            if (n < N) h[n] = sEnd[(c * N + n) * 32 + lane];
+    }
+    if (!live) return;                 // no barrier after this point
+#pragma unroll 4
     for (int p = p0; p < p1; p++) {
-        int t;
-        long long i = tok_index(b, p, L, E, e, reverse, &t);
+        int t = scan_token(p, L, reverse);
+        long long i = ((long long)b * L + t) * E + e;
+        const float* brow = bm + ((long long)b * L + t) * N;
+        const float* crow = cm + ((long long)b * L + t) * N;
+        float uu = u[i];
         float dt = sv_softplus(deltaRaw[i] + bias);
-        float dA = expf(dt * A);
-        float bv = active ? bm[((long long)b * L + t) * N + n] : 0.0f;
-        h = dA * h + dt * u[i] * bv;
-        P *= dA;
-    }
-    sEnd[c * NP + n] = h;
-    sProd[c * NP + n] = P;
-    __syncthreads();
-    if (c == 0) {
-        float carry = 0.0f;
-        for (int cc = 0; cc < C; cc++) {
-            sInit[cc * NP + n] = carry;
-            carry = sProd[cc * NP + n] * carry + sEnd[cc * NP + n];
-        }
-    }
-    __syncthreads();
-}
-
-// grid (E, B); block C·NP threads (a multiple of 32); dynamic shared memory 3·C·NP floats
-extern "C" __global__ void scan_fwd(const float* u, const float* deltaRaw, const float* deltaBias, const float* aLog,
-                                    const float* bm, const float* cm, const float* dskip, const float* z, int reverse,
-                                    float* y, float* out, int B, int L, int E, int N, int NP, int T) {
-    SV_EXTERN_SHARED(sm);
-    int C = blockDim.x / NP;
-    float* sEnd = sm;
-    float* sProd = sm + C * NP;
-    float* sInit = sm + 2 * C * NP;
-    int e = blockIdx.x, b = blockIdx.y;
-    int n = threadIdx.x % NP, c = threadIdx.x / NP;
-    bool active = n < N;
-    float A = active ? -expf(aLog[e * N + n]) : 0.0f;
-    float bias = deltaBias[e];
-    scan_chunk_initial_states(u, deltaRaw, bias, A, bm, reverse, b, e, L, E, N, NP, T, c, n, active, sEnd, sProd, sInit);
-
-    float h = sInit[c * NP + n];
-    float D = dskip[e];
-    int p0 = c * T, p1 = min(L, p0 + T);
-    for (int j = 0; j < T; j++) {                  // same trip count in every lane: the shuffles stay converged
-        int p = p0 + j;
-        bool valid = p < p1;
-        float contrib = 0.0f;
-        long long i = 0;
-        if (valid) {
-            int t;
-            i = tok_index(b, p, L, E, e, reverse, &t);
-            float dt = sv_softplus(deltaRaw[i] + bias);
-            float dA = expf(dt * A);
-            long long s = ((long long)b * L + t) * N + n;
-            float bv = active ? bm[s] : 0.0f;
-            h = dA * h + dt * u[i] * bv;
-            contrib = active ? cm[s] * h : 0.0f;
-        }
-        float r = lanes_sum(contrib, NP);           // readout C_p · h_p
-        if (valid && n == 0) {
-            float yy = r + D * u[i];
-            y[i] = yy;
-            out[i] = yy * sv_silu(z[i]);
-        }
-    }
-}
-
-// grid (E, B); block C·NP threads; dynamic shared memory (6·C·NP + 2·C) floats. dReadout may be null.
-extern "C" __global__ void scan_bwd(const float* u, const float* deltaRaw, const float* deltaBias, const float* aLog,
-                                    const float* bm, const float* cm, const float* dskip, const float* z, int reverse,
-                                    const float* dOut, const float* dReadout,
-                                    float* du, float* dDeltaRaw, float* dDeltaBias, float* dALog,
-                                    float* dBm, float* dCm, float* dD, float* dz,
-                                    int B, int L, int E, int N, int NP, int T) {
-    SV_EXTERN_SHARED(sm);
-    int C = blockDim.x / NP;
-    float* sEnd = sm;
-    float* sProd = sm + C * NP;
-    float* sInit = sm + 2 * C * NP;
-    float* gStart = sm + 3 * C * NP;   // local g at each chunk's first position (zero carry)
-    float* gProd = sm + 4 * C * NP;    // Π_{q=p0+1}^{p1} a_q of each chunk
-    float* gCarry = sm + 5 * C * NP;   // g at the position after each chunk
-    float* sDeltaBias = sm + 6 * C * NP;
-    float* sD = sDeltaBias + C;
-    int e = blockIdx.x, b = blockIdx.y;
-    int n = threadIdx.x % NP, c = threadIdx.x / NP;
-    bool active = n < N;
-    float A = active ? -expf(aLog[e * N + n]) : 0.0f;
-    float bias = deltaBias[e];
-    float D = dskip[e];
-    scan_chunk_initial_states(u, deltaRaw, bias, A, bm, reverse, b, e, L, E, N, NP, T, c, n, active, sEnd, sProd, sInit);
-
-    int p0 = c * T, p1 = min(L, p0 + T);
-    // decay a_{p1} of the position after this chunk (0 at the end: g_L = 0 anyway)
-    float aAfter = 0.0f;
-    if (p1 < L && p1 >= p0) {
-        int t;
-        long long i = tok_index(b, p1, L, E, e, reverse, &t);
-        aAfter = expf(sv_softplus(deltaRaw[i] + bias) * A);
-    }
-    // phase 1 (backwards): local g from a zero carry, and the product of the decays it is carried through
-    {
-        float g = 0.0f, Q = 1.0f, aNext = aAfter;
-        for (int p = p1 - 1; p >= p0; p--) {
-            int t;
-            long long i = tok_index(b, p, L, E, e, reverse, &t);
-            float gr = dOut[i] * sv_silu(z[i]) + (dReadout ? dReadout[i] : 0.0f);
-            float cv = active ? cm[((long long)b * L + t) * N + n] : 0.0f;
-            g = gr * cv + aNext * g;
-            Q *= aNext;
-            aNext = expf(sv_softplus(deltaRaw[i] + bias) * A);
-        }
-        gStart[c * NP + n] = g;
-        gProd[c * NP + n] = Q;
-    }
-    __syncthreads();
-    if (c == 0) {
-        float carry = 0.0f;
-        for (int cc = C - 1; cc >= 0; cc--) {
-            gCarry[cc * NP + n] = carry;
-            carry = gStart[cc * NP + n] + gProd[cc * NP + n] * carry;
-        }
-    }
-    __syncthreads();
-
-    // phase 3: the chunk's forward states, then the gradients backwards through it
-    float hbuf[SCAN_TMAX];
-    float hInit = sInit[c * NP + n];
-    {
-        float h = hInit;
-        for (int j = 0; j < T; j++) {
-            int p = p0 + j;
-            if (p < p1) {
-                int t;
-                long long i = tok_index(b, p, L, E, e, reverse, &t);
-                float dt = sv_softplus(deltaRaw[i] + bias);
-                float bv = active ? bm[((long long)b * L + t) * N + n] : 0.0f;
-                h = expf(dt * A) * h + dt * u[i] * bv;
+        float du = dt * uu;
+        float r = 0.0f;
+#pragma unroll
+        for (int n = 0; n < SCAN_MAXN; n++) {
+            if (n < N) {
+                h[n] = exp2f(dt * a2[n]) * h[n] + du * brow[n];
+                r += crow[n] * h[n];
             }
-            hbuf[j] = h;
+        }
+        float yy = r + D * uu;
+        y[i] = yy;
+        out[i] = yy * sv_silu(z[i]);
+    }
+}
+
+// Lane l of the warp ends with Σ over the 32 lanes of v[l] (a reduce-scatter: 31 shuffles for 32 sums).
+__device__ __forceinline__ float scan_reduce_scatter(float* v, int lane) {
+#pragma unroll
+    for (int o = 16; o >= 1; o >>= 1) {
+        bool upper = (lane & o) != 0;
+#pragma unroll
+        for (int i = 0; i < o; i++) {
+            float keep = upper ? v[i + o] : v[i];
+            float send = upper ? v[i] : v[i + o];
+            v[i] = keep + __shfl_xor_sync(0xffffffffu, send, o);
         }
     }
-    float gNext = gCarry[c * NP + n], aNext = aAfter;
-    float dAAcc = 0.0f, dDeltaBiasAcc = 0.0f, dDAcc = 0.0f;
-    for (int j = T - 1; j >= 0; j--) {             // same trip count in every lane
-        int p = p0 + j;
-        bool valid = p < p1;
-        float partB = 0.0f, partDecay = 0.0f, partR = 0.0f;
-        long long i = 0;
-        float dt = 0.0f, arg = 0.0f, gy = 0.0f, uu = 0.0f;
-        if (valid) {
-            int t;
-            i = tok_index(b, p, L, E, e, reverse, &t);
-            long long s = ((long long)b * L + t) * N + n;
+    return v[0];
+}
+
+// grid (ceil(E/32), B); block (32, W), W = ceil(L/T), T ≤ SCAN_TMAX; dynamic shared memory
+// (N + 2)·32·W floats. dReadout may be null.
+extern "C" __global__ void scan_bwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
+                                    const float* __restrict__ deltaBias, const float* __restrict__ aLog,
+                                    const float* __restrict__ bm, const float* __restrict__ cm,
+                                    const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
+                                    const float* __restrict__ dOut, const float* __restrict__ dReadout,
+                                    float* __restrict__ du, float* __restrict__ dDeltaRaw, float* __restrict__ dDeltaBias,
+                                    float* __restrict__ dALog, float* __restrict__ dBm, float* __restrict__ dCm,
+                                    float* __restrict__ dD, float* __restrict__ dz, int B, int L, int E, int N, int T) {
+    SV_EXTERN_SHARED(sm);
+    int W = blockDim.y, lane = threadIdx.x, c = threadIdx.y;
+    int e = blockIdx.x * 32 + lane, b = blockIdx.y;
+    bool live = e < E;
+    float* sState = sm;                // [W][N][32]: end states → initial states; then g starts → carries; then dA sums
+    float* sSum = sm + W * N * 32;     // [W][32]: Σ Δ; then the dΔbias sums
+    float* sSum2 = sSum + W * 32;      // [W][32]: the dD sums
+    float a2[SCAN_MAXN], h[SCAN_MAXN], g[SCAN_MAXN];
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++) {
+        a2[n] = live && n < N ? -expf(aLog[e * N + n]) * SCAN_LOG2E : 0.0f;
+        h[n] = 0.0f;
+        g[n] = 0.0f;
+    }
+    float bias = live ? deltaBias[e] : 0.0f, D = live ? dskip[e] : 0.0f;
+    int p0 = c * T, p1 = min(L, p0 + T);
+
+    // phase 1 and 2: h[] = the state before the chunk's first position
+    float sumChunk = 0.0f, dtFirst = 0.0f;
+    for (int p = p0; p < p1; p++) {
+        int t = scan_token(p, L, reverse);
+        long long i = ((long long)b * L + t) * E + e;
+        const float* brow = bm + ((long long)b * L + t) * N;
+        float dt = live ? sv_softplus(deltaRaw[i] + bias) : 0.0f;
+        float dtu = live ? dt * u[i] : 0.0f;
+#pragma unroll
+        for (int n = 0; n < SCAN_MAXN; n++)
+            if (n < N) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * brow[n];
+        if (p == p0) dtFirst = dt;
+        sumChunk += dt;
+    }
+    // Δ of the position after the chunk: its decay links the chunk to the next one's g
+    float dtAfter = 0.0f;
+    if (live && p1 < L && p0 < p1) {
+        int t = scan_token(p1, L, reverse);
+        dtAfter = sv_softplus(deltaRaw[((long long)b * L + t) * E + e] + bias);
+    }
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++)
+        if (n < N) sState[(c * N + n) * 32 + lane] = h[n];
+    sSum[c * 32 + lane] = sumChunk;
+    __syncthreads();
+    scan_combine_forward(sState, sSum, aLog, e, live, N, W, c, lane);
+    __syncthreads();
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++)
+        if (n < N) h[n] = sState[(c * N + n) * 32 + lane];
+    __syncthreads();
+
+    // phase 1b: g at the chunk's first position from a zero carry (g[] holds it), and the Σ Δ of its carry's decays
+    for (int p = p1 - 1; p >= p0; p--) {
+        int t = scan_token(p, L, reverse);
+        long long i = ((long long)b * L + t) * E + e;
+        const float* crow = cm + ((long long)b * L + t) * N;
+        float dt = 0.0f, gr = 0.0f;
+        if (live) {
+            dt = sv_softplus(deltaRaw[i] + bias);
+            gr = dOut[i] * sv_silu(z[i]) + (dReadout ? dReadout[i] : 0.0f);
+        }
+        // g_p = gr_p·C_p + a_{p+1}·g_{p+1}; g[] holds a_{p+1}·g_{p+1} scaled below
+#pragma unroll
+        for (int n = 0; n < SCAN_MAXN; n++)
+            if (n < N) g[n] = gr * crow[n] + g[n];
+        if (p > p0) {
+#pragma unroll
+            for (int n = 0; n < SCAN_MAXN; n++)
+                if (n < N) g[n] *= exp2f(dt * a2[n]);          // a_p, carried to p − 1
+        }
+    }
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++)
+        if (n < N) sState[(c * N + n) * 32 + lane] = g[n];
+    sSum[c * 32 + lane] = sumChunk - dtFirst + dtAfter;       // Σ Δ over p0+1 … p1
+    __syncthreads();
+    scan_combine_backward(sState, sSum, aLog, e, live, N, W, c, lane);
+    __syncthreads();
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++)
+        if (n < N) g[n] = sState[(c * N + n) * 32 + lane];   // g at p1 (0 after the last chunk)
+    __syncthreads();
+
+    // phase 3: the chunk's states (hbuf[j] = state before position p0 + j), then backwards through it
+    float hbuf[SCAN_TMAX + 1][SCAN_MAXN];
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++) hbuf[0][n] = h[n];
+    for (int p = p0; p < p1; p++) {
+        int t = scan_token(p, L, reverse);
+        long long i = ((long long)b * L + t) * E + e;
+        const float* brow = bm + ((long long)b * L + t) * N;
+        float dt = live ? sv_softplus(deltaRaw[i] + bias) : 0.0f;
+        float dtu = live ? dt * u[i] : 0.0f;
+#pragma unroll
+        for (int n = 0; n < SCAN_MAXN; n++) {
+            if (n < N) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * brow[n];
+            hbuf[p - p0 + 1][n] = h[n];
+        }
+    }
+    // aNext·gNext enters g_p; aNext = a_{p1} at the chunk's end
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++) g[n] *= exp2f(dtAfter * a2[n]);
+    float dA[SCAN_MAXN];
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++) dA[n] = 0.0f;
+    float dBiasAcc = 0.0f, dDAcc = 0.0f;
+    for (int p = p1 - 1; p >= p0; p--) {      // the same trip count in the whole warp (one chunk): shuffles converge
+        int j = p - p0;
+        int t = scan_token(p, L, reverse);
+        long long i = ((long long)b * L + t) * E + e;
+        long long row = ((long long)b * L + t) * N;
+        float dt = 0.0f, arg = 0.0f, uu = 0.0f, zz = 0.0f, dOutI = 0.0f, gy = 0.0f, gr = 0.0f;
+        if (live) {
             arg = deltaRaw[i] + bias;
             dt = sv_softplus(arg);
-            float dA = expf(dt * A);
             uu = u[i];
-            float zz = z[i];
-            gy = dOut[i] * sv_silu(zz);
-            float gr = gy + (dReadout ? dReadout[i] : 0.0f);
-            float cv = active ? cm[s] : 0.0f;
-            float bv = active ? bm[s] : 0.0f;
-            float g = gr * cv + aNext * gNext;
-            float h = hbuf[j];
-            float hPrev = j > 0 ? hbuf[j - 1] : hInit;
-            float prevDecayed = dA * hPrev;
-            if (active) {
-                atomicAdd(dCm + s, gr * h);
-                atomicAdd(dBm + s, g * dt * uu);
-            }
-            partB = g * bv;
-            partDecay = g * A * prevDecayed;
-            partR = cv * h;
-            dAAcc += g * dt * prevDecayed;
-            gNext = g;
-            aNext = dA;
+            zz = z[i];
+            dOutI = dOut[i];
+            gy = dOutI * sv_silu(zz);
+            gr = gy + (dReadout ? dReadout[i] : 0.0f);
         }
-        float gB = lanes_sum(partB, NP);
-        float gDecay = lanes_sum(partDecay, NP);
-        float r = lanes_sum(partR, NP);
-        if (valid && n == 0) {
-            float zz = z[i];
+        float v[32];                         // v[n] = g·Δ·u (→ dB), v[16 + n] = gr·h (→ dC), this channel's terms
+        float gB = 0.0f, gDecay = 0.0f, r = 0.0f;
+#pragma unroll
+        for (int n = 0; n < SCAN_MAXN; n++) {
+            v[n] = 0.0f;
+            v[SCAN_MAXN + n] = 0.0f;
+            if (n < N) {
+                float cv = cm[row + n], bv = bm[row + n];
+                float gn = gr * cv + g[n];          // g[] = a_{p+1}·g_{p+1}
+                float a = exp2f(dt * a2[n]);
+                float hPrevDecayed = a * hbuf[j][n];
+                float hn = hbuf[j + 1][n];
+                v[n] = gn * dt * uu;
+                v[SCAN_MAXN + n] = gr * hn;
+                gB += gn * bv;
+                float gA = gn * hPrevDecayed;
+                gDecay += gA * a2[n];                // × log2 e, undone below
+                dA[n] += gA * dt;
+                r += cv * hn;
+                g[n] = gn * a;                       // a_p·g_p for position p − 1
+            }
+        }
+        float s = scan_reduce_scatter(v, lane);
+        if (lane < SCAN_MAXN) {
+            if (lane < N) atomicAdd(dBm + row + lane, s);
+        } else if (lane - SCAN_MAXN < N) {
+            atomicAdd(dCm + row + lane - SCAN_MAXN, s);
+        }
+        if (live) {
             du[i] += gy * D + gB * dt;
-            float dDeltaRawI = (gB * uu + gDecay) * sv_softplus_grad(arg);
+            float dDeltaRawI = (gB * uu + gDecay * (1.0f / SCAN_LOG2E)) * sv_softplus_grad(arg);
             dDeltaRaw[i] += dDeltaRawI;
-            dDeltaBiasAcc += dDeltaRawI;
-            dz[i] += dOut[i] * (r + D * uu) * sv_silu_grad(zz);
+            dBiasAcc += dDeltaRawI;
+            dz[i] += dOutI * (r + D * uu) * sv_silu_grad(zz);
             dDAcc += gy * uu;
         }
     }
-    // the block's parameter sums: over chunks in order, then one atomic per parameter element
-    sEnd[c * NP + n] = dAAcc;
-    if (n == 0) { sDeltaBias[c] = dDeltaBiasAcc; sD[c] = dDAcc; }
+    // the block's parameter sums: over the chunks in order, then one atomic per parameter element
+#pragma unroll
+    for (int n = 0; n < SCAN_MAXN; n++)
+        if (n < N) sState[(c * N + n) * 32 + lane] = dA[n];
+    sSum[c * 32 + lane] = dBiasAcc;
+    sSum2[c * 32 + lane] = dDAcc;
     __syncthreads();
-    if (c == 0 && active) {
-        float s = 0.0f;
-        for (int cc = 0; cc < C; cc++) s += sEnd[cc * NP + n];
-        atomicAdd(dALog + e * N + n, s * A);       // ∂A/∂aLog = −exp(aLog) = A
+    if (!live) return;
+    for (int n = c; n < N; n += W) {
+        float acc = 0.0f;
+        for (int cc = 0; cc < W; cc++) acc += sState[(cc * N + n) * 32 + lane];
+        atomicAdd(dALog + e * N + n, acc * -expf(aLog[e * N + n]));   // ∂A/∂aLog = −exp(aLog) = A
     }
-    if (threadIdx.x == 0) {
-        float sb = 0.0f, sdd = 0.0f;
-        for (int cc = 0; cc < C; cc++) { sb += sDeltaBias[cc]; sdd += sD[cc]; }
+    if (c == 0) {
+        float sb = 0.0f, sd = 0.0f;
+        for (int cc = 0; cc < W; cc++) { sb += sSum[cc * 32 + lane]; sd += sSum2[cc * 32 + lane]; }
         atomicAdd(dDeltaBias + e, sb);
-        atomicAdd(dD + e, sdd);
+        atomicAdd(dD + e, sd);
     }
 }

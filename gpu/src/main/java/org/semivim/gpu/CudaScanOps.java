@@ -5,15 +5,28 @@ import org.semivim.engine.ops.ScanOps;
 import org.semivim.engine.tensor.Tensor;
 
 /**
- * {@link ScanOps} with the chunked parallel scan of {@code scan.cu} ({@link ScanPlan}); shapes the
- * kernel cannot run (more than 32 states, or sequences longer than 64 chunks of 64... see
- * {@link ScanPlan#of}) go to the CPU backend's scan.
+ * {@link ScanOps} with the chunked parallel scan of {@code scan.cu} ({@link ScanPlan}: blocks of 32
+ * consecutive channels × chunks of the sequence); shapes the kernels cannot run (more than 16
+ * states, or sequences longer than 16 chunks of 32 positions, see {@link ScanPlan#of}) go to the CPU
+ * backend's scan.
  */
 final class CudaScanOps implements ScanOps {
     private final KernelDevice device;
+    private final int forwardChunks;   // 0: the plan's
 
     CudaScanOps(KernelDevice device) {
+        this(device, 0);
+    }
+
+    /** With the forward split into {@code forwardChunks} chunks whatever the plan says (tests of the one-chunk walk). */
+    CudaScanOps(KernelDevice device, int forwardChunks) {
         this.device = device;
+        this.forwardChunks = forwardChunks;
+    }
+
+    private ScanPlan plan(int[] s) {
+        ScanPlan plan = ScanPlan.of(s[0], s[1], s[2], s[3]);
+        return plan == null || forwardChunks == 0 ? plan : plan.withForwardChunks(forwardChunks, s[1]);
     }
 
     /** [B, L, E, N] after checking every tensor of a scan call. */
@@ -40,16 +53,16 @@ final class CudaScanOps implements ScanOps {
         int[] s = shape(op, u, deltaRaw, deltaBias, aLog, bm, cm, d, z);
         GpuChecks.shape(op, "y", y, u.shape());
         GpuChecks.shape(op, "out", out, u.shape());
-        ScanPlan plan = ScanPlan.of(s[1], s[3]);
+        ScanPlan plan = plan(s);
         if (plan == null) {
             Ops.cpu().scan().selectiveScanForward(u, deltaRaw, deltaBias, aLog, bm, cm, d, z, reverse, y, out);
             return;
         }
         if (u.size == 0) return;
         try (KernelSession sc = device.open()) {
-            sc.launch("scan_fwd", s[2], s[0], 1, plan.threads(), 1, plan.forwardSharedBytes(),
+            sc.launch("scan_fwd", plan.tiles(), s[0], 1, ScanPlan.TILE, plan.forwardChunks(), plan.forwardSharedBytes(s[3]),
                     sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
-                    reverse, sc.out(y), sc.out(out), s[0], s[1], s[2], s[3], plan.lanes(), plan.chunkLen());
+                    reverse, sc.out(y), sc.out(out), s[0], s[1], s[2], s[3], plan.forwardChunkLen());
         }
     }
 
@@ -71,7 +84,7 @@ final class CudaScanOps implements ScanOps {
         GpuChecks.shape(op, "dDeltaBias", dDeltaBias, s[2]);
         GpuChecks.shape(op, "dD", dD, s[2]);
         GpuChecks.shape(op, "dALog", dALog, aLog.shape());
-        ScanPlan plan = ScanPlan.of(s[1], s[3]);
+        ScanPlan plan = plan(s);
         if (plan == null) {
             Ops.cpu().scan().selectiveScanBackward(u, deltaRaw, deltaBias, aLog, bm, cm, d, z, reverse, dOut, dReadout,
                     du, dDeltaRaw, dDeltaBias, dALog, dBm, dCm, dD, dz);
@@ -79,12 +92,12 @@ final class CudaScanOps implements ScanOps {
         }
         if (u.size == 0) return;
         try (KernelSession sc = device.open()) {
-            sc.launch("scan_bwd", s[2], s[0], 1, plan.threads(), 1, plan.backwardSharedBytes(),
+            sc.launch("scan_bwd", plan.tiles(), s[0], 1, ScanPlan.TILE, plan.backwardChunks(), plan.backwardSharedBytes(s[3]),
                     sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
                     reverse, sc.in(dOut), dReadout == null ? null : sc.in(dReadout),
                     sc.inOut(du), sc.inOut(dDeltaRaw), sc.inOut(dDeltaBias), sc.inOut(dALog),
                     sc.inOut(dBm), sc.inOut(dCm), sc.inOut(dD), sc.inOut(dz),
-                    s[0], s[1], s[2], s[3], plan.lanes(), plan.chunkLen());
+                    s[0], s[1], s[2], s[3], plan.backwardChunkLen());
         }
     }
 }

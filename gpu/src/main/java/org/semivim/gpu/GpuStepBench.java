@@ -76,7 +76,7 @@ public final class GpuStepBench {
         out.printf("step_ms(median)=%.1f images/s=%.1f train_GFLOP/image=%.3f achieved_TFLOP/s=%.2f peak_TFLOP/s=%.1f MFU=%.3f%n",
                 median, imagesPerSecond, trainFlops / 1e9, imagesPerSecond * trainFlops / 1e12, peakTflops, mfu);
         double peakBw = memoryBandwidthGBs(backend);
-        double[] scan = spec instanceof ModelSpec.Vim vim ? scanBandwidth(backend, vim.config(), batch) : new double[] {Double.NaN, Double.NaN};
+        double[] scan = spec instanceof ModelSpec.Vim vim ? scanBandwidth(backend, vim.config(), batch, out) : new double[] {Double.NaN, Double.NaN};
         out.printf("scan_forward_GB/s=%.0f scan_backward_GB/s=%.0f memory_peak_GB/s=%.0f scan_forward_fraction=%.2f scan_backward_fraction=%.2f%n",
                 scan[0], scan[1], peakBw, scan[0] / peakBw, scan[1] / peakBw);
         return new Result(median, imagesPerSecond, mfu, scan[0], scan[1], peakBw);
@@ -108,13 +108,17 @@ public final class GpuStepBench {
 
     /**
      * The scan kernels alone on device buffers of one mixer direction's shape [B, L, E] with N states:
-     * compulsory bytes (every input read once, every output written once) / kernel time, GB/s.
+     * compulsory bytes (every input read once, every output written once) / kernel time, GB/s, with
+     * the launch plan {@link ScanPlan#of} picks. Also prints the forward at 1, 2, 4 and 8 chunks (the
+     * plan's occupancy rule, docs/gpu.md "Selective scan") and the plan itself.
      */
-    static double[] scanBandwidth(CudaBackend backend, VimConfig cfg, int batch) {
+    static double[] scanBandwidth(CudaBackend backend, VimConfig cfg, int batch, PrintStream out) {
         int len = cfg.seqLen(), e = cfg.dInner(), n = cfg.dState();
-        ScanPlan plan = ScanPlan.of(len, n);
+        ScanPlan plan = ScanPlan.of(batch, len, e, n);
         if (plan == null) return new double[] {Double.NaN, Double.NaN};
         long tok = (long) batch * len * e, st = (long) batch * len * n;
+        double fwdBytes = 4.0 * (3 * tok + 2 * st + 2 * tok);                   // u, deltaRaw, z, B, C in; y, out
+        double bwdBytes = 4.0 * (4 * tok + 2 * st + 3 * 2 * tok + 2 * 2 * st);  // u, deltaRaw, z, dOut, B, C in; du, dΔ, dz, dB, dC read+written
         backend.lock();
         try {
             DeviceMemory<CUdeviceptr> mem = backend.memory();
@@ -130,14 +134,20 @@ public final class GpuStepBench {
             CUdeviceptr dOut = alloc.apply(tok), du = alloc.apply(tok), ddr = alloc.apply(tok), dz = alloc.apply(tok);
             CUdeviceptr dbm = alloc.apply(st), dcm = alloc.apply(st), dbias = alloc.apply(e), dd = alloc.apply(e), daLog = alloc.apply((long) e * n);
             try {
-                Runnable fwd = () -> backend.launch("scan_fwd", e, batch, 1, plan.threads(), 1, plan.forwardSharedBytes(),
-                        u, dr, bias, aLog, bm, cm, d, z, false, y, o, batch, len, e, n, plan.lanes(), plan.chunkLen());
-                Runnable bwd = () -> backend.launch("scan_bwd", e, batch, 1, plan.threads(), 1, plan.backwardSharedBytes(),
-                        u, dr, bias, aLog, bm, cm, d, z, false, dOut, null, du, ddr, dbias, daLog, dbm, dcm, dd, dz,
-                        batch, len, e, n, plan.lanes(), plan.chunkLen());
-                double fwdMs = time(fwd), bwdMs = time(bwd);
-                double fwdBytes = 4.0 * (3 * tok + 2 * st + 2 * tok);            // u, deltaRaw, z, B, C in; y, out
-                double bwdBytes = 4.0 * (4 * tok + 2 * st + 3 * 2 * tok + 2 * 2 * st); // u, deltaRaw, z, dOut, B, C in; du, dΔ, dz, dB, dC read+written
+                java.util.function.Function<ScanPlan, Runnable> fwdOf = pl -> () -> backend.launch("scan_fwd", pl.tiles(), batch, 1,
+                        ScanPlan.TILE, pl.forwardChunks(), pl.forwardSharedBytes(n),
+                        u, dr, bias, aLog, bm, cm, d, z, false, y, o, batch, len, e, n, pl.forwardChunkLen());
+                Runnable bwd = () -> backend.launch("scan_bwd", plan.tiles(), batch, 1, ScanPlan.TILE, plan.backwardChunks(),
+                        plan.backwardSharedBytes(n), u, dr, bias, aLog, bm, cm, d, z, false, dOut, null, du, ddr, dbias, daLog,
+                        dbm, dcm, dd, dz, batch, len, e, n, plan.backwardChunkLen());
+                out.printf("scan_plan=%s%n", plan);
+                for (int chunks : new int[] {1, 2, 4, 8}) {
+                    ScanPlan p = plan.withForwardChunks(chunks, len);
+                    double ms = time(fwdOf.apply(p));
+                    out.printf("scan_forward chunks=%d chunk_len=%d: %.3f ms %.0f GB/s%n", p.forwardChunks(), p.forwardChunkLen(), ms, fwdBytes / (ms * 1e6));
+                }
+                double fwdMs = time(fwdOf.apply(plan)), bwdMs = time(bwd);
+                out.printf("scan_forward (plan) %.3f ms, scan_backward (plan) %.3f ms%n", fwdMs, bwdMs);
                 return new double[] {fwdBytes / (fwdMs * 1e6), bwdBytes / (bwdMs * 1e6)};
             } finally {
                 for (CUdeviceptr p : bufs) mem.free(p);

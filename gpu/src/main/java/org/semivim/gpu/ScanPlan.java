@@ -1,40 +1,74 @@
 package org.semivim.gpu;
 
 /**
- * Launch geometry of the chunked selective scan ({@code scan.cu}): one block per (channel, sample)
- * of {@code chunks × lanes} threads, {@code lanes} = the state count rounded up to a power of two
- * (≤ 32), each chunk covering {@code chunkLen} ≤ {@value #MAX_CHUNK_LEN} consecutive positions.
- * Chunks are made as short as possible (≥ {@value #MIN_CHUNK_LEN}) within 1024 threads; the chunk
- * count is rounded up so that a block is whole warps (extra chunks are empty).
+ * Launch geometry of the chunked selective scan ({@code scan.cu}, docs/gpu.md "Selective scan"):
+ * grid ({@link #tiles tiles} of {@value #TILE} consecutive channels, samples), block ({@value #TILE},
+ * chunks): thread x is a channel (a warp reads whole 128-byte lines of a token row), thread y a chunk
+ * of consecutive positions; every thread keeps its channel's N ≤ {@value #MAX_STATES} states.
+ * <ul>
+ * <li>Forward: few chunks. With W chunks every position's decays are computed twice (phase 1 and 3),
+ * with W = 1 once, so chunks are only added while the grid has fewer than {@value #TARGET_WARPS}
+ * warps (too few to keep the memory system busy), at most {@value #MAX_CHUNKS}, each ≥
+ * {@value #MIN_FORWARD_CHUNK_LEN} positions.</li>
+ * <li>Backward: many short chunks ({@value #MAX_CHUNKS}, each ≥ {@value #MIN_BACKWARD_CHUNK_LEN}
+ * positions): a thread recomputes its chunk's states into a local buffer of chunkLen × N floats, so
+ * short chunks keep it in L1; chunkLen ≤ {@value #MAX_BACKWARD_CHUNK_LEN} (SCAN_TMAX).</li>
+ * </ul>
+ * Chunk counts are then lowered to ceil(len / chunkLen), so no chunk is empty.
  */
-public record ScanPlan(int lanes, int chunks, int chunkLen) {
-    static final int MAX_CHUNK_LEN = 64;   // SCAN_TMAX in scan.cu
-    static final int MIN_CHUNK_LEN = 4;
-    static final int MAX_THREADS = 1024;
+public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int backwardChunks, int backwardChunkLen) {
+    static final int TILE = 32;                    // channels per block (the warp width)
+    static final int MAX_STATES = 16;              // SCAN_MAXN in scan.cu
+    static final int MAX_CHUNKS = 16;              // warps per block: 512 threads
+    static final int MAX_BACKWARD_CHUNK_LEN = 32;  // SCAN_TMAX in scan.cu
+    static final int MIN_BACKWARD_CHUNK_LEN = 4;
+    static final int MIN_FORWARD_CHUNK_LEN = 16;
+    static final int TARGET_WARPS = 2048;          // ≈ 16 warps on each of an H100's 132 multiprocessors
+    static final int MAX_THREADS = TILE * MAX_CHUNKS;
 
-    /** The plan for sequences of {@code len} positions with {@code states} states, or null when the kernel cannot run them. */
-    public static ScanPlan of(int len, int states) {
-        if (len < 1 || states < 1 || states > 32) return null;
-        int lanes = Integer.highestOneBit(states);
-        if (lanes < states) lanes <<= 1;
-        int maxChunks = MAX_THREADS / lanes;
-        int chunkLen = Math.max(MIN_CHUNK_LEN, (len + maxChunks - 1) / maxChunks);
-        if (chunkLen > MAX_CHUNK_LEN) return null;
-        int chunks = (len + chunkLen - 1) / chunkLen;
-        int perWarp = Math.max(1, 32 / lanes);
-        chunks = (chunks + perWarp - 1) / perWarp * perWarp;
-        return new ScanPlan(lanes, chunks, chunkLen);
+    /**
+     * The plan for {@code batch} sequences of {@code len} positions, {@code channels} channels and
+     * {@code states} states, or null when the kernels cannot run them (more than 16 states, or
+     * longer than {@value #MAX_CHUNKS} chunks of {@value #MAX_BACKWARD_CHUNK_LEN}).
+     */
+    public static ScanPlan of(int batch, int len, int channels, int states) {
+        if (batch < 1 || len < 1 || channels < 1 || states < 1 || states > MAX_STATES) return null;
+        int tiles = ceil(channels, TILE);
+        int bwChunks = Math.min(MAX_CHUNKS, ceil(len, MIN_BACKWARD_CHUNK_LEN));
+        int bwLen = ceil(len, bwChunks);
+        if (bwLen > MAX_BACKWARD_CHUNK_LEN) return null;
+        long warps = (long) batch * tiles;
+        int fwChunks = (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, ceil(len, MIN_FORWARD_CHUNK_LEN)), ceil(TARGET_WARPS, warps)));
+        int fwLen = ceil(len, fwChunks);
+        return new ScanPlan(tiles, ceil(len, fwLen), fwLen, ceil(len, bwLen), bwLen);
     }
 
-    public int threads() {
-        return chunks * lanes;
+    /** This plan with the forward split into {@code chunks} chunks (fewer when the sequence is short); the benchmark's sweep. */
+    ScanPlan withForwardChunks(int chunks, int len) {
+        if (chunks < 1 || chunks > MAX_CHUNKS) throw new IllegalArgumentException("forward chunks must be in [1, " + MAX_CHUNKS + "]: " + chunks);
+        int fwLen = ceil(len, chunks);
+        return new ScanPlan(tiles, ceil(len, fwLen), fwLen, backwardChunks, backwardChunkLen);
     }
 
-    public int forwardSharedBytes() {
-        return 4 * 3 * chunks * lanes;
+    private static int ceil(long a, long b) {
+        return (int) ((a + b - 1) / b);
     }
 
-    public int backwardSharedBytes() {
-        return 4 * (6 * chunks * lanes + 2 * chunks);
+    public int forwardThreads() {
+        return TILE * forwardChunks;
+    }
+
+    public int backwardThreads() {
+        return TILE * backwardChunks;
+    }
+
+    /** End states and Σ Δ per (chunk, state, channel): (N + 1)·32·chunks floats. */
+    public int forwardSharedBytes(int states) {
+        return 4 * (states + 1) * TILE * forwardChunks;
+    }
+
+    /** States / g carries / dA sums and two per-channel sums per chunk: (N + 2)·32·chunks floats. */
+    public int backwardSharedBytes(int states) {
+        return 4 * (states + 2) * TILE * backwardChunks;
     }
 }

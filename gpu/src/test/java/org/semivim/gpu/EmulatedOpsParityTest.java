@@ -1,6 +1,7 @@
 package org.semivim.gpu;
 
 import org.semivim.engine.ops.Ops;
+import org.semivim.engine.tensor.Tensor;
 
 /**
  * {@link OpsParityCases} on the CPU emulation of the kernels ({@link EmulatedRuntime}): the CUDA ops'
@@ -11,10 +12,34 @@ import org.semivim.engine.ops.Ops;
 class EmulatedOpsParityTest extends OpsParityCases {
     private static Ops emulated;
 
-    /** Fewer channels than on the GPU: the emulation starts a thread per CUDA thread. */
+    /**
+     * Fewer samples than on the GPU (the emulation starts a thread per CUDA thread): L = 197 in 16
+     * backward chunks of 13 (the last one 2 long) and 13 forward chunks of 16 (the last one 5 long), N = 16;
+     * E = 40 in two tiles of 32 (the second 8 channels wide) with N = 5 and L = 23 (backward chunks of 4,
+     * the last 3 long; forward chunks of 12, the last 11); L = 37 with a single channel and N = 16.
+     */
     @Override
     int[][] scanSizes() {
-        return new int[][] {{1, 197, 3, 16}, {2, 23, 3, 5}};
+        return new int[][] {{1, 197, 3, 16}, {2, 23, 40, 5}, {1, 37, 1, 16}};
+    }
+
+    /** The forward as one walk over the sequence (one chunk, what the plan picks for large grids) and in 5 chunks. */
+    @org.junit.jupiter.api.Test
+    void selectiveScanForwardInOneAndFiveChunks() {
+        for (int chunks : new int[] {1, 5}) {
+            CudaScanOps scan = new CudaScanOps(EmulatedRuntime.shared(), chunks);
+            int nb = 2, l = 29, e = 35, n = 16;
+            Tensor u = GpuTesting.random(60, 1, nb, l, e), dr = GpuTesting.random(61, 2, nb, l, e), bias = GpuTesting.random(62, 1, e);
+            Tensor aLog = GpuTesting.random(63, 1, e, n), bm = GpuTesting.random(64, 1, nb, l, n), cm = GpuTesting.random(65, 1, nb, l, n);
+            Tensor d = GpuTesting.random(66, 1, e), z = GpuTesting.random(67, 2, nb, l, e);
+            for (boolean reverse : new boolean[] {false, true}) {
+                Tensor y0 = Tensor.zeros(nb, l, e), y1 = Tensor.zeros(nb, l, e), o0 = Tensor.zeros(nb, l, e), o1 = Tensor.zeros(nb, l, e);
+                Ops.reference().scan().selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y0, o0);
+                scan.selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y1, o1);
+                GpuTesting.assertClose("scan y chunks=" + chunks + " reverse=" + reverse, y0, y1, 1e-4);
+                GpuTesting.assertClose("scan out chunks=" + chunks + " reverse=" + reverse, o0, o1, 1e-4);
+            }
+        }
     }
 
     @Override

@@ -60,7 +60,7 @@ class NvccCompileTest {
         }
     }
 
-    /** The largest block each kernel is launched with (ScanPlan: up to 1024 threads; every other launch: 256). */
+    /** The largest block each kernel is launched with (ScanPlan: 32 channels × up to 16 chunks = 512 threads; every other launch: 256). */
     static int maxThreads(String kernel) {
         return kernel.startsWith("scan_") ? ScanPlan.MAX_THREADS : 256;
     }

@@ -9,38 +9,68 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ScanPlanTest {
 
     @Test
-    void vimTinyAt224() {
-        // 14×14 patches + class token, d_state 16
-        ScanPlan p = ScanPlan.of(197, 16);
-        assertEquals(16, p.lanes());
-        assertEquals(4, p.chunkLen());
-        assertEquals(50, p.chunks());
-        assertEquals(800, p.threads());
+    void vimTinyAt224Batch128() {
+        // 14×14 patches + class token, d_inner 384, d_state 16: 12 tiles × 128 samples = 1 536 warps per chunk
+        ScanPlan p = ScanPlan.of(128, 197, 384, 16);
+        assertEquals(12, p.tiles());
+        assertEquals(2, p.forwardChunks(), "1 536 warps < 2 048: the forward is split in two");
+        assertEquals(99, p.forwardChunkLen());
+        assertEquals(16, p.backwardChunks());
+        assertEquals(13, p.backwardChunkLen());
+        assertEquals(512, p.backwardThreads());
+        assertEquals(4 * 17 * 32 * 2, p.forwardSharedBytes(16));
+        assertEquals(4 * 18 * 32 * 16, p.backwardSharedBytes(16));
+    }
+
+    @Test
+    void aLargeGridWalksTheSequenceInOneChunk() {
+        ScanPlan p = ScanPlan.of(1024, 197, 384, 16);   // 12 288 warps: enough without chunks
+        assertEquals(1, p.forwardChunks());
+        assertEquals(197, p.forwardChunkLen());
     }
 
     @Test
     void everyPlanIsALegalLaunchCoveringTheSequence() {
-        for (int states = 1; states <= 32; states++) {
-            for (int len = 1; len <= 5000; len += (len < 100 ? 1 : 37)) {
-                ScanPlan p = ScanPlan.of(len, states);
-                if (p == null) {
-                    assertTrue(len > 64 * (1024 / Integer.highestOneBit(2 * states - 1)), "refused a sequence it could run: L=" + len + " N=" + states);
-                    continue;
+        for (int states = 1; states <= 16; states += 3) {
+            for (int channels : new int[] {1, 31, 32, 33, 384}) {
+                for (int batch : new int[] {1, 7, 128}) {
+                    for (int len = 1; len <= 600; len += (len < 70 ? 1 : 23)) {
+                        ScanPlan p = ScanPlan.of(batch, len, channels, states);
+                        if (p == null) {
+                            assertTrue(len > ScanPlan.MAX_CHUNKS * ScanPlan.MAX_BACKWARD_CHUNK_LEN, "refused a sequence it could run: L=" + len);
+                            continue;
+                        }
+                        assertEquals((channels + 31) / 32, p.tiles());
+                        for (int[] chunks : new int[][] {{p.forwardChunks(), p.forwardChunkLen()}, {p.backwardChunks(), p.backwardChunkLen()}}) {
+                            assertTrue(chunks[0] >= 1 && chunks[0] <= ScanPlan.MAX_CHUNKS);
+                            assertTrue((long) chunks[0] * chunks[1] >= len, "covers the sequence");
+                            assertTrue((long) (chunks[0] - 1) * chunks[1] < len, "no empty chunk");
+                        }
+                        assertTrue(p.backwardChunkLen() <= ScanPlan.MAX_BACKWARD_CHUNK_LEN);
+                        assertTrue(p.backwardThreads() <= ScanPlan.MAX_THREADS && p.forwardThreads() <= ScanPlan.MAX_THREADS);
+                        assertTrue(p.backwardSharedBytes(states) <= 48 * 1024, "within the default shared memory limit");
+                        assertTrue(p.forwardSharedBytes(states) <= 48 * 1024);
+                    }
                 }
-                assertTrue(p.lanes() >= states && Integer.bitCount(p.lanes()) == 1 && p.lanes() <= 32);
-                assertEquals(0, p.threads() % 32, "whole warps");
-                assertTrue(p.threads() <= 1024);
-                assertTrue(p.chunkLen() <= ScanPlan.MAX_CHUNK_LEN);
-                assertTrue((long) p.chunks() * p.chunkLen() >= len, "covers the sequence");
-                assertTrue(p.backwardSharedBytes() <= 48 * 1024, "within the default shared memory limit");
             }
         }
     }
 
     @Test
+    void forwardChunksForTheSweep() {
+        ScanPlan p = ScanPlan.of(128, 197, 384, 16);
+        assertEquals(1, p.withForwardChunks(1, 197).forwardChunks());
+        assertEquals(8, p.withForwardChunks(8, 197).forwardChunks());
+        assertEquals(25, p.withForwardChunks(8, 197).forwardChunkLen());
+        assertEquals(3, ScanPlan.of(1, 3, 8, 4).withForwardChunks(8, 3).forwardChunks(), "no empty chunks on a short sequence");
+    }
+
+    @Test
     void unsupportedShapesHaveNoPlan() {
-        assertNull(ScanPlan.of(197, 33), "more than 32 states");
-        assertNull(ScanPlan.of(64 * 64 + 1, 16), "longer than 64 chunks of 64");
-        assertNull(ScanPlan.of(0, 16));
+        assertNull(ScanPlan.of(2, 197, 384, 17), "more than 16 states");
+        assertNull(ScanPlan.of(2, 16 * 32 + 1, 384, 16), "longer than 16 chunks of 32");
+        assertTrue(ScanPlan.of(2, 16 * 32, 384, 16) != null);
+        assertNull(ScanPlan.of(2, 0, 384, 16));
+        assertNull(ScanPlan.of(0, 197, 384, 16));
     }
 }
