@@ -25,9 +25,19 @@
 
 #define SCAN_MAXN 16
 #define SCAN_TMAX 32
+#define SCAN_AHEAD 4           // forward: positions of u, Δ_raw, z loaded ahead
+#define SCAN_MAX_THREADS 512   // 32 channels × 16 chunks (ScanPlan.MAX_THREADS): at most 128 registers a thread
 #define SCAN_LOG2E 1.4426950408889634f
 
 __device__ __forceinline__ int scan_token(int p, int L, int reverse) { return reverse ? L - 1 - p : p; }
+
+// row[n] of a B or C row, 0 for the padding states n ≥ N: the load is unconditional (index clamped) and
+// the padding a select, so the unrolled state loops have no branches and their loads can be batched.
+// Padding states have A = 0 and B = C = 0, so their h and g stay 0 and add nothing.
+__device__ __forceinline__ float scan_state_value(const float* row, int n, int N) {
+    float v = row[n < N ? n : N - 1];
+    return n < N ? v : 0.0f;
+}
 
 // Phase 2 of the forward: sEnd[c][n][lane] holds chunk c's end state from a zero start and sSum[c][lane]
 // its Σ Δ; afterwards sEnd[c][n][lane] is the state before chunk c's first position. The thread (lane, c)
@@ -62,7 +72,7 @@ __device__ void scan_combine_backward(float* sG, const float* sSum, const float*
 }
 
 // grid (ceil(E/32), B); block (32, W), W = ceil(L/T); dynamic shared memory (N + 1)·32·W floats
-extern "C" __global__ void scan_fwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
+extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
                                     const float* __restrict__ deltaBias, const float* __restrict__ aLog,
                                     const float* __restrict__ bm, const float* __restrict__ cm,
                                     const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
@@ -90,8 +100,7 @@ extern "C" __global__ void scan_fwd(const float* __restrict__ u, const float* __
             float dt = live ? sv_softplus(deltaRaw[i] + bias) : 0.0f;
             float du = live ? dt * u[i] : 0.0f;
 #pragma unroll
-            for (int n = 0; n < SCAN_MAXN; n++)
-                if (n < N) h[n] = exp2f(dt * a2[n]) * h[n] + du * brow[n];
+            for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + du * scan_state_value(brow, n, N);
             sum += dt;
         }
 #pragma unroll
@@ -105,27 +114,45 @@ extern "C" __global__ void scan_fwd(const float* __restrict__ u, const float* __
         for (int n = 0; n < SCAN_MAXN; n++)
             if (n < N) h[n] = sEnd[(c * N + n) * 32 + lane];
     }
-    if (!live) return;                 // no barrier after this point
-#pragma unroll 4
+    if (!live || p0 >= p1) return;     // no barrier after this point
+    // the token values of positions p … p + SCAN_AHEAD − 1, loaded SCAN_AHEAD positions ahead of their use
+    // (the index clamped at the chunk's end), so a warp has that many lines of each tensor in flight
+    float ru[SCAN_AHEAD], rdr[SCAN_AHEAD], rz[SCAN_AHEAD];
+#pragma unroll
+    for (int k = 0; k < SCAN_AHEAD; k++) {
+        long long i = ((long long)b * L + scan_token(min(p0 + k, p1 - 1), L, reverse)) * E + e;
+        ru[k] = u[i];
+        rdr[k] = deltaRaw[i];
+        rz[k] = z[i];
+    }
+#pragma unroll 1
     for (int p = p0; p < p1; p++) {
         int t = scan_token(p, L, reverse);
         long long i = ((long long)b * L + t) * E + e;
         const float* brow = bm + ((long long)b * L + t) * N;
         const float* crow = cm + ((long long)b * L + t) * N;
-        float uu = u[i];
-        float dt = sv_softplus(deltaRaw[i] + bias);
+        float uu = ru[0], dr = rdr[0], zz = rz[0];
+#pragma unroll
+        for (int k = 0; k + 1 < SCAN_AHEAD; k++) {
+            ru[k] = ru[k + 1];
+            rdr[k] = rdr[k + 1];
+            rz[k] = rz[k + 1];
+        }
+        long long ia = ((long long)b * L + scan_token(min(p + SCAN_AHEAD, p1 - 1), L, reverse)) * E + e;
+        ru[SCAN_AHEAD - 1] = u[ia];
+        rdr[SCAN_AHEAD - 1] = deltaRaw[ia];
+        rz[SCAN_AHEAD - 1] = z[ia];
+        float dt = sv_softplus(dr + bias);
         float du = dt * uu;
         float r = 0.0f;
 #pragma unroll
         for (int n = 0; n < SCAN_MAXN; n++) {
-            if (n < N) {
-                h[n] = exp2f(dt * a2[n]) * h[n] + du * brow[n];
-                r += crow[n] * h[n];
-            }
+            h[n] = exp2f(dt * a2[n]) * h[n] + du * scan_state_value(brow, n, N);
+            r += scan_state_value(crow, n, N) * h[n];
         }
         float yy = r + D * uu;
         y[i] = yy;
-        out[i] = yy * sv_silu(z[i]);
+        out[i] = yy * sv_silu(zz);
     }
 }
 
@@ -146,7 +173,7 @@ __device__ __forceinline__ float scan_reduce_scatter(float* v, int lane) {
 
 // grid (ceil(E/32), B); block (32, W), W = ceil(L/T), T ≤ SCAN_TMAX; dynamic shared memory
 // (N + 2)·32·W floats. dReadout may be null.
-extern "C" __global__ void scan_bwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
+extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
                                     const float* __restrict__ deltaBias, const float* __restrict__ aLog,
                                     const float* __restrict__ bm, const float* __restrict__ cm,
                                     const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
@@ -180,8 +207,7 @@ extern "C" __global__ void scan_bwd(const float* __restrict__ u, const float* __
         float dt = live ? sv_softplus(deltaRaw[i] + bias) : 0.0f;
         float dtu = live ? dt * u[i] : 0.0f;
 #pragma unroll
-        for (int n = 0; n < SCAN_MAXN; n++)
-            if (n < N) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * brow[n];
+        for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * scan_state_value(brow, n, N);
         if (p == p0) dtFirst = dt;
         sumChunk += dt;
     }
@@ -215,12 +241,10 @@ extern "C" __global__ void scan_bwd(const float* __restrict__ u, const float* __
         }
         // g_p = gr_p·C_p + a_{p+1}·g_{p+1}; g[] holds a_{p+1}·g_{p+1} scaled below
 #pragma unroll
-        for (int n = 0; n < SCAN_MAXN; n++)
-            if (n < N) g[n] = gr * crow[n] + g[n];
+        for (int n = 0; n < SCAN_MAXN; n++) g[n] = gr * scan_state_value(crow, n, N) + g[n];
         if (p > p0) {
 #pragma unroll
-            for (int n = 0; n < SCAN_MAXN; n++)
-                if (n < N) g[n] *= exp2f(dt * a2[n]);          // a_p, carried to p − 1
+            for (int n = 0; n < SCAN_MAXN; n++) g[n] *= exp2f(dt * a2[n]);   // a_p, carried to p − 1
         }
     }
 #pragma unroll
@@ -247,7 +271,7 @@ extern "C" __global__ void scan_bwd(const float* __restrict__ u, const float* __
         float dtu = live ? dt * u[i] : 0.0f;
 #pragma unroll
         for (int n = 0; n < SCAN_MAXN; n++) {
-            if (n < N) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * brow[n];
+            h[n] = exp2f(dt * a2[n]) * h[n] + dtu * scan_state_value(brow, n, N);
             hbuf[p - p0 + 1][n] = h[n];
         }
     }
@@ -277,23 +301,19 @@ extern "C" __global__ void scan_bwd(const float* __restrict__ u, const float* __
         float gB = 0.0f, gDecay = 0.0f, r = 0.0f;
 #pragma unroll
         for (int n = 0; n < SCAN_MAXN; n++) {
-            v[n] = 0.0f;
-            v[SCAN_MAXN + n] = 0.0f;
-            if (n < N) {
-                float cv = cm[row + n], bv = bm[row + n];
-                float gn = gr * cv + g[n];          // g[] = a_{p+1}·g_{p+1}
-                float a = exp2f(dt * a2[n]);
-                float hPrevDecayed = a * hbuf[j][n];
-                float hn = hbuf[j + 1][n];
-                v[n] = gn * dt * uu;
-                v[SCAN_MAXN + n] = gr * hn;
-                gB += gn * bv;
-                float gA = gn * hPrevDecayed;
-                gDecay += gA * a2[n];                // × log2 e, undone below
-                dA[n] += gA * dt;
-                r += cv * hn;
-                g[n] = gn * a;                       // a_p·g_p for position p − 1
-            }
+            float cv = scan_state_value(cm + row, n, N), bv = scan_state_value(bm + row, n, N);
+            float gn = gr * cv + g[n];              // g[] = a_{p+1}·g_{p+1}
+            float a = exp2f(dt * a2[n]);
+            float hPrevDecayed = a * hbuf[j][n];
+            float hn = hbuf[j + 1][n];
+            v[n] = gn * dt * uu;
+            v[SCAN_MAXN + n] = gr * hn;
+            gB += gn * bv;
+            float gA = gn * hPrevDecayed;
+            gDecay += gA * a2[n];                    // × log2 e, undone below
+            dA[n] += gA * dt;
+            r += cv * hn;
+            g[n] = gn * a;                           // a_p·g_p for position p − 1
         }
         float s = scan_reduce_scatter(v, lane);
         if (lane < SCAN_MAXN) {

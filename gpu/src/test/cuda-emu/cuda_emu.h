@@ -24,6 +24,7 @@ inline sv_dim3 blockDim, gridDim;
 #define __global__
 #define __device__
 #define __forceinline__ inline
+#define __launch_bounds__(...)
 #define __shared__ static
 #define SV_EMULATION 1
 

@@ -23,7 +23,7 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
     static final int MAX_BACKWARD_CHUNK_LEN = 32;  // SCAN_TMAX in scan.cu
     static final int MIN_BACKWARD_CHUNK_LEN = 4;
     static final int MIN_FORWARD_CHUNK_LEN = 16;
-    static final int TARGET_WARPS = 2048;          // ≈ 16 warps on each of an H100's 132 multiprocessors
+    static final int TARGET_WARPS = 1024;          // ≈ 8 warps on each of an H100's 132 multiprocessors
     static final int MAX_THREADS = TILE * MAX_CHUNKS;
 
     /**

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the build had nvcc, its PTX defines exactly the entry points the Java code launches.
  */
 class KernelSourcesTest {
-    private static final Pattern EXTERN_KERNEL = Pattern.compile("extern \"C\" __global__ void (\\w+)\\(");
+    private static final Pattern EXTERN_KERNEL = Pattern.compile("extern \"C\" __global__ void (?:__launch_bounds__\\([^)]*\\) )?(\\w+)\\(");
     private static final Pattern PTX_ENTRY = Pattern.compile("\\.visible \\.entry (\\w+)\\(");
 
     private static List<String> names(Pattern p, String text) {

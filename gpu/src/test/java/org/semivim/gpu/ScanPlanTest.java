@@ -13,20 +13,21 @@ class ScanPlanTest {
         // 14×14 patches + class token, d_inner 384, d_state 16: 12 tiles × 128 samples = 1 536 warps per chunk
         ScanPlan p = ScanPlan.of(128, 197, 384, 16);
         assertEquals(12, p.tiles());
-        assertEquals(2, p.forwardChunks(), "1 536 warps < 2 048: the forward is split in two");
-        assertEquals(99, p.forwardChunkLen());
+        assertEquals(1, p.forwardChunks(), "1 536 warps ≥ 1 024: the forward walks the sequence in one chunk");
+        assertEquals(197, p.forwardChunkLen());
         assertEquals(16, p.backwardChunks());
         assertEquals(13, p.backwardChunkLen());
         assertEquals(512, p.backwardThreads());
-        assertEquals(4 * 17 * 32 * 2, p.forwardSharedBytes(16));
+        assertEquals(4 * 17 * 32, p.forwardSharedBytes(16));
         assertEquals(4 * 18 * 32 * 16, p.backwardSharedBytes(16));
     }
 
     @Test
-    void aLargeGridWalksTheSequenceInOneChunk() {
-        ScanPlan p = ScanPlan.of(1024, 197, 384, 16);   // 12 288 warps: enough without chunks
-        assertEquals(1, p.forwardChunks());
-        assertEquals(197, p.forwardChunkLen());
+    void aSmallGridSplitsTheForward() {
+        ScanPlan p = ScanPlan.of(16, 197, 384, 16);   // 192 warps: 6 chunks make 1 152
+        assertEquals(6, p.forwardChunks());
+        assertEquals(33, p.forwardChunkLen());
+        assertEquals(13, ScanPlan.of(1, 197, 3, 16).forwardChunks(), "one warp: as many chunks of ≥ 16 positions as fit");
     }
 
     @Test
