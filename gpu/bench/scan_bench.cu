@@ -76,10 +76,10 @@ int main(int argc, char** argv) {
     printf("copy (read+write %.1f MB): %.3f ms %.0f GB/s = %.2f of peak\n", 8.0 * tok / 1e6, copyMs, 8.0 * tok / (copyMs * 1e6),
            8.0 * tok / (copyMs * 1e6) / peak);
     int tiles = (E + 31) / 32;
-    for (int W : {1, 2, 3, 4, 8, 16}) {
+    for (int W : {1, 2, 3, 4, 8}) {
         int T = (L + W - 1) / W, Wr = (L + T - 1) / T;
         float ms = timeIt([&] {
-            scan_fwd<<<dim3(tiles, B), dim3(32, Wr), 4 * (N + 1) * 32 * Wr>>>(u, dr, bias, aLog, bm, cm, d, z, 0, y, out, B, L, E, N, T);
+            scan_fwd<<<dim3(tiles, B), dim3(32, Wr), 4 * std::max((N + 1) * 32, 4 * 32 * SCAN_FWD_SUB) * Wr>>>(u, dr, bias, aLog, bm, cm, d, z, 0, y, out, B, L, E, N, T);
         });
         printf("scan_fwd chunks=%2d T=%3d: %.3f ms %5.0f GB/s = %.2f of peak\n", Wr, T, ms, fwdBytes / (ms * 1e6), fwdBytes / (ms * 1e6) / peak);
     }
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
         int T = (L + W - 1) / W, Wr = (L + T - 1) / T;
         if (T > SCAN_TMAX) continue;
         float ms = timeIt([&] {
-            scan_bwd<<<dim3(tiles, B), dim3(32, Wr), 4 * (N + 2) * 32 * Wr>>>(u, dr, bias, aLog, bm, cm, d, z, 0, dOut, nullptr, du, ddr,
+            scan_bwd<<<dim3(tiles, B), dim3(32, Wr), 4 * std::max((N + 2) * 32, 6 * 32 * SCAN_BWD_SUB) * Wr>>>(u, dr, bias, aLog, bm, cm, d, z, 0, dOut, nullptr, du, ddr,
                                                                              dbias, daLog, dbm, dcm, dd, dz, B, L, E, N, T);
         });
         printf("scan_bwd chunks=%2d T=%3d: %.3f ms %5.0f GB/s = %.2f of peak\n", Wr, T, ms, bwdBytes / (ms * 1e6), bwdBytes / (ms * 1e6) / peak);

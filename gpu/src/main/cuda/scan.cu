@@ -5,8 +5,11 @@
 // Block (32, W): threadIdx.x = the channel within a tile of 32 consecutive channels (a warp reads
 // 32 consecutive floats of a token row: one 128-byte line), threadIdx.y = the chunk c of T
 // consecutive positions; grid (ceil(E/32), B). Each thread owns one channel and keeps all N ≤ 16
-// states in registers, so the readout Σ_n C_n·h_n is a sum in the thread (no shuffle). B and C
-// [B,L,N] rows are the same for the 32 lanes of a warp: broadcast loads.
+// states in registers, so the readout Σ_n C_n·h_n is a sum in the thread (no shuffle). A warp walks
+// its chunk in sub-chunks of S positions: it first stages the sub-chunk's B and C rows (lanes 0–15 a
+// B row, 16–31 a C row: 64-byte segments) and the token values it needs (lane = channel: 128-byte
+// lines) in its part of shared memory, all loads issued together, then computes from shared memory
+// (B/C as broadcast reads). So a warp waits for memory once per sub-chunk, not once per position.
 // Positions p are counted in processing order (token t = p, or L−1−p when reverse). The recurrence
 //   h_p = a_p·h_{p−1} + β_p,   a_p = exp(Δ_p·A_n) = 2^(Δ_p·A_n·log2 e),   β_p = Δ_p·u_p·B_{p,n}
 // is solved in three phases when W > 1: (1) every chunk scans its positions from h = 0 and keeps
@@ -19,24 +22,42 @@
 // in L1) and walks the chunk backwards.
 // Layout: u, deltaRaw, z, y, out [B,L,E]; bm, cm [B,L,N]; deltaBias, d [E]; aLog [E,N].
 // Gradient sums: dBm, dCm (over the channels) are reduced over the warp's 32 channels by a shuffle
-// reduce-scatter (lane l ends with the sum of value l) and added with one atomic per lane; dALog,
+// reduce-scatter (lane l ends with the sum of term l: dB_l, or dC_{l−16}) and added with one atomic per lane; dALog,
 // dD, dDeltaBias are summed over the block's chunks in shared memory, then one atomic per element.
 #include "common.cuh"
 
 #define SCAN_MAXN 16
 #define SCAN_TMAX 32
-#define SCAN_AHEAD 4           // forward: positions of u, Δ_raw, z loaded ahead
+#define SCAN_FWD_SUB 8         // forward: positions staged at a time (ScanPlan.FORWARD_SUB)
+#define SCAN_BWD_SUB 4         // backward: positions staged at a time (ScanPlan.BACKWARD_SUB)
 #define SCAN_MAX_THREADS 512   // 32 channels × 16 chunks (ScanPlan.MAX_THREADS): at most 128 registers a thread
 #define SCAN_LOG2E 1.4426950408889634f
 
 __device__ __forceinline__ int scan_token(int p, int L, int reverse) { return reverse ? L - 1 - p : p; }
 
-// row[n] of a B or C row, 0 for the padding states n ≥ N: the load is unconditional (index clamped) and
-// the padding a select, so the unrolled state loops have no branches and their loads can be batched.
-// Padding states have A = 0 and B = C = 0, so their h and g stay 0 and add nothing.
-__device__ __forceinline__ float scan_state_value(const float* row, int n, int N) {
-    float v = row[n < N ? n : N - 1];
-    return n < N ? v : 0.0f;
+// Stages positions q … q+S−1 of the warp's chunk (processing order; positions ≥ p1 read as zeros) into
+// buf: buf[s·32 + j] = B_{j} (j < 16) or C_{j−16} (j ≥ 16) of position q+s (padding states n ≥ N are 0, so
+// their h and g stay 0), buf[(S·(k+1) + s)·32 + lane] = token tensor k at (q+s, this channel) (0 for a null
+// tensor or a channel ≥ E). Every lane takes part; the caller syncs the warp before reading.
+template <int S, int K>
+__device__ __forceinline__ void scan_stage(float* buf, const float* const (&tok)[K], const float* bm, const float* cm,
+                                           int b, int q, int p1, int L, int E, int N, int e, bool live, int reverse,
+                                           int lane) {
+    int n = lane & 15;
+    const float* src = lane < 16 ? bm : cm;
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        bool in = q + s < p1;
+        int t = scan_token(in ? q + s : p1 - 1, L, reverse);
+        float v = src[((long long)b * L + t) * N + (n < N ? n : N - 1)];
+        buf[s * 32 + lane] = in && n < N ? v : 0.0f;
+        long long i = ((long long)b * L + t) * E + (live ? e : 0);
+#pragma unroll
+        for (int k = 0; k < K; k++) {
+            float x = live && tok[k] != nullptr ? tok[k][i] : 0.0f;
+            buf[(S * (k + 1) + s) * 32 + lane] = in ? x : 0.0f;
+        }
+    }
 }
 
 // Phase 2 of the forward: sEnd[c][n][lane] holds chunk c's end state from a zero start and sSum[c][lane]
@@ -71,18 +92,21 @@ __device__ void scan_combine_backward(float* sG, const float* sSum, const float*
     }
 }
 
-// grid (ceil(E/32), B); block (32, W), W = ceil(L/T); dynamic shared memory (N + 1)·32·W floats
+// grid (ceil(E/32), B); block (32, W), W = ceil(L/T) ≤ 8; dynamic shared memory
+// max((N + 1)·32·W, 4·32·SCAN_FWD_SUB·W) floats (the combine, then the staging buffers, in the same space).
 extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
                                     const float* __restrict__ deltaBias, const float* __restrict__ aLog,
                                     const float* __restrict__ bm, const float* __restrict__ cm,
                                     const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
                                     float* __restrict__ y, float* __restrict__ out, int B, int L, int E, int N, int T) {
     SV_EXTERN_SHARED(sm);
+    const int S = SCAN_FWD_SUB;
     int W = blockDim.y, lane = threadIdx.x, c = threadIdx.y;
     int e = blockIdx.x * 32 + lane, b = blockIdx.y;
     bool live = e < E;
     float* sEnd = sm;                  // [W][N][32]
     float* sSum = sm + W * N * 32;     // [W][32]
+    float* st = sm + c * S * 32 * 4;   // this warp's staging: B|C rows, u, Δ_raw, z
     float a2[SCAN_MAXN], h[SCAN_MAXN];
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++) {
@@ -92,17 +116,21 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
     float bias = live ? deltaBias[e] : 0.0f, D = live ? dskip[e] : 0.0f;
     int p0 = c * T, p1 = min(L, p0 + T);
     if (W > 1) {                       // same in the whole block: the barriers are uniform
+        const float* tok[2] = {u, deltaRaw};
         float sum = 0.0f;
-        for (int p = p0; p < p1; p++) {
-            int t = scan_token(p, L, reverse);
-            long long i = ((long long)b * L + t) * E + e;
-            const float* brow = bm + ((long long)b * L + t) * N;
-            float dt = live ? sv_softplus(deltaRaw[i] + bias) : 0.0f;
-            float du = live ? dt * u[i] : 0.0f;
+        for (int q = p0; q < p1; q += S) {
+            scan_stage<S, 2>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
+            __syncwarp();
+            for (int s = 0; s < min(S, p1 - q); s++) {
+                float dt = live ? sv_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
+                float du = dt * st[(S + s) * 32 + lane];
 #pragma unroll
-            for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + du * scan_state_value(brow, n, N);
-            sum += dt;
+                for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + du * st[s * 32 + n];
+                sum += dt;
+            }
+            __syncwarp();
         }
+        __syncthreads();               // the staging buffers and the combine share the space
 #pragma unroll
         for (int n = 0; n < SCAN_MAXN; n++)
             if (n < N) sEnd[(c * N + n) * 32 + lane] = h[n];
@@ -113,66 +141,52 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
 #pragma unroll
         for (int n = 0; n < SCAN_MAXN; n++)
             if (n < N) h[n] = sEnd[(c * N + n) * 32 + lane];
+        __syncthreads();
     }
-    if (!live || p0 >= p1) return;     // no barrier after this point
-    // the token values of positions p … p + SCAN_AHEAD − 1, loaded SCAN_AHEAD positions ahead of their use
-    // (the index clamped at the chunk's end), so a warp has that many lines of each tensor in flight
-    float ru[SCAN_AHEAD], rdr[SCAN_AHEAD], rz[SCAN_AHEAD];
+    const float* tok[3] = {u, deltaRaw, z};
+    for (int q = p0; q < p1; q += S) {
+        scan_stage<S, 3>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
+        __syncwarp();
+        for (int s = 0; s < min(S, p1 - q); s++) {
+            float uu = st[(S + s) * 32 + lane];
+            float dt = sv_softplus(st[(2 * S + s) * 32 + lane] + bias);
+            float du = dt * uu;
+            float r = 0.0f;
 #pragma unroll
-    for (int k = 0; k < SCAN_AHEAD; k++) {
-        long long i = ((long long)b * L + scan_token(min(p0 + k, p1 - 1), L, reverse)) * E + e;
-        ru[k] = u[i];
-        rdr[k] = deltaRaw[i];
-        rz[k] = z[i];
-    }
-#pragma unroll 1
-    for (int p = p0; p < p1; p++) {
-        int t = scan_token(p, L, reverse);
-        long long i = ((long long)b * L + t) * E + e;
-        const float* brow = bm + ((long long)b * L + t) * N;
-        const float* crow = cm + ((long long)b * L + t) * N;
-        float uu = ru[0], dr = rdr[0], zz = rz[0];
-#pragma unroll
-        for (int k = 0; k + 1 < SCAN_AHEAD; k++) {
-            ru[k] = ru[k + 1];
-            rdr[k] = rdr[k + 1];
-            rz[k] = rz[k + 1];
+            for (int n = 0; n < SCAN_MAXN; n++) {
+                h[n] = exp2f(dt * a2[n]) * h[n] + du * st[s * 32 + n];
+                r += st[s * 32 + 16 + n] * h[n];
+            }
+            if (live) {
+                long long i = ((long long)b * L + scan_token(q + s, L, reverse)) * E + e;
+                float yy = r + D * uu;
+                y[i] = yy;
+                out[i] = yy * sv_silu(st[(3 * S + s) * 32 + lane]);
+            }
         }
-        long long ia = ((long long)b * L + scan_token(min(p + SCAN_AHEAD, p1 - 1), L, reverse)) * E + e;
-        ru[SCAN_AHEAD - 1] = u[ia];
-        rdr[SCAN_AHEAD - 1] = deltaRaw[ia];
-        rz[SCAN_AHEAD - 1] = z[ia];
-        float dt = sv_softplus(dr + bias);
-        float du = dt * uu;
-        float r = 0.0f;
-#pragma unroll
-        for (int n = 0; n < SCAN_MAXN; n++) {
-            h[n] = exp2f(dt * a2[n]) * h[n] + du * scan_state_value(brow, n, N);
-            r += scan_state_value(crow, n, N) * h[n];
-        }
-        float yy = r + D * uu;
-        y[i] = yy;
-        out[i] = yy * sv_silu(zz);
+        __syncwarp();
     }
 }
 
-// Lane l of the warp ends with Σ over the 32 lanes of v[l] (a reduce-scatter: 31 shuffles for 32 sums).
-__device__ __forceinline__ float scan_reduce_scatter(float* v, int lane) {
+// The rest of a reduce-scatter over the warp: w[i] holds this lane's term i (i < 16) after the first step
+// (xor 16, done by the caller); lane l ends with Σ over the lanes whose bit 4 equals l's of their w[l mod 16]:
+// with the first step, the sum over all 32 lanes of term l of the 32 (31 shuffles for 32 sums).
+__device__ __forceinline__ float scan_reduce_scatter16(float* w, int lane) {
 #pragma unroll
-    for (int o = 16; o >= 1; o >>= 1) {
+    for (int o = 8; o >= 1; o >>= 1) {
         bool upper = (lane & o) != 0;
 #pragma unroll
         for (int i = 0; i < o; i++) {
-            float keep = upper ? v[i + o] : v[i];
-            float send = upper ? v[i] : v[i + o];
-            v[i] = keep + __shfl_xor_sync(0xffffffffu, send, o);
+            float keep = upper ? w[i + o] : w[i];
+            float send = upper ? w[i] : w[i + o];
+            w[i] = keep + __shfl_xor_sync(0xffffffffu, send, o);
         }
     }
-    return v[0];
+    return w[0];
 }
 
-// grid (ceil(E/32), B); block (32, W), W = ceil(L/T), T ≤ SCAN_TMAX; dynamic shared memory
-// (N + 2)·32·W floats. dReadout may be null.
+// grid (ceil(E/32), B); block (32, W), W = ceil(L/T) ≤ 16, T ≤ SCAN_TMAX; dynamic shared memory
+// max((N + 2)·32·W, 6·32·SCAN_BWD_SUB·W) floats (the combines and sums, and the staging buffers). dReadout may be null.
 extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
                                     const float* __restrict__ deltaBias, const float* __restrict__ aLog,
                                     const float* __restrict__ bm, const float* __restrict__ cm,
@@ -182,12 +196,14 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
                                     float* __restrict__ dALog, float* __restrict__ dBm, float* __restrict__ dCm,
                                     float* __restrict__ dD, float* __restrict__ dz, int B, int L, int E, int N, int T) {
     SV_EXTERN_SHARED(sm);
+    const int S = SCAN_BWD_SUB;
     int W = blockDim.y, lane = threadIdx.x, c = threadIdx.y;
     int e = blockIdx.x * 32 + lane, b = blockIdx.y;
     bool live = e < E;
     float* sState = sm;                // [W][N][32]: end states → initial states; then g starts → carries; then dA sums
     float* sSum = sm + W * N * 32;     // [W][32]: Σ Δ; then the dΔbias sums
     float* sSum2 = sSum + W * 32;      // [W][32]: the dD sums
+    float* st = sm + c * S * 32 * 6;   // this warp's staging: B|C rows and up to 5 token tensors
     float a2[SCAN_MAXN], h[SCAN_MAXN], g[SCAN_MAXN];
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++) {
@@ -197,26 +213,30 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
     }
     float bias = live ? deltaBias[e] : 0.0f, D = live ? dskip[e] : 0.0f;
     int p0 = c * T, p1 = min(L, p0 + T);
+    int qLast = p0 + (p1 > p0 ? (p1 - p0 - 1) / S * S : 0);   // the last sub-chunk's first position
 
     // phase 1 and 2: h[] = the state before the chunk's first position
     float sumChunk = 0.0f, dtFirst = 0.0f;
-    for (int p = p0; p < p1; p++) {
-        int t = scan_token(p, L, reverse);
-        long long i = ((long long)b * L + t) * E + e;
-        const float* brow = bm + ((long long)b * L + t) * N;
-        float dt = live ? sv_softplus(deltaRaw[i] + bias) : 0.0f;
-        float dtu = live ? dt * u[i] : 0.0f;
+    {
+        const float* tok[2] = {u, deltaRaw};
+        for (int q = p0; q < p1; q += S) {
+            scan_stage<S, 2>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
+            __syncwarp();
+            for (int s = 0; s < min(S, p1 - q); s++) {
+                float dt = live ? sv_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
+                float dtu = dt * st[(S + s) * 32 + lane];
 #pragma unroll
-        for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * scan_state_value(brow, n, N);
-        if (p == p0) dtFirst = dt;
-        sumChunk += dt;
+                for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * st[s * 32 + n];
+                if (q + s == p0) dtFirst = dt;
+                sumChunk += dt;
+            }
+            __syncwarp();
+        }
     }
     // Δ of the position after the chunk: its decay links the chunk to the next one's g
     float dtAfter = 0.0f;
-    if (live && p1 < L && p0 < p1) {
-        int t = scan_token(p1, L, reverse);
-        dtAfter = sv_softplus(deltaRaw[((long long)b * L + t) * E + e] + bias);
-    }
+    if (live && p1 < L && p0 < p1) dtAfter = sv_softplus(deltaRaw[((long long)b * L + scan_token(p1, L, reverse)) * E + e] + bias);
+    __syncthreads();                   // the staging buffers and the combine share the space
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++)
         if (n < N) sState[(c * N + n) * 32 + lane] = h[n];
@@ -230,23 +250,29 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
     __syncthreads();
 
     // phase 1b: g at the chunk's first position from a zero carry (g[] holds it), and the Σ Δ of its carry's decays
-    for (int p = p1 - 1; p >= p0; p--) {
-        int t = scan_token(p, L, reverse);
-        long long i = ((long long)b * L + t) * E + e;
-        const float* crow = cm + ((long long)b * L + t) * N;
-        float dt = 0.0f, gr = 0.0f;
-        if (live) {
-            dt = sv_softplus(deltaRaw[i] + bias);
-            gr = dOut[i] * sv_silu(z[i]) + (dReadout ? dReadout[i] : 0.0f);
-        }
-        // g_p = gr_p·C_p + a_{p+1}·g_{p+1}; g[] holds a_{p+1}·g_{p+1} scaled below
+    {
+        const float* tok[4] = {deltaRaw, z, dOut, dReadout};
+        for (int q = qLast; q >= p0; q -= S) {
+            scan_stage<S, 4>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
+            __syncwarp();
+            for (int s = min(S, p1 - q) - 1; s >= 0; s--) {
+                float dt = 0.0f, gr = 0.0f;
+                if (live) {
+                    dt = sv_softplus(st[(S + s) * 32 + lane] + bias);
+                    gr = st[(3 * S + s) * 32 + lane] * sv_silu(st[(2 * S + s) * 32 + lane]) + st[(4 * S + s) * 32 + lane];
+                }
+                // g_p = gr_p·C_p + a_{p+1}·g_{p+1}; g[] holds a_{p+1}·g_{p+1}
 #pragma unroll
-        for (int n = 0; n < SCAN_MAXN; n++) g[n] = gr * scan_state_value(crow, n, N) + g[n];
-        if (p > p0) {
+                for (int n = 0; n < SCAN_MAXN; n++) g[n] = gr * st[s * 32 + 16 + n] + g[n];
+                if (q + s > p0) {
 #pragma unroll
-            for (int n = 0; n < SCAN_MAXN; n++) g[n] *= exp2f(dt * a2[n]);   // a_p, carried to p − 1
+                    for (int n = 0; n < SCAN_MAXN; n++) g[n] *= exp2f(dt * a2[n]);   // a_p, carried to p − 1
+                }
+            }
+            __syncwarp();
         }
     }
+    __syncthreads();
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++)
         if (n < N) sState[(c * N + n) * 32 + lane] = g[n];
@@ -263,16 +289,21 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
     float hbuf[SCAN_TMAX + 1][SCAN_MAXN];
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++) hbuf[0][n] = h[n];
-    for (int p = p0; p < p1; p++) {
-        int t = scan_token(p, L, reverse);
-        long long i = ((long long)b * L + t) * E + e;
-        const float* brow = bm + ((long long)b * L + t) * N;
-        float dt = live ? sv_softplus(deltaRaw[i] + bias) : 0.0f;
-        float dtu = live ? dt * u[i] : 0.0f;
+    {
+        const float* tok[2] = {u, deltaRaw};
+        for (int q = p0; q < p1; q += S) {
+            scan_stage<S, 2>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
+            __syncwarp();
+            for (int s = 0; s < min(S, p1 - q); s++) {
+                float dt = live ? sv_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
+                float dtu = dt * st[(S + s) * 32 + lane];
 #pragma unroll
-        for (int n = 0; n < SCAN_MAXN; n++) {
-            h[n] = exp2f(dt * a2[n]) * h[n] + dtu * scan_state_value(brow, n, N);
-            hbuf[p - p0 + 1][n] = h[n];
+                for (int n = 0; n < SCAN_MAXN; n++) {
+                    h[n] = exp2f(dt * a2[n]) * h[n] + dtu * st[s * 32 + n];
+                    hbuf[q + s - p0 + 1][n] = h[n];
+                }
+            }
+            __syncwarp();
         }
     }
     // aNext·gNext enters g_p; aNext = a_{p1} at the chunk's end
@@ -282,55 +313,59 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++) dA[n] = 0.0f;
     float dBiasAcc = 0.0f, dDAcc = 0.0f;
-    for (int p = p1 - 1; p >= p0; p--) {      // the same trip count in the whole warp (one chunk): shuffles converge
-        int j = p - p0;
-        int t = scan_token(p, L, reverse);
-        long long i = ((long long)b * L + t) * E + e;
-        long long row = ((long long)b * L + t) * N;
-        float dt = 0.0f, arg = 0.0f, uu = 0.0f, zz = 0.0f, dOutI = 0.0f, gy = 0.0f, gr = 0.0f;
-        if (live) {
-            arg = deltaRaw[i] + bias;
-            dt = sv_softplus(arg);
-            uu = u[i];
-            zz = z[i];
-            dOutI = dOut[i];
-            gy = dOutI * sv_silu(zz);
-            gr = gy + (dReadout ? dReadout[i] : 0.0f);
-        }
-        float v[32];                         // v[n] = g·Δ·u (→ dB), v[16 + n] = gr·h (→ dC), this channel's terms
-        float gB = 0.0f, gDecay = 0.0f, r = 0.0f;
+    const float* tok[5] = {u, deltaRaw, z, dOut, dReadout};
+    for (int q = qLast; q >= p0; q -= S) {     // the same trip counts in the whole warp (one chunk): shuffles converge
+        scan_stage<S, 5>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
+        __syncwarp();
+        for (int s = min(S, p1 - q) - 1; s >= 0; s--) {
+            int j = q + s - p0;
+            float uu = st[(S + s) * 32 + lane], arg = st[(2 * S + s) * 32 + lane] + bias, zz = st[(3 * S + s) * 32 + lane];
+            float dOutI = st[(4 * S + s) * 32 + lane];
+            float dt = live ? sv_softplus(arg) : 0.0f;
+            float gy = dOutI * sv_silu(zz);
+            float gr = gy + st[(5 * S + s) * 32 + lane];
+            // this channel's terms g·Δ·u (→ dB_n, lanes 0–15 collect them) and gr·h (→ dC_n, lanes 16–31), summed
+            // over the warp: the first reduce-scatter step (xor 16) inside the state loop, the rest after it
+            bool upperHalf = lane >= 16;
+            float w[SCAN_MAXN];
+            float gB = 0.0f, gDecay = 0.0f, r = 0.0f;
 #pragma unroll
-        for (int n = 0; n < SCAN_MAXN; n++) {
-            float cv = scan_state_value(cm + row, n, N), bv = scan_state_value(bm + row, n, N);
-            float gn = gr * cv + g[n];              // g[] = a_{p+1}·g_{p+1}
-            float a = exp2f(dt * a2[n]);
-            float hPrevDecayed = a * hbuf[j][n];
-            float hn = hbuf[j + 1][n];
-            v[n] = gn * dt * uu;
-            v[SCAN_MAXN + n] = gr * hn;
-            gB += gn * bv;
-            float gA = gn * hPrevDecayed;
-            gDecay += gA * a2[n];                    // × log2 e, undone below
-            dA[n] += gA * dt;
-            r += cv * hn;
-            g[n] = gn * a;                           // a_p·g_p for position p − 1
+            for (int n = 0; n < SCAN_MAXN; n++) {
+                float bv = st[s * 32 + n], cv = st[s * 32 + 16 + n];
+                float gn = gr * cv + g[n];          // g[] = a_{p+1}·g_{p+1}
+                float a = exp2f(dt * a2[n]);
+                float hPrevDecayed = a * hbuf[j][n];
+                float hn = hbuf[j + 1][n];
+                float termB = gn * dt * uu, termC = gr * hn;
+                w[n] = (upperHalf ? termC : termB) + __shfl_xor_sync(0xffffffffu, upperHalf ? termB : termC, 16);
+                gB += gn * bv;
+                float gA = gn * hPrevDecayed;
+                gDecay += gA * a2[n];                // × log2 e, undone below
+                dA[n] += gA * dt;
+                r += cv * hn;
+                g[n] = gn * a;                       // a_p·g_p for position p − 1
+            }
+            float sum = scan_reduce_scatter16(w, lane);
+            long long row = ((long long)b * L + scan_token(q + s, L, reverse)) * N;
+            if (lane < SCAN_MAXN) {
+                if (lane < N) atomicAdd(dBm + row + lane, sum);
+            } else if (lane - SCAN_MAXN < N) {
+                atomicAdd(dCm + row + lane - SCAN_MAXN, sum);
+            }
+            if (live) {
+                long long i = ((long long)b * L + scan_token(q + s, L, reverse)) * E + e;
+                du[i] += gy * D + gB * dt;
+                float dDeltaRawI = (gB * uu + gDecay * (1.0f / SCAN_LOG2E)) * sv_softplus_grad(arg);
+                dDeltaRaw[i] += dDeltaRawI;
+                dBiasAcc += dDeltaRawI;
+                dz[i] += dOutI * (r + D * uu) * sv_silu_grad(zz);
+                dDAcc += gy * uu;
+            }
         }
-        float s = scan_reduce_scatter(v, lane);
-        if (lane < SCAN_MAXN) {
-            if (lane < N) atomicAdd(dBm + row + lane, s);
-        } else if (lane - SCAN_MAXN < N) {
-            atomicAdd(dCm + row + lane - SCAN_MAXN, s);
-        }
-        if (live) {
-            du[i] += gy * D + gB * dt;
-            float dDeltaRawI = (gB * uu + gDecay * (1.0f / SCAN_LOG2E)) * sv_softplus_grad(arg);
-            dDeltaRaw[i] += dDeltaRawI;
-            dBiasAcc += dDeltaRawI;
-            dz[i] += dOutI * (r + D * uu) * sv_silu_grad(zz);
-            dDAcc += gy * uu;
-        }
+        __syncwarp();
     }
     // the block's parameter sums: over the chunks in order, then one atomic per parameter element
+    __syncthreads();                   // the staging buffers and the sums share the space
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++)
         if (n < N) sState[(c * N + n) * 32 + lane] = dA[n];

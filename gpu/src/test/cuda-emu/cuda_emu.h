@@ -42,6 +42,10 @@ inline std::vector<unsigned char> sv_dynamic_shared;
 
 inline void __syncthreads() { sv_state.block->arrive_and_wait(); }
 
+inline unsigned sv_linear_tid();
+// a barrier of the calling thread's warp (the kernels call it with every lane of the warp)
+inline void __syncwarp(unsigned = 0xffffffffu) { sv_state.warps[sv_linear_tid() >> 5]->arrive_and_wait(); }
+
 inline unsigned sv_linear_tid() { return threadIdx.y * blockDim.x + threadIdx.x; }
 
 template <typename T>

@@ -8,7 +8,7 @@ package org.semivim.gpu;
  * <ul>
  * <li>Forward: few chunks. With W chunks every position's decays are computed twice (phase 1 and 3),
  * with W = 1 once, so chunks are only added while the grid has fewer than {@value #TARGET_WARPS}
- * warps (too few to keep the memory system busy), at most {@value #MAX_CHUNKS}, each ≥
+ * warps (too few to keep the memory system busy), at most {@value #MAX_FORWARD_CHUNKS}, each ≥
  * {@value #MIN_FORWARD_CHUNK_LEN} positions.</li>
  * <li>Backward: many short chunks ({@value #MAX_CHUNKS}, each ≥ {@value #MIN_BACKWARD_CHUNK_LEN}
  * positions): a thread recomputes its chunk's states into a local buffer of chunkLen × N floats, so
@@ -20,6 +20,9 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
     static final int TILE = 32;                    // channels per block (the warp width)
     static final int MAX_STATES = 16;              // SCAN_MAXN in scan.cu
     static final int MAX_CHUNKS = 16;              // warps per block: 512 threads
+    static final int MAX_FORWARD_CHUNKS = 8;       // the forward's staging buffers (4 KiB a warp) within 48 KiB
+    static final int FORWARD_SUB = 8;              // SCAN_FWD_SUB: positions a forward warp stages at a time
+    static final int BACKWARD_SUB = 4;             // SCAN_BWD_SUB
     static final int MAX_BACKWARD_CHUNK_LEN = 32;  // SCAN_TMAX in scan.cu
     static final int MIN_BACKWARD_CHUNK_LEN = 4;
     static final int MIN_FORWARD_CHUNK_LEN = 16;
@@ -38,14 +41,16 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
         int bwLen = ceil(len, bwChunks);
         if (bwLen > MAX_BACKWARD_CHUNK_LEN) return null;
         long warps = (long) batch * tiles;
-        int fwChunks = (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, ceil(len, MIN_FORWARD_CHUNK_LEN)), ceil(TARGET_WARPS, warps)));
+        int fwChunks = (int) Math.max(1, Math.min(Math.min(MAX_FORWARD_CHUNKS, ceil(len, MIN_FORWARD_CHUNK_LEN)), ceil(TARGET_WARPS, warps)));
         int fwLen = ceil(len, fwChunks);
         return new ScanPlan(tiles, ceil(len, fwLen), fwLen, ceil(len, bwLen), bwLen);
     }
 
     /** This plan with the forward split into {@code chunks} chunks (fewer when the sequence is short); the benchmark's sweep. */
     ScanPlan withForwardChunks(int chunks, int len) {
-        if (chunks < 1 || chunks > MAX_CHUNKS) throw new IllegalArgumentException("forward chunks must be in [1, " + MAX_CHUNKS + "]: " + chunks);
+        if (chunks < 1 || chunks > MAX_FORWARD_CHUNKS) {
+            throw new IllegalArgumentException("forward chunks must be in [1, " + MAX_FORWARD_CHUNKS + "]: " + chunks);
+        }
         int fwLen = ceil(len, chunks);
         return new ScanPlan(tiles, ceil(len, fwLen), fwLen, backwardChunks, backwardChunkLen);
     }
@@ -62,13 +67,13 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
         return TILE * backwardChunks;
     }
 
-    /** End states and Σ Δ per (chunk, state, channel): (N + 1)·32·chunks floats. */
+    /** The combine (end states and Σ Δ: (N + 1)·32 floats a chunk) and, in the same space, each warp's staging (B|C rows, u, Δ_raw, z). */
     public int forwardSharedBytes(int states) {
-        return 4 * (states + 1) * TILE * forwardChunks;
+        return 4 * Math.max((states + 1) * TILE, 4 * TILE * FORWARD_SUB) * forwardChunks;
     }
 
-    /** States / g carries / dA sums and two per-channel sums per chunk: (N + 2)·32·chunks floats. */
+    /** States / g carries / dA sums and two per-channel sums ((N + 2)·32 floats a chunk) and, in the same space, the staging (B|C rows and 5 token tensors). */
     public int backwardSharedBytes(int states) {
-        return 4 * (states + 2) * TILE * backwardChunks;
+        return 4 * Math.max((states + 2) * TILE, 6 * TILE * BACKWARD_SUB) * backwardChunks;
     }
 }

@@ -14,7 +14,7 @@ class EmulatedOpsParityTest extends OpsParityCases {
 
     /**
      * Fewer samples than on the GPU (the emulation starts a thread per CUDA thread): L = 197 in 16
-     * backward chunks of 13 (the last one 2 long) and 13 forward chunks of 16 (the last one 5 long), N = 16;
+     * backward chunks of 13 (the last one 2 long) and 8 forward chunks of 25 (the last one 22 long), N = 16;
      * E = 40 in two tiles of 32 (the second 8 channels wide) with N = 5 and L = 23 (backward chunks of 4,
      * the last 3 long; forward chunks of 12, the last 11); L = 37 with a single channel and N = 16.
      */

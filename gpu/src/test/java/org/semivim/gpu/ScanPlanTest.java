@@ -18,8 +18,8 @@ class ScanPlanTest {
         assertEquals(16, p.backwardChunks());
         assertEquals(13, p.backwardChunkLen());
         assertEquals(512, p.backwardThreads());
-        assertEquals(4 * 17 * 32, p.forwardSharedBytes(16));
-        assertEquals(4 * 18 * 32 * 16, p.backwardSharedBytes(16));
+        assertEquals(4 * 4 * 32 * 8, p.forwardSharedBytes(16), "the staging of 8 positions (B|C, u, Δ, z) is larger than the combine");
+        assertEquals(48 * 1024, p.backwardSharedBytes(16), "16 warps × 4 positions × (B|C + 5 tensors) × 32 floats: exactly the default limit");
     }
 
     @Test
@@ -27,7 +27,7 @@ class ScanPlanTest {
         ScanPlan p = ScanPlan.of(16, 197, 384, 16);   // 192 warps: 6 chunks make 1 152
         assertEquals(6, p.forwardChunks());
         assertEquals(33, p.forwardChunkLen());
-        assertEquals(13, ScanPlan.of(1, 197, 3, 16).forwardChunks(), "one warp: as many chunks of ≥ 16 positions as fit");
+        assertEquals(8, ScanPlan.of(1, 197, 3, 16).forwardChunks(), "one warp: at most 8 chunks");
     }
 
     @Test
@@ -42,6 +42,7 @@ class ScanPlanTest {
                             continue;
                         }
                         assertEquals((channels + 31) / 32, p.tiles());
+                        assertTrue(p.forwardChunks() <= ScanPlan.MAX_FORWARD_CHUNKS);
                         for (int[] chunks : new int[][] {{p.forwardChunks(), p.forwardChunkLen()}, {p.backwardChunks(), p.backwardChunkLen()}}) {
                             assertTrue(chunks[0] >= 1 && chunks[0] <= ScanPlan.MAX_CHUNKS);
                             assertTrue((long) chunks[0] * chunks[1] >= len, "covers the sequence");
