@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
         int T = (L + W - 1) / W, Wr = (L + T - 1) / T;
         if (T > SCAN_TMAX) continue;
         float ms = timeIt([&] {
-            scan_bwd<<<dim3(tiles, B), dim3(32, Wr), 4 * std::max((N + 2) * 32, 6 * 32 * SCAN_BWD_SUB) * Wr>>>(u, dr, bias, aLog, bm, cm, d, z, 0, dOut, nullptr, du, ddr,
+            scan_bwd<<<dim3(B, tiles), dim3(32, Wr), 4 * std::max((N + 2) * 32, 6 * 32 * SCAN_BWD_SUB) * Wr>>>(u, dr, bias, aLog, bm, cm, d, z, 0, dOut, nullptr, du, ddr,
                                                                              dbias, daLog, dbm, dcm, dd, dz, B, L, E, N, T);
         });
         printf("scan_bwd chunks=%2d T=%3d: %.3f ms %5.0f GB/s = %.2f of peak\n", Wr, T, ms, bwdBytes / (ms * 1e6), bwdBytes / (ms * 1e6) / peak);

@@ -35,29 +35,48 @@
 
 __device__ __forceinline__ int scan_token(int p, int L, int reverse) { return reverse ? L - 1 - p : p; }
 
-// Stages positions q … q+S−1 of the warp's chunk (processing order; positions ≥ p1 read as zeros) into
-// buf: buf[s·32 + j] = B_{j} (j < 16) or C_{j−16} (j ≥ 16) of position q+s (padding states n ≥ N are 0, so
-// their h and g stay 0), buf[(S·(k+1) + s)·32 + lane] = token tensor k at (q+s, this channel) (0 for a null
-// tensor or a channel ≥ E). Every lane takes part; the caller syncs the warp before reading.
+// The values of positions q … q+S−1 of the warp's chunk (processing order; positions ≥ p1 read as zeros) that
+// the warp stages: r[s] = B_{j} (lane j < 16) or C_{j−16} (j ≥ 16) of position q+s (padding states n ≥ N are 0,
+// so their h and g stay 0), r[S·(k+1) + s] = token tensor k at (q+s, this channel) (0 for a null tensor or a
+// channel ≥ E). All loads are issued before any is used; every lane takes part.
 template <int S, int K>
-__device__ __forceinline__ void scan_stage(float* buf, const float* const (&tok)[K], const float* bm, const float* cm,
-                                           int b, int q, int p1, int L, int E, int N, int e, bool live, int reverse,
-                                           int lane) {
+__device__ __forceinline__ void scan_load(float (&r)[S * (K + 1)], const float* const (&tok)[K], const float* bm,
+                                          const float* cm, int b, int q, int p1, int L, int E, int N, int e, bool live,
+                                          int reverse, int lane) {
     int n = lane & 15;
     const float* src = lane < 16 ? bm : cm;
 #pragma unroll
     for (int s = 0; s < S; s++) {
-        bool in = q + s < p1;
-        int t = scan_token(in ? q + s : p1 - 1, L, reverse);
-        float v = src[((long long)b * L + t) * N + (n < N ? n : N - 1)];
-        buf[s * 32 + lane] = in && n < N ? v : 0.0f;
+        int t = scan_token(min(q + s, p1 - 1), L, reverse);
+        r[s] = src[((long long)b * L + t) * N + (n < N ? n : N - 1)];
         long long i = ((long long)b * L + t) * E + (live ? e : 0);
 #pragma unroll
-        for (int k = 0; k < K; k++) {
-            float x = live && tok[k] != nullptr ? tok[k][i] : 0.0f;
-            buf[(S * (k + 1) + s) * 32 + lane] = in ? x : 0.0f;
-        }
+        for (int k = 0; k < K; k++) r[S * (k + 1) + s] = live && tok[k] != nullptr ? tok[k][i] : 0.0f;
     }
+}
+
+// Stores what scan_load read into the warp's buffer: buf[s·32 + j] = B|C row of position q+s,
+// buf[(S·(k+1) + s)·32 + lane] = token tensor k; positions ≥ p1 and padding states as zeros.
+template <int S, int K>
+__device__ __forceinline__ void scan_store(float* buf, const float (&r)[S * (K + 1)], int q, int p1, int N, int lane) {
+    bool state = (lane & 15) < N;
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        bool in = q + s < p1;
+        buf[s * 32 + lane] = in && state ? r[s] : 0.0f;
+#pragma unroll
+        for (int k = 0; k < K; k++) buf[(S * (k + 1) + s) * 32 + lane] = in ? r[S * (k + 1) + s] : 0.0f;
+    }
+}
+
+// Stages positions q … q+S−1 into buf (scan_load, then scan_store); the caller syncs the warp before reading.
+template <int S, int K>
+__device__ __forceinline__ void scan_stage(float* buf, const float* const (&tok)[K], const float* bm, const float* cm,
+                                           int b, int q, int p1, int L, int E, int N, int e, bool live, int reverse,
+                                           int lane) {
+    float r[S * (K + 1)];
+    scan_load<S, K>(r, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
+    scan_store<S, K>(buf, r, q, p1, N, lane);
 }
 
 // Phase 2 of the forward: sEnd[c][n][lane] holds chunk c's end state from a zero start and sSum[c][lane]
@@ -143,10 +162,14 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
             if (n < N) h[n] = sEnd[(c * N + n) * 32 + lane];
         __syncthreads();
     }
+    // the walk, double buffered: the next sub-chunk's loads are in flight while this one is computed
     const float* tok[3] = {u, deltaRaw, z};
+    float next[S * 4];
+    if (p0 < p1) scan_load<S, 3>(next, tok, bm, cm, b, p0, p1, L, E, N, e, live, reverse, lane);
     for (int q = p0; q < p1; q += S) {
-        scan_stage<S, 3>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
+        scan_store<S, 3>(st, next, q, p1, N, lane);
         __syncwarp();
+        if (q + S < p1) scan_load<S, 3>(next, tok, bm, cm, b, q + S, p1, L, E, N, e, live, reverse, lane);
         for (int s = 0; s < min(S, p1 - q); s++) {
             float uu = st[(S + s) * 32 + lane];
             float dt = sv_softplus(st[(2 * S + s) * 32 + lane] + bias);
@@ -185,7 +208,8 @@ __device__ __forceinline__ float scan_reduce_scatter16(float* w, int lane) {
     return w[0];
 }
 
-// grid (ceil(E/32), B); block (32, W), W = ceil(L/T) ≤ 16, T ≤ SCAN_TMAX; dynamic shared memory
+// grid (B, ceil(E/32)): samples on x, so that the blocks running at the same time are mostly of different
+// samples and their dB/dC atomics hit different addresses; block (32, W), W = ceil(L/T) ≤ 16, T ≤ SCAN_TMAX; dynamic shared memory
 // max((N + 2)·32·W, 6·32·SCAN_BWD_SUB·W) floats (the combines and sums, and the staging buffers). dReadout may be null.
 extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
                                     const float* __restrict__ deltaBias, const float* __restrict__ aLog,
@@ -198,7 +222,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
     SV_EXTERN_SHARED(sm);
     const int S = SCAN_BWD_SUB;
     int W = blockDim.y, lane = threadIdx.x, c = threadIdx.y;
-    int e = blockIdx.x * 32 + lane, b = blockIdx.y;
+    int e = blockIdx.y * 32 + lane, b = blockIdx.x;
     bool live = e < E;
     float* sState = sm;                // [W][N][32]: end states → initial states; then g starts → carries; then dA sums
     float* sSum = sm + W * N * 32;     // [W][32]: Σ Δ; then the dΔbias sums

@@ -92,7 +92,7 @@ final class CudaScanOps implements ScanOps {
         }
         if (u.size == 0) return;
         try (KernelSession sc = device.open()) {
-            sc.launch("scan_bwd", plan.tiles(), s[0], 1, ScanPlan.TILE, plan.backwardChunks(), plan.backwardSharedBytes(s[3]),
+            sc.launch("scan_bwd", s[0], plan.tiles(), 1, ScanPlan.TILE, plan.backwardChunks(), plan.backwardSharedBytes(s[3]),
                     sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
                     reverse, sc.in(dOut), dReadout == null ? null : sc.in(dReadout),
                     sc.inOut(du), sc.inOut(dDeltaRaw), sc.inOut(dDeltaBias), sc.inOut(dALog),

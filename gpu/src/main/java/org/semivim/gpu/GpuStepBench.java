@@ -137,7 +137,7 @@ public final class GpuStepBench {
                 java.util.function.Function<ScanPlan, Runnable> fwdOf = pl -> () -> backend.launch("scan_fwd", pl.tiles(), batch, 1,
                         ScanPlan.TILE, pl.forwardChunks(), pl.forwardSharedBytes(n),
                         u, dr, bias, aLog, bm, cm, d, z, false, y, o, batch, len, e, n, pl.forwardChunkLen());
-                Runnable bwd = () -> backend.launch("scan_bwd", plan.tiles(), batch, 1, ScanPlan.TILE, plan.backwardChunks(),
+                Runnable bwd = () -> backend.launch("scan_bwd", batch, plan.tiles(), 1, ScanPlan.TILE, plan.backwardChunks(),
                         plan.backwardSharedBytes(n), u, dr, bias, aLog, bm, cm, d, z, false, dOut, null, du, ddr, dbias, daLog,
                         dbm, dcm, dd, dz, batch, len, e, n, plan.backwardChunkLen());
                 out.printf("scan_plan=%s%n", plan);

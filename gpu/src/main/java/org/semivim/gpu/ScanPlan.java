@@ -2,8 +2,9 @@ package org.semivim.gpu;
 
 /**
  * Launch geometry of the chunked selective scan ({@code scan.cu}, docs/gpu.md "Selective scan"):
- * grid ({@link #tiles tiles} of {@value #TILE} consecutive channels, samples), block ({@value #TILE},
- * chunks): thread x is a channel (a warp reads whole 128-byte lines of a token row), thread y a chunk
+ * forward grid ({@link #tiles tiles} of {@value #TILE} consecutive channels, samples), backward grid
+ * (samples, tiles: blocks running together are mostly of different samples, so their dB/dC atomics
+ * meet less), block ({@value #TILE}, chunks): thread x is a channel (a warp reads whole 128-byte lines of a token row), thread y a chunk
  * of consecutive positions; every thread keeps its channel's N ≤ {@value #MAX_STATES} states.
  * <ul>
  * <li>Forward: few chunks. With W chunks every position's decays are computed twice (phase 1 and 3),
