@@ -35,6 +35,19 @@
 
 __device__ __forceinline__ int scan_token(int p, int L, int reverse) { return reverse ? L - 1 - p : p; }
 
+// Softplus (torch threshold 20) and SiLU and their derivatives with the fast intrinsics (MUFU ex2/lg2/rcp):
+// the scan evaluates them once or more per channel-position and is limited by instruction issue, where
+// common.cuh's accurate log1pf and IEEE division cost several times as much. Errors: a few ulp relative for
+// SiLU; softplus absolute ≲ 1e-7 (log(1 + e^x) in float), far below the ops' 1e-4 tolerance.
+__device__ __forceinline__ float scan_softplus(float x) { return x > 20.0f ? x : __logf(1.0f + __expf(x)); }
+__device__ __forceinline__ float scan_sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
+__device__ __forceinline__ float scan_silu(float x) { return x * scan_sigmoid(x); }
+__device__ __forceinline__ float scan_silu_grad(float x) {
+    float s = scan_sigmoid(x);
+    return s * (1.0f + x * (1.0f - s));
+}
+__device__ __forceinline__ float scan_softplus_grad(float x) { return x > 20.0f ? 1.0f : scan_sigmoid(x); }
+
 // The values of positions q … q+S−1 of the warp's chunk (processing order; positions ≥ p1 read as zeros) that
 // the warp stages: r[s] = B_{j} (lane j < 16) or C_{j−16} (j ≥ 16) of position q+s (padding states n ≥ N are 0,
 // so their h and g stay 0), r[S·(k+1) + s] = token tensor k at (q+s, this channel) (0 for a null tensor or a
@@ -141,7 +154,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
             scan_stage<S, 2>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
             __syncwarp();
             for (int s = 0; s < min(S, p1 - q); s++) {
-                float dt = live ? sv_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
+                float dt = live ? scan_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
                 float du = dt * st[(S + s) * 32 + lane];
 #pragma unroll
                 for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + du * st[s * 32 + n];
@@ -172,7 +185,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
         if (q + S < p1) scan_load<S, 3>(next, tok, bm, cm, b, q + S, p1, L, E, N, e, live, reverse, lane);
         for (int s = 0; s < min(S, p1 - q); s++) {
             float uu = st[(S + s) * 32 + lane];
-            float dt = sv_softplus(st[(2 * S + s) * 32 + lane] + bias);
+            float dt = scan_softplus(st[(2 * S + s) * 32 + lane] + bias);
             float du = dt * uu;
             float r = 0.0f;
 #pragma unroll
@@ -184,7 +197,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
                 long long i = ((long long)b * L + scan_token(q + s, L, reverse)) * E + e;
                 float yy = r + D * uu;
                 y[i] = yy;
-                out[i] = yy * sv_silu(st[(3 * S + s) * 32 + lane]);
+                out[i] = yy * scan_silu(st[(3 * S + s) * 32 + lane]);
             }
         }
         __syncwarp();
@@ -247,7 +260,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
             scan_stage<S, 2>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
             __syncwarp();
             for (int s = 0; s < min(S, p1 - q); s++) {
-                float dt = live ? sv_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
+                float dt = live ? scan_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
                 float dtu = dt * st[(S + s) * 32 + lane];
 #pragma unroll
                 for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * st[s * 32 + n];
@@ -259,7 +272,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
     }
     // Δ of the position after the chunk: its decay links the chunk to the next one's g
     float dtAfter = 0.0f;
-    if (live && p1 < L && p0 < p1) dtAfter = sv_softplus(deltaRaw[((long long)b * L + scan_token(p1, L, reverse)) * E + e] + bias);
+    if (live && p1 < L && p0 < p1) dtAfter = scan_softplus(deltaRaw[((long long)b * L + scan_token(p1, L, reverse)) * E + e] + bias);
     __syncthreads();                   // the staging buffers and the combine share the space
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++)
@@ -282,8 +295,8 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
             for (int s = min(S, p1 - q) - 1; s >= 0; s--) {
                 float dt = 0.0f, gr = 0.0f;
                 if (live) {
-                    dt = sv_softplus(st[(S + s) * 32 + lane] + bias);
-                    gr = st[(3 * S + s) * 32 + lane] * sv_silu(st[(2 * S + s) * 32 + lane]) + st[(4 * S + s) * 32 + lane];
+                    dt = scan_softplus(st[(S + s) * 32 + lane] + bias);
+                    gr = st[(3 * S + s) * 32 + lane] * scan_silu(st[(2 * S + s) * 32 + lane]) + st[(4 * S + s) * 32 + lane];
                 }
                 // g_p = gr_p·C_p + a_{p+1}·g_{p+1}; g[] holds a_{p+1}·g_{p+1}
 #pragma unroll
@@ -319,7 +332,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
             scan_stage<S, 2>(st, tok, bm, cm, b, q, p1, L, E, N, e, live, reverse, lane);
             __syncwarp();
             for (int s = 0; s < min(S, p1 - q); s++) {
-                float dt = live ? sv_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
+                float dt = live ? scan_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
                 float dtu = dt * st[(S + s) * 32 + lane];
 #pragma unroll
                 for (int n = 0; n < SCAN_MAXN; n++) {
@@ -345,8 +358,8 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
             int j = q + s - p0;
             float uu = st[(S + s) * 32 + lane], arg = st[(2 * S + s) * 32 + lane] + bias, zz = st[(3 * S + s) * 32 + lane];
             float dOutI = st[(4 * S + s) * 32 + lane];
-            float dt = live ? sv_softplus(arg) : 0.0f;
-            float gy = dOutI * sv_silu(zz);
+            float dt = live ? scan_softplus(arg) : 0.0f;
+            float gy = dOutI * scan_silu(zz);
             float gr = gy + st[(5 * S + s) * 32 + lane];
             // this channel's terms g·Δ·u (→ dB_n, lanes 0–15 collect them) and gr·h (→ dC_n, lanes 16–31), summed
             // over the warp: the first reduce-scatter step (xor 16) inside the state loop, the rest after it
@@ -379,10 +392,10 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
             if (live) {
                 long long i = ((long long)b * L + scan_token(q + s, L, reverse)) * E + e;
                 du[i] += gy * D + gB * dt;
-                float dDeltaRawI = (gB * uu + gDecay * (1.0f / SCAN_LOG2E)) * sv_softplus_grad(arg);
+                float dDeltaRawI = (gB * uu + gDecay * (1.0f / SCAN_LOG2E)) * scan_softplus_grad(arg);
                 dDeltaRaw[i] += dDeltaRawI;
                 dBiasAcc += dDeltaRawI;
-                dz[i] += dOutI * (r + D * uu) * sv_silu_grad(zz);
+                dz[i] += dOutI * (r + D * uu) * scan_silu_grad(zz);
                 dDAcc += gy * uu;
             }
         }
