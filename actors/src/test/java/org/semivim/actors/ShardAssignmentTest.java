@@ -60,11 +60,15 @@ class ShardAssignmentTest {
     }
 
     @Test
-    void theClusterRuntimeRefusesModelsWhoseTensorsDoNotFitOneLargeFrame() {
-        long frame = 16L * 1024 * 1024;
-        assertEquals(null, ClusterRunGuardian.frameCheck(168_138, frame));
-        assertEquals(null, ClusterRunGuardian.frameCheck((frame - ClusterRunGuardian.ENVELOPE_BYTES) / 4, frame));
-        String why = ClusterRunGuardian.frameCheck((frame - ClusterRunGuardian.ENVELOPE_BYTES) / 4 + 1, frame);
-        assertTrue(why != null && why.contains("maximum-large-frame-size") && why.contains("not chunked"), why);
+    void chunkSettingsThatDoNotFitTheLargeFrameAreRefused() {
+        var frame = com.typesafe.config.ConfigFactory.parseString("pekko.remote.artery.advanced.maximum-large-frame-size = 2 MiB");
+        var ok = org.semivim.actors.transfer.TransferSettings.of(frame);
+        assertEquals(org.semivim.actors.transfer.TransferSettings.DEFAULTS, ok);
+        var big = com.typesafe.config.ConfigFactory.parseString("semivim.cluster.transfer.chunk-bytes = 2 MiB").withFallback(frame);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> org.semivim.actors.transfer.TransferSettings.of(big));
+        assertTrue(e.getMessage().contains("chunk-bytes") && e.getMessage().contains("maximum-large-frame-size"), e.getMessage());
+        var window = com.typesafe.config.ConfigFactory.parseString("semivim.cluster.transfer.window = 0");
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> org.semivim.actors.transfer.TransferSettings.of(window)).getMessage().contains("window"));
     }
 }
