@@ -60,6 +60,26 @@ class MultiJvmClusterRunTest {
         assertArrayEquals(reference.teacher(), r.teacher(), "aeron-udp: teacher");
     }
 
+    /** Above the old single-message limit: 16 MiB − 64 KiB of floats, the most one Artery (Aeron) message could carry. */
+    static final long OLD_LIMIT_FLOATS = (16L * 1024 * 1024 - 64 * 1024) / 4;
+
+    @Test
+    void aModelAboveTheSingleMessageLimitTrainsChunkedOnTwoTrainerNodesToTheOneJvmParameters(@TempDir Path dir) throws Exception {
+        var m = TinyRuns.configMap("supervised", 3);
+        var model = TinyRuns.vim(0.0);
+        model.put("embed_dim", 192);
+        model.put("depth", 17);
+        m.put("model", model);
+        m.put("shards", 2);
+        m.put("b_l", 4);
+        TrainConfig config = TrainConfig.fromMap(m);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        assertTrue(reference.student().length > OLD_LIMIT_FLOATS, reference.student().length + " parameters");
+        RunResult r = runWithTrainerChildren(config, data, 2, dir, -1, null, Transport.TCP);
+        assertArrayEquals(reference.student(), r.student(), "student of a " + reference.student().length + "-parameter model over chunked links");
+    }
+
     @Test
     void aTrainerNodeKilledAtARandomStepHandsItsShardsToTheSurvivors(@TempDir Path dir) throws Exception {
         TrainConfig config = TinyRuns.config("lyapema", 24);
