@@ -21,12 +21,13 @@ public final class ChunkReceiver {
     public sealed interface Command extends WireMessage permits Chunk {}
 
     /**
-     * Chunk {@code index} of {@code count} of transfer {@code transfer} of sender stream {@code stream}:
-     * {@code bytes} are payload bytes [index·chunkBytes, …) of {@code totalBytes}, with their CRC-32C;
-     * the payload was written by serializer {@code serializerId} with {@code manifest}. {@code label}
+     * Chunk {@code seq} of sender stream {@code stream} (whose oldest unacknowledged chunk is {@code base}), which is chunk {@code index} of {@code count} of
+     * transfer {@code transfer}: {@code bytes} are payload bytes [index·chunkBytes, …) of {@code totalBytes};
+     * {@code crc} is the CRC-32C of the header fields and the bytes ({@link Chunking#crc(long, long, int, int, int, int, byte[])}).
+     * The payload was written by serializer {@code serializerId} with {@code manifest}. {@code label}
      * names the message (its class) for errors; acks go to {@code replyTo}.
      */
-    public record Chunk(long stream, long transfer, int index, int count, int totalBytes, int chunkBytes, int serializerId,
+    public record Chunk(long stream, long base, long seq, long transfer, int index, int count, int totalBytes, int chunkBytes, int serializerId,
                         String manifest, String label, byte[] bytes, int crc, ActorRef<ChunkSender.Command> replyTo) implements Command {}
 
     private ChunkReceiver() {}
@@ -40,11 +41,11 @@ public final class ChunkReceiver {
             ActorRef<Object> to = (ActorRef<Object>) target;
             return Behaviors.receive(Command.class)
                     .onMessage(Chunk.class, c -> {
-                        Reassembly.Outcome o = reassembly.accept(c.stream(), c.transfer(), c.index(), c.count(), c.totalBytes(), c.chunkBytes(),
-                                c.bytes(), c.crc());
-                        c.replyTo().tell(new ChunkSender.ChunkAck(c.stream(), o.transfer(), o.ackNext()));
+                        Reassembly.Outcome o = reassembly.accept(c.stream(), c.base(), c.seq(), c.transfer(), c.index(), c.count(), c.totalBytes(),
+                                c.chunkBytes(), c.bytes(), c.crc());
+                        c.replyTo().tell(new ChunkSender.ChunkAck(c.stream(), o.ackNext()));
                         if (o instanceof Reassembly.Refused r) {
-                            ctx.getLog().warn("chunked transfer from {} ({}): {}; asking for chunk {} again", c.replyTo().path(), c.label(), r.reason(),
+                            ctx.getLog().warn("chunked link from {} ({}): {}; acknowledging up to seq {}", c.replyTo().path(), c.label(), r.reason(),
                                     r.ackNext());
                         } else if (o instanceof Reassembly.Complete done) {
                             var message = serialization.deserialize(done.payload(), c.serializerId(), c.manifest());

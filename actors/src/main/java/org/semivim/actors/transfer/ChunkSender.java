@@ -20,10 +20,10 @@ import java.util.Arrays;
  * remote actor, e.g. the run's supervisor sends θS to it as if to the trainer). Every message told to
  * it that is not one of its own {@link Command}s is a payload: serialized with the message's bound
  * serializer (Kryo), cut into {@link TransferSettings#chunkBytes} chunks and sent to the
- * {@link ChunkReceiver} on the other node, at most {@link TransferSettings#window} unacknowledged
- * ({@link SendWindow}: go-back-N on a complaint or after {@link TransferSettings#resendAfter} without
- * progress). Payloads go one transfer at a time, in the order told; those told before the receiver is
- * known ({@link Connect}) wait. A payload that does not serialize is logged and dropped.
+ * {@link ChunkReceiver} on the other node. The chunks of all payloads form one sequence, in the order
+ * told; at most {@link TransferSettings#window} of them are unacknowledged ({@link SendWindow}: go-back-N
+ * on a complaint, or after {@link TransferSettings#resendAfter} without progress). Payloads told before
+ * the receiver is known ({@link Connect}) wait. A payload that does not serialize is logged and dropped.
  */
 public final class ChunkSender {
 
@@ -32,11 +32,11 @@ public final class ChunkSender {
     /** The receiver to send to (local: from whoever set up the link). */
     public record Connect(ActorRef<ChunkReceiver.Command> receiver) implements Command {}
 
-    /** From the receiver: every chunk of {@code transfer} before {@code next} has arrived. */
-    public record ChunkAck(long stream, long transfer, int next) implements Command {}
+    /** From the receiver: every chunk of stream {@code stream} before {@code next} has arrived. */
+    public record ChunkAck(long stream, long next) implements Command {}
 
-    /** Timer: no progress on {@code transfer} since its ack count was {@code acked}. */
-    private record Resend(long transfer, int acked) implements Command {}
+    /** Timer: no progress since every chunk before {@code acked} was acknowledged. */
+    private record Resend(long acked) implements Command {}
 
     private ChunkSender() {}
 
@@ -50,8 +50,8 @@ public final class ChunkSender {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Link(ctx, timers, settings, receiver).behavior()));
     }
 
-    /** One payload being sent. */
-    private record Transfer(long id, String label, int serializerId, String manifest, byte[] bytes, int count, SendWindow window) {}
+    /** One payload: chunks [first, first + count) of the link's sequence. */
+    private record Transfer(long id, long first, String label, int serializerId, String manifest, byte[] bytes, int count) {}
 
     private static final class Link {
         private final ActorContext<Object> ctx;
@@ -59,10 +59,10 @@ public final class ChunkSender {
         private final TransferSettings settings;
         private final Serialization serialization;
         private final long stream = System.nanoTime();   // this incarnation's stream id (an identifier, no numerics)
-        private final ArrayDeque<Object> queue = new ArrayDeque<>();
+        private final ArrayDeque<Transfer> transfers = new ArrayDeque<>();   // not yet wholly acknowledged, in sequence order
+        private final SendWindow window;
         private final ActorRef<Command> self;
         private ActorRef<ChunkReceiver.Command> receiver;
-        private Transfer current;
         private long nextId;
 
         Link(ActorContext<Object> ctx, TimerScheduler<Object> timers, TransferSettings settings, ActorRef<ChunkReceiver.Command> receiver) {
@@ -70,6 +70,7 @@ public final class ChunkSender {
             this.timers = timers;
             this.settings = settings;
             this.receiver = receiver;
+            this.window = new SendWindow(settings.window());
             this.serialization = SerializationExtension.get(Adapter.toClassic(ctx.getSystem()));
             this.self = ctx.getSelf().narrow();
         }
@@ -83,63 +84,64 @@ public final class ChunkSender {
                     })
                     .onMessage(ChunkAck.class, this::onAck)
                     .onMessage(Resend.class, m -> {
-                        if (current != null && current.id == m.transfer() && current.window.acked() == m.acked()) {
-                            ctx.getLog().warn("chunked transfer {} ({}) to {}: no ack for {}; resending from chunk {}", current.id, current.label,
-                                    receiver.path(), settings.resendAfter(), m.acked());
-                            current.window.timeout();
+                        if (window.done()) return Behaviors.same();
+                        if (receiver != null && window.acked() == m.acked()) {
+                            ctx.getLog().warn("chunked link to {}: no ack for {}; resending from seq {} ({})", receiver.path(), settings.resendAfter(),
+                                    m.acked(), transfers.isEmpty() ? "" : transfers.peekFirst().label);
+                            window.timeout();
                             pump();
-                        } else if (current != null) {
-                            armResend();
                         }
+                        armResend();
                         return Behaviors.same();
                     })
                     .onAnyMessage(m -> {
-                        queue.add(m);
-                        pump();
+                        boolean idle = window.done();
+                        Transfer t = serialize(m);
+                        if (t != null) {
+                            transfers.add(t);
+                            if (idle) armResend();
+                            pump();
+                        }
                         return Behaviors.same();
                     })
                     .build();
         }
 
         private Behavior<Object> onAck(ChunkAck a) {
-            if (current == null || a.stream() != stream || a.transfer() != current.id) return Behaviors.same();   // stale
-            SendWindow.AckEffect e = current.window.onAck(a.next());
-            if (e == SendWindow.AckEffect.DONE) {
-                current = null;
-                timers.cancel(Resend.class);
-            } else if (e == SendWindow.AckEffect.PROGRESS) {
-                armResend();
-            }
+            if (a.stream() != stream || a.next() > window.end()) return Behaviors.same();   // another incarnation's ack
+            SendWindow.AckEffect e = window.onAck(a.next());
+            while (!transfers.isEmpty() && transfers.peekFirst().first + transfers.peekFirst().count <= window.acked()) transfers.pollFirst();
+            if (e == SendWindow.AckEffect.DONE) timers.cancel(Resend.class);
+            else if (e == SendWindow.AckEffect.PROGRESS) armResend();
             pump();
             return Behaviors.same();
         }
 
-        /** Sends what the window allows, starting the next transfer when one completes. */
+        /** Sends what the window allows. */
         private void pump() {
             if (receiver == null) return;
-            while (true) {
-                if (current == null) {
-                    if (queue.isEmpty()) return;
-                    current = serialize(queue.poll());
-                    if (current == null) continue;
-                    armResend();
-                }
-                int[] range = current.window.take();
-                for (int i = range[0]; i < range[1]; i++) receiver.tell(chunk(current, i));
-                return;   // the rest goes as acks arrive
+            long[] range = window.take();
+            if (range[0] == range[1]) return;
+            var it = transfers.iterator();
+            Transfer t = it.next();
+            for (long seq = range[0]; seq < range[1]; seq++) {
+                while (seq >= t.first + t.count) t = it.next();
+                receiver.tell(chunk(t, seq));
             }
         }
 
         private void armResend() {
-            timers.startSingleTimer(Resend.class, new Resend(current.id, current.window.acked()), settings.resendAfter());
+            timers.startSingleTimer(Resend.class, new Resend(window.acked()), settings.resendAfter());
         }
 
-        private ChunkReceiver.Chunk chunk(Transfer t, int index) {
+        private ChunkReceiver.Chunk chunk(Transfer t, long seq) {
+            int index = (int) (seq - t.first);
             int offset = (int) Chunking.offset(index, settings.chunkBytes());
             int length = Chunking.length(index, t.bytes.length, settings.chunkBytes());
             byte[] part = Arrays.copyOfRange(t.bytes, offset, offset + length);
-            return new ChunkReceiver.Chunk(stream, t.id, index, t.count, t.bytes.length, settings.chunkBytes(), t.serializerId, t.manifest, t.label,
-                    part, Chunking.crc(part, 0, length), self);
+            int crc = Chunking.crc(seq, t.id, index, t.count, t.bytes.length, settings.chunkBytes(), part);
+            return new ChunkReceiver.Chunk(stream, window.acked(), seq, t.id, index, t.count, t.bytes.length, settings.chunkBytes(), t.serializerId, t.manifest,
+                    t.label, part, crc, self);
         }
 
         private Transfer serialize(Object message) {
@@ -151,10 +153,10 @@ public final class ChunkSender {
                     throw new IllegalArgumentException(bytes.length + " bytes, more than " + TransferSettings.PATH + ".max-payload-bytes");
                 }
                 int count = Chunking.count(bytes.length, settings.chunkBytes());
-                return new Transfer(nextId++, label, s.identifier(), Serializers.manifestFor(s, message), bytes, count,
-                        new SendWindow(count, settings.window()));
+                return new Transfer(nextId++, window.extend(count), label, s.identifier(), Serializers.manifestFor(s, message), bytes, count);
             } catch (RuntimeException e) {
-                ctx.getLog().error("chunked link to {}: {} cannot be sent and is dropped: {}", receiver.path(), label, e.toString());
+                ctx.getLog().error("chunked link to {}: {} cannot be sent and is dropped: {}", receiver == null ? "(not connected)" : receiver.path(),
+                        label, e.toString());
                 return null;
             }
         }

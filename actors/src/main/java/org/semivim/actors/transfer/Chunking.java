@@ -5,7 +5,7 @@ import java.util.zip.CRC32C;
 /**
  * Pure arithmetic of a chunked transfer: a payload of {@code totalBytes} is cut into chunks of
  * {@code chunkBytes} (the last one shorter), chunk i covers bytes [i·chunkBytes, min(total, (i+1)·chunkBytes)).
- * An empty payload is one empty chunk. Each chunk carries a CRC-32C of its bytes.
+ * An empty payload is one empty chunk. Each chunk carries a CRC-32C of its header and bytes.
  */
 public final class Chunking {
     private Chunking() {}
@@ -30,6 +30,17 @@ public final class Chunking {
     public static int crc(byte[] bytes, int offset, int length) {
         CRC32C c = new CRC32C();
         c.update(bytes, offset, length);
+        return (int) c.getValue();
+    }
+
+    /** CRC-32C of a chunk's header fields and bytes (null bytes: a CRC no chunk with bytes has). */
+    public static int crc(long seq, long transfer, int index, int count, int totalBytes, int chunkBytes, byte[] bytes) {
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(32).putLong(seq).putLong(transfer).putInt(index).putInt(count)
+                .putInt(totalBytes).putInt(chunkBytes);
+        CRC32C c = new CRC32C();
+        c.update(header.array(), 0, 32);
+        if (bytes != null) c.update(bytes, 0, bytes.length);
+        else c.update(0xff);
         return (int) c.getValue();
     }
 }

@@ -94,7 +94,7 @@ class ChunkedLinkTest {
             if (n == 6) {
                 byte[] bad = c.bytes().clone();
                 bad[7] ^= 0x04;
-                to.tell(new ChunkReceiver.Chunk(c.stream(), c.transfer(), c.index(), c.count(), c.totalBytes(), c.chunkBytes(), c.serializerId(),
+                to.tell(new ChunkReceiver.Chunk(c.stream(), c.base(), c.seq(), c.transfer(), c.index(), c.count(), c.totalBytes(), c.chunkBytes(), c.serializerId(),
                         c.manifest(), c.label(), bad, c.crc(), c.replyTo()));
                 return Behaviors.same();
             }

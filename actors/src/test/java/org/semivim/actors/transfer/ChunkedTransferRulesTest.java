@@ -23,58 +23,67 @@ class ChunkedTransferRulesTest {
         assertEquals(1, Chunking.count(0, CHUNK));
         assertEquals(1, Chunking.count(10, CHUNK));
         assertEquals(2, Chunking.count(11, CHUNK));
-        assertEquals(1 << 20, Chunking.count(Integer.MAX_VALUE - 8, 2048) + 0 * 1);   // no int overflow
+        assertEquals(1 << 20, Chunking.count(Integer.MAX_VALUE - 8, 2048), "no int overflow");
         assertEquals(10, Chunking.length(0, 25, CHUNK));
         assertEquals(5, Chunking.length(2, 25, CHUNK));
         assertEquals(0, Chunking.length(0, 0, CHUNK));
         assertThrows(IllegalArgumentException.class, () -> Chunking.count(5, 0));
+        byte[] b = {1, 2, 3};
+        int crc = Chunking.crc(4, 1, 0, 1, 3, CHUNK, b);
+        assertTrue(crc != Chunking.crc(5, 1, 0, 1, 3, CHUNK, b) && crc != Chunking.crc(4, 1, 0, 1, 3, CHUNK, new byte[]{1, 2, 4}),
+                "the CRC covers the header and the bytes");
     }
 
     @Test
-    void theWindowBoundsUnacknowledgedChunksAndCompletes() {
-        SendWindow w = new SendWindow(5, 2);
-        assertArrayEquals(new int[]{0, 2}, w.take());
-        assertArrayEquals(new int[]{2, 2}, w.take(), "window full: nothing more");
+    void theWindowBoundsUnacknowledgedChunksAcrossTransfers() {
+        SendWindow w = new SendWindow(2);
+        assertTrue(w.done());
+        assertEquals(0, w.extend(3));
+        assertEquals(3, w.extend(2), "the next transfer's chunks follow in the same sequence");
+        assertArrayEquals(new long[]{0, 2}, w.take());
+        assertArrayEquals(new long[]{2, 2}, w.take(), "window full: nothing more");
         assertEquals(2, w.inFlight());
         assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(1));
-        assertArrayEquals(new int[]{2, 3}, w.take());
+        assertArrayEquals(new long[]{2, 3}, w.take());
         assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(3));
-        assertArrayEquals(new int[]{3, 5}, w.take());
+        assertArrayEquals(new long[]{3, 5}, w.take(), "the second transfer starts before the first is acknowledged... here it is");
         assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(2), "a stale ack");
         assertEquals(SendWindow.AckEffect.DONE, w.onAck(5));
         assertTrue(w.done());
         assertThrows(IllegalArgumentException.class, () -> w.onAck(6));
+        assertThrows(IllegalArgumentException.class, () -> w.extend(0));
     }
 
     @Test
     void aComplaintGoesBackOnceAndATimeoutGoesBackAgain() {
-        SendWindow w = new SendWindow(8, 4);
+        SendWindow w = new SendWindow(4);
+        w.extend(8);
         w.take();                                                        // 0..3 out
         assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(1));
         assertEquals(SendWindow.AckEffect.GO_BACK, w.onAck(1), "chunk 1 missing or corrupt");
-        assertArrayEquals(new int[]{1, 5}, w.take(), "resent from chunk 1");
+        assertArrayEquals(new long[]{1, 5}, w.take(), "resent from chunk 1");
         assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(1), "the complaints about chunks 2, 3 in flight are not a new loss");
         assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(1));
         w.timeout();
-        assertArrayEquals(new int[]{1, 5}, w.take(), "no ack for a while: resent again");
+        assertArrayEquals(new long[]{1, 5}, w.take(), "no ack for a while: resent again");
         assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(5));
-        assertArrayEquals(new int[]{5, 8}, w.take());
+        assertArrayEquals(new long[]{5, 8}, w.take());
         w.timeout();                                                     // the acks were slow, not lost
         assertEquals(SendWindow.AckEffect.DONE, w.onAck(8));
-        assertArrayEquals(new int[]{8, 8}, w.take());
+        assertArrayEquals(new long[]{8, 8}, w.take());
     }
 
     @Test
-    void anyMixOfLossAndCorruptionStillDeliversEveryPayloadOnceInOrder() {
+    void anyMixOfLossCorruptionAndDuplicationStillDeliversEveryPayloadOnceInOrder() {
         Random rnd = new Random(42);
-        for (int trial = 0; trial < 40; trial++) {
+        for (int trial = 0; trial < 60; trial++) {
             List<byte[]> payloads = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 byte[] p = new byte[rnd.nextInt(95)];
                 rnd.nextBytes(p);
                 payloads.add(p);
             }
-            List<byte[]> delivered = new Simulation(rnd, 1 + rnd.nextInt(4), 0.2, 0.1, 0.1).run(payloads);
+            List<byte[]> delivered = new Simulation(rnd, 1 + rnd.nextInt(6), 0.15, 0.1, 0.1).run(payloads);
             assertEquals(payloads.size(), delivered.size(), "trial " + trial);
             for (int i = 0; i < payloads.size(); i++) assertArrayEquals(payloads.get(i), delivered.get(i), "trial " + trial + " payload " + i);
         }
@@ -85,44 +94,52 @@ class ChunkedTransferRulesTest {
         byte[] payload = new byte[25];
         for (int i = 0; i < payload.length; i++) payload[i] = (byte) i;
         Reassembly r = new Reassembly(1000);
-        assertInstanceOf(Reassembly.Accepted.class, r.accept(1, 0, 0, 3, 25, CHUNK, part(payload, 0), crc(payload, 0)));
-        var gap = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 2, 3, 25, CHUNK, part(payload, 2), crc(payload, 2)));
+        assertInstanceOf(Reassembly.Accepted.class, r.accept(1, 0, 0, 0, 0, 3, 25, CHUNK, part(payload, 0), crc(0, 0, 0, 3, 25, payload)));
+        var gap = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 2, 0, 2, 3, 25, CHUNK, part(payload, 2), crc(2, 0, 2, 3, 25, payload)));
         assertEquals(1, gap.ackNext());
-        assertTrue(gap.reason().contains("chunk 1 is missing"), gap.reason());
-        var dup = assertInstanceOf(Reassembly.Duplicate.class, r.accept(1, 0, 0, 3, 25, CHUNK, part(payload, 0), crc(payload, 0)));
+        assertTrue(gap.reason().contains("seq 1 is missing"), gap.reason());
+        var dup = assertInstanceOf(Reassembly.Duplicate.class, r.accept(1, 0, 0, 0, 0, 3, 25, CHUNK, part(payload, 0), crc(0, 0, 0, 3, 25, payload)));
         assertEquals(1, dup.ackNext());
         byte[] flipped = part(payload, 1);
         flipped[3] ^= 1;
-        var corrupt = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 1, 3, 25, CHUNK, flipped, crc(payload, 1)));
+        var corrupt = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 1, 0, 1, 3, 25, CHUNK, flipped, crc(1, 0, 1, 3, 25, payload)));
         assertTrue(corrupt.reason().contains("corrupt"), corrupt.reason());
-        var shortChunk = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 1, 3, 25, CHUNK, Arrays.copyOf(part(payload, 1), 9), 0));
-        assertTrue(shortChunk.reason().contains("9 bytes, expected 10"), shortChunk.reason());
-        var header = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 1, 3, 26, CHUNK, part(payload, 1), crc(payload, 1)));
-        assertTrue(header.reason().contains("contradicts"), header.reason());
-        var early = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 1, 0, 1, 3, CHUNK, new byte[3], crc(new byte[3])));
-        assertTrue(early.reason().contains("transfer 0 is incomplete (1 of 3 chunks): out of order"), early.reason());
-        assertEquals(0, early.transfer());
-        assertInstanceOf(Reassembly.Accepted.class, r.accept(1, 0, 1, 3, 25, CHUNK, part(payload, 1), crc(payload, 1)));
-        var done = assertInstanceOf(Reassembly.Complete.class, r.accept(1, 0, 2, 3, 25, CHUNK, part(payload, 2), crc(payload, 2)));
+        assertEquals(1, corrupt.ackNext());
+        var header = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 1, 0, 1, 3, 26, CHUNK, part(payload, 1), crc(1, 0, 1, 3, 26, payload)));
+        assertTrue(header.reason().contains("contradicts transfer 0"), header.reason());
+        var shortChunk = Arrays.copyOf(part(payload, 1), 9);
+        var shortOne = assertInstanceOf(Reassembly.Refused.class,
+                r.accept(1, 0, 1, 0, 1, 3, 25, CHUNK, shortChunk, Chunking.crc(1, 0, 1, 3, 25, CHUNK, shortChunk)));
+        assertTrue(shortOne.reason().contains("9 bytes, expected 10"), shortOne.reason());
+        assertInstanceOf(Reassembly.Accepted.class, r.accept(1, 0, 1, 0, 1, 3, 25, CHUNK, part(payload, 1), crc(1, 0, 1, 3, 25, payload)));
+        var done = assertInstanceOf(Reassembly.Complete.class, r.accept(1, 0, 2, 0, 2, 3, 25, CHUNK, part(payload, 2), crc(2, 0, 2, 3, 25, payload)));
         assertArrayEquals(payload, done.payload());
         assertEquals(3, done.ackNext());
-        var again = assertInstanceOf(Reassembly.Duplicate.class, r.accept(1, 0, 2, 3, 25, CHUNK, part(payload, 2), crc(payload, 2)));
-        assertEquals(3, again.ackNext(), "a resend of a complete transfer is acknowledged as complete, not delivered twice");
-        var skipped = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 2, 0, 1, 3, CHUNK, new byte[3], crc(new byte[3])));
+        var again = assertInstanceOf(Reassembly.Duplicate.class, r.accept(1, 0, 2, 0, 2, 3, 25, CHUNK, part(payload, 2), crc(2, 0, 2, 3, 25, payload)));
+        assertEquals(3, again.ackNext(), "a resend of a complete transfer is acknowledged, not delivered twice");
+        byte[] three = {7, 8, 9};
+        var skipped = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 3, 2, 0, 1, 3, CHUNK, three, Chunking.crc(3, 2, 0, 1, 3, CHUNK, three)));
         assertTrue(skipped.reason().contains("transfer 1 is next"), skipped.reason());
-        var noChunk0 = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 1, 1, 3, 25, CHUNK, part(payload, 1), crc(payload, 1)));
-        assertTrue(noChunk0.reason().contains("chunk 0 is missing"), noChunk0.reason());
-        var tooBig = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 1, 0, 101, 1001, CHUNK, new byte[10], 0));
+        var notAtZero = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 3, 1, 1, 3, 25, CHUNK, part(payload, 1), crc(3, 1, 1, 3, 25, payload)));
+        assertTrue(notAtZero.reason().contains("starts at chunk 0"), notAtZero.reason());
+        var tooBig = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 3, 1, 0, 101, 1001, CHUNK, new byte[10], Chunking.crc(3, 1, 0, 101, 1001, CHUNK, new byte[10])));
         assertTrue(tooBig.reason().contains("at most 1000"), tooBig.reason());
-        var badCount = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 1, 0, 2, 25, CHUNK, part(payload, 0), crc(payload, 0)));
+        var badCount = assertInstanceOf(Reassembly.Refused.class, r.accept(1, 0, 3, 1, 0, 2, 25, CHUNK, part(payload, 0), crc(3, 1, 0, 2, 25, payload)));
         assertTrue(badCount.reason().contains("2 chunks cannot hold 25 bytes"), badCount.reason());
-        // a new sender incarnation (stream) starts over; the old one's partial transfer is abandoned
-        assertInstanceOf(Reassembly.Accepted.class, r.accept(1, 1, 0, 3, 25, CHUNK, part(payload, 0), crc(payload, 0)));
-        assertInstanceOf(Reassembly.Complete.class, r.accept(2, 0, 0, 1, 3, CHUNK, new byte[3], crc(new byte[3])));
-        // a receiver that starts late (restarted) joins at the transfer the stream is at
+        // a fresh receiver whose first chunk of a new stream is lost asks for it (the sender can still resend from base 0)
+        Reassembly fresh = new Reassembly(1000);
+        var first = assertInstanceOf(Reassembly.Refused.class, fresh.accept(3, 0, 1, 0, 1, 3, 25, CHUNK, part(payload, 1), crc(1, 0, 1, 3, 25, payload)));
+        assertEquals(0, first.ackNext(), first.reason());
+        assertInstanceOf(Reassembly.Accepted.class, fresh.accept(3, 0, 0, 0, 0, 3, 25, CHUNK, part(payload, 0), crc(0, 0, 0, 3, 25, payload)));
+        // a new sender incarnation (stream) starts over
+        assertInstanceOf(Reassembly.Complete.class, r.accept(2, 0, 0, 0, 0, 1, 3, CHUNK, three, Chunking.crc(0, 0, 0, 1, 3, CHUNK, three)));
+        // a receiver that starts late (restarted) in the middle of transfer 5: that one is lost (acknowledged), transfer 6 arrives whole
         Reassembly late = new Reassembly(1000);
-        assertInstanceOf(Reassembly.Complete.class, late.accept(7, 5, 0, 1, 3, CHUNK, new byte[3], crc(new byte[3])));
-        assertInstanceOf(Reassembly.Duplicate.class, late.accept(7, 4, 0, 1, 3, CHUNK, new byte[3], crc(new byte[3])));
+        var lost = assertInstanceOf(Reassembly.Refused.class, late.accept(7, 40, 40, 5, 1, 3, 25, CHUNK, part(payload, 1), crc(40, 5, 1, 3, 25, payload)));
+        assertTrue(lost.reason().contains("lost") && lost.ackNext() == 41, lost.reason());
+        assertInstanceOf(Reassembly.Refused.class, late.accept(7, 40, 41, 5, 2, 3, 25, CHUNK, part(payload, 2), crc(41, 5, 2, 3, 25, payload)));
+        var next = late.accept(7, 41, 42, 6, 0, 1, 3, CHUNK, three, Chunking.crc(42, 6, 0, 1, 3, CHUNK, three));
+        assertArrayEquals(three, assertInstanceOf(Reassembly.Complete.class, next).payload());
     }
 
     private static byte[] part(byte[] payload, int index) {
@@ -130,46 +147,46 @@ class ChunkedTransferRulesTest {
         return Arrays.copyOfRange(payload, off, off + Chunking.length(index, payload.length, CHUNK));
     }
 
-    private static int crc(byte[] payload, int index) {
-        byte[] p = part(payload, index);
-        return Chunking.crc(p, 0, p.length);
-    }
-
-    private static int crc(byte[] p) {
-        return Chunking.crc(p, 0, p.length);
+    private static int crc(long seq, long transfer, int index, int count, int total, byte[] payload) {
+        return Chunking.crc(seq, transfer, index, count, total, CHUNK, part(payload, index));
     }
 
     /**
-     * Sender (window + queue) and receiver exchanging over a channel that keeps order but drops,
-     * corrupts or duplicates chunks and drops acks; a timeout fires when nothing is in transit.
+     * Sender (window over all transfers) and receiver exchanging over a channel that keeps order but
+     * drops, corrupts or duplicates chunks and drops acks; a timeout fires when no ack came back.
      */
     private record Simulation(Random rnd, int window, double drop, double corrupt, double dropAck) {
         List<byte[]> run(List<byte[]> payloads) {
             Reassembly receiver = new Reassembly(1 << 20);
+            SendWindow w = new SendWindow(window);
+            List<long[]> transfers = new ArrayList<>();   // {first seq, count, payload index}
+            for (int i = 0; i < payloads.size(); i++) {
+                int count = Chunking.count(payloads.get(i).length, CHUNK);
+                transfers.add(new long[]{w.extend(count), count, i});
+            }
             List<byte[]> delivered = new ArrayList<>();
-            for (int id = 0; id < payloads.size(); id++) {
-                byte[] p = payloads.get(id);
-                int count = Chunking.count(p.length, CHUNK);
-                SendWindow w = new SendWindow(count, window);
-                for (int rounds = 0; !w.done(); rounds++) {
-                    assertTrue(rounds < 10_000, "no progress");
-                    int[] range = w.take();
-                    List<Integer> acks = new ArrayList<>();
-                    for (int i = range[0]; i < range[1]; i++) {
-                        if (rnd.nextDouble() < drop) continue;
-                        byte[] bytes = Arrays.copyOfRange(p, (int) Chunking.offset(i, CHUNK), (int) Chunking.offset(i, CHUNK) + Chunking.length(i, p.length, CHUNK));
-                        int c = Chunking.crc(bytes, 0, bytes.length);
-                        if (bytes.length > 0 && rnd.nextDouble() < corrupt) bytes[rnd.nextInt(bytes.length)] ^= 0x10;
-                        int copies = rnd.nextDouble() < 0.1 ? 2 : 1;
-                        for (int k = 0; k < copies; k++) {
-                            Reassembly.Outcome o = receiver.accept(9, id, i, count, p.length, CHUNK, bytes, c);
-                            if (o instanceof Reassembly.Complete done) delivered.add(done.payload());
-                            if (o.transfer() == id && rnd.nextDouble() >= dropAck) acks.add(o.ackNext());
-                        }
+            for (int rounds = 0; !w.done(); rounds++) {
+                assertTrue(rounds < 10_000, "no progress");
+                long[] range = w.take();
+                List<Long> acks = new ArrayList<>();
+                for (long seq = range[0]; seq < range[1]; seq++) {
+                    long s = seq;
+                    long[] t = transfers.stream().filter(x -> s >= x[0] && s < x[0] + x[1]).findFirst().orElseThrow();
+                    byte[] p = payloads.get((int) t[2]);
+                    int index = (int) (seq - t[0]);
+                    if (rnd.nextDouble() < drop) continue;
+                    byte[] bytes = part(p, index);
+                    int c = Chunking.crc(seq, t[2], index, (int) t[1], p.length, CHUNK, bytes);
+                    if (bytes.length > 0 && rnd.nextDouble() < corrupt) bytes[rnd.nextInt(bytes.length)] ^= 0x10;
+                    int copies = rnd.nextDouble() < 0.1 ? 2 : 1;
+                    for (int k = 0; k < copies; k++) {
+                        Reassembly.Outcome o = receiver.accept(9, w.acked(), seq, t[2], index, (int) t[1], p.length, CHUNK, bytes, c);
+                        if (o instanceof Reassembly.Complete done) delivered.add(done.payload());
+                        if (rnd.nextDouble() >= dropAck) acks.add(o.ackNext());
                     }
-                    for (int a : acks) w.onAck(a);
-                    if (acks.isEmpty() && !w.done()) w.timeout();
                 }
+                for (long a : acks) w.onAck(a);
+                if (acks.isEmpty() && !w.done()) w.timeout();
             }
             return delivered;
         }
