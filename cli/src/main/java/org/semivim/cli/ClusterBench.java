@@ -63,7 +63,7 @@ final class ClusterBench implements Callable<Integer> {
     @Option(names = "--window", defaultValue = "4", description = "single messages: unacknowledged messages in flight (default ${DEFAULT-VALUE})")
     int window;
 
-    @Option(names = "--chunk-bytes", split = ",", defaultValue = "262144", description = "chunked links: chunk sizes (default ${DEFAULT-VALUE})")
+    @Option(names = "--chunk-bytes", split = ",", defaultValue = "1048576", description = "chunked links: chunk sizes (default ${DEFAULT-VALUE})")
     int[] chunkBytes;
 
     @Option(names = "--chunk-window", split = ",", defaultValue = "8", description = "chunked links: chunks in flight per link (default ${DEFAULT-VALUE})")

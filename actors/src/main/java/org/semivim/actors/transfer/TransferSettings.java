@@ -14,7 +14,7 @@ public record TransferSettings(int chunkBytes, int window, Duration resendAfter,
     /** Room for a chunk's header and the Artery envelope beside its bytes. */
     public static final int HEADER_BYTES = 4096;
 
-    public static final TransferSettings DEFAULTS = new TransferSettings(256 * 1024, 8, Duration.ofSeconds(5), Integer.MAX_VALUE - 8);
+    public static final TransferSettings DEFAULTS = new TransferSettings(1024 * 1024, 8, Duration.ofSeconds(5), Integer.MAX_VALUE - 8);
 
     public TransferSettings {
         if (chunkBytes < 1024) throw new IllegalArgumentException(PATH + ".chunk-bytes must be at least 1 KiB, got " + chunkBytes);
