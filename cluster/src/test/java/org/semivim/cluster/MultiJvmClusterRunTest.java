@@ -94,6 +94,19 @@ class MultiJvmClusterRunTest {
     }
 
     @Test
+    void aTrainerNodeKilledOverAeronUdpHandsItsShardsToTheSurvivor(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 12);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long killAt = 2 + new Random().nextInt(4);
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        RunResult r = runWithTrainerChildren(config, data, 2, dir, killAt, steps, Transport.AERON_UDP);
+        assertArrayEquals(reference.student(), r.student(), "aeron-udp: student after killing a trainer node at step " + killAt);
+        assertArrayEquals(reference.teacher(), r.teacher(), "aeron-udp: teacher after killing a trainer node at step " + killAt);
+        assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+    }
+
+    @Test
     void theSupervisorNodeKilledMovesTheRunSingletonWhichResumesFromTheSharedCheckpoint(@TempDir Path dir) throws Exception {
         TrainConfig config = TinyRuns.config("lyapema", 24);
         TrainingData data = TrainingData.load(config.data());
@@ -148,7 +161,7 @@ class MultiJvmClusterRunTest {
     private static RunResult runWithTrainerChildren(TrainConfig config, TrainingData data, int n, Path dir, long killAt, List<Long> steps,
                                                     Transport transport) throws Exception {
         Files.createDirectories(dir);
-        Config overrides = ConfigFactory.parseFile(FAST_DOWNING.toFile());
+        Config overrides = ConfigFactory.parseFile(FAST_DOWNING.toFile()).withFallback(aeronDir(dir.resolve("aeron-sup")));
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         CompletableFuture<Void> killPoint = new CompletableFuture<>();
         RunOptions options = RunOptions.defaults().withListener(rec -> {
@@ -161,8 +174,11 @@ class MultiJvmClusterRunTest {
                 NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec));
         try {
             for (int i = 0; i < n; i++) {
+                Path conf = dir.resolve("trainer-" + i + ".conf");   // fast downing; Aeron's files under dir (a SIGKILLed node cannot delete them)
+                Files.writeString(conf, Files.readString(FAST_DOWNING) + "\n" + aeronDir(dir.resolve("aeron-" + i)).root().render(
+                        com.typesafe.config.ConfigRenderOptions.concise()) + "\n");
                 children.add(new ChildNode(dir.resolve("trainer-" + i + ".log"), "--role", "trainer", "--port", "0",
-                        "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString(), "--transport", transport.artery()));
+                        "--seed-nodes", sup.hostPort(), "--config", conf.toString(), "--transport", transport.artery()));
             }
             if (killAt >= 0) {
                 killPoint.get(180, TimeUnit.SECONDS);
@@ -173,6 +189,10 @@ class MultiJvmClusterRunTest {
             for (ChildNode c : children) c.close();
             sup.close();
         }
+    }
+
+    private static Config aeronDir(Path d) {
+        return ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.advanced.aeron.aeron-dir", d.toString()));
     }
 
     private static String[] concat(String[] a, String... b) {
