@@ -106,7 +106,9 @@ final class ClusterBench implements Callable<Integer> {
             if (paths.contains("aeron-stream")) aeronStream();
             ratios();
         }
-        if (!skipSteps) stepTimes(Transport.of(transports.get(0)));
+        if (!skipSteps) {
+            for (String t : transports) stepTimes(Transport.of(t));
+        }
         return 0;
     }
 
@@ -289,6 +291,22 @@ final class ClusterBench implements Callable<Integer> {
                 c.steps(), c.method().configName(), one.student().length, one.student().length * 4e-6, msOne, transport.artery(), msTwo,
                 msTwo - msOne, 100 * (msTwo - msOne) / msTwo,
                 Arrays.equals(one.student(), two.student()) && Arrays.equals(one.teacher(), two.teacher()));
+        int p = one.student().length;
+        double mbTensor = p * 4e-6;
+        Double down = null, up = null;
+        for (var e : rates.entrySet()) {
+            if (!e.getKey().startsWith("chunked")) continue;
+            if (down == null && e.getKey().endsWith(" " + transport.artery() + " broadcast " + p)) down = e.getValue();
+            if (up == null && e.getKey().endsWith(" " + transport.artery() + " gather " + p)) up = e.getValue();
+        }
+        if (down != null && up != null) {
+            int shards = c.shards();
+            double all = 1e3 * (mbTensor / down + shards * mbTensor / up), exposed = 1e3 * (mbTensor / down + mbTensor / up);
+            System.out.printf("  per step across nodes: θ + %d shard gradients = %.2f MB; at this run's chunked-link rates (%.0f / %.0f MB/s)"
+                            + " %.1f ms if nothing overlapped, %.1f ms exposed (θ before the first shard, the last gradient after it;"
+                            + " the others overlap the next shard's compute) = %.1f%% of a 2-node step%n",
+                    shards, (1 + shards) * mbTensor, down, up, all, exposed, 100 * exposed / msTwo);
+        }
     }
 
     private static double msPerStep(long[] t, int warm) {

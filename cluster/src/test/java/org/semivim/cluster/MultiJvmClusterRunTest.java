@@ -175,11 +175,12 @@ class MultiJvmClusterRunTest {
         try {
             for (int i = 0; i < n; i++) {
                 Path conf = dir.resolve("trainer-" + i + ".conf");   // fast downing; Aeron's files under dir (a SIGKILLed node cannot delete them)
-                Files.writeString(conf, Files.readString(FAST_DOWNING) + "\n" + aeronDir(dir.resolve("aeron-" + i)).root().render(
-                        com.typesafe.config.ConfigRenderOptions.concise()) + "\n");
+                Files.writeString(conf, Files.readString(FAST_DOWNING) + "\npekko.remote.artery.advanced.aeron.aeron-dir = \""
+                        + dir.resolve("aeron-" + i) + "\"\n");
                 children.add(new ChildNode(dir.resolve("trainer-" + i + ".log"), "--role", "trainer", "--port", "0",
                         "--seed-nodes", sup.hostPort(), "--config", conf.toString(), "--transport", transport.artery()));
             }
+            for (ChildNode c : children) c.await("node up", Duration.ofSeconds(90));   // a child that cannot start fails here, with its output
             if (killAt >= 0) {
                 killPoint.get(180, TimeUnit.SECONDS);
                 children.get(0).kill();
