@@ -293,16 +293,13 @@ final class ClusterBench implements Callable<Integer> {
                 Arrays.equals(one.student(), two.student()) && Arrays.equals(one.teacher(), two.teacher()));
         int p = one.student().length;
         double mbTensor = p * 4e-6;
-        Double down = null, up = null;
-        for (var e : rates.entrySet()) {
-            if (!e.getKey().startsWith("chunked")) continue;
-            if (down == null && e.getKey().endsWith(" " + transport.artery() + " broadcast " + p)) down = e.getValue();
-            if (up == null && e.getKey().endsWith(" " + transport.artery() + " gather " + p)) up = e.getValue();
-        }
+        TransferSettings runtime = TransferSettings.of(ConfigFactory.load("semivim-cluster"));   // the links' settings in a run
+        String path = "chunked " + (runtime.chunkBytes() / 1024) + " KiB x" + runtime.window() + " " + transport.artery();
+        Double down = rates.get(path + " broadcast " + p), up = rates.get(path + " gather " + p);
         if (down != null && up != null) {
             int shards = c.shards();
             double all = 1e3 * (mbTensor / down + shards * mbTensor / up), exposed = 1e3 * (mbTensor / down + mbTensor / up);
-            System.out.printf("  per step across nodes: θ + %d shard gradients = %.2f MB; at this run's chunked-link rates (%.0f / %.0f MB/s)"
+            System.out.printf("  per step across nodes: θ + %d shard gradients = %.2f MB; at this run's rates of the runtime's links (%.0f / %.0f MB/s)"
                             + " %.1f ms if nothing overlapped, %.1f ms exposed (θ before the first shard, the last gradient after it;"
                             + " the others overlap the next shard's compute) = %.1f%% of a 2-node step%n",
                     shards, (1 + shards) * mbTensor, down, up, all, exposed, 100 * exposed / msTwo);
