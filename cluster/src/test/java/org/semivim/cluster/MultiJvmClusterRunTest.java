@@ -106,6 +106,55 @@ class MultiJvmClusterRunTest {
         assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
     }
 
+    /**
+     * SIGTERM on a trainer JVM while the supervisor holds a step's commit: its shutdown hook leaves the
+     * cluster, the process exits, its shards go to the other trainer, and the run ends bit-identical.
+     */
+    @Test
+    void aTrainerNodeStoppedWithSigtermLeavesAndHandsOverItsShards(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 8);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long stopAt = 2 + new Random().nextInt(3);
+        CompletableFuture<Void> atStopPoint = new CompletableFuture<>(), gone = new CompletableFuture<>();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        RunOptions options = RunOptions.defaults().withListener(rec -> steps.add(rec.step())).withHooks(new org.semivim.actors.RunHooks() {
+            @Override
+            public void beforeCommit(long step) {
+                if (step != stopAt) return;
+                atStopPoint.complete(null);
+                gone.join();   // the commit waits until the node has left and exited
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ChildNode> children = new ArrayList<>();
+        ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP),
+                ConfigFactory.parseFile(FAST_DOWNING.toFile()), NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(),
+                        new NodeRoles.RunSpec(config, data, options, result)));
+        try {
+            for (int i = 0; i < 2; i++) {
+                children.add(new ChildNode(dir.resolve("trainer-" + i + ".log"), "--role", "trainer", "--port", "0",
+                        "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString()));
+            }
+            for (ChildNode c : children) c.await("node up", Duration.ofSeconds(90));
+            atStopPoint.get(180, TimeUnit.SECONDS);
+            long t0 = System.nanoTime();
+            children.get(0).process.destroy();   // SIGTERM: the shutdown hook leaves the cluster
+            assertTrue(children.get(0).process.waitFor(60, TimeUnit.SECONDS), "the node did not exit after SIGTERM");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            gone.complete(null);
+            RunResult r = result.get(180, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student after SIGTERM on a trainer node at step " + stopAt);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after SIGTERM on a trainer node at step " + stopAt);
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            assertTrue(seconds < 30, "leaving and exiting took " + seconds + " s");
+        } finally {
+            gone.complete(null);
+            for (ChildNode c : children) c.close();
+            sup.close();
+        }
+    }
+
     @Test
     void theSupervisorNodeKilledMovesTheRunSingletonWhichResumesFromTheSharedCheckpoint(@TempDir Path dir) throws Exception {
         TrainConfig config = TinyRuns.config("lyapema", 24);
