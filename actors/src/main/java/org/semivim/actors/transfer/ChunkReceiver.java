@@ -21,13 +21,14 @@ public final class ChunkReceiver {
     public sealed interface Command extends WireMessage permits Chunk {}
 
     /**
-     * Chunk {@code seq} of sender stream {@code stream} (whose oldest unacknowledged chunk is {@code base}), which is chunk {@code index} of {@code count} of
+     * Chunk {@code seq} of sender stream {@code stream} (whose oldest unacknowledged chunk is {@code base}), sent in
+     * send epoch {@code epoch} (echoed in the ack), which is chunk {@code index} of {@code count} of
      * transfer {@code transfer}: {@code bytes} are payload bytes [index·chunkBytes, …) of {@code totalBytes};
      * {@code crc} is the CRC-32C of the header fields and the bytes ({@link Chunking#crc(long, long, int, int, int, int, byte[])}).
      * The payload was written by serializer {@code serializerId} with {@code manifest}. {@code label}
      * names the message (its class) for errors; acks go to {@code replyTo}.
      */
-    public record Chunk(long stream, long base, long seq, long transfer, int index, int count, int totalBytes, int chunkBytes, int serializerId,
+    public record Chunk(long stream, long base, long seq, int epoch, long transfer, int index, int count, int totalBytes, int chunkBytes, int serializerId,
                         String manifest, String label, byte[] bytes, int crc, ActorRef<ChunkSender.Command> replyTo) implements Command {}
 
     private ChunkReceiver() {}
@@ -43,7 +44,7 @@ public final class ChunkReceiver {
                     .onMessage(Chunk.class, c -> {
                         Reassembly.Outcome o = reassembly.accept(c.stream(), c.base(), c.seq(), c.transfer(), c.index(), c.count(), c.totalBytes(),
                                 c.chunkBytes(), c.bytes(), c.crc());
-                        c.replyTo().tell(new ChunkSender.ChunkAck(c.stream(), o.ackNext()));
+                        c.replyTo().tell(new ChunkSender.ChunkAck(c.stream(), o.ackNext(), c.epoch(), o instanceof Reassembly.Refused));
                         if (o instanceof Reassembly.Refused r) {
                             ctx.getLog().warn("chunked link from {} ({}): {}; acknowledging up to seq {}", c.replyTo().path(), c.label(), r.reason(),
                                     r.ackNext());

@@ -22,7 +22,8 @@ import java.util.Arrays;
  * serializer (Kryo), cut into {@link TransferSettings#chunkBytes} chunks and sent to the
  * {@link ChunkReceiver} on the other node. The chunks of all payloads form one sequence, in the order
  * told; at most {@link TransferSettings#window} of them are unacknowledged ({@link SendWindow}: go-back-N
- * on a complaint, or after {@link TransferSettings#resendAfter} without progress). Payloads told before
+ * on a complaint about a chunk of the current send epoch, or after {@link TransferSettings#resendAfter}
+ * without progress). Payloads told before
  * the receiver is known ({@link Connect}) wait. A payload that does not serialize is logged and dropped.
  */
 public final class ChunkSender {
@@ -32,8 +33,11 @@ public final class ChunkSender {
     /** The receiver to send to (local: from whoever set up the link). */
     public record Connect(ActorRef<ChunkReceiver.Command> receiver) implements Command {}
 
-    /** From the receiver: every chunk of stream {@code stream} before {@code next} has arrived. */
-    public record ChunkAck(long stream, long next) implements Command {}
+    /**
+     * From the receiver, answering a chunk of send epoch {@code epoch}: every chunk of stream
+     * {@code stream} before {@code next} has arrived; {@code complaint} when it refused that chunk.
+     */
+    public record ChunkAck(long stream, long next, int epoch, boolean complaint) implements Command {}
 
     /** Timer: no progress since every chunk before {@code acked} was acknowledged. */
     private record Resend(long acked) implements Command {}
@@ -109,7 +113,7 @@ public final class ChunkSender {
 
         private Behavior<Object> onAck(ChunkAck a) {
             if (a.stream() != stream || a.next() > window.end()) return Behaviors.same();   // another incarnation's ack
-            SendWindow.AckEffect e = window.onAck(a.next());
+            SendWindow.AckEffect e = window.onAck(a.next(), a.epoch(), a.complaint());
             while (!transfers.isEmpty() && transfers.peekFirst().first + transfers.peekFirst().count <= window.acked()) transfers.pollFirst();
             if (e == SendWindow.AckEffect.DONE) timers.cancel(Resend.class);
             else if (e == SendWindow.AckEffect.PROGRESS) armResend();
@@ -140,8 +144,8 @@ public final class ChunkSender {
             int length = Chunking.length(index, t.bytes.length, settings.chunkBytes());
             byte[] part = Arrays.copyOfRange(t.bytes, offset, offset + length);
             int crc = Chunking.crc(seq, t.id, index, t.count, t.bytes.length, settings.chunkBytes(), part);
-            return new ChunkReceiver.Chunk(stream, window.acked(), seq, t.id, index, t.count, t.bytes.length, settings.chunkBytes(), t.serializerId, t.manifest,
-                    t.label, part, crc, self);
+            return new ChunkReceiver.Chunk(stream, window.acked(), seq, window.epoch(), t.id, index, t.count, t.bytes.length, settings.chunkBytes(),
+                    t.serializerId, t.manifest, t.label, part, crc, self);
         }
 
         private Transfer serialize(Object message) {

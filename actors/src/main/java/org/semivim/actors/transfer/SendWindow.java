@@ -5,10 +5,11 @@ package org.semivim.actors.transfer;
  * chunks form one sequence 0, 1, 2, … across its transfers ({@link #extend} appends a transfer's
  * chunks), so the next transfer starts while the last chunks of the previous one are still in flight.
  * At most {@code window} chunks are sent and not yet acknowledged. An ack says "every chunk before
- * {@code next} has arrived". An ack that does not advance while chunks are out is the receiver's
- * complaint (a gap or a corrupt chunk): the sender goes back to the first unacknowledged chunk, once per
- * position (later complaints about the same position, caused by the chunks already in flight, are
- * ignored). A timeout without progress goes back as well.
+ * {@code next} has arrived". A complaint (the receiver refused a chunk: a gap or a corrupt chunk) makes
+ * the sender go back to the first unacknowledged chunk and start a new send epoch; every chunk carries
+ * the epoch it was sent in and the receiver's answer echoes it, so complaints caused by chunks sent
+ * before the last go-back are ignored, while a complaint about a resent chunk (corrupt again) goes back
+ * at once. A timeout without progress goes back as well.
  */
 public final class SendWindow {
     /** What an acknowledgement did. */
@@ -18,7 +19,7 @@ public final class SendWindow {
     private long end;            // chunks appended so far
     private long acked;          // every chunk < acked has arrived
     private long next;           // the next chunk to send
-    private long wentBackAt = -1;
+    private int epoch;           // go-backs so far: the epoch of the chunks sent now
 
     public SendWindow(int window) {
         if (window < 1) throw new IllegalArgumentException("window " + window + " must be at least 1");
@@ -41,29 +42,35 @@ public final class SendWindow {
         return new long[]{from, to};
     }
 
-    /** Applies an acknowledgement that every chunk before {@code ackNext} has arrived. */
-    public AckEffect onAck(long ackNext) {
+    /**
+     * Applies the receiver's answer to a chunk of epoch {@code chunkEpoch}: every chunk before
+     * {@code ackNext} has arrived; {@code complaint} when it refused the chunk.
+     */
+    public AckEffect onAck(long ackNext, int chunkEpoch, boolean complaint) {
         if (ackNext < 0 || ackNext > end) throw new IllegalArgumentException("ack " + ackNext + " outside 0.." + end);
         if (ackNext > acked) {
             acked = ackNext;
             if (next < acked) next = acked;   // after a go-back the receiver may be ahead of the resend point
             return acked == end ? AckEffect.DONE : AckEffect.PROGRESS;
         }
-        if (ackNext < acked || next == acked || wentBackAt == acked) return AckEffect.IGNORED;   // stale, nothing out, or already gone back
+        if (!complaint || chunkEpoch != epoch || ackNext < acked || next == acked) return AckEffect.IGNORED;   // no news, an old epoch's, stale, nothing out
         goBack();
         return AckEffect.GO_BACK;
     }
 
     /** No progress for a while: send everything unacknowledged again. */
     public void timeout() {
-        if (done()) return;
-        wentBackAt = -1;
-        goBack();
+        if (!done()) goBack();
     }
 
     private void goBack() {
         next = acked;
-        wentBackAt = acked;
+        epoch++;
+    }
+
+    /** The epoch of the chunks sent now (the number of go-backs so far). */
+    public int epoch() {
+        return epoch;
     }
 
     /** Every chunk appended so far is acknowledged. */

@@ -146,9 +146,9 @@ class KryoSerializerTest {
         out.add(new org.semivim.actors.TrainerHost.HostTrainer("{\"seed\":7}", ref(), ref(), ref()));
         out.add(new org.semivim.actors.ClusterRunGuardian.TrainerHosted(ref(), ref(), ref()));
         byte[] part = {1, -2, 3, 0, 127};
-        out.add(new org.semivim.actors.transfer.ChunkReceiver.Chunk(99L, 15L, 17L, 4, 2, 3, 13, 4, KryoSerializer.IDENTIFIER, "", "StudentParams", part,
+        out.add(new org.semivim.actors.transfer.ChunkReceiver.Chunk(99L, 15L, 17L, 1, 4, 2, 3, 13, 4, KryoSerializer.IDENTIFIER, "", "StudentParams", part,
                 org.semivim.actors.transfer.Chunking.crc(17L, 4, 2, 3, 13, 4, part), ref()));
-        out.add(new org.semivim.actors.transfer.ChunkSender.ChunkAck(99L, 18L));
+        out.add(new org.semivim.actors.transfer.ChunkSender.ChunkAck(99L, 18L, 1, true));
         out.add(new org.semivim.actors.transfer.ChunkSender.Connect(ref()));
         Constructor<?> resend = Class.forName(org.semivim.actors.transfer.ChunkSender.class.getName() + "$Resend").getDeclaredConstructors()[0];
         resend.setAccessible(true);

@@ -43,33 +43,38 @@ class ChunkedTransferRulesTest {
         assertArrayEquals(new long[]{0, 2}, w.take());
         assertArrayEquals(new long[]{2, 2}, w.take(), "window full: nothing more");
         assertEquals(2, w.inFlight());
-        assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(1));
+        assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(1, 0, false));
         assertArrayEquals(new long[]{2, 3}, w.take());
-        assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(3));
-        assertArrayEquals(new long[]{3, 5}, w.take(), "the second transfer starts before the first is acknowledged... here it is");
-        assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(2), "a stale ack");
-        assertEquals(SendWindow.AckEffect.DONE, w.onAck(5));
+        assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(3, 0, false));
+        assertArrayEquals(new long[]{3, 5}, w.take(), "the second transfer goes out as the window allows");
+        assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(2, 0, false), "a stale ack");
+        assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(3, 0, false), "a duplicate's answer is no complaint");
+        assertEquals(SendWindow.AckEffect.DONE, w.onAck(5, 0, false));
         assertTrue(w.done());
-        assertThrows(IllegalArgumentException.class, () -> w.onAck(6));
+        assertThrows(IllegalArgumentException.class, () -> w.onAck(6, 0, false));
         assertThrows(IllegalArgumentException.class, () -> w.extend(0));
     }
 
     @Test
-    void aComplaintGoesBackOnceAndATimeoutGoesBackAgain() {
+    void aComplaintGoesBackOncePerEpochAndATimeoutGoesBackAgain() {
         SendWindow w = new SendWindow(4);
         w.extend(8);
-        w.take();                                                        // 0..3 out
-        assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(1));
-        assertEquals(SendWindow.AckEffect.GO_BACK, w.onAck(1), "chunk 1 missing or corrupt");
-        assertArrayEquals(new long[]{1, 5}, w.take(), "resent from chunk 1");
-        assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(1), "the complaints about chunks 2, 3 in flight are not a new loss");
-        assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(1));
+        w.take();                                                        // 0..3 out in epoch 0
+        assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(1, 0, false));
+        assertEquals(SendWindow.AckEffect.GO_BACK, w.onAck(1, 0, true), "chunk 1 missing or corrupt");
+        assertEquals(1, w.epoch());
+        assertArrayEquals(new long[]{1, 5}, w.take(), "resent from chunk 1, in epoch 1");
+        assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(1, 0, true), "the complaints about chunks 2, 3 of epoch 0 are not a new loss");
+        assertEquals(SendWindow.AckEffect.IGNORED, w.onAck(1, 0, true));
+        assertEquals(SendWindow.AckEffect.GO_BACK, w.onAck(1, 1, true), "the resent chunk 1 was refused again: back at once");
+        assertArrayEquals(new long[]{1, 5}, w.take());
         w.timeout();
+        assertEquals(3, w.epoch());
         assertArrayEquals(new long[]{1, 5}, w.take(), "no ack for a while: resent again");
-        assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(5));
+        assertEquals(SendWindow.AckEffect.PROGRESS, w.onAck(5, 1, false), "an answer to an older epoch's chunk still advances");
         assertArrayEquals(new long[]{5, 8}, w.take());
         w.timeout();                                                     // the acks were slow, not lost
-        assertEquals(SendWindow.AckEffect.DONE, w.onAck(8));
+        assertEquals(SendWindow.AckEffect.DONE, w.onAck(8, 3, false));
         assertArrayEquals(new long[]{8, 8}, w.take());
     }
 
@@ -168,7 +173,8 @@ class ChunkedTransferRulesTest {
             for (int rounds = 0; !w.done(); rounds++) {
                 assertTrue(rounds < 10_000, "no progress");
                 long[] range = w.take();
-                List<Long> acks = new ArrayList<>();
+                List<long[]> acks = new ArrayList<>();   // {next, epoch, complaint}
+                int epoch = w.epoch();
                 for (long seq = range[0]; seq < range[1]; seq++) {
                     long s = seq;
                     long[] t = transfers.stream().filter(x -> s >= x[0] && s < x[0] + x[1]).findFirst().orElseThrow();
@@ -182,10 +188,10 @@ class ChunkedTransferRulesTest {
                     for (int k = 0; k < copies; k++) {
                         Reassembly.Outcome o = receiver.accept(9, w.acked(), seq, t[2], index, (int) t[1], p.length, CHUNK, bytes, c);
                         if (o instanceof Reassembly.Complete done) delivered.add(done.payload());
-                        if (rnd.nextDouble() >= dropAck) acks.add(o.ackNext());
+                        if (rnd.nextDouble() >= dropAck) acks.add(new long[]{o.ackNext(), epoch, o instanceof Reassembly.Refused ? 1 : 0});
                     }
                 }
-                for (long a : acks) w.onAck(a);
+                for (long[] a : acks) w.onAck(a[0], (int) a[1], a[2] == 1);
                 if (acks.isEmpty() && !w.done()) w.timeout();
             }
             return delivered;
