@@ -15,8 +15,9 @@ mkdir -p "$LOG_DIR"
 [[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "local-cluster.sh: N must be a positive integer, got '$N'" >&2; exit 2; }
 
 if [ "$TRANSPORT" = "aeron-udp" ]; then
-  # Aeron's media driver settings (deps.md): 128 MiB terms, loopback MTU, 4 MiB buffers, sparse term files
-  export SEMIVIM_JAVA_OPTS="${SEMIVIM_JAVA_OPTS:-} -Daeron.term.buffer.length=134217728 -Daeron.term.buffer.sparse.file=true -Daeron.socket.so_rcvbuf=4194304 -Daeron.socket.so_sndbuf=4194304 -Daeron.rcv.initial.window.length=4194304 -Daeron.mtu.length=65504"
+  # Aeron's media driver settings (deps.md): loopback MTU, 4 MiB buffers, sparse term files (the default
+  # 16 MiB terms carry the 2 MiB large frames; tensors travel as chunks)
+  export SEMIVIM_JAVA_OPTS="${SEMIVIM_JAVA_OPTS:-} -Daeron.term.buffer.sparse.file=true -Daeron.socket.so_rcvbuf=4194304 -Daeron.socket.so_sndbuf=4194304 -Daeron.rcv.initial.window.length=4194304 -Daeron.mtu.length=65504"
 fi
 
 PIDS=()

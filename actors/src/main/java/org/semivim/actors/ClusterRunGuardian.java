@@ -10,12 +10,16 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.semivim.actors.serialization.WireMessage;
+import org.semivim.actors.transfer.ChunkReceiver;
+import org.semivim.actors.transfer.ChunkSender;
+import org.semivim.actors.transfer.TransferSettings;
 import org.semivim.training.config.Method;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.TrainingData;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +37,10 @@ import java.util.concurrent.CompletableFuture;
  * table is recomputed and each trainer whose shards changed is announced to the supervisor as
  * {@link LyapunovSupervisor.TrainerStarted}: it gets θS again and TeacherInference re-sends the step in
  * hand with its new shards (duplicates are dropped by the supervisor's StepCollector). With no trainer
- * present the run waits. A singleton that restarts on another node resumes from the newest checkpoint
+ * present the run waits. Tensors cross nodes chunked: for each trainer host the guardian spawns a
+ * {@link ChunkSender} that stands in for the trainer (the supervisor and TeacherInference send θS and
+ * work to it) and a {@link ChunkReceiver} that delivers the trainer's gradients to the supervisor; the
+ * host spawns the other two ends (docs/cluster.md, "Large messages"). A singleton that restarts on another node resumes from the newest checkpoint
  * in the run directory (shared storage), as a restarted one-JVM run does.
  */
 public final class ClusterRunGuardian {
@@ -41,8 +48,15 @@ public final class ClusterRunGuardian {
     /** The guardian's protocol; only {@link TrainerHosted} crosses nodes (a {@link WireMessage}), the rest are local adapters. */
     public sealed interface Command permits TrainerHosted, HostsChanged, Outcome {}
 
-    /** From a {@link TrainerHost}: the trainer it spawned for this run. */
-    public record TrainerHosted(ActorRef<StudentTrainer.Command> trainer) implements Command, WireMessage {}
+    /**
+     * From a {@link TrainerHost}: the trainer it spawned for this run, the receiving end of its link
+     * ({@code inbox}), and the link on this node that stands in for it ({@code addressedAs}, as asked).
+     */
+    public record TrainerHosted(ActorRef<StudentTrainer.Command> trainer, ActorRef<ChunkReceiver.Command> inbox,
+                                ActorRef<StudentTrainer.Command> addressedAs) implements Command, WireMessage {}
+
+    /** The two ends on this node of one trainer's links: {@code out} stands in for the trainer, {@code in} delivers to the supervisor. */
+    private record Link(ActorRef<Object> out, ActorRef<ChunkReceiver.Command> in) {}
 
     /** The Receptionist's current set of trainer hosts (adapted, local). */
     record HostsChanged(Set<ActorRef<TrainerHost.Command>> hosts) implements Command {}
@@ -57,10 +71,11 @@ public final class ClusterRunGuardian {
             throw new IllegalArgumentException("method ssmae is not run by the actor runtime yet: use org.semivim.training.ssmae.SsmaeTrainer");
         }
         return Behaviors.setup(ctx -> {
-            int floats = config.model().create(options.ops(), config.seed()).parameters().count();
-            String tooLarge = frameCheck(floats, ctx.getSystem().settings().config().getBytes("pekko.remote.artery.advanced.maximum-large-frame-size"));
-            if (tooLarge != null) {
-                result.completeExceptionally(new RunFailedException(tooLarge, null));
+            TransferSettings transfer;
+            try {
+                transfer = TransferSettings.of(ctx.getSystem().settings().config());
+            } catch (IllegalArgumentException e) {
+                result.completeExceptionally(new RunFailedException(e.getMessage(), e));
                 return Behaviors.stopped();
             }
             RunTopology topology = new RunTopology();
@@ -75,10 +90,13 @@ public final class ClusterRunGuardian {
             List<ActorRef<Augmenter.Command>> augmenters = new ArrayList<>();
             for (int i = 0; i < options.augmenters(); i++) augmenters.add(spawn(ctx, Augmenter.create(run, loader), "augmenter-" + i, compute));
 
-            Map<String, ActorRef<StudentTrainer.Command>> trainers = new TreeMap<>();   // by actor path
+            Map<String, ActorRef<StudentTrainer.Command>> trainers = new TreeMap<>();   // the trainers' links, by the trainers' actor paths
+            Map<ActorRef<?>, Link> links = new HashMap<>();                             // by the link's out end
+            Map<String, Link> linkOfTrainer = new HashMap<>();
+            Map<ActorRef<TrainerHost.Command>, Link> linkOfHost = new HashMap<>();
             List<Map<String, int[]>> table = new ArrayList<>(List.of(Map.of()));   // the current assignment, in a cell
             Set<ActorRef<TrainerHost.Command>> asked = new HashSet<>();
-            int[] replacements = {0};
+            int[] replacements = {0, 0};   // augmenters replaced; links spawned
             Runnable publish = () -> {
                 Map<String, int[]> next = ShardAssignment.assign(trainers.keySet(), config.shards());
                 List<ActorRef<StudentTrainer.Command>> refs = new ArrayList<>();
@@ -105,14 +123,30 @@ public final class ClusterRunGuardian {
             return Behaviors.<Command>receive(Command.class)
                     .onMessage(HostsChanged.class, m -> {
                         for (var host : m.hosts()) {
-                            if (asked.add(host)) host.tell(new TrainerHost.HostTrainer(configJson, supervisor, ctx.getSelf()));
+                            if (!asked.add(host)) continue;
+                            int k = replacements[1]++;
+                            Link link = new Link(ctx.spawn(restarting(ChunkSender.create(transfer)), "link-out-" + k),
+                                    ctx.spawn(restarting(ChunkReceiver.create(supervisor, transfer)), "link-in-" + k));
+                            links.put(link.out(), link);
+                            linkOfHost.put(host, link);
+                            host.tell(new TrainerHost.HostTrainer(configJson, link.in(), link.out().narrow(), ctx.getSelf()));
                         }
                         asked.retainAll(m.hosts());
+                        for (var it = linkOfHost.entrySet().iterator(); it.hasNext(); ) {   // a host gone before it answered: its links go
+                            var e = it.next();
+                            if (m.hosts().contains(e.getKey())) continue;
+                            it.remove();
+                            if (!linkOfTrainer.containsValue(e.getValue())) stop(ctx, links, e.getValue());
+                        }
                         return Behaviors.same();
                     })
                     .onMessage(TrainerHosted.class, m -> {
+                        Link link = links.get(m.addressedAs());
+                        if (link == null) return Behaviors.same();   // an answer for links already given up
+                        link.out().tell(new ChunkSender.Connect(m.inbox()));
                         ctx.watch(m.trainer());
-                        trainers.put(m.trainer().path().toString(), m.trainer());
+                        trainers.put(m.trainer().path().toString(), m.addressedAs());
+                        linkOfTrainer.put(m.trainer().path().toString(), link);
                         publish.run();
                         return Behaviors.same();
                     })
@@ -129,6 +163,7 @@ public final class ClusterRunGuardian {
                     .onSignal(Terminated.class, s -> {
                         if (trainers.remove(s.getRef().path().toString()) != null) {   // a trainer's node left or was downed
                             ctx.getLog().info("trainer {} is gone; re-assigning its shards", s.getRef().path());
+                            stop(ctx, links, linkOfTrainer.remove(s.getRef().path().toString()));
                             publish.run();
                             return Behaviors.same();
                         }
@@ -144,20 +179,14 @@ public final class ClusterRunGuardian {
         });
     }
 
-    /** Room for the envelope, the message's other fields and Kryo's headers beside a [P] tensor. */
-    static final long ENVELOPE_BYTES = 64 * 1024;
+    private static void stop(ActorContext<Command> ctx, Map<ActorRef<?>, Link> links, Link link) {
+        if (link == null || links.remove(link.out()) == null) return;
+        ctx.stop(link.out());
+        ctx.stop(link.in());
+    }
 
-    /**
-     * Null when θ [P] and a gradient [P] fit one Artery large frame of {@code frameBytes}; otherwise
-     * the reason the cluster runtime refuses the run (tensors are not chunked: a larger message would be
-     * dropped by the sender's serializer and the run would stall).
-     */
-    static String frameCheck(long floats, long frameBytes) {
-        long bytes = 4 * floats + ENVELOPE_BYTES;
-        if (bytes <= frameBytes) return null;
-        return String.format("the model has %d parameters (%.1f MiB per tensor message) but pekko.remote.artery.advanced.maximum-large-frame-size "
-                + "is %.1f MiB: the cluster runtime sends θ and gradients as single messages (not chunked yet); raise the frame size "
-                + "(tcp only; aeron-udp is capped at 16 MiB) or run in one JVM", floats, bytes / 1048576.0, frameBytes / 1048576.0);
+    private static <T> Behavior<T> restarting(Behavior<T> b) {
+        return Behaviors.supervise(b).onFailure(Exception.class, SupervisorStrategy.restart().withLimit(RunGuardian.MAX_RESTARTS, Duration.ofMinutes(1)));
     }
 
     private static <T> ActorRef<T> spawn(ActorContext<Command> ctx, Behavior<T> behavior, String name, DispatcherSelector dispatcher) {

@@ -44,8 +44,17 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     }
 
     public static Behavior<Command> create(RunContext run) {
+        return create(run, null);
+    }
+
+    /**
+     * A trainer that the run addresses as {@code addressedAs} (on a cluster: the chunked link on the
+     * supervisor's node that stands in for it); null: its own ref. A restarted trainer announces itself
+     * under that ref, so the parameters and the work come back the way they came.
+     */
+    public static Behavior<Command> create(RunContext run, org.apache.pekko.actor.typed.ActorRef<Command> addressedAs) {
         Incarnations incarnations = new Incarnations();
-        return Behaviors.setup(ctx -> new StudentTrainer(ctx, run, incarnations.restarted()));
+        return Behaviors.setup(ctx -> new StudentTrainer(ctx, run, incarnations.restarted(), addressedAs == null ? ctx.getSelf() : addressedAs));
     }
 
     private final RunContext run;
@@ -55,7 +64,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     private long version = -1;
     private float[] parameters;   // [P]
 
-    private StudentTrainer(ActorContext<Command> ctx, RunContext run, boolean restarted) {
+    private StudentTrainer(ActorContext<Command> ctx, RunContext run, boolean restarted, org.apache.pekko.actor.typed.ActorRef<Command> addressedAs) {
         super(ctx);
         this.run = run;
         boolean isSsmae = run.config().method() == Method.SSMAE;
@@ -63,7 +72,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         this.shardGradient = isSsmae ? null
                 : new ShardGradient(run.config().model().create(run.options().ops(), run.config().seed()), run.options().ops());
         if (restarted) {   // a restart: parameters and the lost work come again
-            run.topology().get().supervisor().tell(new LyapunovSupervisor.TrainerStarted(ctx.getSelf()));
+            run.topology().get().supervisor().tell(new LyapunovSupervisor.TrainerStarted(addressedAs));
         }
     }
 

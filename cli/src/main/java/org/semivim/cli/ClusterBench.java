@@ -15,6 +15,12 @@ import org.semivim.cluster.ClusterNode;
 import org.semivim.cluster.NodeRoles;
 import org.semivim.cluster.NodeSettings;
 import org.semivim.cluster.Transport;
+import org.semivim.cluster.bench.AeronStreamThroughput;
+import org.semivim.actors.transfer.ChunkReceiver;
+import org.semivim.actors.transfer.ChunkSender;
+import org.semivim.actors.transfer.TransferSettings;
+import org.apache.pekko.actor.typed.Props;
+import java.time.Duration;
 import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.TrainingData;
@@ -34,25 +40,38 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Cluster transport and step-time benchmark (issue 6), two nodes in this JVM on loopback:
- * (1) parameter broadcast (StudentParams [P] to a trainer) and gradient gather (ShardDone [P] to the
- * supervisor side) in MB/s over each transport, on Artery's large-message stream with a window of
- * unacknowledged messages; (2) ms/step of a run in one ActorSystem vs the run singleton on one node
- * and its trainer on a second node, and the share of the step the second node adds.
+ * Cluster transport and step-time benchmark (issue 6), nodes in this JVM on loopback:
+ * (1) parameter broadcast (StudentParams [P] to a trainer node) and gradient gather (ShardDone [P] to
+ * the supervisor node) in MB/s over each transport, (a) through the chunked links the runtime uses
+ * (ChunkSender → ChunkReceiver on the large-message stream; chunk size and window as given), (b) as
+ * single messages on a 16 MiB large-message stream (the previous design, up to 4.18M floats), and
+ * (c) as raw bytes over a dedicated Aeron stream between two embedded media drivers (the comparison);
+ * (2) ms/step of a run in one ActorSystem vs the run singleton on one node and its trainer on a
+ * second node, and the share of the step the second node adds.
  */
-@Command(name = "cluster", description = "Cluster: broadcast/gather MB/s over tcp and aeron-udp; 1-node vs 2-node step time.")
+@Command(name = "cluster", description = "Cluster: broadcast/gather MB/s (chunked links, single messages, a raw Aeron stream); 1-node vs 2-node step time.")
 final class ClusterBench implements Callable<Integer> {
     @Option(names = "--transports", split = ",", defaultValue = "tcp,aeron-udp", description = "transports (default ${DEFAULT-VALUE})")
     List<String> transports;
 
-    @Option(names = "--floats", split = ",", defaultValue = "262144,2097152", description = "tensor sizes in floats (default ${DEFAULT-VALUE})")
+    @Option(names = "--floats", split = ",", defaultValue = "168138,2097152,8388608", description = "tensor sizes in floats (default ${DEFAULT-VALUE})")
     int[] sizes;
 
-    @Option(names = "--messages", defaultValue = "40", description = "timed messages per size and direction (default ${DEFAULT-VALUE})")
+    @Option(names = "--messages", defaultValue = "20", description = "timed messages per size and direction (default ${DEFAULT-VALUE})")
     int messages;
 
-    @Option(names = "--window", defaultValue = "4", description = "unacknowledged messages in flight (default ${DEFAULT-VALUE})")
+    @Option(names = "--window", defaultValue = "4", description = "single messages: unacknowledged messages in flight (default ${DEFAULT-VALUE})")
     int window;
+
+    @Option(names = "--chunk-bytes", split = ",", defaultValue = "1048576", description = "chunked links: chunk sizes (default ${DEFAULT-VALUE})")
+    int[] chunkBytes;
+
+    @Option(names = "--chunk-window", split = ",", defaultValue = "8", description = "chunked links: chunks in flight per link (default ${DEFAULT-VALUE})")
+    int[] chunkWindows;
+
+    @Option(names = "--paths", split = ",", defaultValue = "chunked,single,aeron-stream",
+            description = "what to measure: chunked, single, aeron-stream (default ${DEFAULT-VALUE})")
+    List<String> paths;
 
     @Option(names = "--config", description = "TrainConfig JSON for the step-time part (default: fixmatch, vim-fmnist-tiny, b_l 16, mu 2)")
     Path config;
@@ -63,37 +82,139 @@ final class ClusterBench implements Callable<Integer> {
     @Option(names = "--skip-steps", description = "only the transport part")
     boolean skipSteps;
 
+    @Option(names = "--skip-transfers", description = "only the step-time part")
+    boolean skipTransfers;
+
+    /** MB/s by "path transport direction floats", for the ratios. */
+    private final Map<String, Double> rates = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         if (messages < 1 || window < 1) throw new IllegalArgumentException("--messages and --window must be at least 1");
         NodeSettings.AERON_SYSTEM_PROPERTIES.forEach((k, v) -> {
             if (System.getProperty(k) == null) System.setProperty(k, v);
         });
-        if (System.getProperty("aeron.term.buffer.length") == null) System.setProperty("aeron.term.buffer.length", "134217728");
-        System.out.printf("transport   direction  floats     MB/msg   MB/s   (%d msgs, window %d, large-message stream)%n", messages, window);
-        for (String t : transports) throughput(Transport.of(t));
-        if (!skipSteps) stepTimes(Transport.of(transports.get(0)));
+        if (!skipTransfers) {
+            System.out.printf("%-10s %-26s %-10s %-9s %7s %8s   (%d timed messages each; both nodes in this JVM, loopback)%n",
+                    "transport", "path", "direction", "floats", "MB/msg", "MB/s", messages);
+            for (String t : transports) {
+                if (paths.contains("chunked")) chunked(Transport.of(t));
+            }
+            for (String t : transports) {
+                if (paths.contains("single")) single(Transport.of(t));
+            }
+            if (paths.contains("aeron-stream")) aeronStream();
+            ratios();
+        }
+        if (!skipSteps) {
+            for (String t : transports) stepTimes(Transport.of(t));
+        }
         return 0;
     }
 
-    private void throughput(Transport transport) throws Exception {
-        var quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
+    private static final com.typesafe.config.Config QUIET = ConfigFactory.parseString("pekko.loglevel = WARNING");
+
+    /** (a) The runtime's chunked links: a ChunkSender on one node, the ChunkReceiver (under /user/trainer-host, large stream) on the other. */
+    private void chunked(Transport transport) throws Exception {
         Semaphore acks = new Semaphore(0);
-        CompletableFuture<ActorRef<Object>> sinkA = new CompletableFuture<>(), sinkB = new CompletableFuture<>();
-        try (ClusterNode a = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), quiet, host(sinkA, acks));
-             ClusterNode b = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(a.hostPort()), 0, transport), quiet, host(sinkB, acks))) {
-            ActorRef<Object> toB = remote(b, sinkB.get(), a), toA = remote(a, sinkA.get(), b);
-            for (int n : sizes) {
-                float[] p = new float[n];
-                for (int i = 0; i < n; i++) p[i] = i * 1e-3f;
-                report(transport, "broadcast", n, send(toB, acks, v -> new StudentTrainer.StudentParams(v, p)));
-                report(transport, "gather", n, send(toA, acks, v -> new LyapunovSupervisor.ShardDone(v, 0, p, new double[]{1})));
+        CompletableFuture<ActorRef<ChunkReceiver.Command>> inA = new CompletableFuture<>(), inB = new CompletableFuture<>();
+        try (ClusterNode a = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), QUIET, host(null, inA, acks));
+             ClusterNode b = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(a.hostPort()), 0, transport), QUIET,
+                     host(null, inB, acks))) {
+            ActorRef<ChunkReceiver.Command> toB = remote(b, inB.get(), a), toA = remote(a, inA.get(), b);
+            int links = 0;
+            for (int chunk : chunkBytes) {
+                for (int w : chunkWindows) {
+                    var settings = new TransferSettings(chunk, w, Duration.ofSeconds(5), Integer.MAX_VALUE - 8);
+                    ActorRef<Object> outA = a.system().systemActorOf(ChunkSender.create(settings, toB), "bench-out-" + links, Props.empty());
+                    ActorRef<Object> outB = b.system().systemActorOf(ChunkSender.create(settings, toA), "bench-out-" + links++, Props.empty());
+                    String path = "chunked " + (chunk / 1024) + " KiB x" + w;
+                    for (int n : sizes) {
+                        float[] p = tensor(n);
+                        report(transport, path, "broadcast", n, queued(outA, acks, v -> new StudentTrainer.StudentParams(v, p)));
+                        report(transport, path, "gather", n, queued(outB, acks, v -> new LyapunovSupervisor.ShardDone(v, 0, p, new double[]{1})));
+                    }
+                }
             }
         }
     }
 
+    /** (b) Single messages on a 16 MiB large-message stream, at most --window unacknowledged (the design before chunking). */
+    private void single(Transport transport) throws Exception {
+        String term = "aeron.term.buffer.length";
+        String before = System.getProperty(term);
+        System.setProperty(term, "134217728");   // a 16 MiB message needs a 128 MiB term
+        var frames = ConfigFactory.parseString("pekko.remote.artery.advanced { maximum-large-frame-size = 16 MiB\n large-buffer-pool-size = 4\n"
+                + " outbound-large-message-queue-size = 64 }").withFallback(QUIET);
+        Semaphore acks = new Semaphore(0);
+        CompletableFuture<ActorRef<Object>> sinkA = new CompletableFuture<>(), sinkB = new CompletableFuture<>();
+        try (ClusterNode a = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), frames, host(sinkA, null, acks));
+             ClusterNode b = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(a.hostPort()), 0, transport), frames,
+                     host(sinkB, null, acks))) {
+            ActorRef<Object> toB = remote(b, sinkB.get(), a), toA = remote(a, sinkA.get(), b);
+            for (int n : sizes) {
+                if (4L * n + 64 * 1024 > 16L * 1024 * 1024) continue;   // does not fit one message
+                float[] p = tensor(n);
+                report(transport, "single message", "broadcast", n, windowed(toB, acks, v -> new StudentTrainer.StudentParams(v, p)));
+                report(transport, "single message", "gather", n, windowed(toA, acks, v -> new LyapunovSupervisor.ShardDone(v, 0, p, new double[]{1})));
+            }
+        } finally {
+            if (before == null) System.clearProperty(term);
+            else System.setProperty(term, before);
+        }
+    }
+
+    /** (c) Raw bytes over a dedicated Aeron stream (two embedded media drivers, no Pekko, no Kryo). */
+    private void aeronStream() throws Exception {
+        try (AeronStreamThroughput aeron = new AeronStreamThroughput()) {
+            for (int n : sizes) {
+                int port;
+                try (var s = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+                    port = s.getLocalPort();
+                }
+                double seconds = aeron.secondsFor(n, Math.max(2, messages / 10), messages, port);
+                report(null, "dedicated Aeron stream", "one-way", n, seconds);
+            }
+        }
+    }
+
+    private void ratios() {
+        for (String t : transports) {
+            for (int n : sizes) {
+                Double raw = rates.get("dedicated Aeron stream - one-way " + n);
+                for (var e : rates.entrySet()) {
+                    String k = e.getKey();
+                    if (!k.startsWith("chunked") || !k.endsWith(" " + t + " broadcast " + n) && !k.endsWith(" " + t + " gather " + n)) continue;
+                    String base = k.substring(0, k.length() - String.valueOf(n).length() - 1);
+                    Double single = rates.get(k.replaceFirst("^chunked [^ ]+ KiB x\\d+", "single message"));
+                    if (single == null && raw == null) continue;
+                    System.out.printf("ratio %-44s %9d: %s%s%n", base, n,
+                            single == null ? "" : String.format("%.2f of single messages  ", e.getValue() / single),
+                            raw == null ? "" : String.format("%.2f of the dedicated Aeron stream", e.getValue() / raw));
+                }
+            }
+        }
+    }
+
+    private static float[] tensor(int n) {
+        float[] p = new float[n];
+        for (int i = 0; i < n; i++) p[i] = i * 1e-3f;
+        return p;
+    }
+
+    /** Tells warm-up + timed messages to a chunked link at once (it sends them one after the other); returns seconds for the timed ones. */
+    private double queued(ActorRef<Object> link, Semaphore acks, java.util.function.LongFunction<Object> message) throws InterruptedException {
+        int warm = Math.max(2, messages / 10);
+        for (int i = 0; i < warm; i++) link.tell(message.apply(i));
+        if (!acks.tryAcquire(warm, 300, TimeUnit.SECONDS)) throw new IllegalStateException("warm-up messages lost");
+        long t0 = System.nanoTime();
+        for (int i = 0; i < messages; i++) link.tell(message.apply(warm + i));
+        if (!acks.tryAcquire(messages, 600, TimeUnit.SECONDS)) throw new IllegalStateException("messages lost");
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
     /** Sends warm-up + timed messages with at most {@code window} unacknowledged; returns seconds for the timed ones. */
-    private double send(ActorRef<Object> to, Semaphore acks, java.util.function.LongFunction<Object> message) throws InterruptedException {
+    private double windowed(ActorRef<Object> to, Semaphore acks, java.util.function.LongFunction<Object> message) throws InterruptedException {
         int warm = Math.max(2, messages / 10);
         long t0 = 0;
         int inFlight = 0;
@@ -114,26 +235,35 @@ final class ClusterBench implements Callable<Integer> {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private void report(Transport t, String direction, int n, double seconds) {
+    private void report(Transport t, String path, String direction, int n, double seconds) {
         double mb = n * 4.0 / 1e6;
-        System.out.printf("%-11s %-10s %-10d %6.2f  %7.1f%n", t.artery(), direction, n, mb, mb * messages / seconds);
+        double rate = mb * messages / seconds;
+        String transport = t == null ? "-" : t.artery();
+        rates.put(path + " " + transport + " " + direction + " " + n, rate);
+        System.out.printf("%-10s %-26s %-10s %-9d %7.2f %8.1f%n", transport, path, direction, n, mb, rate);
     }
 
-    /** A node guardian with /user/trainer-host/sink (a large-message destination) that acks every message to the local semaphore. */
-    private static Behavior<Void> host(CompletableFuture<ActorRef<Object>> sink, Semaphore acks) {
+    /**
+     * A node guardian with /user/trainer-host/sink (a large-message destination) that acks every
+     * message to the local semaphore, and /user/trainer-host/in, a ChunkReceiver delivering to it.
+     */
+    private static Behavior<Void> host(CompletableFuture<ActorRef<Object>> sink, CompletableFuture<ActorRef<ChunkReceiver.Command>> in,
+                                       Semaphore acks) {
         return Behaviors.setup(ctx -> {
             ctx.spawn(Behaviors.<Void>setup(h -> {
-                sink.complete(h.spawn(Behaviors.receive(Object.class).onAnyMessage(m -> {
+                ActorRef<Object> s = h.spawn(Behaviors.receive(Object.class).onAnyMessage(m -> {
                     acks.release();
                     return Behaviors.same();
-                }).build(), "sink"));
+                }).build(), "sink");
+                if (sink != null) sink.complete(s);
+                if (in != null) in.complete(h.spawn(ChunkReceiver.create(s, TransferSettings.DEFAULTS), "in"));
                 return Behaviors.empty();
             }), "trainer-host");
             return Behaviors.empty();
         });
     }
 
-    private static ActorRef<Object> remote(ClusterNode owner, ActorRef<Object> ref, ClusterNode from) {
+    private static <T> ActorRef<T> remote(ClusterNode owner, ActorRef<T> ref, ClusterNode from) {
         return ActorRefResolver.get(from.system()).resolveActorRef(ActorRefResolver.get(owner.system()).toSerializationFormat(ref));
     }
 
@@ -161,6 +291,19 @@ final class ClusterBench implements Callable<Integer> {
                 c.steps(), c.method().configName(), one.student().length, one.student().length * 4e-6, msOne, transport.artery(), msTwo,
                 msTwo - msOne, 100 * (msTwo - msOne) / msTwo,
                 Arrays.equals(one.student(), two.student()) && Arrays.equals(one.teacher(), two.teacher()));
+        int p = one.student().length;
+        double mbTensor = p * 4e-6;
+        TransferSettings runtime = TransferSettings.of(ConfigFactory.load("semivim-cluster"));   // the links' settings in a run
+        String path = "chunked " + (runtime.chunkBytes() / 1024) + " KiB x" + runtime.window() + " " + transport.artery();
+        Double down = rates.get(path + " broadcast " + p), up = rates.get(path + " gather " + p);
+        if (down != null && up != null) {
+            int shards = c.shards();
+            double all = 1e3 * (mbTensor / down + shards * mbTensor / up), exposed = 1e3 * (mbTensor / down + mbTensor / up);
+            System.out.printf("  per step across nodes: θ + %d shard gradients = %.2f MB; at this run's rates of the runtime's links (%.0f / %.0f MB/s)"
+                            + " %.1f ms if nothing overlapped, %.1f ms exposed (θ before the first shard, the last gradient after it;"
+                            + " the others overlap the next shard's compute) = %.1f%% of a 2-node step%n",
+                    shards, (1 + shards) * mbTensor, down, up, all, exposed, 100 * exposed / msTwo);
+        }
     }
 
     private static double msPerStep(long[] t, int warm) {

@@ -51,4 +51,56 @@ class InJvmClusterRunTest {
             for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
         }
     }
+
+    /**
+     * A trainer node leaves gracefully (Cluster leave) while the supervisor holds step k's commit: the
+     * node is removed and stops, its trainer's shards go to the other trainer, and the run ends with
+     * the one-JVM parameters, every step committed once, in order.
+     */
+    @Test
+    void aTrainerNodeThatLeavesGracefullyHandsItsShardsOver() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 8);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long leaveAt = 2 + new java.util.Random().nextInt(4);
+        Config quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
+        List<ClusterNode> nodes = new ArrayList<>();
+        CompletableFuture<Void> left = new CompletableFuture<>();
+        CompletableFuture<Void> atLeavePoint = new CompletableFuture<>();
+        List<Long> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new org.semivim.actors.RunHooks() {
+            @Override
+            public void beforeCommit(long step) {
+                if (step != leaveAt) return;
+                atLeavePoint.complete(null);
+                left.join();   // the commit waits until the node has left
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), quiet,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            for (int i = 0; i < 2; i++) {
+                nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), quiet,
+                        NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            }
+            atLeavePoint.get(120, TimeUnit.SECONDS);
+            ClusterNode leaving = nodes.get(1);
+            var cluster = org.apache.pekko.cluster.typed.Cluster.get(leaving.system());
+            cluster.manager().tell(org.apache.pekko.cluster.typed.Leave.create(cluster.selfMember().address()));
+            long t0 = System.nanoTime();
+            leaving.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            left.complete(null);
+            RunResult r = result.get(120, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student after a trainer node left at step " + leaveAt);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after a trainer node left at step " + leaveAt);
+            assertEquals(java.util.stream.LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            org.junit.jupiter.api.Assertions.assertTrue(seconds < 20, "a graceful leave does not wait for the failure detector and SBR: " + seconds + " s");
+        } finally {
+            left.complete(null);
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
 }

@@ -60,6 +60,26 @@ class MultiJvmClusterRunTest {
         assertArrayEquals(reference.teacher(), r.teacher(), "aeron-udp: teacher");
     }
 
+    /** Above the old single-message limit: 16 MiB − 64 KiB of floats, the most one Artery (Aeron) message could carry. */
+    static final long OLD_LIMIT_FLOATS = (16L * 1024 * 1024 - 64 * 1024) / 4;
+
+    @Test
+    void aModelAboveTheSingleMessageLimitTrainsChunkedOnTwoTrainerNodesToTheOneJvmParameters(@TempDir Path dir) throws Exception {
+        var m = TinyRuns.configMap("supervised", 3);
+        var model = TinyRuns.vim(0.0);
+        model.put("embed_dim", 192);
+        model.put("depth", 17);
+        m.put("model", model);
+        m.put("shards", 2);
+        m.put("b_l", 4);
+        TrainConfig config = TrainConfig.fromMap(m);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        assertTrue(reference.student().length > OLD_LIMIT_FLOATS, reference.student().length + " parameters");
+        RunResult r = runWithTrainerChildren(config, data, 2, dir, -1, null, Transport.TCP);
+        assertArrayEquals(reference.student(), r.student(), "student of a " + reference.student().length + "-parameter model over chunked links");
+    }
+
     @Test
     void aTrainerNodeKilledAtARandomStepHandsItsShardsToTheSurvivors(@TempDir Path dir) throws Exception {
         TrainConfig config = TinyRuns.config("lyapema", 24);
@@ -71,6 +91,68 @@ class MultiJvmClusterRunTest {
         assertArrayEquals(reference.student(), r.student(), "student after killing a trainer node at step " + killAt);
         assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing a trainer node at step " + killAt);
         assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+    }
+
+    @Test
+    void aTrainerNodeKilledOverAeronUdpHandsItsShardsToTheSurvivor(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 12);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long killAt = 2 + new Random().nextInt(4);
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        RunResult r = runWithTrainerChildren(config, data, 2, dir, killAt, steps, Transport.AERON_UDP);
+        assertArrayEquals(reference.student(), r.student(), "aeron-udp: student after killing a trainer node at step " + killAt);
+        assertArrayEquals(reference.teacher(), r.teacher(), "aeron-udp: teacher after killing a trainer node at step " + killAt);
+        assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+    }
+
+    /**
+     * SIGTERM on a trainer JVM while the supervisor holds a step's commit: its shutdown hook leaves the
+     * cluster, the process exits, its shards go to the other trainer, and the run ends bit-identical.
+     */
+    @Test
+    void aTrainerNodeStoppedWithSigtermLeavesAndHandsOverItsShards(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 8);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long stopAt = 2 + new Random().nextInt(3);
+        CompletableFuture<Void> atStopPoint = new CompletableFuture<>(), gone = new CompletableFuture<>();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        RunOptions options = RunOptions.defaults().withListener(rec -> steps.add(rec.step())).withHooks(new org.semivim.actors.RunHooks() {
+            @Override
+            public void beforeCommit(long step) {
+                if (step != stopAt) return;
+                atStopPoint.complete(null);
+                gone.join();   // the commit waits until the node has left and exited
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ChildNode> children = new ArrayList<>();
+        ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP),
+                ConfigFactory.parseFile(FAST_DOWNING.toFile()), NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(),
+                        new NodeRoles.RunSpec(config, data, options, result)));
+        try {
+            for (int i = 0; i < 2; i++) {
+                children.add(new ChildNode(dir.resolve("trainer-" + i + ".log"), "--role", "trainer", "--port", "0",
+                        "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString()));
+            }
+            for (ChildNode c : children) c.await("node up", Duration.ofSeconds(90));
+            atStopPoint.get(180, TimeUnit.SECONDS);
+            long t0 = System.nanoTime();
+            children.get(0).process.destroy();   // SIGTERM: the shutdown hook leaves the cluster
+            assertTrue(children.get(0).process.waitFor(60, TimeUnit.SECONDS), "the node did not exit after SIGTERM");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            gone.complete(null);
+            RunResult r = result.get(180, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student after SIGTERM on a trainer node at step " + stopAt);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after SIGTERM on a trainer node at step " + stopAt);
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            assertTrue(seconds < 30, "leaving and exiting took " + seconds + " s");
+        } finally {
+            gone.complete(null);
+            for (ChildNode c : children) c.close();
+            sup.close();
+        }
     }
 
     @Test
@@ -128,7 +210,7 @@ class MultiJvmClusterRunTest {
     private static RunResult runWithTrainerChildren(TrainConfig config, TrainingData data, int n, Path dir, long killAt, List<Long> steps,
                                                     Transport transport) throws Exception {
         Files.createDirectories(dir);
-        Config overrides = ConfigFactory.parseFile(FAST_DOWNING.toFile());
+        Config overrides = ConfigFactory.parseFile(FAST_DOWNING.toFile()).withFallback(aeronDir(dir.resolve("aeron-sup")));
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         CompletableFuture<Void> killPoint = new CompletableFuture<>();
         RunOptions options = RunOptions.defaults().withListener(rec -> {
@@ -141,9 +223,13 @@ class MultiJvmClusterRunTest {
                 NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec));
         try {
             for (int i = 0; i < n; i++) {
+                Path conf = dir.resolve("trainer-" + i + ".conf");   // fast downing; Aeron's files under dir (a SIGKILLed node cannot delete them)
+                Files.writeString(conf, Files.readString(FAST_DOWNING) + "\npekko.remote.artery.advanced.aeron.aeron-dir = \""
+                        + dir.resolve("aeron-" + i) + "\"\n");
                 children.add(new ChildNode(dir.resolve("trainer-" + i + ".log"), "--role", "trainer", "--port", "0",
-                        "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString(), "--transport", transport.artery()));
+                        "--seed-nodes", sup.hostPort(), "--config", conf.toString(), "--transport", transport.artery()));
             }
+            for (ChildNode c : children) c.await("node up", Duration.ofSeconds(90));   // a child that cannot start fails here, with its output
             if (killAt >= 0) {
                 killPoint.get(180, TimeUnit.SECONDS);
                 children.get(0).kill();
@@ -153,6 +239,10 @@ class MultiJvmClusterRunTest {
             for (ChildNode c : children) c.close();
             sup.close();
         }
+    }
+
+    private static Config aeronDir(Path d) {
+        return ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.advanced.aeron.aeron-dir", d.toString()));
     }
 
     private static String[] concat(String[] a, String... b) {

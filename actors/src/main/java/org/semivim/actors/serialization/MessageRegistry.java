@@ -129,6 +129,11 @@ public final class MessageRegistry {
         plain(e, EvaluationLog.Snapshot.class);
         plain(e, MetricsReporter.Evaluate.class);
         plain(e, MetricsReporter.RestoreEvaluation.class);
+        // ---- chunked links between cluster nodes (appended)
+        plain(e, org.semivim.actors.transfer.ChunkReceiver.Chunk.class);
+        plain(e, org.semivim.actors.transfer.ChunkSender.ChunkAck.class);
+        plain(e, org.semivim.actors.transfer.ChunkSender.Connect.class);
+        plain(e, internal(org.semivim.actors.transfer.ChunkSender.class, "Resend"));
         return Collections.unmodifiableList(e);
     }
 

@@ -143,8 +143,16 @@ class KryoSerializerTest {
         out.add(new Augmenter.AskForWork());
         out.add(new TeacherInference.LoaderRestarted());
         // cluster (issue 6); the SSMAE samples stay last, the test reads them from the end
-        out.add(new org.semivim.actors.TrainerHost.HostTrainer("{\"seed\":7}", ref(), ref()));
-        out.add(new org.semivim.actors.ClusterRunGuardian.TrainerHosted(ref()));
+        out.add(new org.semivim.actors.TrainerHost.HostTrainer("{\"seed\":7}", ref(), ref(), ref()));
+        out.add(new org.semivim.actors.ClusterRunGuardian.TrainerHosted(ref(), ref(), ref()));
+        byte[] part = {1, -2, 3, 0, 127};
+        out.add(new org.semivim.actors.transfer.ChunkReceiver.Chunk(99L, 15L, 17L, 1, 4, 2, 3, 13, 4, KryoSerializer.IDENTIFIER, "", "StudentParams", part,
+                org.semivim.actors.transfer.Chunking.crc(17L, 4, 2, 3, 13, 4, part), ref()));
+        out.add(new org.semivim.actors.transfer.ChunkSender.ChunkAck(99L, 18L, 1, true));
+        out.add(new org.semivim.actors.transfer.ChunkSender.Connect(ref()));
+        Constructor<?> resend = Class.forName(org.semivim.actors.transfer.ChunkSender.class.getName() + "$Resend").getDeclaredConstructors()[0];
+        resend.setAccessible(true);
+        out.add(resend.newInstance(4L));
         // SSMAE (appended, so the indices above stay)
         var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
         var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
@@ -195,7 +203,8 @@ class KryoSerializerTest {
     void everyMessageClassOfEveryActorIsRegistered() {
         List<Class<?>> actors = List.of(DataLoader.class, Augmenter.class, TeacherInference.class, StudentTrainer.class,
                 LyapunovSupervisor.class, Checkpointer.class, MetricsReporter.class, RunGuardian.class,
-                org.semivim.actors.TrainerHost.class, org.semivim.actors.ClusterRunGuardian.class);
+                org.semivim.actors.TrainerHost.class, org.semivim.actors.ClusterRunGuardian.class,
+                org.semivim.actors.transfer.ChunkSender.class, org.semivim.actors.transfer.ChunkReceiver.class);
         for (Class<?> a : actors) {
             for (Class<?> nested : a.getDeclaredClasses()) {
                 if (WireMessage.class.isAssignableFrom(nested) && !nested.isInterface()) {
