@@ -68,6 +68,16 @@ public final class CudaUpdateBackend implements UpdateBackend {
         }
     }
 
+    @Override
+    public void keepOnDevice(float[] array) {
+        device.lock();
+        try {
+            device.resident().register(array);   // uploaded at the first op that reads it
+        } finally {
+            device.unlock();
+        }
+    }
+
     /** {@link CudaAdamW} as the loop's optimizer: the summed gradient goes through the set's gradient array. */
     static final class DeviceAdamW implements AdamWOptimizer {
         private final CudaUpdateBackend backend;

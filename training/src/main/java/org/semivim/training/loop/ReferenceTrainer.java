@@ -49,6 +49,7 @@ import java.util.Set;
 public final class ReferenceTrainer {
     private final TrainConfig config;
     private final TrainingData data;
+    private final Ops ops;
     private final ImageClassifier student;          // its values are the master θS
     private final float[] teacher;                  // [P] master θT; null without a teacher
     private final ShardGradient shardGradient;
@@ -85,6 +86,7 @@ public final class ReferenceTrainer {
     public ReferenceTrainer(TrainConfig config, TrainingData data, Ops ops, UpdateBackend updates, float[] initialStudent, Set<String> frozen) {
         this.config = config;
         this.data = data;
+        this.ops = ops;
         this.student = config.model().create(ops, config.seed());
         this.initFrom = config.initFrom() == null ? null : InitFrom.load(student.parameters(), java.nio.file.Path.of(config.initFrom()));
         if (initialStudent != null) {
@@ -97,8 +99,8 @@ public final class ReferenceTrainer {
         this.frozenRanges = frozenRanges(student.parameters(), frozen);
         ImageClassifier replica = config.model().create(ops, config.seed());   // scratch for shards and teacher forwards
         this.teacher = config.method().hasTeacher() ? student.parameters().flatValues().toArray() : null;
-        this.shardGradient = new ShardGradient(replica, ops);
-        this.teacherInference = new TeacherInference(replica);
+        this.shardGradient = new ShardGradient(replica, ops, updates);
+        this.teacherInference = new TeacherInference(replica, updates);   // shares the replica (resident on a device)
         this.assembler = BatchAssembler.forSplit(new BatchPlan(config.labeledBatch(), config.muRatio(), config.shards()), data.split(),
                 config.seed());
         int size = data.train().height();
@@ -191,6 +193,11 @@ public final class ReferenceTrainer {
 
     public TrainConfig config() {
         return config;
+    }
+
+    /** The numerics backend the trainer's models run on (the periodic evaluation uses it too). */
+    public Ops ops() {
+        return ops;
     }
 
     /** What {@code init_from} loaded into the initial student (before the teacher copy), or null without it. */

@@ -184,6 +184,11 @@ public final class SsmaeTrainer implements AutoCloseable {
         return config;
     }
 
+    /** The numerics backend of the model (the periodic evaluation runs on it too). */
+    public Ops ops() {
+        return ops;
+    }
+
     /** The model (classifier = its encoder with the head); its values are the live θ (do not change them). */
     public MaskedAutoencoder model() {
         return model;

@@ -43,6 +43,11 @@ final class HostUpdateBackend implements UpdateBackend {
         // the host arrays are the only copy
     }
 
+    @Override
+    public void keepOnDevice(float[] array) {
+        // no device
+    }
+
     /** The engine's AdamW with the step's direction u [P] beside it. */
     static final class HostAdamW implements AdamWOptimizer {
         final AdamW adamW;

@@ -40,6 +40,14 @@ public interface UpdateBackend {
     /** Java code wrote {@code array} on the host: a device backend re-uploads it before its next use; the host does nothing. */
     void hostWritten(float[] array);
 
+    /**
+     * The ops will read {@code array} again and again (a replica's parameter values, which the loop
+     * overwrites with a snapshot before each forward): a device backend keeps a copy on the device that
+     * the ops read in place, uploaded once after each {@link #hostWritten} instead of at every op. From
+     * then on every host write of the array must be followed by {@link #hostWritten}. The host does nothing.
+     */
+    void keepOnDevice(float[] array);
+
     /** θT ← m·θT + (1−m)·θS on the arrays it was made for. */
     @FunctionalInterface
     interface TeacherEma {
