@@ -20,7 +20,10 @@ import java.util.Map;
  * (on the host a {@link FloatLyapEmaKernel}) whose optimiser step is {@code AdamW.apply} with the
  * direction u computed once by the caller, and commit the student (the kernel writes it into the
  * student array) and the teacher (copied from a scratch array) when the decision commits. The kernel
- * is made on the first step for the arrays of that step and used for every later one. The {@link LyapEmaState} (s, λ, V_prev, γ, counts) is this update's state.
+ * is made on the first step for the arrays of that step and used for every later one; the saved
+ * θS_{t−1} and the committed teacher are written on the host and the backend is told so
+ * ({@link UpdateBackend#hostWritten}). The {@link LyapEmaState} (s, λ, V_prev, γ, counts) is this
+ * update's state.
  * All parameters are trainable (R-L10, SSL stage 3).
  */
 public final class LyapEmaParameterUpdate implements ParameterUpdate {
