@@ -28,8 +28,8 @@ import static org.semivim.gpu.GpuTesting.assertClose;
  * {@link CudaUpdateBackend} is bound to them (as {@code OpsProvider.select} binds it), so AdamW, the
  * teacher EMA and LyapEMA run as kernels over resident arrays and the replica's weights stay on the
  * device. Against the CPU trainer within the tolerances of {@link TrainerParity} (supervised ViM,
- * EMA-Teacher ViM, LyapEMA ViM); a checkpoint round trip with the device optimizer into a trainer whose
- * device copies are in use (bit-identical where the device adds in a fixed order); a device trainer
+ * EMA-Teacher ViM, LyapEMA ViM); a checkpoint of the device optimizer restored into the trainer after it
+ * ran on, which must repeat the step (bit-identical where the device adds in a fixed order); a device trainer
  * resumed from a CPU trainer's checkpoint. Run on the CPU emulation ({@link EmulatedDeviceUpdatesTest})
  * and on a GPU ({@link CudaDeviceUpdatesTest}).
  */
@@ -82,27 +82,25 @@ abstract class DeviceUpdatesCases {
     }
 
     @Test
-    void aCheckpointOfTheDeviceOptimizerResumesToTheSameBits(@TempDir Path dir) throws IOException {
+    void aCheckpointOfTheDeviceOptimizerRestoredOverNewerDeviceCopiesRepeatsTheStep(@TempDir Path dir) throws IOException {
         // EMA-Teacher: AdamW and the EMA read the student and the teacher from their device copies (LyapEMA re-uploads both every step)
         TrainConfig config = TrainerParity.config("ema_teacher", TrainerParity.vim(), 0.99, 2);
         TrainingData data = TrainingData.load(config.data());
-        ReferenceTrainer straight = new ReferenceTrainer(config, data, deviceOps());
-        straight.run();
-
-        ReferenceTrainer first = new ReferenceTrainer(config, data, deviceOps());
-        first.runStep();
+        ReferenceTrainer trainer = new ReferenceTrainer(config, data, deviceOps());
+        trainer.runStep();
         CheckpointStore store = new CheckpointStore(dir);
-        TrainCheckpoints.save(store, first);
-        // a trainer whose device copies are in use (it ran both steps) restored to step 1: the restore must
-        // reach the device (the student, the teacher and the moments resident there are newer than the checkpoint)
-        ReferenceTrainer resumed = new ReferenceTrainer(config, data, deviceOps());
-        resumed.run();
-        assertTrue(TrainCheckpoints.resume(store, resumed).isPresent());
-        assertEquals(1, resumed.nextStep());
-        assertArrayEquals(first.studentParameters(), resumed.studentParameters());
-        resumed.run();
+        TrainCheckpoints.save(store, trainer);                 // the moments copied from the device
+        float[] atCheckpoint = trainer.studentParameters();
+        trainer.runStep();
+        TrainState straight = trainer.state();
+        // restored to step 1 while the device copies hold step 2: the restore must reach the device
+        // (the student, the teacher and the moments resident there are newer than the checkpoint)
+        assertTrue(TrainCheckpoints.resume(store, trainer).isPresent());
+        assertEquals(1, trainer.nextStep());
+        assertArrayEquals(atCheckpoint, trainer.studentParameters());
+        trainer.runStep();
 
-        TrainState a = straight.state(), b = resumed.state();
+        TrainState a = straight, b = trainer.state();
         assertEquals(a.adamW().step(), b.adamW().step());
         if (fixedOrder()) {
             assertArrayEquals(a.student(), b.student(), "student");
