@@ -14,15 +14,18 @@ class EmulatedDeviceUpdatesTest extends DeviceUpdatesCases {
 
     @Override
     Ops deviceOps() {
-        synchronized (EmulatedDeviceUpdatesTest.class) {
-            if (ops == null) {
-                EmulatedRuntime runtime = EmulatedRuntime.shared();
-                Ops o = CudaOps.create("emulated", runtime);
-                UpdateBackends.bind(o, new CudaUpdateBackend(runtime, "emulated-cuda"));
-                ops = o;
-            }
-            return ops;
+        return boundOps();
+    }
+
+    /** The JVM's emulated CUDA ops with the emulated {@link CudaUpdateBackend} bound to them. */
+    static synchronized Ops boundOps() {
+        if (ops == null) {
+            EmulatedRuntime runtime = EmulatedRuntime.shared();
+            Ops o = CudaOps.create("emulated", runtime);
+            UpdateBackends.bind(o, new CudaUpdateBackend(runtime, "emulated-cuda"));
+            ops = o;
         }
+        return ops;
     }
 
     @Override
