@@ -43,7 +43,7 @@ class EmulatedPretrainerDeviceUpdatesTest {
     @Test
     void armPretrainingStepsMatchTheCpu() {
         Map<String, Object> m = common(TrainerParity.model("vim", Map.of("depth", 2, "d_state", 4, "drop_path_rate", 0.0)));
-        m.put("batch", 4);
+        m.put("batch", 2);
         m.put("decoder_dim", 16);
         m.put("decoder_head_dim", 8);
         ArmPretrainConfig c = ArmPretrainConfig.fromMap(m);
@@ -60,8 +60,8 @@ class EmulatedPretrainerDeviceUpdatesTest {
     @Test
     void maePretrainingStepsMatchTheCpu() {
         Map<String, Object> m = common(TrainerParity.vit());
-        m.put("batch", 6);
-        m.put("shards", 2);
+        m.put("batch", 4);
+        m.put("shards", 1);
         m.put("mae", new LinkedHashMap<>(Map.of("decoder_width", 16, "decoder_depth", 1, "decoder_heads", 2, "mask_ratio", 0.5)));
         MaePretrainConfig c = MaePretrainConfig.fromMap(m);
         TrainingData data = TrainingData.load(c.data());
