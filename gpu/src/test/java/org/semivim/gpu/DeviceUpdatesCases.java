@@ -40,12 +40,17 @@ abstract class DeviceUpdatesCases {
     /** Whether the device adds in a fixed order (the emulation): then a resumed run is bit-identical, else within rounding. */
     abstract boolean fixedOrder();
 
+    /** A ViM of depth 1 (the emulation runs every op through a harness process: few ops keep the cases quick). */
+    private static java.util.Map<String, Object> vim() {
+        return TrainerParity.model("vim", java.util.Map.of("depth", 1, "d_state", 4));
+    }
+
     /** Whether the device of {@link #deviceOps()} keeps {@code array} resident. */
     abstract boolean residentOnTheDevice(float[] array);
 
     @Test
     void supervisedVimStepsMatchTheCpuTrainer() {
-        TrainConfig config = TrainerParity.config("supervised", TrainerParity.vim(), 0.95, 2);
+        TrainConfig config = TrainerParity.config("supervised", vim(), 0.95, 2);
         TrainingData data = TrainingData.load(config.data());
         ReferenceTrainer cpu = new ReferenceTrainer(config, data), gpu = new ReferenceTrainer(config, data, deviceOps());
         assertInstanceOf(CudaUpdateBackend.class, UpdateBackends.of(deviceOps()), "the CUDA ops come with the CUDA update backend");
@@ -57,7 +62,7 @@ abstract class DeviceUpdatesCases {
     @Test
     void emaTeacherVimStepsMatchTheCpuTrainer() {
         // tau 0.99: no pseudo-label passes on either backend, so both train on the same composition
-        TrainConfig config = TrainerParity.config("ema_teacher", TrainerParity.vim(), 0.99, 2);
+        TrainConfig config = TrainerParity.config("ema_teacher", vim(), 0.99, 2);
         TrainingData data = TrainingData.load(config.data());
         ReferenceTrainer cpu = new ReferenceTrainer(config, data), gpu = new ReferenceTrainer(config, data, deviceOps());
         TrainerParity.compareTwoSteps(cpu, gpu);
@@ -66,7 +71,7 @@ abstract class DeviceUpdatesCases {
 
     @Test
     void lyapEmaVimStepsMatchTheCpuTrainer() {
-        TrainConfig config = TrainerParity.config("lyapema", TrainerParity.vim(), 0.99, 2);
+        TrainConfig config = TrainerParity.config("lyapema", vim(), 0.99, 2);
         TrainingData data = TrainingData.load(config.data());
         ReferenceTrainer cpu = new ReferenceTrainer(config, data), gpu = new ReferenceTrainer(config, data, deviceOps());
         StepTrace[] step0 = TrainerParity.compareTwoSteps(cpu, gpu);
@@ -84,7 +89,7 @@ abstract class DeviceUpdatesCases {
     @Test
     void aCheckpointOfTheDeviceOptimizerRestoredOverNewerDeviceCopiesRepeatsTheStep(@TempDir Path dir) throws IOException {
         // EMA-Teacher: AdamW and the EMA read the student and the teacher from their device copies (LyapEMA re-uploads both every step)
-        TrainConfig config = TrainerParity.config("ema_teacher", TrainerParity.vim(), 0.99, 2);
+        TrainConfig config = TrainerParity.config("ema_teacher", vim(), 0.99, 2);
         TrainingData data = TrainingData.load(config.data());
         ReferenceTrainer trainer = new ReferenceTrainer(config, data, deviceOps());
         trainer.runStep();
@@ -130,7 +135,7 @@ abstract class DeviceUpdatesCases {
 
     @Test
     void aDeviceTrainerContinuesACpuCheckpoint(@TempDir Path dir) throws IOException {
-        TrainConfig config = TrainerParity.config("lyapema", TrainerParity.vim(), 0.99, 2);
+        TrainConfig config = TrainerParity.config("lyapema", vim(), 0.99, 2);
         TrainingData data = TrainingData.load(config.data());
         ReferenceTrainer cpu = new ReferenceTrainer(config, data);
         cpu.runStep();
