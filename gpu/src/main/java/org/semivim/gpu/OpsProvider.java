@@ -4,6 +4,7 @@ import org.semivim.engine.ops.Ops;
 import org.semivim.training.update.UpdateBackend;
 import org.semivim.training.update.UpdateBackends;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -23,7 +24,7 @@ import java.util.function.Consumer;
 public final class OpsProvider {
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
     private static volatile CudaBackend shared;
-    private static final java.util.Map<CudaBackend, Ops> OPS = new ConcurrentHashMap<>();
+    private static final Map<CudaBackend, Ops> OPS = new ConcurrentHashMap<>();
 
     private OpsProvider() {}
 

@@ -41,8 +41,8 @@ abstract class DeviceUpdatesCases {
     abstract boolean fixedOrder();
 
     /** A ViM of depth 1 (the emulation runs every op through a harness process: few ops keep the cases quick). */
-    private static java.util.Map<String, Object> vim() {
-        return TrainerParity.model("vim", java.util.Map.of("depth", 1, "d_state", 4));
+    private static Map<String, Object> vim() {
+        return TrainerParity.model("vim", Map.of("depth", 1, "d_state", 4));
     }
 
     /** Whether the device of {@link #deviceOps()} keeps {@code array} resident. */

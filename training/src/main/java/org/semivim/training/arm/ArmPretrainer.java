@@ -32,6 +32,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -73,7 +74,7 @@ public final class ArmPretrainer {
         this.sampler = new EpochSampler(pool, config.seed(), SAMPLER_STREAM);
         this.augmenter = new BatchAugmenter(data.train(), new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(data.train().height())),
                 Normalization.fashionMnist());
-        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), java.util.Set.of());
+        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), Set.of());
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
         this.updatePhase = new UpdatePhase(schedule, config.clip(), AdamWUpdate.studentOnly(adamW));
     }

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
@@ -84,7 +85,7 @@ public final class MaePretrainer {
         this.sampler = new EpochSampler(pool(config, data), config.seed(), SAMPLER_STREAM);
         this.augmenter = new BatchAugmenter(data.train(), new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(data.train().height())),
                 Normalization.fashionMnist());
-        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), java.util.Set.of());
+        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), Set.of());
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
         this.updatePhase = new UpdatePhase(schedule, config.clip(), AdamWUpdate.studentOnly(adamW));
     }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * SSMAE (ssl-spec.md §2.8, R-G1…R-G7): a ViT encoder + MAE decoder ({@link MaskedAutoencoder}) trained
@@ -85,7 +86,7 @@ public final class SsmaeTrainer implements AutoCloseable {
         this.ops = ops;
         this.batches = new SsmaeBatches(config, data);
         this.schedule = batches.schedule();
-        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), java.util.Set.of());
+        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), Set.of());
         this.updatePhase = new UpdatePhase(LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps()),
                 config.clip(), AdamWUpdate.studentOnly(adamW));
         this.memoryFile = workDir.resolve(MEMORY_FILE);
