@@ -2,6 +2,7 @@ package org.semivim.actors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.semivim.engine.ops.Ops;
 import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.checkpoint.Checkpoint;
 import org.semivim.training.config.TrainConfig;
@@ -70,8 +71,9 @@ public final class EvaluationLog implements AutoCloseable {
     private long step;
     private float[] student, teacher;   // [P] the parameters being evaluated
 
-    /** Opens the log to continue from the checkpoint of {@code start} (its evaluator part {@code saved}, or null). */
-    EvaluationLog(TrainConfig config, TrainingData data, PeriodicEvaluation options, Path runDir, long start, Snapshot saved) throws IOException {
+    /** Opens the log to continue from the checkpoint of {@code start} (its evaluator part {@code saved}, or null); evaluates on {@code ops}. */
+    EvaluationLog(TrainConfig config, TrainingData data, PeriodicEvaluation options, Path runDir, long start, Snapshot saved, Ops ops)
+            throws IOException {
         this.config = config;
         this.step = start;
         PeriodicEvaluator.Source source = new PeriodicEvaluator.Source() {
@@ -79,6 +81,7 @@ public final class EvaluationLog implements AutoCloseable {
             @Override public long nextStep() { return step; }
             @Override public float[] studentParameters() { return student; }
             @Override public float[] teacherParameters() { return teacher; }
+            @Override public Ops ops() { return ops; }
         };
         this.evaluator = new PeriodicEvaluator(source, data, config.evalEvery(), options.batch(), options.testSchedule(), runDir.resolve(BEST_FILE));
         if (saved != null) evaluator.restore(saved.stateTree(), saved.tensorMap());

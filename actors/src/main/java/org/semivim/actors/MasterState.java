@@ -2,7 +2,6 @@ package org.semivim.actors;
 
 import org.semivim.engine.models.ImageClassifier;
 import org.semivim.engine.ops.Ops;
-import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.optim.LrSchedule;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.param.ParameterSet;
@@ -11,6 +10,8 @@ import org.semivim.training.loop.InitFrom;
 import org.semivim.training.loop.MethodSetup;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.loop.TrainerBookkeeping;
+import org.semivim.training.update.AdamWOptimizer;
+import org.semivim.training.update.UpdateBackends;
 import org.semivim.training.update.UpdatePhase;
 
 import java.nio.file.Path;
@@ -24,13 +25,13 @@ import java.util.Set;
  * (a model initialised from the seed, then {@code init_from} loaded into it, or the run's
  * {@link StartingPoint}), frozen parameters, θT (an exact copy of the initial student, for methods with a
  * teacher), AdamW, the schedule and the method's update ({@link MethodSetup#update}, LyapEMA state
- * included), and the number of committed steps. No actor code: the supervisor calls it.
+ * included; on the update backend bound to the run's ops, {@link UpdateBackends#of}), and the number of
+ * committed steps. No actor code: the supervisor calls it.
  */
 final class MasterState implements Master {
     private final TrainConfig config;
     private final ImageClassifier student;   // its values are θS
     private final float[] teacher;           // [P] θT, null without a teacher
-    private final AdamW adamW;
     private final UpdatePhase updatePhase;
     private final int[] frozenRanges;        // [2·k] start, end of each frozen parameter in the flat arrays
     private long committed;
@@ -47,9 +48,9 @@ final class MasterState implements Master {
         }
         this.frozenRanges = frozenRanges(student.parameters(), start.frozen());
         this.teacher = config.method().hasTeacher() ? student.parameters().flatValues().toArray() : null;
-        this.adamW = new AdamW(student.parameters(), AdamW.DEFAULT_BETA1, AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS, config.weightDecay(), start.frozen());
+        AdamWOptimizer adamW = UpdateBackends.of(ops).adamW(student.parameters(), config.weightDecay(), start.frozen());
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
-        this.updatePhase = new UpdatePhase(adamW, schedule, config.clip(),
+        this.updatePhase = new UpdatePhase(schedule, config.clip(),
                 MethodSetup.update(config, adamW, student.parameters().flatValues().data, teacher));
     }
 
@@ -101,13 +102,13 @@ final class MasterState implements Master {
     @Override
     public TrainState snapshot() {
         return new TrainState(config.hash(), committed, committed * config.labeledBatch(), committed * config.unlabeledBatch(),
-                student(), teacher, adamW.state(), updatePhase.parameterUpdate().state());
+                student(), teacher, updatePhase.optimizer().state(), updatePhase.parameterUpdate().state());
     }
 
     /** Continues from {@code state} (checked as the reference trainer checks it). */
     @Override
     public void restore(TrainState state) {
-        TrainerBookkeeping.restore(state, config, student.parameters().flatValues().data, teacher, adamW, updatePhase.parameterUpdate());
+        TrainerBookkeeping.restore(state, config, student.parameters().flatValues().data, teacher, updatePhase.parameterUpdate());
         committed = state.step();
     }
 }

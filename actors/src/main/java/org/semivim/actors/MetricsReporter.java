@@ -115,7 +115,8 @@ public final class MetricsReporter extends AbstractBehavior<MetricsReporter.Comm
     private Behavior<Command> restore(RestoreEvaluation m) {
         if (!evaluating() || evaluation != null) return this;   // a supervisor restart reloads; this process's log goes on
         try {
-            evaluation = new EvaluationLog(run.config(), run.data(), run.options().evaluation(), run.options().runDirectory(), m.step(), m.saved());
+            evaluation = new EvaluationLog(run.config(), run.data(), run.options().evaluation(), run.options().runDirectory(), m.step(), m.saved(),
+                    run.options().ops());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the evaluation log in " + run.options().runDirectory(), e);
         }

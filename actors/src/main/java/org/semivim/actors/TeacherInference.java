@@ -99,7 +99,8 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         } else {
             ImageClassifier replica = run.config().model().create(run.options().ops(), run.config().seed());
             this.ssmae = null;
-            this.inference = new org.semivim.training.step.TeacherInference(replica);
+            this.inference = new org.semivim.training.step.TeacherInference(replica,
+                    org.semivim.training.update.UpdateBackends.of(run.options().ops()));
             this.numClasses = replica.numClasses();
             this.composer = MethodSetup.composer(run.config(), numClasses);
         }

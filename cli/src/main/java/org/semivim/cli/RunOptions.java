@@ -50,7 +50,7 @@ final class RunOptions {
 
     @Option(names = "--device", defaultValue = "auto",
             description = "where the ops run: auto (the GPU when a CUDA driver and device answer, else the CPU, saying why), cpu or cuda "
-                    + "(an error without a GPU); default ${DEFAULT-VALUE}; parameter updates stay on the host (docs/gpu.md)")
+                    + "(an error without a GPU); default ${DEFAULT-VALUE}; on the GPU the parameters stay resident and are updated there (docs/gpu.md)")
     String device;
 
     private Ops ops;

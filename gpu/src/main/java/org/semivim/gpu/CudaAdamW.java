@@ -196,6 +196,11 @@ public final class CudaAdamW implements AutoCloseable {
         return weightDecay;
     }
 
+    /** The parameter set whose values, gradients and moments this optimizer keeps resident. */
+    public ParameterSet parameters() {
+        return params;
+    }
+
     @Override
     public void close() {
         backend.lock();

@@ -1,7 +1,10 @@
 package org.semivim.gpu;
 
 import org.semivim.engine.ops.Ops;
+import org.semivim.training.update.UpdateBackend;
+import org.semivim.training.update.UpdateBackends;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -14,16 +17,24 @@ import java.util.function.Consumer;
  *   ImageClassifier net = spec.create(sel.ops(), seed);
  *   // sel.cuda() is the CudaBackend (for CudaAdamW / CudaEmaUpdate) or null on the CPU
  * </pre>
- * The CUDA backend (device 0) is opened on first use and shared by the JVM.
+ * The CUDA backend (device 0) is opened on first use and shared by the JVM. The CUDA ops come with
+ * their {@link CudaUpdateBackend}, bound to them ({@link UpdateBackends#bind}), so the trainers built on
+ * {@code sel.ops()} keep their parameters resident and update them on the device.
  */
 public final class OpsProvider {
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
     private static volatile CudaBackend shared;
+    private static final Map<CudaBackend, Ops> OPS = new ConcurrentHashMap<>();
 
     private OpsProvider() {}
 
     /** The chosen backend: its ops, the selection, and the CUDA backend when it is CUDA. */
-    public record Selected(Ops ops, DeviceSelection selection, CudaBackend cuda) {}
+    public record Selected(Ops ops, DeviceSelection selection, CudaBackend cuda) {
+        /** Where the trainers on {@link #ops()} update their parameters: the bound {@link CudaUpdateBackend}, or the host. */
+        public UpdateBackend updates() {
+            return UpdateBackends.of(ops);
+        }
+    }
 
     /** Parses {@code device} and selects with the real probe. */
     public static Selected select(String device, Consumer<String> log) {
@@ -58,11 +69,20 @@ public final class OpsProvider {
             return new Selected(Ops.cpu(), cpu, null);
         }
         logOnce(sel.message() + " [" + backend.describe() + "]", log);
-        return new Selected(CudaOps.create(backend), sel, backend);
+        return new Selected(cudaOps(backend), sel, backend);
     }
 
     private static void logOnce(String message, Consumer<String> log) {
         if (LOGGED.add(message)) log.accept(message);
+    }
+
+    /** The CUDA ops of {@code backend} with its {@link CudaUpdateBackend} bound to them; made once per backend. */
+    private static Ops cudaOps(CudaBackend backend) {
+        return OPS.computeIfAbsent(backend, b -> {
+            Ops ops = CudaOps.create(b);
+            UpdateBackends.bind(ops, new CudaUpdateBackend(b));
+            return ops;
+        });
     }
 
     /** The JVM's CUDA backend on device 0 (opened on first call). */

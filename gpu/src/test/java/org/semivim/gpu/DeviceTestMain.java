@@ -28,11 +28,12 @@ public final class DeviceTestMain {
     static final List<String> DEFAULT_CLASSES = List.of(
             "org.semivim.gpu.CudaProbeTest", "org.semivim.gpu.OpsProviderTest",
             "org.semivim.gpu.CudaOptimizerParityTest", "org.semivim.gpu.CudaOpsParityTest",
-            "org.semivim.gpu.CudaTrainingStepTest");
+            "org.semivim.gpu.CudaTrainingStepTest", "org.semivim.gpu.CudaDeviceUpdatesTest");
 
     private static boolean isCudaTest(TestIdentifier id) {
         return id.getUniqueId().contains("[class:org.semivim.gpu.Cuda") && id.getUniqueId().contains("ParityTest")
-                || id.getUniqueId().contains("[class:org.semivim.gpu.CudaTrainingStepTest");
+                || id.getUniqueId().contains("[class:org.semivim.gpu.CudaTrainingStepTest")
+                || id.getUniqueId().contains("[class:org.semivim.gpu.CudaDeviceUpdatesTest");
     }
 
     public static void main(String[] args) throws ClassNotFoundException {

@@ -1,106 +1,36 @@
 package org.semivim.gpu;
 
 import org.junit.jupiter.api.Test;
-import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.loop.ReferenceTrainer;
-import org.semivim.training.loop.StepTrace;
 import org.semivim.training.loop.TrainingData;
+import org.semivim.training.update.UpdateBackend;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.semivim.gpu.GpuTesting.assertClose;
+import java.util.Set;
 
 /**
- * The training run as {@code semivim train --device cuda} runs it: the training module's
- * {@link ReferenceTrainer} built on the CUDA ops (here on the CPU emulation of the kernels,
- * {@link EmulatedRuntime}), with the host's AdamW and teacher EMA, against the same trainer on
- * {@code Ops.cpu()}. Two steps of a tiny run; the first step's loss (1e-5 relative), gradient (1e-3
- * of its scale), updated student and teacher (1e-6 where the two gradients agree to 1e-3 relative, else
- * 2·lr + 1e-6: the first Adam step is ≈ sign(g); at most a tenth of them loose) and the second step's loss (1e-4 relative,
- * from parameters that already differ in the last bits). Skipped without g++.
+ * The training module's {@link ReferenceTrainer} on the CUDA ops (here on the CPU emulation of the
+ * kernels, {@link EmulatedRuntime}) with the parameter updates on the HOST ({@link UpdateBackend#cpu()}:
+ * every op uploads the weights), against the same trainer on {@code Ops.cpu()}; two steps of a tiny run,
+ * tolerances in {@link TrainerParity}. {@link EmulatedDeviceUpdatesTest} is the same with the updates on
+ * the device, as {@code semivim train --device cuda} runs. Skipped without g++.
  */
 class EmulatedReferenceTrainerTest {
-    private static final double LR = 3e-3;
 
     @Test
     void supervisedVimStepsMatchTheCpuTrainer() {
-        compare(config("supervised", model("vim", Map.of("depth", 2, "d_state", 4)), 0.95));
+        compare(TrainerParity.config("supervised", TrainerParity.vim(), 0.95, 2));
     }
 
     @Test
     void emaTeacherVitStepsMatchTheCpuTrainer() {
         // tau 0.99: no pseudo-label passes on either backend, so both train on the same composition
-        compare(config("ema_teacher", model("vit", Map.of("depth", 1, "num_heads", 2)), 0.99));
-    }
-
-    private static Map<String, Object> model(String arch, Map<String, Object> more) {
-        Map<String, Object> m = new LinkedHashMap<>(Map.of("arch", arch, "img_size", 12, "patch_size", 4, "in_chans", 1, "embed_dim", 16,
-                "num_classes", 4, "drop_path_rate", 0.1));
-        m.putAll(more);
-        return m;
-    }
-
-    /** 4 classes of generated 12×12 images, B_l 4 (+ B_u 8 for a teacher method), lr 3e-3 from step 0. */
-    private static TrainConfig config(String method, Map<String, Object> model, double tau) {
-        Map<String, Object> protocol = new LinkedHashMap<>(Map.of("kind", "A", "name", "tiny-A", "validation_per_class", 5,
-                "labeled_head", 20, "labeled_gamma", 4, "unlabeled_head", 30, "unlabeled_gamma", 4));
-        Map<String, Object> generated = new LinkedHashMap<>(Map.of("classes", 4, "per_class", 60, "test_per_class", 10, "size", 12, "seed", 3));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("method", method);
-        m.put("model", model);
-        m.put("data", new LinkedHashMap<>(Map.of("source", "generated", "generated", generated, "protocol", protocol, "split_seed", 1)));
-        m.put("seed", 7);
-        m.put("steps", 2);
-        m.put("b_l", 4);
-        if (!method.equals("supervised")) {
-            m.put("mu_ratio", 2);
-            m.put("tau", tau);
-        }
-        m.put("lr", LR);
-        m.put("warmup", 0);
-        return TrainConfig.fromMap(m);
+        compare(TrainerParity.config("ema_teacher", TrainerParity.vit(), 0.99, 2));
     }
 
     private static void compare(TrainConfig config) {
         TrainingData data = TrainingData.load(config.data());
-        ReferenceTrainer cpu = new ReferenceTrainer(config, data);
-        ReferenceTrainer gpu = new ReferenceTrainer(config, data, CudaOps.create("emulated", EmulatedRuntime.shared()));
-        assertEquals(cpu.student().parameters().count(), gpu.student().parameters().count());
-
-        StepTrace c = cpu.runStep(), g = gpu.runStep();
-        assertEquals(c.record().loss(), g.record().loss(), 1e-5 * Math.abs(c.record().loss()), "step 0 loss");
-        assertEquals(c.record().maskRate(), g.record().maskRate(), "step 0 mask rate");
-        assertClose("step 0 gradient", c.gradient(), g.gradient(), 1e-3);
-        assertUpdatedClose("student", c.gradient(), g.gradient(), cpu.studentParameters(), gpu.studentParameters());
-        if (cpu.teacherParameters() != null) {
-            assertUpdatedClose("teacher", c.gradient(), g.gradient(), cpu.teacherParameters(), gpu.teacherParameters());
-        }
-
-        StepTrace c1 = cpu.runStep(), g1 = gpu.runStep();
-        assertEquals(c1.record().loss(), g1.record().loss(), 1e-4 * Math.abs(c1.record().loss()), "step 1 loss");
-    }
-
-    /**
-     * Where the two gradients agree to 1e-3 relative, the first Adam step is the same and the updated
-     * value must agree to 1e-6; elsewhere (gradients near zero, where the backends' rounding differs
-     * in sign or size) to 2·lr + 1e-6. Those must be fewer than a tenth of the parameters.
-     */
-    private static void assertUpdatedClose(String what, float[] cpuGradient, float[] gpuGradient, float[] cpu, float[] gpu) {
-        assertEquals(cpu.length, gpu.length, what);
-        int loose = 0;
-        for (int i = 0; i < cpu.length; i++) {
-            boolean agree = Math.abs(cpuGradient[i] - gpuGradient[i]) <= 1e-3 * Math.abs(cpuGradient[i]);
-            double tol = agree ? 1e-6 : 2 * LR + 1e-6;
-            double err = Math.abs(cpu[i] - gpu[i]);
-            if (!agree) loose++;
-            int at = i;
-            assertTrue(err <= tol, () -> what + " " + at + ": cpu " + cpu[at] + " emulated cuda " + gpu[at]
-                    + " (gradients " + cpuGradient[at] + ", " + gpuGradient[at] + ")");
-        }
-        assertTrue(loose < cpu.length / 10, what + ": " + loose + " of " + cpu.length + " parameters compared loosely");
+        TrainerParity.compareTwoSteps(new ReferenceTrainer(config, data),
+                new ReferenceTrainer(config, data, CudaOps.create("emulated", EmulatedRuntime.shared()), UpdateBackend.cpu(), null, Set.of()));
     }
 }

@@ -26,6 +26,7 @@ class OpsProviderTest {
         assertSame(Ops.cpu(), first.ops());
         assertSame(Ops.cpu(), second.ops());
         assertNull(first.cuda());
+        assertSame(org.semivim.training.update.UpdateBackend.cpu(), first.updates(), "on the CPU the trainers update on the host");
         assertEquals(1, log.size(), "the fallback is logged once per JVM: " + log);
         assertTrue(log.get(0).contains(none.reason()), log.get(0));
     }

@@ -13,13 +13,15 @@ import java.io.PrintStream;
  *   <li>{@code auto} (the default): the CUDA ops when a driver and a device answer, else the CPU with the reason;</li>
  *   <li>{@code cuda}: the CUDA ops, or an {@link IllegalStateException} naming the reason (exit code 2), never a silent CPU run.</li>
  * </ul>
- * On the GPU the layers' ops run as kernels; the parameter updates (AdamW, teacher EMA, LyapEMA),
- * gradient clipping and the loop's periodic evaluation stay on the host (the trainers use the CPU
- * optimizers, so checkpoints are the same format on both), which the line says.
+ * On the GPU the layers' ops run as kernels and the CUDA ops come with their update backend
+ * ({@code CudaUpdateBackend}, bound by {@code OpsProvider}): the trainers built on them keep the
+ * parameters resident and run AdamW, the teacher EMA and LyapEMA on the device (the optimizer state is
+ * the engine's {@code AdamW.State}, so checkpoints are the same format on both); gradient clipping stays
+ * on the host, which the line says. The periodic and final evaluations run on the same ops.
  */
 public final class RunDevice {
     /** What the device line adds when the ops run on the GPU. */
-    public static final String HOST_NOTE = "parameter updates (AdamW, EMA, LyapEMA) and the periodic evaluation run on the host";
+    public static final String HOST_NOTE = "parameters resident, AdamW/EMA/LyapEMA updates on the device; gradient clipping on the host";
 
     private RunDevice() {}
 

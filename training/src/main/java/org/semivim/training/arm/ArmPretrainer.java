@@ -10,7 +10,6 @@ import org.semivim.engine.io.Safetensors;
 import org.semivim.engine.models.arm.ArmModel;
 import org.semivim.engine.models.arm.ArmTransfer;
 import org.semivim.engine.ops.Ops;
-import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.optim.LrSchedule;
 import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.checkpoint.CheckpointStore;
@@ -19,7 +18,9 @@ import org.semivim.training.config.ArmPretrainConfig;
 import org.semivim.training.loop.TrainCheckpoints;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.loop.TrainingData;
+import org.semivim.training.update.AdamWOptimizer;
 import org.semivim.training.update.AdamWUpdate;
+import org.semivim.training.update.UpdateBackends;
 import org.semivim.training.update.UpdatePhase;
 
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -54,7 +56,7 @@ public final class ArmPretrainer {
     private final ArmModel model;
     private final EpochSampler sampler;
     private final BatchAugmenter augmenter;
-    private final AdamW adamW;
+    private final AdamWOptimizer adamW;   // on the update backend of the ops (UpdateBackends.of)
     private final UpdatePhase updatePhase;
     private final List<Consumer<ArmStepRecord>> listeners = new ArrayList<>();
     private long nextStep;
@@ -72,9 +74,9 @@ public final class ArmPretrainer {
         this.sampler = new EpochSampler(pool, config.seed(), SAMPLER_STREAM);
         this.augmenter = new BatchAugmenter(data.train(), new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(data.train().height())),
                 Normalization.fashionMnist());
-        this.adamW = new AdamW(model.parameters(), config.weightDecay());
+        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), Set.of());
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
-        this.updatePhase = new UpdatePhase(adamW, schedule, config.clip(), AdamWUpdate.studentOnly(adamW));
+        this.updatePhase = new UpdatePhase(schedule, config.clip(), AdamWUpdate.studentOnly(adamW));
     }
 
     public void addListener(Consumer<ArmStepRecord> listener) {
@@ -139,6 +141,7 @@ public final class ArmPretrainer {
             throw new IllegalArgumentException("ARM state has " + v.length + " parameters, the model " + model.parameters().count());
         }
         System.arraycopy(v, 0, model.parameters().flatValues().data, 0, v.length);
+        adamW.backend().hostWritten(model.parameters().flatValues().data);
         adamW.restore(s.adamW());
         nextStep = s.step();
     }

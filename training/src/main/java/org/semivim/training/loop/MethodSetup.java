@@ -1,7 +1,6 @@
 package org.semivim.training.loop;
 
 import org.semivim.engine.models.ModelSpec;
-import org.semivim.engine.optim.AdamW;
 import org.semivim.training.config.Method;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.method.HardPseudoLabelLoss;
@@ -9,6 +8,7 @@ import org.semivim.training.method.LossComposer;
 import org.semivim.training.method.MixedPseudoLabelLoss;
 import org.semivim.training.method.SupervisedLoss;
 import org.semivim.training.pseudo.ConfidenceThreshold;
+import org.semivim.training.update.AdamWOptimizer;
 import org.semivim.training.update.AdamWUpdate;
 import org.semivim.training.update.LyapEmaParameterUpdate;
 import org.semivim.training.update.ParameterUpdate;
@@ -42,8 +42,11 @@ public final class MethodSetup {
         };
     }
 
-    /** {@code student}, {@code teacher}: the master parameters at the start (LyapEMA measures V_0 on them). */
-    public static ParameterUpdate update(TrainConfig c, AdamW adamW, float[] student, float[] teacher) {
+    /**
+     * {@code student}, {@code teacher}: the master parameters at the start (LyapEMA measures V_0 on them);
+     * the update runs on {@code adamW}'s backend.
+     */
+    public static ParameterUpdate update(TrainConfig c, AdamWOptimizer adamW, float[] student, float[] teacher) {
         return switch (c.method()) {
             case SUPERVISED -> AdamWUpdate.studentOnly(adamW);
             case FIXMATCH, EMA_TEACHER -> AdamWUpdate.withEmaTeacher(adamW, c.emaM());

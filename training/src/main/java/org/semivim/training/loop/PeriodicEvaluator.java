@@ -69,8 +69,18 @@ public final class PeriodicEvaluator implements StepListener {
 
         float[] teacherParameters();
 
+        /** The backend the evaluator's forwards run on: the trainer's ops (the run's device); the CPU unless said otherwise. */
+        default Ops ops() {
+            return Ops.cpu();
+        }
+
         static Source of(ReferenceTrainer t) {
             return new Source() {
+                @Override
+                public Ops ops() {
+                    return t.ops();
+                }
+
                 @Override
                 public TrainConfig config() {
                     return t.config();
@@ -146,7 +156,7 @@ public final class PeriodicEvaluator implements StepListener {
         this.bestFile = bestFile;
         this.data = data;
         this.evaluator = new Evaluator(data.split().protocol().labeledCounts());
-        this.model = config.model().create(Ops.cpu(), config.seed());
+        this.model = config.model().create(trainer.ops(), config.seed());   // the run's device
         FixMatchAugment augment = new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(data.train().height()));
         this.trainViews = new BatchAugmenter(data.train(), augment, Normalization.fashionMnist());   // EVAL view only: no draws
         this.testViews = new BatchAugmenter(data.test(), augment, Normalization.fashionMnist());

@@ -9,7 +9,6 @@ import org.semivim.data.sampling.BatchPlan;
 import org.semivim.data.sampling.StepBatch;
 import org.semivim.engine.models.ImageClassifier;
 import org.semivim.engine.ops.Ops;
-import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.optim.LrSchedule;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.param.ParameterSet;
@@ -22,6 +21,9 @@ import org.semivim.training.step.ShardGradient;
 import org.semivim.training.step.ShardInput;
 import org.semivim.training.step.StepViews;
 import org.semivim.training.step.TeacherInference;
+import org.semivim.training.update.AdamWOptimizer;
+import org.semivim.training.update.UpdateBackend;
+import org.semivim.training.update.UpdateBackends;
 import org.semivim.training.update.UpdatePhase;
 
 import java.util.ArrayList;
@@ -47,6 +49,7 @@ import java.util.Set;
 public final class ReferenceTrainer {
     private final TrainConfig config;
     private final TrainingData data;
+    private final Ops ops;
     private final ImageClassifier student;          // its values are the master θS
     private final float[] teacher;                  // [P] master θT; null without a teacher
     private final ShardGradient shardGradient;
@@ -54,7 +57,6 @@ public final class ReferenceTrainer {
     private final BatchAssembler assembler;
     private final BatchAugmenter augmenter;
     private final LossComposer composer;
-    private final AdamW adamW;
     private final UpdatePhase updatePhase;
     private final List<StepListener> listeners = new ArrayList<>();
     private final int[] frozenRanges;               // [2·k] start, end of each frozen parameter in the flat arrays
@@ -74,10 +76,17 @@ public final class ReferenceTrainer {
      * initialisation), e.g. pretrained or fine-tuned weights; the teacher starts as a copy of it.
      * Parameters named in {@code frozen} are never updated (AdamW skips them) and their gradient
      * entries are zeroed before clipping, as if they had no gradient (torch {@code requires_grad=False}).
+     * The parameter updates run on the update backend bound to {@code ops} ({@link UpdateBackends#of}).
      */
     public ReferenceTrainer(TrainConfig config, TrainingData data, Ops ops, float[] initialStudent, Set<String> frozen) {
+        this(config, data, ops, UpdateBackends.of(ops), initialStudent, frozen);
+    }
+
+    /** As above, with the parameter updates (AdamW, teacher EMA, LyapEMA) on {@code updates}. */
+    public ReferenceTrainer(TrainConfig config, TrainingData data, Ops ops, UpdateBackend updates, float[] initialStudent, Set<String> frozen) {
         this.config = config;
         this.data = data;
+        this.ops = ops;
         this.student = config.model().create(ops, config.seed());
         this.initFrom = config.initFrom() == null ? null : InitFrom.load(student.parameters(), java.nio.file.Path.of(config.initFrom()));
         if (initialStudent != null) {
@@ -90,17 +99,17 @@ public final class ReferenceTrainer {
         this.frozenRanges = frozenRanges(student.parameters(), frozen);
         ImageClassifier replica = config.model().create(ops, config.seed());   // scratch for shards and teacher forwards
         this.teacher = config.method().hasTeacher() ? student.parameters().flatValues().toArray() : null;
-        this.shardGradient = new ShardGradient(replica, ops);
-        this.teacherInference = new TeacherInference(replica);
+        this.shardGradient = new ShardGradient(replica, ops, updates);
+        this.teacherInference = new TeacherInference(replica, updates);   // shares the replica (resident on a device)
         this.assembler = BatchAssembler.forSplit(new BatchPlan(config.labeledBatch(), config.muRatio(), config.shards()), data.split(),
                 config.seed());
         int size = data.train().height();
         this.augmenter = new BatchAugmenter(data.train(), new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(size)),
                 Normalization.fashionMnist());
         this.composer = MethodSetup.composer(config, student.numClasses());
-        this.adamW = new AdamW(student.parameters(), AdamW.DEFAULT_BETA1, AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS, config.weightDecay(), frozen);
+        AdamWOptimizer adamW = updates.adamW(student.parameters(), config.weightDecay(), frozen);
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
-        this.updatePhase = new UpdatePhase(adamW, schedule, config.clip(),
+        this.updatePhase = new UpdatePhase(schedule, config.clip(),
                 MethodSetup.update(config, adamW, student.parameters().flatValues().data, teacher));
     }
 
@@ -186,6 +195,11 @@ public final class ReferenceTrainer {
         return config;
     }
 
+    /** The numerics backend the trainer's models run on (the periodic evaluation uses it too). */
+    public Ops ops() {
+        return ops;
+    }
+
     /** What {@code init_from} loaded into the initial student (before the teacher copy), or null without it. */
     public InitFrom initFrom() {
         return initFrom;
@@ -209,12 +223,12 @@ public final class ReferenceTrainer {
     /** A snapshot of everything a resume needs. */
     public TrainState state() {
         return new TrainState(config.hash(), nextStep, nextStep * config.labeledBatch(), nextStep * config.unlabeledBatch(),
-                studentParameters(), teacher, adamW.state(), updatePhase.parameterUpdate().state());
+                studentParameters(), teacher, updatePhase.optimizer().state(), updatePhase.parameterUpdate().state());
     }
 
     /** Continues from {@code state} as if this trainer had run its steps itself. */
     public void restore(TrainState state) {
-        TrainerBookkeeping.restore(state, config, student.parameters().flatValues().data, teacher, adamW, updatePhase.parameterUpdate());
+        TrainerBookkeeping.restore(state, config, student.parameters().flatValues().data, teacher, updatePhase.parameterUpdate());
         nextStep = state.step();
     }
 }

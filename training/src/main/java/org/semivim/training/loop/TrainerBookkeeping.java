@@ -1,7 +1,6 @@
 package org.semivim.training.loop;
 
 import org.semivim.data.io.ImageDataset;
-import org.semivim.engine.optim.AdamW;
 import org.semivim.training.config.TrainConfig;
 import org.semivim.training.method.Composition;
 import org.semivim.training.pseudo.PseudoLabels;
@@ -41,9 +40,10 @@ public final class TrainerBookkeeping {
     /**
      * Checks that {@code state} belongs to {@code config} (hash, cursors, teacher presence, parameter count) and
      * copies it into the live θS {@code student} [P], θT {@code teacher} [P] (null without a teacher), the
-     * optimizer and the method's parameter update. The caller sets its step counter to {@code state.step()}.
+     * update's optimizer and the method's parameter update, telling the update backend that the host wrote
+     * both arrays (a device backend re-uploads them). The caller sets its step counter to {@code state.step()}.
      */
-    public static void restore(TrainState state, TrainConfig config, float[] student, float[] teacher, AdamW adamW, ParameterUpdate update) {
+    public static void restore(TrainState state, TrainConfig config, float[] student, float[] teacher, ParameterUpdate update) {
         if (!state.configHash().equals(config.hash())) {
             throw new IllegalArgumentException("train state was written for config " + state.configHash() + ", this run's config is " + config.hash());
         }
@@ -58,7 +58,9 @@ public final class TrainerBookkeeping {
         if (s.length != student.length) throw new IllegalArgumentException("train state has " + s.length + " parameters, the model " + student.length);
         System.arraycopy(s, 0, student, 0, student.length);
         if (teacher != null) System.arraycopy(state.teacher(), 0, teacher, 0, teacher.length);
-        adamW.restore(state.adamW());
+        update.optimizer().backend().hostWritten(student);
+        if (teacher != null) update.optimizer().backend().hostWritten(teacher);
+        update.optimizer().restore(state.adamW());
         update.restore(state.methodState());
     }
 }

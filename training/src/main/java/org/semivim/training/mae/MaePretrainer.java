@@ -11,7 +11,6 @@ import org.semivim.engine.models.mae.MaeConfig;
 import org.semivim.engine.models.mae.MaeMask;
 import org.semivim.engine.models.mae.MaskedAutoencoder;
 import org.semivim.engine.ops.Ops;
-import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.optim.LrSchedule;
 import org.semivim.engine.param.Parameter;
 import org.semivim.engine.rng.CounterRng;
@@ -20,7 +19,9 @@ import org.semivim.training.config.MaePretrainConfig;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.loop.TrainingData;
 import org.semivim.training.step.ShardGradient;
+import org.semivim.training.update.AdamWOptimizer;
 import org.semivim.training.update.AdamWUpdate;
+import org.semivim.training.update.UpdateBackends;
 import org.semivim.training.update.UpdatePhase;
 
 import java.io.IOException;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
@@ -66,7 +68,7 @@ public final class MaePretrainer {
     private final MaskedAutoencoder replica;    // scratch for the shard passes
     private final EpochSampler sampler;
     private final BatchAugmenter augmenter;
-    private final AdamW adamW;
+    private final AdamWOptimizer adamW;   // on the update backend of the ops (UpdateBackends.of)
     private final UpdatePhase updatePhase;
     private final List<Consumer<StepRecord>> listeners = new ArrayList<>();
     private long nextStep;
@@ -83,9 +85,9 @@ public final class MaePretrainer {
         this.sampler = new EpochSampler(pool(config, data), config.seed(), SAMPLER_STREAM);
         this.augmenter = new BatchAugmenter(data.train(), new FixMatchAugment(config.seed(), AugmentConfig.fixMatch(data.train().height())),
                 Normalization.fashionMnist());
-        this.adamW = new AdamW(model.parameters(), config.weightDecay());
+        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), Set.of());
         LrSchedule schedule = LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps());
-        this.updatePhase = new UpdatePhase(adamW, schedule, config.clip(), AdamWUpdate.studentOnly(adamW));
+        this.updatePhase = new UpdatePhase(schedule, config.clip(), AdamWUpdate.studentOnly(adamW));
     }
 
     /** The training-set indices the run samples from: labeled ∪ unlabeled of the split (sorted), or every image. */
@@ -168,6 +170,7 @@ public final class MaePretrainer {
         updatePhase.parameterUpdate().restore(state.methodState());
         adamW.restore(state.adamW());
         System.arraycopy(s, 0, values, 0, values.length);
+        adamW.backend().hostWritten(values);
         nextStep = state.step();
     }
 

@@ -58,6 +58,12 @@ public final class SsmaeEvaluationSource implements PeriodicEvaluator.Source {
         return trainer.config();
     }
 
+    /** The SSMAE trainer's ops: the classifier is evaluated on the run's device. */
+    @Override
+    public Ops ops() {
+        return trainer.ops();
+    }
+
     @Override
     public long nextStep() {
         return trainer.nextStep();

@@ -3,7 +3,6 @@ package org.semivim.training.ssmae;
 import org.semivim.data.store.PseudoLabelMemory;
 import org.semivim.engine.models.mae.MaskedAutoencoder;
 import org.semivim.engine.ops.Ops;
-import org.semivim.engine.optim.AdamW;
 import org.semivim.engine.optim.LrSchedule;
 import org.semivim.training.config.Method;
 import org.semivim.training.config.TrainConfig;
@@ -13,7 +12,9 @@ import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.loop.TrainingData;
 import org.semivim.training.step.StepViews;
+import org.semivim.training.update.AdamWOptimizer;
 import org.semivim.training.update.AdamWUpdate;
+import org.semivim.training.update.UpdateBackends;
 import org.semivim.training.update.UpdatePhase;
 
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * SSMAE (ssl-spec.md §2.8, R-G1…R-G7): a ViT encoder + MAE decoder ({@link MaskedAutoencoder}) trained
@@ -58,7 +60,7 @@ public final class SsmaeTrainer implements AutoCloseable {
     private final Ops ops;
     private final SsmaeBatches batches;
     private final SsmaeSchedule schedule;
-    private final AdamW adamW;
+    private final AdamWOptimizer adamW;   // on the update backend of the ops (UpdateBackends.of)
     private final UpdatePhase updatePhase;
     private final Path memoryFile;
     private final InitFrom initFrom;
@@ -84,8 +86,8 @@ public final class SsmaeTrainer implements AutoCloseable {
         this.ops = ops;
         this.batches = new SsmaeBatches(config, data);
         this.schedule = batches.schedule();
-        this.adamW = new AdamW(model.parameters(), config.weightDecay());
-        this.updatePhase = new UpdatePhase(adamW, LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps()),
+        this.adamW = UpdateBackends.of(ops).adamW(model.parameters(), config.weightDecay(), Set.of());
+        this.updatePhase = new UpdatePhase(LrSchedule.warmupCosine(config.lr(), config.minLr(), config.warmup(), config.steps()),
                 config.clip(), AdamWUpdate.studentOnly(adamW));
         this.memoryFile = workDir.resolve(MEMORY_FILE);
         openFreshMemory(List.of());
@@ -183,6 +185,11 @@ public final class SsmaeTrainer implements AutoCloseable {
         return config;
     }
 
+    /** The numerics backend of the model (the periodic evaluation runs on it too). */
+    public Ops ops() {
+        return ops;
+    }
+
     /** The model (classifier = its encoder with the head); its values are the live θ (do not change them). */
     public MaskedAutoencoder model() {
         return model;
@@ -238,6 +245,7 @@ public final class SsmaeTrainer implements AutoCloseable {
         List<PseudoLabelMemory.Memorised> entries = SsmaeMemoryState.memoryOf(state.methodState());
         adamW.restore(state.adamW());
         System.arraycopy(s, 0, values, 0, values.length);
+        adamW.backend().hostWritten(values);
         openFreshMemory(entries);
         gate = restoredGate;
         lastAdmitted = List.of();

@@ -5,6 +5,8 @@ import org.semivim.engine.ops.Ops;
 import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.param.ParameterSet;
 import org.semivim.engine.tensor.Tensor;
+import org.semivim.training.update.UpdateBackend;
+import org.semivim.training.update.UpdateBackends;
 
 import java.util.List;
 
@@ -16,6 +18,11 @@ import java.util.List;
  * whose parameter gradients accumulate in the replica.
  *
  * <p>The step's gradient is {@link #sumInShardOrder}: Σ_s g_s in float, s = 0, 1, …, S−1.
+ *
+ * <p>On a device backend ({@link UpdateBackends#of} the ops) the replica's values stay on the device
+ * ({@link UpdateBackend#keepOnDevice}): each snapshot is uploaded once, not by every op. Other code that
+ * writes the replica's values (a {@link TeacherInference} sharing it) must say so with
+ * {@link UpdateBackend#hostWritten}.
  */
 public final class ShardGradient {
     private static final int SUM_CHUNK = 1 << 15;
@@ -25,11 +32,19 @@ public final class ShardGradient {
 
     private final ImageClassifier replica;
     private final Ops ops;
+    private final UpdateBackend device;   // keeps the replica's values resident, or the host
 
-    /** {@code replica}: a model of the student's architecture, used only as scratch space. */
+    /** {@code replica}: a model of the student's architecture on {@code ops}, used only as scratch space. */
     public ShardGradient(ImageClassifier replica, Ops ops) {
+        this(replica, ops, UpdateBackends.of(ops));
+    }
+
+    /** As above, with the replica's values kept resident by {@code device} (the run's update backend, on the ops' device). */
+    public ShardGradient(ImageClassifier replica, Ops ops, UpdateBackend device) {
         this.replica = replica;
         this.ops = ops;
+        this.device = device;
+        device.keepOnDevice(replica.parameters().flatValues().data);
     }
 
     public Result compute(float[] parameters, ShardInput input) {
@@ -38,6 +53,7 @@ public final class ShardGradient {
             throw new IllegalArgumentException("parameter snapshot has " + parameters.length + " values, the model " + params.count());
         }
         System.arraycopy(parameters, 0, params.flatValues().data, 0, parameters.length);
+        device.hostWritten(params.flatValues().data);
         params.zeroGrads();
         List<LossTerm> terms = input.terms();
         double[] losses = new double[terms.size()];

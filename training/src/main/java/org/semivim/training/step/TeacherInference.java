@@ -4,6 +4,7 @@ import org.semivim.engine.models.ForwardMode;
 import org.semivim.engine.models.ImageClassifier;
 import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.pseudo.PseudoLabels;
+import org.semivim.training.update.UpdateBackend;
 
 /**
  * Phase (3) of a step: a forward of the pseudo-labelling model in EVAL mode (no drop-path, no
@@ -22,9 +23,17 @@ import org.semivim.training.pseudo.PseudoLabels;
  */
 public final class TeacherInference {
     private final ImageClassifier replica;
+    private final UpdateBackend device;   // told when the replica's values are written (they may be resident)
 
+    /** On a replica nobody keeps on a device. */
     public TeacherInference(ImageClassifier replica) {
+        this(replica, UpdateBackend.cpu());
+    }
+
+    /** {@code device}: the update backend of the replica's ops (a {@link ShardGradient} sharing the replica keeps its values resident). */
+    public TeacherInference(ImageClassifier replica, UpdateBackend device) {
         this.replica = replica;
+        this.device = device;
     }
 
     /** weakViews [B_u, C, H, W] → (o, yhat) [B_u] from the model with {@code parameters}. */
@@ -35,6 +44,7 @@ public final class TeacherInference {
             throw new IllegalArgumentException("parameter snapshot has " + parameters.length + " values, the model " + values.length);
         }
         System.arraycopy(parameters, 0, values, 0, values.length);
+        device.hostWritten(values);
         int n = weakViews.dim(0), perImage = weakViews.size / Math.max(1, n);
         int[] chw = {weakViews.dim(1), weakViews.dim(2), weakViews.dim(3)};
         float[] confidence = new float[n];

@@ -3,24 +3,26 @@ package org.semivim.training.update;
 import java.util.Map;
 
 /**
- * The method-specific end of phase (6): given the Adam direction u of this step (moments already
- * advanced, once) and the scheduled lr, write the new student and teacher in place. Returns whether
- * the step was committed and the method's fields for the step record (empty for the plain updates;
- * LyapEMA's α, d, V, s, λ, …).
+ * The method-specific end of phase (6): with the Adam direction u of this step already computed by
+ * its {@link #optimizer()} (moments advanced, once) and the scheduled lr, write the new student and
+ * teacher in place. Returns whether the step was committed and the method's fields for the step
+ * record (empty for the plain updates; LyapEMA's α, d, V, s, λ, …).
  */
 public interface ParameterUpdate {
 
     /** Whether the parameters were committed (LyapEMA may refuse a non-finite candidate), and the record fields. */
     record Applied(boolean committed, Map<String, Object> fields) {}
 
+    /** The optimizer whose direction this update applies ({@link UpdatePhase} advances its moments). */
+    AdamWOptimizer optimizer();
+
     /**
-     * @param student   [P] θS_{t−1} on entry, θS_t on return (unchanged when not committed)
+     * @param student   [P] θS_{t−1} on entry, θS_t on return (unchanged when not committed): the optimizer's values
      * @param teacher   [P] θT_{t−1} on entry, θT_t on return (unchanged when not committed); null without a teacher
-     * @param direction [P] the Adam direction u (not changed)
      * @param lr        the scheduled learning rate η_sched(t)
      * @param loss      the step's loss L (LyapEMA refuses to commit a non-finite one)
      */
-    Applied apply(float[] student, float[] teacher, float[] direction, double lr, double loss);
+    Applied apply(float[] student, float[] teacher, double lr, double loss);
 
     /** The update's own state between steps, as JSON values, for {@code TrainState} (empty when it has none). */
     default Map<String, Object> state() {

@@ -17,26 +17,34 @@ import java.util.Map;
  *   <li>the method's {@link ParameterUpdate} with lr = schedule(t) (LyapEMA may still refuse to commit
  *       a non-finite candidate; the moments have moved then, as the LyapEMA rules allow).</li>
  * </ol>
+ * Steps 1–2 run on the host (the summed gradient is a host array); 3–4 on the optimizer's
+ * {@link UpdateBackend} (the host, or the device with the parameters resident).
  */
 public final class UpdatePhase {
 
     /** What the update did: the gradient norm before clipping (NaN when not finite), skipped or not, the lr. */
     public record Outcome(double gradNorm, boolean skipped, double lr, Map<String, Object> methodFields) {}
 
-    private final AdamW adamW;
+    private final AdamWOptimizer optimizer;
     private final LrSchedule schedule;
     private final double clip;
     private final ParameterUpdate update;
-    private final float[] direction;   // [P] scratch for u
 
-    /** {@code clip}: max global norm, 0 for no clipping. */
-    public UpdatePhase(AdamW adamW, LrSchedule schedule, double clip, ParameterUpdate update) {
+    /** {@code clip}: max global norm, 0 for no clipping; the optimizer is the update's. */
+    public UpdatePhase(LrSchedule schedule, double clip, ParameterUpdate update) {
         if (!(clip >= 0) || Double.isInfinite(clip)) throw new IllegalArgumentException("clip must be finite and >= 0, got " + clip);
-        this.adamW = adamW;
+        this.optimizer = update.optimizer();
         this.schedule = schedule;
         this.clip = clip;
         this.update = update;
-        this.direction = new float[adamW.parameters().count()];
+    }
+
+    /** As above, for an update made with the engine's {@code adamW} on the host (it must be the update's). */
+    public UpdatePhase(AdamW adamW, LrSchedule schedule, double clip, ParameterUpdate update) {
+        this(schedule, clip, update);
+        if (!(update.optimizer() instanceof HostUpdateBackend.HostAdamW h) || h.adamW != adamW) {
+            throw new IllegalArgumentException("the update phase's AdamW must be the one its parameter update applies");
+        }
     }
 
     /** Applies step {@code step}'s update for a loss {@code loss}; {@code gradient} [P] may be clipped in place. */
@@ -46,13 +54,14 @@ public final class UpdatePhase {
         double norm = clip > 0 ? GradClip.clip(g, clip) : GradClip.globalNorm(g);
         if (!Double.isFinite(norm)) return new Outcome(Double.NaN, true, lr, Map.of());
         if (!Double.isFinite(loss)) return new Outcome(norm, true, lr, Map.of());
-        adamW.updateMoments(gradient, direction);
-        ParameterUpdate.Applied applied = update.apply(student, teacher, direction, lr, loss);
+        optimizer.updateMoments(gradient);
+        ParameterUpdate.Applied applied = update.apply(student, teacher, lr, loss);
         return new Outcome(norm, !applied.committed(), lr, applied.fields());
     }
 
-    public AdamW adamW() {
-        return adamW;
+    /** The optimizer (its state goes into checkpoints). */
+    public AdamWOptimizer optimizer() {
+        return optimizer;
     }
 
     /** The method's update, for its state. */
