@@ -12,7 +12,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = tests ]; then
   "${JAVA[@]}" org.semivim.gpu.DeviceTestMain ${TESTS:-} 2>&1 | tee "$OUT/device-tests.txt"
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = bench ]; then
-  "${JAVA[@]}" org.semivim.gpu.GpuStepBenchMain --model vim-tiny --batch 128 --steps 10 --warmup 3 2>&1 | tee "$OUT/semivim-gpu-step.txt"
+  "${JAVA[@]}" org.semivim.gpu.GpuStepBenchMain ${BENCH_ARGS:---model vim-tiny --batch 128 --steps 10 --warmup 3} 2>&1 | tee "$OUT/semivim-gpu-step.txt"
   GFLOP=$(grep -o 'train_GFLOP/image=[0-9.]*' "$OUT/semivim-gpu-step.txt" | cut -d= -f2)
   [ -n "${SKIP_TORCH:-}" ] || PYTHONUNBUFFERED=1 python3 "$B/vim_torch_step.py" --batch 128 --steps 10 --warmup 3 ${GFLOP:+--train-gflop-per-image "$GFLOP"} 2>&1 | tee "$OUT/torch-step.txt"
 fi
