@@ -42,13 +42,6 @@ public final class ScanBench {
         long[] fwd = new long[calls], bwd = new long[calls];
         for (int c = -10; c < calls; c++) {
             boolean reverse = (c & 1) == 1;
-            if (c == 0) {
-                try {
-                    java.util.Arrays.fill((long[]) Class.forName("org.semivim.engine.ops.CpuScanOps").getField("T").get(null), 0);
-                } catch (ReflectiveOperationException ignored) {
-                    // not instrumented
-                }
-            }
             long t0 = mx.getCurrentThreadCpuTime();
             scan.selectiveScanForward(u, dRaw, bias, aLog, bm, cm, d, z, reverse, y, out);
             long t1 = mx.getCurrentThreadCpuTime();
@@ -58,13 +51,6 @@ public final class ScanBench {
                 fwd[c] = t1 - t0;
                 bwd[c] = t2 - t1;
             }
-        }
-        try {
-            long[] tt = (long[]) Class.forName("org.semivim.engine.ops.CpuScanOps").getField("T").get(null);
-            String[] names = {"load", "deltas", "decays", "states", "gate+slopes", "sweep", "scatter", "laneSums(dB)+dC"};
-            for (int i = 0; i < 8; i++) System.out.printf("  %s %.2f ms/call%n", names[i], tt[i] / 1e6 / tt[8]);
-        } catch (ReflectiveOperationException ignored) {
-            // not instrumented
         }
         // a fingerprint of one fresh call per direction (to compare the bits of two builds)
         long hash = 17;
