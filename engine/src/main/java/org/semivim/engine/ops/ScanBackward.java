@@ -115,8 +115,9 @@ final class ScanBackward {
         Arrays.fill(dC, 0, len * ns * W, 0f);
         for (int first = 0; first < blocks; first += group) {
             int count = Math.min(group, blocks - first);
-            runStates(io, aBlocks, first, count, bm, cm, bi, reverse, len, cp, ns);
-            sweep(io, dSkip, aBlocks, first, count, withReadout ? gradR : gradY, bm, cm, bi, reverse, len, cp, ns);
+            float[] gr = withReadout ? gradR : gradY;
+            runStates(io, aBlocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
+            sweep(io, dSkip, aBlocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
         }
         gateGradient(io, dSkip, len, cp);
     }
@@ -149,13 +150,14 @@ final class ScanBackward {
     /**
      * Steps in processing order, blocks first..first+count−1 inside each: the step's decays
      * exp(Δ_t A_n) ({@link FastMath#expDecay}: below e^−60 exactly 0), then h_t = decay ⊙ h_prev +
-     * (Δ_t u_t) B_t, keeping every decay and state, and the readout r_t = C_t · h_t.
+     * (Δ_t u_t) B_t, keeping every decay and state, the readout r_t = C_t · h_t, and adding
+     * gr_t ⊙ h_t into the dC lane partials (gr = ∂L/∂r [L,E']).
      */
-    private void runStates(ScanStreams io, float[] a, int first, int count, Tensor bm, Tensor cm, int bi, boolean reverse,
+    private void runStates(ScanStreams io, float[] a, int first, int count, float[] gr, Tensor bm, Tensor cm, int bi, boolean reverse,
                            int len, int cp, int ns) {
         int nw = ns * W, rowSize = count * nw, e0 = first * W;
         float[] u = io.array(ScanStreams.U), decay = this.decay, states = this.states, delta = this.delta;
-        float[] bmData = bm.data, cmData = cm.data;
+        float[] bmData = bm.data, cmData = cm.data, dC = this.dC;
         int uo = io.base(ScanStreams.U);
         Arrays.fill(states, 0, rowSize, 0f);
         for (int step = 0; step < len; step++) {
@@ -166,16 +168,18 @@ final class ScanBackward {
                 for (int n = 0; n < ns; n++, k += W) dt.mul(FloatVector.fromArray(S, a, ak + n * W)).intoArray(decay, dRow + k);
             }
             FastMath.expDecay(decay, dRow, decay, dRow, rowSize);         // Δ ≥ 0, A < 0: arguments ≤ 0
-            int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
+            int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns, tok = t * nw;
             for (int slot = 0, k = 0; slot < count; slot++) {
                 int e = tc + e0 + slot * W;
                 FloatVector dtu = FloatVector.fromArray(S, delta, e).mul(FloatVector.fromArray(S, u, uo + e));
+                FloatVector grv = FloatVector.fromArray(S, gr, e);
                 FloatVector r = FloatVector.zero(S);
                 for (int n = 0; n < ns; n++, k += W) {
                     FloatVector h = FloatVector.fromArray(S, decay, dRow + k)
                             .fma(FloatVector.fromArray(S, states, dRow + k), dtu.mul(bmData[bRow + n]));
                     h.intoArray(states, dRow + rowSize + k);
                     r = h.fma(FloatVector.broadcast(S, cmData[cRow + n]), r);
+                    grv.fma(h, FloatVector.fromArray(S, dC, tok + n * W)).intoArray(dC, tok + n * W);
                 }
                 r.intoArray(readout, e);
             }
@@ -185,7 +189,7 @@ final class ScanBackward {
     /**
      * The reverse-mode recurrence for blocks first..first+count−1 after {@link #runStates}: steps
      * len−1..0 of the processing order, the blocks in order inside each step. Writes (or adds) du and
-     * dΔraw, adds into dB, dC and sets the blocks' dA and dBias. gr is ∂L/∂r [L,E'].
+     * dΔraw, adds into dB and sets the blocks' dA and dBias. gr is ∂L/∂r [L,E'].
      */
     private void sweep(ScanStreams io, float[] dSkip, float[] a, int first, int count, float[] gr, Tensor bm, Tensor cm,
                        int bi, boolean reverse, int len, int cp, int ns) {
@@ -194,7 +198,7 @@ final class ScanBackward {
         float[] u = io.array(ScanStreams.U), du = io.array(ScanStreams.RES0), dDeltaRaw = io.array(ScanStreams.RES1);
         int uo = io.base(ScanStreams.U), duo = io.base(ScanStreams.RES0), dro = io.base(ScanStreams.RES1);
         float[] carry = this.carry, dAFloat = this.dAFloat, decay = this.decay, states = this.states, delta = this.delta;
-        float[] dB = this.dB, dC = this.dC, bmData = bm.data, cmData = cm.data, laneSums = this.laneSums;
+        float[] dB = this.dB, bmData = bm.data, cmData = cm.data, laneSums = this.laneSums;
         Arrays.fill(carry, 0, rowSize, 0f);
         Arrays.fill(dAFloat, a0, a0 + rowSize, 0f);
         Arrays.fill(dA, a0, a0 + rowSize, 0);
@@ -203,7 +207,7 @@ final class ScanBackward {
         for (int step = len - 1; step >= 0; step--) {
             int t = reverse ? len - 1 - step : step, tc = t * cp, tok = t * nw;
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
-            int prevRow = step * rowSize, curRow = prevRow + rowSize;
+            int prevRow = step * rowSize;
             for (int slot = 0; slot < count; slot++) {
                 int e = e0 + slot * W, i = tc + e, no = slot * nw, ao = a0 + no;
                 FloatVector uv = FloatVector.fromArray(S, u, uo + i), dt = FloatVector.fromArray(S, delta, i);
@@ -214,7 +218,6 @@ final class ScanBackward {
                     FloatVector dec = FloatVector.fromArray(S, decay, prevRow + no + kn);
                     FloatVector g = grv.fma(FloatVector.broadcast(S, cmData[cRow + n]), FloatVector.fromArray(S, carry, no + kn)); // ∂L/∂h_t
                     FloatVector gaa = g.mul(dec.mul(FloatVector.fromArray(S, states, prevRow + no + kn)));  // g ⊙ exp(ΔA) h_prev
-                    grv.fma(FloatVector.fromArray(S, states, curRow + no + kn), FloatVector.fromArray(S, dC, tok + kn)).intoArray(dC, tok + kn);
                     g.fma(dtu, FloatVector.fromArray(S, dB, tok + kn)).intoArray(dB, tok + kn);
                     gB = g.fma(FloatVector.broadcast(S, bmData[bRow + n]), gB);
                     gAa = gaa.fma(FloatVector.fromArray(S, a, ao + kn), gAa);
