@@ -6,8 +6,9 @@ import org.semivim.engine.tensor.Tensor;
  * The fast selective scan in float (math: {@link ScanOps}, {@code reference/ScanRef}), vectorised
  * across channels: W = {@link ScanStreams#W} channels of one sample are scanned together, one
  * vector lane each, with {@link FastMath}'s exp/softplus/sigmoid/SiLU. The kernels are
- * {@link ScanForward} and {@link ScanBackward}; {@link ScanStreams} says where they read and write
- * a sample's [L,E] rows (in place, or in zero-padded copies when E is not a multiple of W).
+ * {@link ScanForward} (one channel block at a time over a block-layout copy of the sample) and
+ * {@link ScanBackward} (token rows in order; {@link ScanStreams} says where it reads and writes a
+ * sample's [L,E] rows: in place, or in zero-padded copies when E is not a multiple of W).
  *
  * <p>Parallelism: one task per batch sample, a partition fixed by the problem size. A task owns
  * the [L,E] and [L,N] rows of its sample, so it writes y, out, du, dDeltaRaw, dz, dBm, dCm
@@ -37,21 +38,33 @@ public final class CpuScanOps implements ScanOps {
         ScanShape s = ScanShape.of(op, u, deltaRaw, deltaBias, aLog, bm, cm, d, z);
         s.tokens(op, "y", y);
         s.tokens(op, "out", out);
-        int len = s.len(), ch = s.channels(), ns = s.states(), cp = ScanStreams.paddedChannels(ch);
+        int len = s.len(), ch = s.channels(), ns = s.states();
         float[] aBlocks = blockLayout(negExp(aLog), ch, ns); // A = −exp(aLog) in blocks [E'/W][N][W]
-        float[] bias = padded(deltaBias, cp), dSkip = padded(d, cp);
-        boolean inPlace = ScanStreams.inPlace(ch);
-        Tensor[] streams = {u, deltaRaw, z, null, null, y, out, null};
         Parallel.forEach(s.batch(), bi -> {
-            ScanStreams io = ScanStreams.forThread();
-            if (inPlace) io.bindTensors(streams, bi, len, ch, false);
-            else io.bindPadded(streams, bi, len, ch);
-            ScanForward.forThread(len, cp, ns).forward(io, bias, dSkip, aBlocks, bm, cm, bi, reverse, len, cp, ns);
-            if (!inPlace) {
-                io.copyBack(ScanStreams.RES0, false, y, bi, len, ch);
-                io.copyBack(ScanStreams.RES1, false, out, bi, len, ch);
+            ScanForward k = ScanForward.forThread(len, ns, ch);
+            ScanForward.gatherSample(u, bi, len, ch, k.sample[ScanForward.U]);
+            ScanForward.gatherSample(deltaRaw, bi, len, ch, k.sample[ScanForward.DELTA_RAW]);
+            ScanForward.gatherSample(z, bi, len, ch, k.sample[ScanForward.Z]);
+            for (int b = 0, e0 = 0; e0 < ch; b++, e0 += W) {
+                k.setBlock(b, len);
+                loadParameters(k.bias, k.dSkip, deltaBias, d, e0, Math.min(W, ch - e0));
+                System.arraycopy(aBlocks, b * ns * W, k.a, 0, ns * W);
+                k.computeDeltas(len);
+                k.runForward(bm, cm, bi, reverse, len, ns);
+                k.gateOutputs(len);
             }
+            ScanForward.scatterSample(k.sample[ScanForward.Y], false, y, bi, len, ch);
+            ScanForward.scatterSample(k.sample[ScanForward.OUT], false, out, bi, len, ch);
         });
+    }
+
+    /** bias[0..W) and dSkip[0..W) = Δ bias and D of channels e0.., zero past the valid ones. */
+    private static void loadParameters(float[] bias, float[] dSkip, Tensor deltaBias, Tensor d, int e0, int valid) {
+        for (int j = 0; j < W; j++) {
+            boolean in = j < valid;
+            bias[j] = in ? deltaBias.data[deltaBias.offset + e0 + j] : 0f;
+            dSkip[j] = in ? d.data[d.offset + e0 + j] : 0f;
+        }
     }
 
     @Override

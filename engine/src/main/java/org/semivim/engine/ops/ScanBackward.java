@@ -8,7 +8,8 @@ import java.util.Arrays;
 
 /**
  * The backward kernel of {@link CpuScanOps} for one sample (math: vim-spec.md §10.1), vectorised
- * across channels like {@link ScanForward}: blocks of W consecutive channels, one vector lane each.
+ * across channels like {@link ScanForward}: blocks of W consecutive channels, one vector lane each,
+ * but in token-row order over the sample's rows (which {@link ScanStreams} binds in place).
  *
  * <p>Order of work: the element-wise parts run over the whole sample ([L,E'] is contiguous in both
  * bindings of {@link ScanStreams}): Δ = softplus(Δraw + bias) and its slope, SiLU(z) and its
@@ -102,7 +103,7 @@ final class ScanBackward {
     void backward(ScanStreams io, float[] bias, float[] dSkip, float[] aBlocks, Tensor bm, Tensor cm, int bi,
                   boolean reverse, boolean withReadout, int len, int cp, int ns, int group) {
         int tokens = len * cp, blocks = cp / W;
-        ScanForward.softplusDeltas(io.array(ScanStreams.DELTA_RAW), io.base(ScanStreams.DELTA_RAW), bias, deltaArg, argExp, delta,
+        softplusDeltas(io.array(ScanStreams.DELTA_RAW), io.base(ScanStreams.DELTA_RAW), bias, deltaArg, argExp, delta,
                 len, cp);
         FastMath.sigmoid(deltaArg, 0, argExp, 0, softplusSlope, 0, tokens);            // softplus′(x) = σ(x)
         float[] z = io.array(ScanStreams.Z);
@@ -120,6 +121,22 @@ final class ScanBackward {
             sweep(io, dSkip, aBlocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
         }
         gateGradient(io, dSkip, len, cp);
+    }
+
+    /**
+     * delta = softplus(x) [L,E'] with x = Δraw + bias (bias [E'] broadcast over the tokens); x and
+     * e^(−|x|) are left in deltaArg and argExp. Per lane the operations of the forward's Δ.
+     */
+    private static void softplusDeltas(float[] deltaRaw, int off, float[] bias, float[] deltaArg, float[] argExp,
+                                       float[] delta, int len, int cp) {
+        int tokens = len * cp;
+        for (int row = 0; row < tokens; row += cp) {
+            for (int e = 0; e < cp; e += W) {
+                FloatVector.fromArray(S, deltaRaw, off + row + e).add(FloatVector.fromArray(S, bias, e)).intoArray(deltaArg, row + e);
+            }
+        }
+        FastMath.expNegAbs(deltaArg, 0, argExp, 0, tokens);
+        FastMath.softplus(deltaArg, 0, argExp, 0, delta, 0, tokens);
     }
 
     /** gradY = dOut ⊙ SiLU(z) (gradY held SiLU(z)), gradR = gradY + dReadout, dD = Σ_t gradY ⊙ u. */

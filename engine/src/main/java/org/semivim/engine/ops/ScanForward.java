@@ -7,128 +7,167 @@ import org.semivim.engine.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * The forward kernel of {@link CpuScanOps} for one sample: all E channels, in blocks of W
- * consecutive channels, one vector lane each, so every step of the recurrence is the same
- * lane-wise operation for W channels. The steps run in processing order, and inside a step the
- * blocks in channel order: each token row of u, Δraw, y, out is read or written once, in order,
- * and the sample's state [E/W][N][W] and the step's decays stay in L1 (16 KiB each at E = 256,
- * N = 16). The forward keeps no state for the backward.
+ * The forward kernel of {@link CpuScanOps} for one block of W consecutive channels of one sample,
+ * vectorised across the channels: lane j is channel e0 + j, and every step of the recurrence is the
+ * same lane-wise operation for all W channels. A sample's u, Δraw and z are first copied row by row
+ * into block layout ({@link #sample}: [E/W][L][W], padded with zeros past the last channel), so the
+ * last, partial block runs the same vector code; the kernel reads a block's [L,W] slices there in
+ * place and writes y and out into result buffers of the same layout, which go back the same way.
+ * (The backward kernel, {@link ScanBackward}, works in token-row order instead; for the forward,
+ * which keeps no state, that order measured 5–10 % slower: docs/benchmarks-engine.md, third round.)
  *
- * <p>The transcendental steps run over whole buffers through the array forms of {@link FastMath}
- * (softplus of the sample's Δ, one step's decays exp(Δ_t A) for all channels, SiLU of the sample's
- * z; a sample's [L,E'] stream is contiguous in both bindings of {@link ScanStreams}); the recurrence itself is then only multiply-adds. No method here passes a vector to another
- * (see FastMath on why). Per lane, every value goes through the same operations as in the
- * reference formulas of {@link ScanOps}, in a fixed order.
+ * <p>The transcendental steps run through the array forms of {@link FastMath} (softplus for Δ over
+ * the block's [L,W], one step's decays exp(Δ_t A) over [N,W], SiLU of z); the recurrence itself is
+ * then only multiply-adds, one step at a time, so the step's decays [N,W] and the state [N,W] stay
+ * in L1. No method here passes a vector to another (see FastMath on why).
  *
- * <p>One instance per thread ({@link #forThread}), grown to the largest (L, E', N) seen: nothing is
- * allocated per call; every buffer is rewritten before it is read.
+ * <p>One instance per thread ({@link #forThread}), sized for the largest (L, N, E) seen: all buffers are
+ * reused, nothing is allocated per call; every buffer is rewritten before it is read in a block.
  */
 final class ScanForward {
-    private static final VectorSpecies<Float> S = ScanStreams.S;
-    private static final int W = ScanStreams.W;
+    static final VectorSpecies<Float> S = ScanStreams.S;
+    static final int W = ScanStreams.W;
+    /** Indices of {@link #sample}: the inputs, then the results. */
+    static final int U = 0, DELTA_RAW = 1, Z = 2, Y = 3, OUT = 4;
 
-    private static final ThreadLocal<ScanForward> PER_THREAD = ThreadLocal.withInitial(() -> new ScanForward(0, 0));
+    private static final ThreadLocal<ScanForward> PER_THREAD = ThreadLocal.withInitial(() -> new ScanForward(0, 0, 0));
 
-    private final int capTokens, capStates;              // capacity: L·E' and E'·N
-    private final float[] scratch;                      // [L,E'] e^(−|x|) for the FastMath array forms
-    private final float[] deltaArg;                     // [L,E'] x = Δraw + bias
-    private final float[] delta;                        // [L,E'] Δ = softplus(x)
-    private final float[] readout;                      // [L,E'] r = C·h, then SiLU(z)
-    private final float[] state;                        // [E'/W][N][W] h of the step processed last
-    private final float[] stepDecay;                    // [E'/W][N][W] exp(Δ A) of one step
+    private final int capLen, capStates, capChannels;
+    /** One sample's u, Δraw, z, y, out in block layout [E/W][L][W]. */
+    final float[][] sample;
+    private final float[] u, deltaRaw, z, y, out;         // = sample[0..4]
+    private int bo;                                          // the current block's offset b·L·W in the sample buffers
+    final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
+    final float[] a;                                    // [N,W] A = −exp(A_log), state-major
+    private final float[] scratch;                      // [L,W] e^(−|x|) for the FastMath array forms
+    private final float[] deltaArg, deltaArgExp;        // [L,W] x = Δraw + bias and e^(−|x|), token order
+    private final float[] delta;                        // [L,W] Δ = softplus(x), token order
+    private final float[] readout;                      // [L,W] r = C·h, token order
+    private final float[] state;                        // [N,W] h of the step processed last
+    private final float[] stepDecay;                    // [N,W] exp(Δ A) of one step
 
-    private ScanForward(int tokens, int stateSize) {
-        capTokens = tokens;
-        capStates = stateSize;
-        scratch = new float[tokens];
-        deltaArg = new float[tokens];
-        delta = new float[tokens];
-        readout = new float[tokens];
-        state = new float[stateSize];
-        stepDecay = new float[stateSize];
+    private ScanForward(int len, int ns, int ch) {
+        capLen = len;
+        capStates = ns;
+        capChannels = ch;
+        sample = new float[5][(ch + W - 1) / W * len * W];
+        u = sample[U];
+        deltaRaw = sample[DELTA_RAW];
+        z = sample[Z];
+        y = sample[Y];
+        out = sample[OUT];
+        bias = new float[W];
+        dSkip = new float[W];
+        a = new float[ns * W];
+        scratch = new float[len * W];
+        deltaArg = new float[len * W];
+        deltaArgExp = new float[len * W];
+        delta = new float[len * W];
+        readout = new float[len * W];
+        state = new float[ns * W];
+        stepDecay = new float[ns * W];
     }
 
-    /** This thread's kernel, with buffers for at least len tokens of cp (padded) channels and ns states. */
-    static ScanForward forThread(int len, int cp, int ns) {
+    /** This thread's kernel, with buffers for at least len steps, ns states and ch channels. */
+    static ScanForward forThread(int len, int ns, int ch) {
         ScanForward k = PER_THREAD.get();
-        if (k.capTokens < len * cp || k.capStates < cp * ns) {
-            k = new ScanForward(Math.max(len * cp, k.capTokens), Math.max(cp * ns, k.capStates));
+        if (k.capLen < len || k.capStates < ns || k.capChannels < ch) {
+            k = new ScanForward(Math.max(len, k.capLen), Math.max(ns, k.capStates), Math.max(ch, k.capChannels));
             PER_THREAD.set(k);
         }
         return k;
     }
 
     /**
-     * The bound sample's y = D⊙u + r and out = y ⊙ SiLU(z), r_t = C_t · h_t. bias, dSkip [E'] and
-     * aBlocks [E'/W][N][W] (A = −exp(A_log)) are zero past the last channel; bm, cm [B,L,N] are read
-     * directly.
+     * Copies sample bi of t [B,L,E] into dst [E/W blocks][L][W] (block b holds channels bW..bW+W−1,
+     * the last one zero padded). Reading whole rows keeps the memory access sequential; the kernels
+     * then work on a block's contiguous [L,W] slice in place ({@link #setBlock}).
      */
-    void forward(ScanStreams io, float[] bias, float[] dSkip, float[] aBlocks, Tensor bm, Tensor cm, int bi,
-                 boolean reverse, int len, int cp, int ns) {
-        softplusDeltas(io.array(ScanStreams.DELTA_RAW), io.base(ScanStreams.DELTA_RAW), bias, deltaArg, scratch, delta, len, cp);
-        runForward(io.array(ScanStreams.U), io.base(ScanStreams.U), aBlocks, bm, cm, bi, reverse, len, cp, ns);
-        float[] u = io.array(ScanStreams.U), z = io.array(ScanStreams.Z);
-        float[] y = io.array(ScanStreams.RES0), out = io.array(ScanStreams.RES1);
-        int uo = io.base(ScanStreams.U), zo = io.base(ScanStreams.Z), yo = io.base(ScanStreams.RES0), oo = io.base(ScanStreams.RES1);
-        int tokens = len * cp;
-        for (int row = 0; row < tokens; row += cp) {
-            for (int e = 0; e < cp; e += W) {
-                int i = row + e;
-                FloatVector.fromArray(S, dSkip, e).fma(FloatVector.fromArray(S, u, uo + i), FloatVector.fromArray(S, readout, i))
-                        .intoArray(y, yo + i);
-            }
-        }
-        FastMath.expNegAbs(z, zo, scratch, 0, tokens);
-        FastMath.silu(z, zo, scratch, 0, readout, 0, tokens);                 // readout now holds SiLU(z)
-        for (int i = 0; i < tokens; i += W) {
-            FloatVector.fromArray(S, y, yo + i).mul(FloatVector.fromArray(S, readout, i)).intoArray(out, oo + i);
-        }
-    }
-
-    /**
-     * delta = softplus(x) [L,E'] with x = Δraw + bias (bias [E'] broadcast over the tokens); x and
-     * e^(−|x|) are left in deltaArg and argExp.
-     */
-    static void softplusDeltas(float[] deltaRaw, int off, float[] bias, float[] deltaArg, float[] argExp, float[] delta,
-                               int len, int cp) {
-        int tokens = len * cp;
-        for (int row = 0; row < tokens; row += cp) {
-            for (int e = 0; e < cp; e += W) {
-                FloatVector.fromArray(S, deltaRaw, off + row + e).add(FloatVector.fromArray(S, bias, e)).intoArray(deltaArg, row + e);
-            }
-        }
-        FastMath.expNegAbs(deltaArg, 0, argExp, 0, tokens);
-        FastMath.softplus(deltaArg, 0, argExp, 0, delta, 0, tokens);
-    }
-
-    /**
-     * The recurrence h_t = exp(Δ_t A) ⊙ h_prev + (Δ_t u_t) B_t in processing order, one step at a
-     * time for all channels, keeping only the readout r_t = C_t · h_t ({@link FastMath#expDecay}:
-     * decays below e^−60 are exactly 0, which keeps sub-normal numbers out of the recurrence).
-     */
-    private void runForward(float[] u, int uo, float[] a, Tensor bm, Tensor cm, int bi, boolean reverse, int len,
-                            int cp, int ns) {
-        int nw = ns * W, all = cp / W * nw;
-        float[] h = state, dec = stepDecay, bmData = bm.data, cmData = cm.data, delta = this.delta;
-        Arrays.fill(h, 0, all, 0f);
-        for (int step = 0; step < len; step++) {
-            int t = reverse ? len - 1 - step : step, tc = t * cp;
-            for (int e = 0, k = 0; e < cp; e += W) {
-                FloatVector dt = FloatVector.fromArray(S, delta, tc + e);
-                for (int n = 0; n < ns; n++, k += W) dt.mul(FloatVector.fromArray(S, a, k)).intoArray(dec, k);
-            }
-            FastMath.expDecay(dec, 0, dec, 0, all);                       // Δ ≥ 0, A < 0: arguments ≤ 0
-            int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns, ur = uo + tc;
-            for (int e = 0, k = 0; e < cp; e += W) {
-                FloatVector dtu = FloatVector.fromArray(S, delta, tc + e).mul(FloatVector.fromArray(S, u, ur + e));
-                FloatVector r = FloatVector.zero(S);
-                for (int n = 0; n < ns; n++, k += W) {
-                    FloatVector hv = FloatVector.fromArray(S, dec, k).fma(FloatVector.fromArray(S, h, k), dtu.mul(bmData[bRow + n]));
-                    hv.intoArray(h, k);
-                    r = hv.fma(FloatVector.broadcast(S, cmData[cRow + n]), r);
+    static void gatherSample(Tensor t, int bi, int len, int ch, float[] dst) {
+        int blocks = (ch + W - 1) / W;
+        for (int tok = 0; tok < len; tok++) {
+            int row = t.offset + (bi * len + tok) * ch;
+            for (int b = 0; b < blocks; b++) {
+                int e0 = b * W, valid = Math.min(W, ch - e0), at = (b * len + tok) * W;
+                if (valid == W) FloatVector.fromArray(S, t.data, row + e0).intoArray(dst, at);
+                else {
+                    for (int j = 0; j < valid; j++) dst[at + j] = t.data[row + e0 + j];
+                    Arrays.fill(dst, at + valid, at + W, 0f);
                 }
-                r.intoArray(readout, tc + e);
             }
+        }
+    }
+
+    /** Writes (add = false) or adds (add = true) src [E/W blocks][L][W] into sample bi of t [B,L,E] (padding dropped). */
+    static void scatterSample(float[] src, boolean add, Tensor t, int bi, int len, int ch) {
+        int blocks = (ch + W - 1) / W;
+        for (int tok = 0; tok < len; tok++) {
+            int row = t.offset + (bi * len + tok) * ch;
+            for (int b = 0; b < blocks; b++) {
+                int e0 = b * W, valid = Math.min(W, ch - e0), at = (b * len + tok) * W;
+                if (valid == W) {
+                    FloatVector v = FloatVector.fromArray(S, src, at);
+                    if (add) v = v.add(FloatVector.fromArray(S, t.data, row + e0));
+                    v.intoArray(t.data, row + e0);
+                } else {
+                    for (int j = 0; j < valid; j++) t.data[row + e0 + j] = add ? t.data[row + e0 + j] + src[at + j] : src[at + j];
+                }
+            }
+        }
+    }
+
+    /** Makes block b (channels bW..bW+W−1) the one the kernels below read and write in the sample buffers. */
+    void setBlock(int b, int len) {
+        bo = b * len * W;
+    }
+
+    /** delta = softplus(x) [L,W] with x = Δraw + bias. */
+    void computeDeltas(int len) {
+        FloatVector biasV = FloatVector.fromArray(S, bias, 0);
+        for (int t = 0; t < len; t++) FloatVector.fromArray(S, deltaRaw, bo + t * W).add(biasV).intoArray(deltaArg, t * W);
+        FastMath.expNegAbs(deltaArg, 0, deltaArgExp, 0, len * W);
+        FastMath.softplus(deltaArg, 0, deltaArgExp, 0, delta, 0, len * W);
+    }
+
+    /**
+     * The recurrence h_t = exp(Δ_t A) ⊙ h_prev + (Δ_t u_t) B_t in processing order, after
+     * {@link #computeDeltas}, one step at a time and keeping only the readout r_t = C_t · h_t
+     * ({@link FastMath#expDecay}: decays below e^−60 are exactly 0, which keeps sub-normal numbers
+     * out of the recurrence). The same operations per lane as {@link ScanBackward}'s state
+     * recomputation, so the same states.
+     */
+    void runForward(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
+        int nw = ns * W;
+        float[] h = state, dec = stepDecay, a = this.a, bmData = bm.data, cmData = cm.data;
+        Arrays.fill(h, 0, nw, 0f);
+        for (int step = 0; step < len; step++) {
+            int t = reverse ? len - 1 - step : step, tw = t * W;
+            FloatVector dt = FloatVector.fromArray(S, delta, tw);
+            for (int n = 0; n < ns; n++) dt.mul(FloatVector.fromArray(S, a, n * W)).intoArray(dec, n * W);
+            FastMath.expDecay(dec, 0, dec, 0, nw);                        // Δ ≥ 0, A < 0: arguments ≤ 0
+            FloatVector dtu = FloatVector.fromArray(S, delta, tw).mul(FloatVector.fromArray(S, u, bo + tw));
+            int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
+            FloatVector r = FloatVector.zero(S);
+            for (int n = 0; n < ns; n++) {
+                int k = n * W;
+                FloatVector hv = FloatVector.fromArray(S, dec, k).fma(FloatVector.fromArray(S, h, k), dtu.mul(bmData[bRow + n]));
+                hv.intoArray(h, k);
+                r = hv.fma(FloatVector.broadcast(S, cmData[cRow + n]), r);
+            }
+            r.intoArray(readout, tw);
+        }
+    }
+
+    /** After {@link #runForward}: y = D⊙u + r, out = y ⊙ SiLU(z). */
+    void gateOutputs(int len) {
+        FloatVector dv = FloatVector.fromArray(S, dSkip, 0);
+        for (int t = 0; t < len; t++) {
+            dv.fma(FloatVector.fromArray(S, u, bo + t * W), FloatVector.fromArray(S, readout, t * W)).intoArray(y, bo + t * W);
+        }
+        FastMath.expNegAbs(z, bo, scratch, 0, len * W);
+        FastMath.silu(z, bo, scratch, 0, out, bo, len * W);
+        for (int t = 0; t < len; t++) {
+            FloatVector.fromArray(S, y, bo + t * W).mul(FloatVector.fromArray(S, out, bo + t * W)).intoArray(out, bo + t * W);
         }
     }
 }
