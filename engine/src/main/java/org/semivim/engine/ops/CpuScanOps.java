@@ -87,14 +87,14 @@ public final class CpuScanOps implements ScanOps {
         Tensor[] streams = {u, deltaRaw, z, dOut, dReadout, du, dDeltaRaw, dz};
         Parallel.forEach(batch, bi -> {
             ScanStreams io = ScanStreams.forThread();
-            if (inPlace) io.bindTensors(streams, bi, len, ch, true);
+            if (inPlace) io.bindTensors(streams, bi, len, ch);
             else io.bindPadded(streams, bi, len, ch);
             ScanBackward k = ScanBackward.forThread(len, cp, ns, group);
             k.backward(io, bias, dSkip, aBlocks, bm, cm, bi, reverse, dReadout != null, len, cp, ns, group);
             if (!inPlace) {
-                io.copyBack(ScanStreams.RES0, true, du, bi, len, ch);
-                io.copyBack(ScanStreams.RES1, true, dDeltaRaw, bi, len, ch);
-                io.copyBack(ScanStreams.RES2, true, dz, bi, len, ch);
+                io.copyBack(ScanStreams.DU, du, bi, len, ch);
+                io.copyBack(ScanStreams.D_DELTA_RAW, dDeltaRaw, bi, len, ch);
+                io.copyBack(ScanStreams.DZ, dz, bi, len, ch);
             }
             double[] dAs = new double[ch * ns];             // allocated (zeroed) by the task: in parallel
             for (int e = 0; e < ch; e++) {

@@ -212,8 +212,8 @@ final class ScanBackward {
                        int bi, boolean reverse, int len, int cp, int ns) {
         int nw = ns * W, rowSize = count * nw, e0 = first * W, a0 = first * nw;
         boolean add = io.addResults;
-        float[] u = io.array(ScanStreams.U), du = io.array(ScanStreams.RES0), dDeltaRaw = io.array(ScanStreams.RES1);
-        int uo = io.base(ScanStreams.U), duo = io.base(ScanStreams.RES0), dro = io.base(ScanStreams.RES1);
+        float[] u = io.array(ScanStreams.U), du = io.array(ScanStreams.DU), dDeltaRaw = io.array(ScanStreams.D_DELTA_RAW);
+        int uo = io.base(ScanStreams.U), duo = io.base(ScanStreams.DU), dro = io.base(ScanStreams.D_DELTA_RAW);
         float[] carry = this.carry, dAFloat = this.dAFloat, decay = this.decay, states = this.states, delta = this.delta;
         float[] dB = this.dB, bmData = bm.data, cmData = cm.data, laneSums = this.laneSums;
         Arrays.fill(carry, 0, rowSize, 0f);
@@ -262,8 +262,8 @@ final class ScanBackward {
 
     /** dz = dOut ⊙ y ⊙ SiLU′(z) with y = D⊙u + r, over the whole sample (written or added). */
     private void gateGradient(ScanStreams io, float[] dSkip, int len, int cp) {
-        float[] u = io.array(ScanStreams.U), dOut = io.array(ScanStreams.D_OUT), dz = io.array(ScanStreams.RES2);
-        int uo = io.base(ScanStreams.U), go = io.base(ScanStreams.D_OUT), dzo = io.base(ScanStreams.RES2);
+        float[] u = io.array(ScanStreams.U), dOut = io.array(ScanStreams.D_OUT), dz = io.array(ScanStreams.DZ);
+        int uo = io.base(ScanStreams.U), go = io.base(ScanStreams.D_OUT), dzo = io.base(ScanStreams.DZ);
         boolean add = io.addResults;
         for (int t = 0; t < len; t++) {
             for (int e = 0, i = t * cp; e < cp; e += W, i += W) {

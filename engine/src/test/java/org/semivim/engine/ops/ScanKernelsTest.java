@@ -49,13 +49,13 @@ class ScanKernelsTest {
                 Tensor.zeros(s.batch, len, ch), Tensor.zeros(s.batch, len, ch), Tensor.zeros(s.batch, len, ch)};
         for (int k = 5; k < 8; k++) io[k].fill(0.25f);
         ScanStreams streams = ScanStreams.forThread();
-        if (inPlace) streams.bindTensors(io, bi, len, ch, true);
+        if (inPlace) streams.bindTensors(io, bi, len, ch);
         else streams.bindPadded(io, bi, len, ch);
         ScanBackward k = ScanBackward.forThread(len, cp, ns, group);
         k.backward(streams, padded(s.deltaBias, cp), padded(s.d, cp), aBlocks(s, cp), tensor(s.bm, s.batch, len, ns),
                 tensor(s.cm, s.batch, len, ns), bi, reverse, true, len, cp, ns, group);
         if (!inPlace) {
-            for (int r = 0; r < 3; r++) streams.copyBack(ScanStreams.RES0 + r, true, io[5 + r], bi, len, ch);
+            for (int r = 0; r < 3; r++) streams.copyBack(ScanStreams.DU + r, io[5 + r], bi, len, ch);
         }
         return new Backward(new float[][] {io[5].toArray(), io[6].toArray(), io[7].toArray()},
                 new double[][] {Arrays.copyOf(k.dA, cp * ns), Arrays.copyOf(k.dD, cp), Arrays.copyOf(k.dBias, cp)},
