@@ -29,8 +29,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One run on a cluster (issue 6): the {@link RunGuardian}'s job with the trainers on other nodes. It
- * runs as the Cluster Singleton on a node with role supervisor and spawns there the DataLoader, the
- * augmenters, TeacherInference, the LyapunovSupervisor, the Checkpointer and the MetricsReporter. The
+ * runs as the Cluster Singleton on a node with role supervisor and spawns there the DataLoader,
+ * TeacherInference, the LyapunovSupervisor, the Checkpointer and the MetricsReporter. The
  * trainers are found through the Receptionist ({@link TrainerHost#KEY}, any node): each host is asked
  * for a trainer, the trainer is watched, and the shards are assigned to the trainers present
  * ({@link ShardAssignment}). When a trainer comes or goes (a node joins, leaves or is downed), the
@@ -40,13 +40,15 @@ import java.util.concurrent.CompletableFuture;
  * present the run waits. Tensors cross nodes chunked: for each trainer host the guardian spawns a
  * {@link ChunkSender} that stands in for the trainer (the supervisor and TeacherInference send θS and
  * work to it) and a {@link ChunkReceiver} that delivers the trainer's gradients to the supervisor; the
- * host spawns the other two ends (docs/cluster.md, "Large messages"). A singleton that restarts on another node resumes from the newest checkpoint
+ * host spawns the other two ends (docs/cluster.md, "Large messages"). The augmenters are found the same
+ * way on the nodes with role data ({@link AugmenterHost#KEY}; their views come chunked), with local ones
+ * while there are none ({@link ClusterAugmenterPool}). A singleton that restarts on another node resumes from the newest checkpoint
  * in the run directory (shared storage), as a restarted one-JVM run does.
  */
 public final class ClusterRunGuardian {
 
     /** The guardian's protocol; only {@link TrainerHosted} crosses nodes (a {@link WireMessage}), the rest are local adapters. */
-    public sealed interface Command permits TrainerHosted, HostsChanged, Outcome {}
+    public sealed interface Command permits TrainerHosted, HostsChanged, Outcome, AugmentersHosted, AugmenterHostsChanged {}
 
     /**
      * From a {@link TrainerHost}: the trainer it spawned for this run, the receiving end of its link
@@ -54,6 +56,20 @@ public final class ClusterRunGuardian {
      */
     public record TrainerHosted(ActorRef<StudentTrainer.Command> trainer, ActorRef<ChunkReceiver.Command> inbox,
                                 ActorRef<StudentTrainer.Command> addressedAs) implements Command, WireMessage {}
+
+    /**
+     * From an {@link AugmenterHost}: the augmenters it spawned for this run, whose views come through
+     * {@code viewsInbox} (the link's receiving end on this node, as asked).
+     */
+    public record AugmentersHosted(List<ActorRef<Augmenter.Command>> augmenters, ActorRef<ChunkReceiver.Command> viewsInbox)
+            implements Command, WireMessage {
+        public AugmentersHosted {
+            augmenters = List.copyOf(augmenters);
+        }
+    }
+
+    /** The Receptionist's current set of augmenter hosts (adapted, local). */
+    record AugmenterHostsChanged(Set<ActorRef<AugmenterHost.Command>> hosts) implements Command {}
 
     /** The two ends on this node of one trainer's links: {@code out} stands in for the trainer, {@code in} delivers to the supervisor. */
     private record Link(ActorRef<Object> out, ActorRef<ChunkReceiver.Command> in) {}
@@ -87,8 +103,9 @@ public final class ClusterRunGuardian {
             var teacher = spawn(ctx, TeacherInference.create(run, loader), "teacher-inference", compute);
             ActorRef<RunGuardian.Command> outcomes = ctx.messageAdapter(RunGuardian.Command.class, Outcome::new);
             var supervisor = spawn(ctx, LyapunovSupervisor.create(run, loader, checkpointer, metrics, outcomes), "lyapunov-supervisor", compute);
-            List<ActorRef<Augmenter.Command>> augmenters = new ArrayList<>();
-            for (int i = 0; i < options.augmenters(); i++) augmenters.add(spawn(ctx, Augmenter.create(run, loader), "augmenter-" + i, compute));
+            String configJson = config.canonicalJson();
+            var augmenters = new ClusterAugmenterPool(ctx, loader, teacher, transfer, configJson, options.augmenters(),
+                    k -> spawn(ctx, Augmenter.create(run, loader), "augmenter-" + k, compute));
 
             Map<String, ActorRef<StudentTrainer.Command>> trainers = new TreeMap<>();   // the trainers' links, by the trainers' actor paths
             Map<ActorRef<?>, Link> links = new HashMap<>();                             // by the link's out end
@@ -96,7 +113,7 @@ public final class ClusterRunGuardian {
             Map<ActorRef<TrainerHost.Command>, Link> linkOfHost = new HashMap<>();
             List<Map<String, int[]>> table = new ArrayList<>(List.of(Map.of()));   // the current assignment, in a cell
             Set<ActorRef<TrainerHost.Command>> asked = new HashSet<>();
-            int[] replacements = {0, 0};   // augmenters replaced; links spawned
+            int[] linksSpawned = {0};
             Runnable publish = () -> {
                 Map<String, int[]> next = ShardAssignment.assign(trainers.keySet(), config.shards());
                 List<ActorRef<StudentTrainer.Command>> refs = new ArrayList<>();
@@ -107,24 +124,25 @@ public final class ClusterRunGuardian {
                 }
                 Set<String> changed = ShardAssignment.changed(table.get(0), next);
                 table.set(0, next);
-                var peers = new RunTopology.Peers(loader, augmenters, teacher, refs, shards, supervisor);
+                var peers = new RunTopology.Peers(loader, augmenters.members(), teacher, refs, shards, supervisor);
                 if (topology.ready()) topology.replace(peers);
                 else topology.fill(peers);
                 for (String id : changed) supervisor.tell(new LyapunovSupervisor.TrainerStarted(trainers.get(id)));
                 ctx.getLog().info("trainers {}: shards {}", next.keySet(), next.values().stream().map(java.util.Arrays::toString).toList());
             };
             publish.run();
-            ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,
-                    l -> new HostsChanged(l.getServiceInstances(TrainerHost.KEY)));
+            ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,   // one adapter per class: both keys
+                    l -> l.isForKey(AugmenterHost.KEY) ? new AugmenterHostsChanged(l.getServiceInstances(AugmenterHost.KEY))
+                            : new HostsChanged(l.getServiceInstances(TrainerHost.KEY)));
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(TrainerHost.KEY, listings));
-            String configJson = config.canonicalJson();
+            ctx.getSystem().receptionist().tell(Receptionist.subscribe(AugmenterHost.KEY, listings));
             supervisor.tell(new LyapunovSupervisor.Begin());
 
             return Behaviors.<Command>receive(Command.class)
                     .onMessage(HostsChanged.class, m -> {
                         for (var host : m.hosts()) {
                             if (!asked.add(host)) continue;
-                            int k = replacements[1]++;
+                            int k = linksSpawned[0]++;
                             Link link = new Link(ctx.spawn(restarting(ChunkSender.create(transfer)), "link-out-" + k),
                                     ctx.spawn(restarting(ChunkReceiver.create(supervisor, transfer)), "link-in-" + k));
                             links.put(link.out(), link);
@@ -150,6 +168,14 @@ public final class ClusterRunGuardian {
                         publish.run();
                         return Behaviors.same();
                     })
+                    .onMessage(AugmenterHostsChanged.class, m -> {
+                        augmenters.hostsChanged(m.hosts());
+                        return Behaviors.same();
+                    })
+                    .onMessage(AugmentersHosted.class, m -> {
+                        if (augmenters.hosted(m)) publish.run();
+                        return Behaviors.same();
+                    })
                     .onMessage(Outcome.class, m -> {
                         if (m.outcome() instanceof RunGuardian.RunFinished f) result.complete(new RunResult(f.steps(), f.student(), f.teacher()));
                         else if (m.outcome() instanceof RunGuardian.RunFailed f) result.completeExceptionally(new RunFailedException(f.reason(), null));
@@ -167,8 +193,7 @@ public final class ClusterRunGuardian {
                             publish.run();
                             return Behaviors.same();
                         }
-                        if (augmenters.remove(s.getRef())) {
-                            augmenters.add(spawn(ctx, Augmenter.create(run, loader), "augmenter-r" + (++replacements[0]), compute));
+                        if (augmenters.terminated(s.getRef()) != ClusterAugmenterPool.Gone.NOT_A_MEMBER) {
                             publish.run();
                             return Behaviors.same();
                         }

@@ -28,7 +28,7 @@ import java.util.OptionalLong;
  */
 public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
 
-    public sealed interface Command extends WireMessage permits RequestWork, Requeue, Committed, RestartFrom {}
+    public sealed interface Command extends WireMessage permits RequestWork, Requeue, Committed, RestartFrom, WorkerGone {}
 
     /** An augmenter is idle and wants the next step to render. */
     public record RequestWork(ActorRef<Augmenter.Command> worker) implements Command {}
@@ -42,6 +42,13 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     /** TeacherInference holds nothing from {@code step} on (start, restart, or a run going back to a checkpoint). */
     public record RestartFrom(long step) implements Command {}
 
+    /**
+     * A pool member is gone (cluster runtime: its data node left or was downed, or it retired): it gets
+     * no more work, and what it held or had in flight is rendered again: TeacherInference is asked where
+     * the run is ({@link TeacherInference.LoaderRestarted}) and answers {@link RestartFrom}.
+     */
+    public record WorkerGone(ActorRef<Augmenter.Command> worker) implements Command {}
+
     public static Behavior<Command> create(RunContext run) {
         Incarnations incarnations = new Incarnations();
         return Behaviors.setup(ctx -> new DataLoader(ctx, run, incarnations.restarted()));
@@ -52,6 +59,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     private final ArrayDeque<ActorRef<Augmenter.Command>> idle = new ArrayDeque<>();
     private final FlowGauges gauges;
     private final RunHooks hooks;
+    private final RunTopology topology;
 
     private DataLoader(ActorContext<Command> ctx, RunContext run, boolean restarted) {
         super(ctx);
@@ -61,6 +69,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
         this.window = new WorkWindow(run.options().lookahead(), c.steps());
         this.gauges = run.options().gauges();
         this.hooks = run.options().hooks();
+        this.topology = run.topology();
         if (restarted) {   // a restart: the window and the waiting requests are gone
             RunTopology.Peers peers = run.topology().get();
             peers.teacher().tell(new TeacherInference.LoaderRestarted());
@@ -86,6 +95,11 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
                 .onMessage(RestartFrom.class, m -> {
                     window.restartFrom(m.step());
                     return dispatch();
+                })
+                .onMessage(WorkerGone.class, m -> {
+                    idle.remove(m.worker());
+                    topology.get().teacher().tell(new TeacherInference.LoaderRestarted());
+                    return this;
                 })
                 .build();
     }

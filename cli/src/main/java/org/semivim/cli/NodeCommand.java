@@ -51,7 +51,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every N committed steps (0: only at the end).")
     long checkpointEvery;
 
-    @Option(names = "--augmenters", defaultValue = "2", description = "Augmenters of the run singleton (default ${DEFAULT-VALUE}).")
+    @Option(names = "--augmenters", defaultValue = "2", description = "Augmenters per run: on a supervisor node the local ones used while no data node has any; on a data node the ones it hosts (default ${DEFAULT-VALUE}).")
     int augmenters;
 
     @Override

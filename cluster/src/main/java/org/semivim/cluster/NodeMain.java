@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutionException;
  * <pre>
  *   NodeMain --role trainer --seed-nodes 127.0.0.1:25520 --port 0 [--transport tcp] [--join-timeout 30]
  *   NodeMain --role supervisor --port 25520 --run cfg.json --run-dir /shared/run [--checkpoint-every 5] [--augmenters 2]
+ *   NodeMain --role data --seed-nodes 127.0.0.1:25520 --port 0 [--augmenters 2]   (augmenters per run on this node)
  * </pre>
  */
 public final class NodeMain {
@@ -70,7 +71,8 @@ public final class NodeMain {
                     });
             spec = new NodeRoles.RunSpec(config, TrainingData.load(config.data()), options, result);
         }
-        ClusterNode node = ClusterNode.start(settings, com.typesafe.config.ConfigFactory.empty(), NodeRoles.guardian(settings.roles(), Ops.cpu(), spec));
+        ClusterNode node = ClusterNode.start(settings, com.typesafe.config.ConfigFactory.empty(), NodeRoles.guardian(settings.roles(), Ops.cpu(), spec,
+                launch.augmenters(), org.semivim.actors.RunHooks.NONE));
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "semivim-node-leave"));
         System.out.println("node up " + node.hostPort() + " roles " + settings.roles().stream().sorted().toList() + " transport " + settings.transport().artery());
         System.out.flush();
@@ -137,7 +139,7 @@ public final class NodeMain {
         Path runConfig = null;
         Path runDir = null;
         long every = 0;
-        int augmenters = 2;
+        int augmenters = NodeRoles.DEFAULT_AUGMENTERS;
         int joinTimeout = 30;
         for (int i = 0; i < args.length; i++) {
             String key = args[i];

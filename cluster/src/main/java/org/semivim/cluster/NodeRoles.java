@@ -5,7 +5,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
+import org.semivim.actors.AugmenterHost;
 import org.semivim.actors.ClusterRunGuardian;
+import org.semivim.actors.RunHooks;
 import org.semivim.actors.RunOptions;
 import org.semivim.actors.RunResult;
 import org.semivim.actors.TrainerHost;
@@ -18,11 +20,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What a node runs for its roles: role trainer hosts trainers ({@link TrainerHost}, registered with
- * the Receptionist); role supervisor, given a run, may host the run's Cluster Singleton
- * ({@link ClusterRunGuardian}: supervisor, TeacherInference, DataLoader, augmenters, checkpoints,
- * metrics), which lives on the oldest Up node with role supervisor and moves when that node goes.
- * Roles teacher and data are accepted for deployments to come; today TeacherInference and the data
- * side run inside the singleton.
+ * the Receptionist); role data hosts augmenters ({@link AugmenterHost}, registered with the
+ * Receptionist); role supervisor, given a run, may host the run's Cluster Singleton
+ * ({@link ClusterRunGuardian}: supervisor, TeacherInference, DataLoader, checkpoints, metrics, and local
+ * augmenters while no data node has any), which lives on the oldest Up node with role supervisor and
+ * moves when that node goes. Role teacher is accepted for deployments to come; today TeacherInference
+ * runs inside the singleton.
  */
 public final class NodeRoles {
     /** The singleton's name (its path is /system/singletonManager&lt;name&gt;/&lt;name&gt;). */
@@ -35,8 +38,20 @@ public final class NodeRoles {
 
     /** The node's guardian: spawns the role actors; {@code run} may be null (a supervisor node without a run hosts nothing). */
     public static Behavior<Void> guardian(Set<String> roles, Ops ops, RunSpec run) {
+        return guardian(roles, ops, run, DEFAULT_AUGMENTERS, RunHooks.NONE);
+    }
+
+    /** The default number of augmenters a data node hosts per run ({@code --augmenters}). */
+    public static final int DEFAULT_AUGMENTERS = 2;
+
+    /**
+     * As {@link #guardian(Set, Ops, RunSpec)}; a node with role data hosts {@code augmenters} augmenters
+     * per run, given {@code dataHooks} (tests; {@link RunHooks#NONE}).
+     */
+    public static Behavior<Void> guardian(Set<String> roles, Ops ops, RunSpec run, int augmenters, RunHooks dataHooks) {
         return Behaviors.setup(ctx -> {
             if (roles.contains("trainer")) ctx.spawn(TrainerHost.create(ops), "trainer-host");
+            if (roles.contains("data")) ctx.spawn(AugmenterHost.create(augmenters, dataHooks), "augmenter-host");
             if (roles.contains("supervisor") && run != null) {
                 ClusterSingleton.get(ctx.getSystem()).init(
                         SingletonActor.of(ClusterRunGuardian.create(run.config(), run.data(), run.options(), run.result()), RUN_SINGLETON)

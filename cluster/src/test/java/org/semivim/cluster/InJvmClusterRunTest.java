@@ -103,4 +103,74 @@ class InJvmClusterRunTest {
             for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
         }
     }
+
+    /**
+     * A data node's augmenters render steps (their views come chunked to TeacherInference); once they
+     * have, the data node leaves gracefully while the supervisor holds a commit: the local augmenters
+     * take over, what the data node held is rendered again, and the run ends with the one-JVM
+     * parameters, every step committed once, in order.
+     */
+    @Test
+    void aDataNodeThatLeavesMidRunHandsTheRenderingBack() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 10);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long earliest = 2 + new java.util.Random().nextInt(3);
+        Config quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
+        Set<Long> renderedOnDataNode = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<Long> renderedLocally = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        long[] leftAt = {-1};
+        CompletableFuture<Void> left = new CompletableFuture<>();
+        CompletableFuture<Void> atLeavePoint = new CompletableFuture<>();
+        List<Long> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new org.semivim.actors.RunHooks() {
+            @Override
+            public void beforeRender(long step) {
+                renderedLocally.add(step);
+            }
+
+            @Override
+            public void beforeCommit(long step) {
+                if (atLeavePoint.isDone() || step < earliest || renderedOnDataNode.isEmpty()) return;
+                leftAt[0] = step;
+                atLeavePoint.complete(null);
+                left.join();   // the commit waits until the data node has left
+            }
+        });
+        org.semivim.actors.RunHooks dataHooks = new org.semivim.actors.RunHooks() {
+            @Override
+            public void beforeRender(long step) {
+                renderedOnDataNode.add(step);
+            }
+        };
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), quiet,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), quiet,
+                    NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataHooks)));
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), quiet,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            CompletableFuture.anyOf(atLeavePoint, result).get(180, TimeUnit.SECONDS);
+            org.junit.jupiter.api.Assertions.assertTrue(atLeavePoint.isDone(), "the data node rendered no step before the run ended");
+            ClusterNode leaving = nodes.get(1);
+            var cluster = org.apache.pekko.cluster.typed.Cluster.get(leaving.system());
+            cluster.manager().tell(org.apache.pekko.cluster.typed.Leave.create(cluster.selfMember().address()));
+            leaving.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            Set<Long> beforeLeave = Set.copyOf(renderedLocally);
+            left.complete(null);
+            RunResult r = result.get(120, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student after a data node left at step " + leftAt[0]);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after a data node left at step " + leftAt[0]);
+            assertEquals(java.util.stream.LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            org.junit.jupiter.api.Assertions.assertTrue(renderedLocally.contains(config.steps() - 1) && !beforeLeave.contains(config.steps() - 1),
+                    "after the data node left, the local augmenters rendered the last step; locally " + renderedLocally
+                            + ", on the data node " + renderedOnDataNode);
+        } finally {
+            left.complete(null);
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
 }

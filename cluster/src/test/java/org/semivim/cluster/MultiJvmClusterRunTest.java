@@ -60,6 +60,48 @@ class MultiJvmClusterRunTest {
         assertArrayEquals(reference.teacher(), r.teacher(), "aeron-udp: teacher");
     }
 
+    /**
+     * Supervisor (this JVM), a data node and a trainer node (child JVMs): the data node's augmenters
+     * render the steps (the last one surely: the local augmenters retire once the data node's are found,
+     * and the data node is Up before the trainer JVM starts), their views come chunked, and the
+     * parameters are the one-JVM run's, bit for bit.
+     */
+    @Test
+    void aDataNodeRendersTheStepsAndTheParametersAreTheOneJvmOnes(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 6);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        java.util.Set<Long> renderedLocally = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        RunOptions options = RunOptions.defaults().withHooks(new org.semivim.actors.RunHooks() {
+            @Override
+            public void beforeRender(long step) {
+                renderedLocally.add(step);
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ChildNode> children = new ArrayList<>();
+        ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP),
+                ConfigFactory.parseFile(FAST_DOWNING.toFile()), NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(),
+                        new NodeRoles.RunSpec(config, data, options, result)));
+        try {
+            ChildNode dataNode = new ChildNode(dir.resolve("data.log"), "--role", "data", "--port", "0", "--augmenters", "2",
+                    "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString());
+            children.add(dataNode);
+            dataNode.await("node up", Duration.ofSeconds(90));
+            ChildNode trainer = new ChildNode(dir.resolve("trainer.log"), "--role", "trainer", "--port", "0",
+                    "--seed-nodes", sup.hostPort(), "--config", FAST_DOWNING.toString());
+            children.add(trainer);
+            trainer.await("node up", Duration.ofSeconds(90));
+            RunResult r = result.get(240, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student with the augmenters on a data node");
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher with the augmenters on a data node");
+            assertTrue(!renderedLocally.contains(config.steps() - 1), "the last step was rendered on the data node; locally " + renderedLocally);
+        } finally {
+            for (ChildNode c : children) c.close();
+            sup.close();
+        }
+    }
+
     /** Above the old single-message limit: 16 MiB − 64 KiB of floats, the most one Artery (Aeron) message could carry. */
     static final long OLD_LIMIT_FLOATS = (16L * 1024 * 1024 - 64 * 1024) / 4;
 

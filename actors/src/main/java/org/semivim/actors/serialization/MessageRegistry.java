@@ -134,6 +134,10 @@ public final class MessageRegistry {
         plain(e, org.semivim.actors.transfer.ChunkSender.ChunkAck.class);
         plain(e, org.semivim.actors.transfer.ChunkSender.Connect.class);
         plain(e, internal(org.semivim.actors.transfer.ChunkSender.class, "Resend"));
+        // ---- augmenters on data nodes (appended)
+        plain(e, org.semivim.actors.AugmenterHost.HostAugmenters.class);
+        plain(e, org.semivim.actors.ClusterRunGuardian.AugmentersHosted.class);
+        plain(e, DataLoader.WorkerGone.class);
         return Collections.unmodifiableList(e);
     }
 

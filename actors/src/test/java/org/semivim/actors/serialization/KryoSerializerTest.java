@@ -153,6 +153,10 @@ class KryoSerializerTest {
         Constructor<?> resend = Class.forName(org.semivim.actors.transfer.ChunkSender.class.getName() + "$Resend").getDeclaredConstructors()[0];
         resend.setAccessible(true);
         out.add(resend.newInstance(4L));
+        // augmenters on data nodes
+        out.add(new org.semivim.actors.AugmenterHost.HostAugmenters("{\"seed\":7}", ref(), ref(), ref()));
+        out.add(new org.semivim.actors.ClusterRunGuardian.AugmentersHosted(List.of(ref(), ref()), ref()));
+        out.add(new DataLoader.WorkerGone(ref()));
         // SSMAE (appended, so the indices above stay)
         var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
         var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
@@ -203,7 +207,7 @@ class KryoSerializerTest {
     void everyMessageClassOfEveryActorIsRegistered() {
         List<Class<?>> actors = List.of(DataLoader.class, Augmenter.class, TeacherInference.class, StudentTrainer.class,
                 LyapunovSupervisor.class, Checkpointer.class, MetricsReporter.class, RunGuardian.class,
-                org.semivim.actors.TrainerHost.class, org.semivim.actors.ClusterRunGuardian.class,
+                org.semivim.actors.TrainerHost.class, org.semivim.actors.ClusterRunGuardian.class, org.semivim.actors.AugmenterHost.class,
                 org.semivim.actors.transfer.ChunkSender.class, org.semivim.actors.transfer.ChunkReceiver.class);
         for (Class<?> a : actors) {
             for (Class<?> nested : a.getDeclaredClasses()) {
