@@ -18,8 +18,8 @@
 // true initial state and writes its outputs. W = 1 is a plain walk over the sequence.
 // The backward runs the same idea backwards for g_p = ∂L/∂h_p = gr_p·C_p + a_{p+1}·g_{p+1}: phase 1
 // gives each chunk's initial state, phase 1b each chunk's carried g, phase 3 recomputes the chunk's
-// states into a per-thread buffer (T ≤ SCAN_TMAX, local memory, written and read by the same thread
-// in L1) and walks the chunk backwards.
+// states, keeping those at even counts in a per-thread buffer (⌊T/2⌋ + 1 states, T ≤ SCAN_TMAX, local
+// memory), and walks the chunk backwards.
 // Layout: u, deltaRaw, z, y, out [B,L,E]; bm, cm [B,L,N]; deltaBias, d [E]; aLog [E,N].
 // Gradient sums: dBm, dCm (over the channels) are reduced over the warp's 32 channels by a shuffle
 // reduce-scatter (lane l ends with the sum of term l: dB_l, or dC_{l−16}) and added with one atomic per lane; dALog,
