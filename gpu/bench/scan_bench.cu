@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
         });
         printf("scan_fwd chunks=%2d T=%3d: %.3f ms %5.0f GB/s = %.2f of peak\n", Wr, T, ms, fwdBytes / (ms * 1e6), fwdBytes / (ms * 1e6) / peak);
     }
-    for (int W : {7, 10, 13, 16}) {
+    for (int W : {7, 8, 10, 13, 16}) {
         int T = (L + W - 1) / W, Wr = (L + T - 1) / T;
         if (T > SCAN_TMAX) continue;
         float ms = timeIt([&] {

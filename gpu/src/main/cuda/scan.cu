@@ -18,8 +18,8 @@
 // true initial state and writes its outputs. W = 1 is a plain walk over the sequence.
 // The backward runs the same idea backwards for g_p = ∂L/∂h_p = gr_p·C_p + a_{p+1}·g_{p+1}: phase 1
 // gives each chunk's initial state, phase 1b each chunk's carried g, phase 3 recomputes the chunk's
-// states into a per-thread buffer (T ≤ SCAN_TMAX, local memory, written and read by the same thread
-// in L1) and walks the chunk backwards.
+// states, keeping those at even counts in a per-thread buffer (⌊T/2⌋ + 1 states, T ≤ SCAN_TMAX, local
+// memory), and walks the chunk backwards.
 // Layout: u, deltaRaw, z, y, out [B,L,E]; bm, cm [B,L,N]; deltaBias, d [E]; aLog [E,N].
 // Gradient sums: dBm, dCm (over the channels) are reduced over the warp's 32 channels by a shuffle
 // reduce-scatter (lane l ends with the sum of term l: dB_l, or dC_{l−16}) and added with one atomic per lane; dALog,
@@ -32,6 +32,13 @@
 #define SCAN_BWD_SUB 4         // backward: positions staged at a time (ScanPlan.BACKWARD_SUB)
 #define SCAN_MAX_THREADS 512   // 32 channels × 16 chunks (ScanPlan.MAX_THREADS): at most 128 registers a thread
 #define SCAN_LOG2E 1.4426950408889634f
+
+// One step of the recurrence, h_p = a_p·h_{p−1} + Δ_p·u_p·B_{p,n}, written once so that every recomputation
+// of a state rounds the same way.
+__device__ __forceinline__ float scan_advance(float a, float h, float dtu, float bv) {
+    float decayed = a * h;
+    return decayed + dtu * bv;
+}
 
 __device__ __forceinline__ int scan_token(int p, int L, int reverse) { return reverse ? L - 1 - p : p; }
 
@@ -47,6 +54,19 @@ __device__ __forceinline__ float scan_silu_grad(float x) {
     return s * (1.0f + x * (1.0f - s));
 }
 __device__ __forceinline__ float scan_softplus_grad(float x) { return x > 20.0f ? 1.0f : scan_sigmoid(x); }
+
+// 2^x as one MUFU.EX2 (ex2.approx.ftz: results below 2^-126 flush to 0, a decay too small to matter); exp2f
+// adds a denormal range fix-up around it (two more instructions and a predicate per decay). The emulation
+// has no PTX: the C library's exp2f.
+__device__ __forceinline__ float scan_exp2(float x) {
+#ifdef SV_EMULATION
+    return exp2f(x);
+#else
+    float r;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    return r;
+#endif
+}
 
 // The values of positions q … q+S−1 of the warp's chunk (processing order; positions ≥ p1 read as zeros) that
 // the warp stages: r[s] = B_{j} (lane j < 16) or C_{j−16} (j ≥ 16) of position q+s (padding states n ≥ N are 0,
@@ -103,7 +123,7 @@ __device__ void scan_combine_forward(float* sEnd, const float* sSum, const float
         for (int cc = 0; cc < W; cc++) {
             float end = sEnd[(cc * N + n) * 32 + lane];
             sEnd[(cc * N + n) * 32 + lane] = carry;
-            carry = exp2f(a2 * sSum[cc * 32 + lane]) * carry + end;
+            carry = scan_exp2(a2 * sSum[cc * 32 + lane]) * carry + end;
         }
     }
 }
@@ -119,7 +139,7 @@ __device__ void scan_combine_backward(float* sG, const float* sSum, const float*
         for (int cc = W - 1; cc >= 0; cc--) {
             float start = sG[(cc * N + n) * 32 + lane];
             sG[(cc * N + n) * 32 + lane] = carry;
-            carry = start + exp2f(a2 * sSum[cc * 32 + lane]) * carry;
+            carry = start + scan_exp2(a2 * sSum[cc * 32 + lane]) * carry;
         }
     }
 }
@@ -157,7 +177,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
                 float dt = live ? scan_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
                 float du = dt * st[(S + s) * 32 + lane];
 #pragma unroll
-                for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + du * st[s * 32 + n];
+                for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_exp2(dt * a2[n]) * h[n] + du * st[s * 32 + n];
                 sum += dt;
             }
             __syncwarp();
@@ -190,7 +210,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
             float r = 0.0f;
 #pragma unroll
             for (int n = 0; n < SCAN_MAXN; n++) {
-                h[n] = exp2f(dt * a2[n]) * h[n] + du * st[s * 32 + n];
+                h[n] = scan_exp2(dt * a2[n]) * h[n] + du * st[s * 32 + n];
                 r += st[s * 32 + 16 + n] * h[n];
             }
             if (live) {
@@ -263,7 +283,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
                 float dt = live ? scan_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
                 float dtu = dt * st[(S + s) * 32 + lane];
 #pragma unroll
-                for (int n = 0; n < SCAN_MAXN; n++) h[n] = exp2f(dt * a2[n]) * h[n] + dtu * st[s * 32 + n];
+                for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_exp2(dt * a2[n]) * h[n] + dtu * st[s * 32 + n];
                 if (q + s == p0) dtFirst = dt;
                 sumChunk += dt;
             }
@@ -303,7 +323,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
                 for (int n = 0; n < SCAN_MAXN; n++) g[n] = gr * st[s * 32 + 16 + n] + g[n];
                 if (q + s > p0) {
 #pragma unroll
-                    for (int n = 0; n < SCAN_MAXN; n++) g[n] *= exp2f(dt * a2[n]);   // a_p, carried to p − 1
+                    for (int n = 0; n < SCAN_MAXN; n++) g[n] *= scan_exp2(dt * a2[n]);   // a_p, carried to p − 1
                 }
             }
             __syncwarp();
@@ -322,8 +342,12 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
         if (n < N) g[n] = sState[(c * N + n) * 32 + lane];   // g at p1 (0 after the last chunk)
     __syncthreads();
 
-    // phase 3: the chunk's states (hbuf[j] = state before position p0 + j), then backwards through it
-    float hbuf[SCAN_TMAX + 1][SCAN_MAXN];
+    // phase 3: the chunk's states at even counts (hbuf[k] = the state after 2k of its positions, hbuf[0] the
+    // initial one: half the local buffer and half its traffic), then backwards through the chunk. At position j
+    // (0-based in the chunk) the walk needs the state after it, h_{j+1}, and a_j·h_j: for even j it loads h_j
+    // and advances it (h_{j+1} = a_j·h_j + Δ·u·B, the same arithmetic as the recomputation, so bitwise the
+    // same state); for odd j it loads h_{j+1} and takes a_j·h_j = h_{j+1} − Δ·u·B.
+    float hbuf[SCAN_TMAX / 2 + 1][SCAN_MAXN];
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++) hbuf[0][n] = h[n];
     {
@@ -334,10 +358,12 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
             for (int s = 0; s < min(S, p1 - q); s++) {
                 float dt = live ? scan_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
                 float dtu = dt * st[(S + s) * 32 + lane];
+                int k = q + s - p0 + 1;        // states after this position
 #pragma unroll
-                for (int n = 0; n < SCAN_MAXN; n++) {
-                    h[n] = exp2f(dt * a2[n]) * h[n] + dtu * st[s * 32 + n];
-                    hbuf[q + s - p0 + 1][n] = h[n];
+                for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_advance(scan_exp2(dt * a2[n]), h[n], dtu, st[s * 32 + n]);
+                if ((k & 1) == 0) {
+#pragma unroll
+                    for (int n = 0; n < SCAN_MAXN; n++) hbuf[k >> 1][n] = h[n];
                 }
             }
             __syncwarp();
@@ -345,7 +371,7 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
     }
     // aNext·gNext enters g_p; aNext = a_{p1} at the chunk's end
 #pragma unroll
-    for (int n = 0; n < SCAN_MAXN; n++) g[n] *= exp2f(dtAfter * a2[n]);
+    for (int n = 0; n < SCAN_MAXN; n++) g[n] *= scan_exp2(dtAfter * a2[n]);
     float dA[SCAN_MAXN];
 #pragma unroll
     for (int n = 0; n < SCAN_MAXN; n++) dA[n] = 0.0f;
@@ -356,9 +382,11 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
         __syncwarp();
         for (int s = min(S, p1 - q) - 1; s >= 0; s--) {
             int j = q + s - p0;
+            bool even = (j & 1) == 0;
             float uu = st[(S + s) * 32 + lane], arg = st[(2 * S + s) * 32 + lane] + bias, zz = st[(3 * S + s) * 32 + lane];
             float dOutI = st[(4 * S + s) * 32 + lane];
             float dt = live ? scan_softplus(arg) : 0.0f;
+            float dtu = dt * uu;
             float gy = dOutI * scan_silu(zz);
             float gr = gy + st[(5 * S + s) * 32 + lane];
             // this channel's terms g·Δ·u (→ dB_n, lanes 0–15 collect them) and gr·h (→ dC_n, lanes 16–31), summed
@@ -370,10 +398,17 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
             for (int n = 0; n < SCAN_MAXN; n++) {
                 float bv = st[s * 32 + n], cv = st[s * 32 + 16 + n];
                 float gn = gr * cv + g[n];          // g[] = a_{p+1}·g_{p+1}
-                float a = exp2f(dt * a2[n]);
-                float hPrevDecayed = a * hbuf[j][n];
-                float hn = hbuf[j + 1][n];
-                float termB = gn * dt * uu, termC = gr * hn;
+                float a = scan_exp2(dt * a2[n]);
+                float hn, hPrevDecayed;             // h after position j, a_j·h_j
+                float hk = hbuf[(j + 1) >> 1][n];   // h_j (even j) or h_{j+1} (odd j)
+                if (even) {
+                    hn = scan_advance(a, hk, dtu, bv);
+                    hPrevDecayed = a * hk;
+                } else {
+                    hn = hk;
+                    hPrevDecayed = hn - dtu * bv;
+                }
+                float termB = gn * dtu, termC = gr * hn;
                 w[n] = (upperHalf ? termC : termB) + __shfl_xor_sync(0xffffffffu, upperHalf ? termB : termC, 16);
                 gB += gn * bv;
                 float gA = gn * hPrevDecayed;

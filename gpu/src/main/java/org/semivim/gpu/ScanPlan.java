@@ -12,8 +12,8 @@ package org.semivim.gpu;
  * warps (too few to keep the memory system busy), at most {@value #MAX_FORWARD_CHUNKS}, each ≥
  * {@value #MIN_FORWARD_CHUNK_LEN} positions.</li>
  * <li>Backward: many short chunks ({@value #MAX_CHUNKS}, each ≥ {@value #MIN_BACKWARD_CHUNK_LEN}
- * positions): a thread recomputes its chunk's states into a local buffer of chunkLen × N floats, so
- * short chunks keep it in L1; chunkLen ≤ {@value #MAX_BACKWARD_CHUNK_LEN} (SCAN_TMAX).</li>
+ * positions): a thread recomputes its chunk's states and keeps every other one in a local buffer of
+ * (chunkLen / 2 + 1) × N floats, so short chunks keep it small; chunkLen ≤ {@value #MAX_BACKWARD_CHUNK_LEN} (SCAN_TMAX).</li>
  * </ul>
  * Chunk counts are then lowered to ceil(len / chunkLen), so no chunk is empty.
  */
