@@ -63,18 +63,6 @@ public final class CpuElementwiseOps implements ElementwiseOps {
         });
     }
 
-    @Override
-    public void siluForward(Tensor x, Tensor y) {
-        OpChecks.pointwise("siluForward", x, y);
-        forwardFromExpNegAbs(x, y, FastMath::silu);
-    }
-
-    @Override
-    public void siluBackward(Tensor x, Tensor dy, Tensor dx) {
-        OpChecks.pointwise("siluBackward", x, dy, dx);
-        backwardFromExpNegAbs(x, dy, dx, FastMath::siluSlope);
-    }
-
     /** dx[p + i] += dy[p + i] · f′[i] for i &lt; n, one fma each. */
     private static void addProduct(Tensor dy, int p, float[] slope, Tensor dx, int n) {
         float[] gy = dy.data, gx = dx.data;
@@ -85,6 +73,31 @@ public final class CpuElementwiseOps implements ElementwiseOps {
                     .intoArray(gx, gxo + i);
         }
         for (; i < n; i++) gx[gxo + i] = Math.fma(gy[gyo + i], slope[i], gx[gxo + i]);
+    }
+
+    @Override
+    public void siluForward(Tensor x, Tensor y) {
+        OpChecks.pointwise("siluForward", x, y);
+        forwardFromExpNegAbs(x, y, FastMath::silu);
+    }
+
+    @Override
+    public void softplusForward(Tensor x, Tensor y) {
+        OpChecks.pointwise("softplusForward", x, y);
+        forwardFromExpNegAbs(x, y, FastMath::softplus);
+    }
+
+    @Override
+    public void siluBackward(Tensor x, Tensor dy, Tensor dx) {
+        OpChecks.pointwise("siluBackward", x, dy, dx);
+        backwardFromExpNegAbs(x, dy, dx, FastMath::siluSlope);
+    }
+
+    /** The slope is σ(x), which rounds to exactly 1 above the threshold 20 where softplus is the identity. */
+    @Override
+    public void softplusBackward(Tensor x, Tensor dy, Tensor dx) {
+        OpChecks.pointwise("softplusBackward", x, dy, dx);
+        backwardFromExpNegAbs(x, dy, dx, FastMath::sigmoid);
     }
 
     @Override
@@ -112,18 +125,5 @@ public final class CpuElementwiseOps implements ElementwiseOps {
                 gx[gxo + i] += gy[gyo + i] * slope;
             }
         });
-    }
-
-    @Override
-    public void softplusForward(Tensor x, Tensor y) {
-        OpChecks.pointwise("softplusForward", x, y);
-        forwardFromExpNegAbs(x, y, FastMath::softplus);
-    }
-
-    /** The slope is σ(x), which rounds to exactly 1 above the threshold 20 where softplus is the identity. */
-    @Override
-    public void softplusBackward(Tensor x, Tensor dy, Tensor dx) {
-        OpChecks.pointwise("softplusBackward", x, dy, dx);
-        backwardFromExpNegAbs(x, dy, dx, FastMath::sigmoid);
     }
 }
