@@ -63,10 +63,7 @@ public final class CpuAttentionOps implements AttentionOps {
         float[] q = gather(qkv, s, b, 0, h); // [L,dh]
         float[] k = gather(qkv, s, b, 1, h); // [L,dh]
         float[] v = gather(qkv, s, b, 2, h); // [L,dh]
-        float[] dO = new float[len * dh];    // [L,dh] this head's slice of dout
-        for (int t = 0; t < len; t++) {
-            System.arraycopy(dout.data, dout.offset + (b * len + t) * dim + h * dh, dO, t * dh, dh);
-        }
+        float[] dO = HeadVectors.gather(dout, len, 1, dim, dh, b, 0, h); // [L,dh] this head's slice of dout
         float[] dq = new float[len * dh], dk = new float[len * dh], dv = new float[len * dh]; // [L,dh] each
         float[] dp = new float[len]; // one row of dP = dO·Vᵀ [L]
         float[] p = probs.data;
@@ -92,22 +89,13 @@ public final class CpuAttentionOps implements AttentionOps {
         scatterAdd(dv, dqkv, s, b, 2, h);
     }
 
-    /** Copies part (0 = q, 1 = k, 2 = v) of head h of sample b into a contiguous [L,dh] buffer. */
+    /** Part (0 = q, 1 = k, 2 = v) of head h of sample b of qkv as a contiguous [L,dh] buffer. */
     private static float[] gather(Tensor qkv, AttentionShape s, int b, int part, int h) {
-        int len = s.len(), dh = s.headDim(), dim = s.dim();
-        float[] buf = new float[len * dh];
-        for (int t = 0; t < len; t++) {
-            System.arraycopy(qkv.data, qkv.offset + ((b * len + t) * 3 + part) * dim + h * dh, buf, t * dh, dh);
-        }
-        return buf;
+        return HeadVectors.gather(qkv, s.len(), 3, s.dim(), s.headDim(), b, part, h);
     }
 
     /** Adds a [L,dh] buffer into part {@code part} of head h of sample b of dqkv. */
     private static void scatterAdd(float[] buf, Tensor dqkv, AttentionShape s, int b, int part, int h) {
-        int len = s.len(), dh = s.headDim(), dim = s.dim();
-        for (int t = 0; t < len; t++) {
-            int base = dqkv.offset + ((b * len + t) * 3 + part) * dim + h * dh;
-            for (int d = 0; d < dh; d++) dqkv.data[base + d] += buf[t * dh + d];
-        }
+        HeadVectors.scatterAdd(buf, dqkv, s.len(), 3, s.dim(), s.headDim(), b, part, h);
     }
 }

@@ -100,35 +100,23 @@ public final class CpuCrossAttentionOps implements CrossAttentionOps {
                 HeadVectors.axpy(ds, qh, i * dh, gk, j * dh, dh);
             }
         }
-        for (int t = 0; t < lq; t++) {
-            int base = dq.offset + (b * lq + t) * dim + h * dh;
-            for (int d = 0; d < dh; d++) dq.data[base + d] += gq[t * dh + d];
-        }
+        HeadVectors.scatterAdd(gq, dq, lq, 1, dim, dh, b, 0, h);
         scatterAddKv(gk, dkv, s, b, 0, h);
         scatterAddKv(gv, dkv, s, b, 1, h);
     }
 
     /** Head h of sample b of a [B,Lq,D] tensor as a contiguous [Lq,dh] buffer. */
     private static float[] gatherQ(Tensor t, CrossAttentionShape s, int b, int h) {
-        int lq = s.queries(), dh = s.headDim(), dim = s.dim();
-        float[] buf = new float[lq * dh];
-        for (int i = 0; i < lq; i++) System.arraycopy(t.data, t.offset + (b * lq + i) * dim + h * dh, buf, i * dh, dh);
-        return buf;
+        return HeadVectors.gather(t, s.queries(), 1, s.dim(), s.headDim(), b, 0, h);
     }
 
     /** Part (0 = key, 1 = value) of head h of sample b of kv as a contiguous [Lk,dh] buffer. */
     private static float[] gatherKv(Tensor kv, CrossAttentionShape s, int b, int part, int h) {
-        int lk = s.keys(), dh = s.headDim(), dim = s.dim();
-        float[] buf = new float[lk * dh];
-        for (int t = 0; t < lk; t++) System.arraycopy(kv.data, kv.offset + ((b * lk + t) * 2 + part) * dim + h * dh, buf, t * dh, dh);
-        return buf;
+        return HeadVectors.gather(kv, s.keys(), 2, s.dim(), s.headDim(), b, part, h);
     }
 
+    /** Adds a [Lk,dh] buffer into part {@code part} of head h of sample b of dkv. */
     private static void scatterAddKv(float[] buf, Tensor dkv, CrossAttentionShape s, int b, int part, int h) {
-        int lk = s.keys(), dh = s.headDim(), dim = s.dim();
-        for (int t = 0; t < lk; t++) {
-            int base = dkv.offset + ((b * lk + t) * 2 + part) * dim + h * dh;
-            for (int d = 0; d < dh; d++) dkv.data[base + d] += buf[t * dh + d];
-        }
+        HeadVectors.scatterAdd(buf, dkv, s.keys(), 2, s.dim(), s.headDim(), b, part, h);
     }
 }

@@ -29,9 +29,13 @@ public final class CpuElementwiseOps implements ElementwiseOps {
         Parallel.forEach(Parallel.chunks(n, CHUNK), c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
     }
 
-    @Override
-    public void siluForward(Tensor x, Tensor y) {
-        OpChecks.pointwise("siluForward", x, y);
+    /** An array form of {@link FastMath} that reads x and e^(−|x|) and writes f(x) or f′(x). */
+    private interface FromExpNegAbs {
+        void apply(float[] xs, int xOff, float[] es, int eOff, float[] ys, int yOff, int n);
+    }
+
+    /** y = f(x), a piece at a time from e^(−|x|). */
+    private static void forwardFromExpNegAbs(Tensor x, Tensor y, FromExpNegAbs f) {
         float[] xs = x.data, ys = y.data;
         int xo = x.offset, yo = y.offset;
         forChunks(x.size, (start, end) -> {
@@ -39,22 +43,21 @@ public final class CpuElementwiseOps implements ElementwiseOps {
             for (int p = start; p < end; p += PIECE) {
                 int n = Math.min(PIECE, end - p);
                 FastMath.expNegAbs(xs, xo + p, e, 0, n);
-                FastMath.silu(xs, xo + p, e, 0, ys, yo + p, n);
+                f.apply(xs, xo + p, e, 0, ys, yo + p, n);
             }
         });
     }
 
-    @Override
-    public void siluBackward(Tensor x, Tensor dy, Tensor dx) {
-        OpChecks.pointwise("siluBackward", x, dy, dx);
+    /** dx += dy · f′(x), a piece at a time: the slope f′ from e^(−|x|) in place, then one fma each. */
+    private static void backwardFromExpNegAbs(Tensor x, Tensor dy, Tensor dx, FromExpNegAbs fPrime) {
         float[] xs = x.data;
         int xo = x.offset;
         forChunks(x.size, (start, end) -> {
-            float[] slope = new float[PIECE];                                     // [PIECE] e^(−|x|), then SiLU′(x)
+            float[] slope = new float[PIECE];                                     // [PIECE] e^(−|x|), then f′(x)
             for (int p = start; p < end; p += PIECE) {
                 int n = Math.min(PIECE, end - p);
                 FastMath.expNegAbs(xs, xo + p, slope, 0, n);
-                FastMath.siluSlope(xs, xo + p, slope, 0, slope, 0, n);
+                fPrime.apply(xs, xo + p, slope, 0, slope, 0, n);
                 addProduct(dy, p, slope, dx, n);
             }
         });
@@ -70,6 +73,31 @@ public final class CpuElementwiseOps implements ElementwiseOps {
                     .intoArray(gx, gxo + i);
         }
         for (; i < n; i++) gx[gxo + i] = Math.fma(gy[gyo + i], slope[i], gx[gxo + i]);
+    }
+
+    @Override
+    public void siluForward(Tensor x, Tensor y) {
+        OpChecks.pointwise("siluForward", x, y);
+        forwardFromExpNegAbs(x, y, FastMath::silu);
+    }
+
+    @Override
+    public void softplusForward(Tensor x, Tensor y) {
+        OpChecks.pointwise("softplusForward", x, y);
+        forwardFromExpNegAbs(x, y, FastMath::softplus);
+    }
+
+    @Override
+    public void siluBackward(Tensor x, Tensor dy, Tensor dx) {
+        OpChecks.pointwise("siluBackward", x, dy, dx);
+        backwardFromExpNegAbs(x, dy, dx, FastMath::siluSlope);
+    }
+
+    /** The slope is σ(x), which rounds to exactly 1 above the threshold 20 where softplus is the identity. */
+    @Override
+    public void softplusBackward(Tensor x, Tensor dy, Tensor dx) {
+        OpChecks.pointwise("softplusBackward", x, dy, dx);
+        backwardFromExpNegAbs(x, dy, dx, FastMath::sigmoid);
     }
 
     @Override
@@ -95,38 +123,6 @@ public final class CpuElementwiseOps implements ElementwiseOps {
                 double v = xs[xo + i];
                 float slope = (float) (ErrorFunction.normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
                 gx[gxo + i] += gy[gyo + i] * slope;
-            }
-        });
-    }
-
-    @Override
-    public void softplusForward(Tensor x, Tensor y) {
-        OpChecks.pointwise("softplusForward", x, y);
-        float[] xs = x.data, ys = y.data;
-        int xo = x.offset, yo = y.offset;
-        forChunks(x.size, (start, end) -> {
-            float[] e = new float[PIECE];                                         // [PIECE] e^(−|x|) (y may be x)
-            for (int p = start; p < end; p += PIECE) {
-                int n = Math.min(PIECE, end - p);
-                FastMath.expNegAbs(xs, xo + p, e, 0, n);
-                FastMath.softplus(xs, xo + p, e, 0, ys, yo + p, n);
-            }
-        });
-    }
-
-    /** The slope is σ(x), which rounds to exactly 1 above the threshold 20 where softplus is the identity. */
-    @Override
-    public void softplusBackward(Tensor x, Tensor dy, Tensor dx) {
-        OpChecks.pointwise("softplusBackward", x, dy, dx);
-        float[] xs = x.data;
-        int xo = x.offset;
-        forChunks(x.size, (start, end) -> {
-            float[] slope = new float[PIECE];                                     // [PIECE] e^(−|x|), then σ(x)
-            for (int p = start; p < end; p += PIECE) {
-                int n = Math.min(PIECE, end - p);
-                FastMath.expNegAbs(xs, xo + p, slope, 0, n);
-                FastMath.sigmoid(xs, xo + p, slope, 0, slope, 0, n);
-                addProduct(dy, p, slope, dx, n);
             }
         });
     }

@@ -12,9 +12,7 @@ public final class CpuNormOps implements NormOps {
 
     @Override
     public void rmsNormForward(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
-        String op = "rmsNormForward";
-        int rows = OpChecks.normForward(op, x, w, y);
-        OpChecks.size(op, "rstd", rstd, rows);
+        int rows = OpChecks.rmsNormForward(x, w, y, rstd);
         int dim = w.size;
         float[] xs = x.data, ws = w.data, ys = y.data, rs = rstd.data;
         int xo = x.offset, wo = w.offset, yo = y.offset, ro = rstd.offset;
@@ -33,10 +31,7 @@ public final class CpuNormOps implements NormOps {
 
     @Override
     public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
-        String op = "rmsNormBackward";
-        int rows = OpChecks.normBackward(op, x, w, dy, dx);
-        OpChecks.size(op, "rstd", rstd, rows);
-        OpChecks.size(op, "dw", dw, w.size);
+        int rows = OpChecks.rmsNormBackward(x, w, rstd, dy, dx, dw);
         int dim = w.size;
         float[] xs = x.data, ws = w.data, rs = rstd.data, gy = dy.data, gx = dx.data;
         int xo = x.offset, wo = w.offset, ro = rstd.offset, gyo = dy.offset, gxo = dx.offset;
@@ -62,11 +57,7 @@ public final class CpuNormOps implements NormOps {
 
     @Override
     public void layerNormForward(Tensor x, Tensor w, Tensor b, float eps, Tensor y, Tensor mean, Tensor rstd) {
-        String op = "layerNormForward";
-        int rows = OpChecks.normForward(op, x, w, y);
-        OpChecks.size(op, "b", b, w.size);
-        OpChecks.size(op, "mean", mean, rows);
-        OpChecks.size(op, "rstd", rstd, rows);
+        int rows = OpChecks.layerNormForward(x, w, b, y, mean, rstd);
         int dim = w.size;
         float[] xs = x.data, ws = w.data, bs = b.data, ys = y.data, ms = mean.data, rs = rstd.data;
         int xo = x.offset, wo = w.offset, bo = b.offset, yo = y.offset, mo = mean.offset, ro = rstd.offset;
@@ -93,12 +84,7 @@ public final class CpuNormOps implements NormOps {
 
     @Override
     public void layerNormBackward(Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dw, Tensor db) {
-        String op = "layerNormBackward";
-        int rows = OpChecks.normBackward(op, x, w, dy, dx);
-        OpChecks.size(op, "mean", mean, rows);
-        OpChecks.size(op, "rstd", rstd, rows);
-        OpChecks.size(op, "dw", dw, w.size);
-        OpChecks.size(op, "db", db, w.size);
+        int rows = OpChecks.layerNormBackward(x, w, mean, rstd, dy, dx, dw, db);
         int dim = w.size;
         float[] xs = x.data, ws = w.data, ms = mean.data, rs = rstd.data, gy = dy.data, gx = dx.data;
         int xo = x.offset, wo = w.offset, mo = mean.offset, ro = rstd.offset, gyo = dy.offset, gxo = dx.offset;

@@ -16,4 +16,9 @@ final class DoubleCopies {
     static void store(double[] values, Tensor t) {
         for (int i = 0; i < t.size; i++) t.data[t.offset + i] = (float) values[i];
     }
+
+    /** Adds {@code contribution} rounded to float into {@code t}: t[i] += (float) contribution[i]. */
+    static void addRounded(double[] contribution, Tensor t) {
+        for (int i = 0; i < t.size; i++) t.data[t.offset + i] += (float) contribution[i];
+    }
 }

@@ -57,15 +57,53 @@ final class OpChecks {
 
     // ---- family-specific checks, shared by the fast and the reference backend ----
 
+    /** RMSNorm forward: x [..., D] with D = |w|; y like x; rstd [R]. Returns the row count R. */
+    static int rmsNormForward(Tensor x, Tensor w, Tensor y, Tensor rstd) {
+        String op = "rmsNormForward";
+        int rows = normForward(op, x, w, y);
+        size(op, "rstd", rstd, rows);
+        return rows;
+    }
+
+    /** RMSNorm backward: x [..., D] with D = |w|; dy and dx like x; rstd [R]; dw [D]. Returns R. */
+    static int rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
+        String op = "rmsNormBackward";
+        int rows = normBackward(op, x, w, dy, dx);
+        size(op, "rstd", rstd, rows);
+        size(op, "dw", dw, w.size);
+        return rows;
+    }
+
+    /** LayerNorm forward: x [..., D] with D = |w|; b [D]; y like x; mean and rstd [R]. Returns R. */
+    static int layerNormForward(Tensor x, Tensor w, Tensor b, Tensor y, Tensor mean, Tensor rstd) {
+        String op = "layerNormForward";
+        int rows = normForward(op, x, w, y);
+        size(op, "b", b, w.size);
+        size(op, "mean", mean, rows);
+        size(op, "rstd", rstd, rows);
+        return rows;
+    }
+
+    /** LayerNorm backward: x [..., D] with D = |w|; dy and dx like x; mean and rstd [R]; dw and db [D]. Returns R. */
+    static int layerNormBackward(Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dw, Tensor db) {
+        String op = "layerNormBackward";
+        int rows = normBackward(op, x, w, dy, dx);
+        size(op, "mean", mean, rows);
+        size(op, "rstd", rstd, rows);
+        size(op, "dw", dw, w.size);
+        size(op, "db", db, w.size);
+        return rows;
+    }
+
     /** Norm forward: x [..., D] with D = |w|; y like x. Returns the row count R. */
-    static int normForward(String op, Tensor x, Tensor w, Tensor y) {
+    private static int normForward(String op, Tensor x, Tensor w, Tensor y) {
         int rows = rows(op, "x", x, vector(op, "w", w));
         sameShape(op, "y", y, "x", x);
         return rows;
     }
 
     /** Norm backward: x [..., D] with D = |w|; dy and dx like x. Returns the row count R. */
-    static int normBackward(String op, Tensor x, Tensor w, Tensor dy, Tensor dx) {
+    private static int normBackward(String op, Tensor x, Tensor w, Tensor dy, Tensor dx) {
         int rows = rows(op, "x", x, vector(op, "w", w));
         sameShape(op, "dy", dy, "x", x);
         sameShape(op, "dx", dx, "x", x);

@@ -14,9 +14,9 @@ public final class ReferenceAttentionOps implements AttentionOps {
         AttentionShape s = AttentionShape.of(qkv, heads, probs, out, "out");
         double[] p = new double[probs.size]; // [B,H,L,L]
         double[] o = new double[out.size];   // [B,L,D]
-        AttentionRef.attentionForward(toDouble(qkv), s.batch(), s.len(), s.heads(), s.headDim(), p, o);
-        store(p, probs);
-        store(o, out);
+        AttentionRef.attentionForward(DoubleCopies.of(qkv), s.batch(), s.len(), s.heads(), s.headDim(), p, o);
+        DoubleCopies.store(p, probs);
+        DoubleCopies.store(o, out);
     }
 
     @Override
@@ -24,18 +24,8 @@ public final class ReferenceAttentionOps implements AttentionOps {
         AttentionShape s = AttentionShape.of(qkv, heads, probs, dout, "dout");
         dqkv.requireShape("attention dqkv [B,L,3·D]", qkv.shape());
         double[] dq = new double[dqkv.size]; // [B,L,3·D], this call's contribution only
-        AttentionRef.attentionBackward(toDouble(qkv), s.batch(), s.len(), s.heads(), s.headDim(),
-                toDouble(probs), toDouble(dout), dq);
-        for (int i = 0; i < dq.length; i++) dqkv.data[dqkv.offset + i] += (float) dq[i];
-    }
-
-    private static double[] toDouble(Tensor t) {
-        double[] d = new double[t.size];
-        for (int i = 0; i < d.length; i++) d[i] = t.data[t.offset + i];
-        return d;
-    }
-
-    private static void store(double[] src, Tensor dst) {
-        for (int i = 0; i < src.length; i++) dst.data[dst.offset + i] = (float) src[i];
+        AttentionRef.attentionBackward(DoubleCopies.of(qkv), s.batch(), s.len(), s.heads(), s.headDim(),
+                DoubleCopies.of(probs), DoubleCopies.of(dout), dq);
+        DoubleCopies.addRounded(dq, dqkv);
     }
 }

@@ -8,9 +8,7 @@ public final class ReferenceNormOps implements NormOps {
 
     @Override
     public void rmsNormForward(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
-        String op = "rmsNormForward";
-        int rows = OpChecks.normForward(op, x, w, y);
-        OpChecks.size(op, "rstd", rstd, rows);
+        int rows = OpChecks.rmsNormForward(x, w, y, rstd);
         double[] yD = new double[x.size], rstdD = new double[rows];
         NormRef.rmsNormForward(DoubleCopies.of(x), DoubleCopies.of(w), eps, yD, rstdD, rows, w.size);
         DoubleCopies.store(yD, y);
@@ -19,10 +17,7 @@ public final class ReferenceNormOps implements NormOps {
 
     @Override
     public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
-        String op = "rmsNormBackward";
-        int rows = OpChecks.normBackward(op, x, w, dy, dx);
-        OpChecks.size(op, "rstd", rstd, rows);
-        OpChecks.size(op, "dw", dw, w.size);
+        int rows = OpChecks.rmsNormBackward(x, w, rstd, dy, dx, dw);
         double[] dxD = DoubleCopies.of(dx), dwD = DoubleCopies.of(dw); // start from the values to accumulate into
         NormRef.rmsNormBackward(DoubleCopies.of(x), DoubleCopies.of(w), DoubleCopies.of(rstd), DoubleCopies.of(dy),
                 dxD, dwD, rows, w.size);
@@ -32,11 +27,7 @@ public final class ReferenceNormOps implements NormOps {
 
     @Override
     public void layerNormForward(Tensor x, Tensor w, Tensor b, float eps, Tensor y, Tensor mean, Tensor rstd) {
-        String op = "layerNormForward";
-        int rows = OpChecks.normForward(op, x, w, y);
-        OpChecks.size(op, "b", b, w.size);
-        OpChecks.size(op, "mean", mean, rows);
-        OpChecks.size(op, "rstd", rstd, rows);
+        int rows = OpChecks.layerNormForward(x, w, b, y, mean, rstd);
         double[] yD = new double[x.size], meanD = new double[rows], rstdD = new double[rows];
         NormRef.layerNormForward(DoubleCopies.of(x), DoubleCopies.of(w), DoubleCopies.of(b), eps, yD, meanD, rstdD,
                 rows, w.size);
@@ -47,12 +38,7 @@ public final class ReferenceNormOps implements NormOps {
 
     @Override
     public void layerNormBackward(Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dw, Tensor db) {
-        String op = "layerNormBackward";
-        int rows = OpChecks.normBackward(op, x, w, dy, dx);
-        OpChecks.size(op, "mean", mean, rows);
-        OpChecks.size(op, "rstd", rstd, rows);
-        OpChecks.size(op, "dw", dw, w.size);
-        OpChecks.size(op, "db", db, w.size);
+        int rows = OpChecks.layerNormBackward(x, w, mean, rstd, dy, dx, dw, db);
         double[] dxD = DoubleCopies.of(dx), dwD = DoubleCopies.of(dw), dbD = DoubleCopies.of(db);
         NormRef.layerNormBackward(DoubleCopies.of(x), DoubleCopies.of(w), DoubleCopies.of(mean), DoubleCopies.of(rstd),
                 DoubleCopies.of(dy), dxD, dwD, dbD, rows, w.size);

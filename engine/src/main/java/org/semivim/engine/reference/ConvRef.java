@@ -65,30 +65,22 @@ public final class ConvRef {
      */
     public static void patchify(double[] img, int batch, int chans, int height, int width, int patch, int stride,
                                 double[] patches) {
-        int gh = gridSize(height, patch, stride), gw = gridSize(width, patch, stride);
-        int cols = chans * patch * patch;
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < gh; i++) {
-                for (int j = 0; j < gw; j++) {
-                    int row = (b * gh * gw + i * gw + j) * cols;
-                    for (int c = 0; c < chans; c++) {
-                        for (int kh = 0; kh < patch; kh++) {
-                            for (int kw = 0; kw < patch; kw++) {
-                                int pixel = ((b * chans + c) * height + i * stride + kh) * width + j * stride + kw;
-                                patches[row + (c * patch + kh) * patch + kw] = img[pixel];
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        int[] pixel = patchPixels(batch, chans, height, width, patch, stride);
+        for (int k = 0; k < pixel.length; k++) patches[k] = img[pixel[k]];
     }
 
     /** Adjoint of {@link #patchify}: ACCUMULATES dpatches into dimg; pixels in several patches receive the sum. */
     public static void unpatchifyAccumulate(double[] dpatches, int batch, int chans, int height, int width, int patch,
                                             int stride, double[] dimg) {
+        int[] pixel = patchPixels(batch, chans, height, width, patch, stride);
+        for (int k = 0; k < pixel.length; k++) dimg[pixel[k]] += dpatches[k];
+    }
+
+    /** For every element k of patches [batch, M, chans·patch·patch] (layout of {@link #patchify}), its flat index in img. */
+    private static int[] patchPixels(int batch, int chans, int height, int width, int patch, int stride) {
         int gh = gridSize(height, patch, stride), gw = gridSize(width, patch, stride);
         int cols = chans * patch * patch;
+        int[] pixel = new int[batch * gh * gw * cols];
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < gh; i++) {
                 for (int j = 0; j < gw; j++) {
@@ -96,13 +88,13 @@ public final class ConvRef {
                     for (int c = 0; c < chans; c++) {
                         for (int kh = 0; kh < patch; kh++) {
                             for (int kw = 0; kw < patch; kw++) {
-                                int pixel = ((b * chans + c) * height + i * stride + kh) * width + j * stride + kw;
-                                dimg[pixel] += dpatches[row + (c * patch + kh) * patch + kw];
+                                pixel[row + (c * patch + kh) * patch + kw] = ((b * chans + c) * height + i * stride + kh) * width + j * stride + kw;
                             }
                         }
                     }
                 }
             }
         }
+        return pixel;
     }
 }

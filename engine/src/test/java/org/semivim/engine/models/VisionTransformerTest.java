@@ -14,8 +14,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
+import static org.semivim.engine.testing.FloatArrays.assertCloseToScale;
+import static org.semivim.engine.testing.FloatArrays.jitter;
+import static org.semivim.engine.testing.FloatArrays.toDouble;
+import static org.semivim.engine.testing.FloatArrays.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -100,25 +103,25 @@ class VisionTransformerTest {
 
     private static void compareWithReference(VitConfig cfg, Ops ops, ForwardMode mode, double[][][] scales, String what) {
         VisionTransformer model = new VisionTransformer(cfg, ops, 5);
-        jitter(model.parameters(), 6);
-        Tensor images = random(7, B, cfg.inChans(), cfg.imgSize(), cfg.imgSize());
-        Tensor dLogits = random(8, B, cfg.numClasses());
+        jitter(model.parameters().flatValues(), 6);
+        Tensor images = uniform(7, -1, 1, B, cfg.inChans(), cfg.imgSize(), cfg.imgSize());
+        Tensor dLogits = uniform(8, -1, 1, B, cfg.numClasses());
         ImageClassifier.Pass pass = model.forward(images, mode);
         Tensor dImages = Tensor.zeros(images.shape());
         model.backward(pass, dLogits, dImages);
 
         Map<String, double[]> p = new LinkedHashMap<>();
-        for (Parameter q : model.parameters().parameters()) p.put(q.name(), doubles(q.value().toArray()));
-        VitRef.Forward f = VitRef.forward(cfg, p, doubles(images.toArray()), B, scales);
+        for (Parameter q : model.parameters().parameters()) p.put(q.name(), toDouble(q.value().toArray()));
+        VitRef.Forward f = VitRef.forward(cfg, p, toDouble(images.toArray()), B, scales);
         Map<String, double[]> grads = new LinkedHashMap<>();
         for (var e : p.entrySet()) grads.put(e.getKey(), new double[e.getValue().length]);
         double[] dImagesRef = new double[images.size];
-        VitRef.backward(cfg, p, f, doubles(dLogits.toArray()), grads, dImagesRef);
+        VitRef.backward(cfg, p, f, toDouble(dLogits.toArray()), grads, dImagesRef);
 
-        assertClose(what + " logits", f.logits(), pass.logits().toArray(), 1e-5);
-        assertClose(what + " dImages", dImagesRef, dImages.toArray(), 1e-5);
+        assertCloseToScale(what + " logits", f.logits(), pass.logits().toArray(), 1e-5);
+        assertCloseToScale(what + " dImages", dImagesRef, dImages.toArray(), 1e-5);
         for (Parameter q : model.parameters().parameters()) {
-            assertClose(what + " d" + q.name(), grads.get(q.name()), q.grad().toArray(), 1e-5);
+            assertCloseToScale(what + " d" + q.name(), grads.get(q.name()), q.grad().toArray(), 1e-5);
         }
     }
 
@@ -126,20 +129,20 @@ class VisionTransformerTest {
     @Test
     void cpuAndReferenceBackendsAgree() {
         VitConfig cfg = VitConfig.preset("vit-fmnist-tiny");
-        Tensor images = random(11, 2, 1, 28, 28);
-        Tensor dLogits = random(12, 2, 10);
+        Tensor images = uniform(11, -1, 1, 2, 1, 28, 28);
+        Tensor dLogits = uniform(12, -1, 1, 2, 10);
         Result cpu = run(cfg, Ops.cpu(), images, dLogits, ForwardMode.eval());
         Result ref = run(cfg, Ops.reference(), images, dLogits, ForwardMode.eval());
-        assertClose("logits", doubles(ref.logits), cpu.logits, 1e-5);
-        assertClose("dImages", doubles(ref.dImages), cpu.dImages, 1e-5);
-        assertClose("all parameter gradients", doubles(ref.grads), cpu.grads, 1e-5);
+        assertCloseToScale("logits", toDouble(ref.logits), cpu.logits, 1e-5);
+        assertCloseToScale("dImages", toDouble(ref.dImages), cpu.dImages, 1e-5);
+        assertCloseToScale("all parameter gradients", toDouble(ref.grads), cpu.grads, 1e-5);
     }
 
     @Test
     void resultsDoNotDependOnThreadCount() {
         VitConfig cfg = VitConfig.fromMap(Map.of("preset", "vit-fmnist-tiny", "drop_path_rate", 0.2));
-        Tensor images = random(13, 16, 1, 28, 28);
-        Tensor dLogits = random(14, 16, 10);
+        Tensor images = uniform(13, -1, 1, 16, 1, 28, 28);
+        Tensor dLogits = uniform(14, -1, 1, 16, 10);
         ForwardMode mode = ForwardMode.train(CounterRng.of(3, "test.threads"));
         Parallel.setThreads(1);
         Result one = run(cfg, Ops.cpu(), images, dLogits, mode);
@@ -154,8 +157,8 @@ class VisionTransformerTest {
     void evaluationIgnoresDropPathAndBackwardAccumulates() {
         VitConfig plain = VitConfig.preset("vit-fmnist-tiny");
         VitConfig dropping = VitConfig.fromMap(Map.of("preset", "vit-fmnist-tiny", "drop_path_rate", 0.3));
-        Tensor images = random(15, 2, 1, 28, 28);
-        Tensor dLogits = random(16, 2, 10);
+        Tensor images = uniform(15, -1, 1, 2, 1, 28, 28);
+        Tensor dLogits = uniform(16, -1, 1, 2, 10);
         Result a = run(plain, Ops.cpu(), images, dLogits, ForwardMode.eval());
         Result b = run(dropping, Ops.cpu(), images, dLogits, ForwardMode.eval());
         assertArrayEquals(a.logits, b.logits);
@@ -190,43 +193,11 @@ class VisionTransformerTest {
 
     private static Result run(VitConfig cfg, Ops ops, Tensor images, Tensor dLogits, ForwardMode mode) {
         VisionTransformer model = new VisionTransformer(cfg, ops, 5);
-        jitter(model.parameters(), 6);
+        jitter(model.parameters().flatValues(), 6);
         ImageClassifier.Pass pass = model.forward(images, mode);
         Tensor dImages = Tensor.zeros(images.shape());
         model.backward(pass, dLogits, dImages);
         return new Result(pass.logits().toArray(), dImages.toArray(), model.parameters().flatGrads().toArray());
-    }
-
-    /** Adds noise to every parameter, so no LayerNorm weight is 1 and no bias 0 (more paths exercised). */
-    private static void jitter(ParameterSet params, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        Tensor v = params.flatValues();
-        for (int i = 0; i < v.size; i++) v.set(i, v.get(i) + (float) rnd.nextDouble(-0.1, 0.1));
-    }
-
-    private static Tensor random(long seed, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < t.size; i++) t.set(i, (float) rnd.nextDouble(-1, 1));
-        return t;
-    }
-
-    private static double[] doubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
-        return d;
-    }
-
-    private static void assertClose(String what, double[] expected, float[] actual, double relTol) {
-        assertEquals(expected.length, actual.length, what + " length");
-        double scale = 0;
-        for (double e : expected) scale = Math.max(scale, Math.abs(e));
-        double tol = relTol * scale;
-        for (int i = 0; i < expected.length; i++) {
-            if (!(Math.abs(expected[i] - actual[i]) <= tol)) {
-                throw new AssertionError(what + " element " + i + ": reference " + expected[i] + " vs " + actual[i] + " (tolerance " + tol + ")");
-            }
-        }
     }
 
     private static void assertMessage(String part, org.junit.jupiter.api.function.Executable call) {

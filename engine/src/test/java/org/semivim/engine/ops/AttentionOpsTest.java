@@ -6,8 +6,8 @@ import org.semivim.engine.reference.AttentionRef;
 import org.semivim.engine.tensor.Tensor;
 import org.semivim.engine.testing.GradCheck;
 
-import java.util.SplittableRandom;
-
+import static org.semivim.engine.testing.FloatArrays.assertCloseToScale;
+import static org.semivim.engine.testing.FloatArrays.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -56,24 +56,24 @@ class AttentionOpsTest {
      */
     @Test
     void cpuMatchesReference() {
-        Tensor qkv = random(4, 2f, B, L, 3 * D);
-        Tensor dout = random(5, 1f, B, L, D);
+        Tensor qkv = uniform(4, -2f, 2f, B, L, 3 * D);
+        Tensor dout = uniform(5, -1f, 1f, B, L, D);
         Tensor[] ref = run(new ReferenceAttentionOps(), H, qkv, dout);
         Tensor[] cpu = run(new CpuAttentionOps(), H, qkv, dout);
         String[] names = {"probs", "out", "dqkv"};
-        for (int t = 0; t < 3; t++) assertClose(names[t], ref[t], cpu[t], 2e-6);
+        for (int t = 0; t < 3; t++) assertCloseToScale(names[t], ref[t], cpu[t], 2e-6);
     }
 
     @Test
     void backwardAccumulates() {
-        Tensor qkv = random(6, 1f, B, L, 3 * D);
-        Tensor dout = random(7, 1f, B, L, D);
+        Tensor qkv = uniform(6, -1f, 1f, B, L, 3 * D);
+        Tensor dout = uniform(7, -1f, 1f, B, L, D);
         for (AttentionOps ops : new AttentionOps[]{new CpuAttentionOps(), new ReferenceAttentionOps()}) {
             Tensor probs = Tensor.zeros(B, H, L, L), out = Tensor.zeros(B, L, D);
             ops.attentionForward(qkv, H, probs, out);
             Tensor once = Tensor.zeros(B, L, 3 * D);
             ops.attentionBackward(qkv, H, probs, dout, once);
-            Tensor twice = random(8, 1f, B, L, 3 * D);
+            Tensor twice = uniform(8, -1f, 1f, B, L, 3 * D);
             Tensor start = twice.copy();
             ops.attentionBackward(qkv, H, probs, dout, twice);
             for (int i = 0; i < once.size; i++) {
@@ -85,8 +85,8 @@ class AttentionOpsTest {
     @Test
     void resultsDoNotDependOnThreadCount() {
         int b = 5, l = 17, h = 4, dh = 8; // 20 (b, h) tasks spread over the pool
-        Tensor qkv = random(9, 2f, b, l, 3 * h * dh);
-        Tensor dout = random(10, 1f, b, l, h * dh);
+        Tensor qkv = uniform(9, -2f, 2f, b, l, 3 * h * dh);
+        Tensor dout = uniform(10, -1f, 1f, b, l, h * dh);
         Parallel.setThreads(1);
         Tensor[] one = run(new CpuAttentionOps(), h, qkv, dout);
         Parallel.setThreads(3);
@@ -96,14 +96,14 @@ class AttentionOpsTest {
 
     @Test
     void largeScoresStayFinite() {
-        Tensor qkv = random(11, 200f, B, L, 3 * D); // scores up to ~1e5: a naive exp overflows
-        Tensor dout = random(12, 1f, B, L, D);
+        Tensor qkv = uniform(11, -200f, 200f, B, L, 3 * D); // scores up to ~1e5: a naive exp overflows
+        Tensor dout = uniform(12, -1f, 1f, B, L, D);
         Tensor[] cpu = run(new CpuAttentionOps(), H, qkv, dout);
         Tensor[] ref = run(new ReferenceAttentionOps(), H, qkv, dout);
         for (int t = 0; t < 3; t++) {
             for (float v : cpu[t].toArray()) assertTrue(Float.isFinite(v), "tensor " + t + " has " + v);
         }
-        assertClose("probs", ref[0], cpu[0], 1e-4);
+        assertCloseToScale("probs", ref[0], cpu[0], 1e-4);
     }
 
     @Test
@@ -139,25 +139,5 @@ class AttentionOpsTest {
         ops.attentionForward(qkv, h, probs, out);
         ops.attentionBackward(qkv, h, probs, dout, dqkv);
         return new Tensor[]{probs, out, dqkv};
-    }
-
-    private static Tensor random(long seed, float scale, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < t.size; i++) t.set(i, (float) rnd.nextDouble(-scale, scale));
-        return t;
-    }
-
-    private static void assertClose(String what, Tensor expected, Tensor actual, double relTol) {
-        double scale = 0;
-        for (int i = 0; i < expected.size; i++) scale = Math.max(scale, Math.abs(expected.get(i)));
-        double tol = relTol * Math.max(scale, 1e-30);
-        for (int i = 0; i < expected.size; i++) {
-            double err = Math.abs(expected.get(i) - actual.get(i));
-            if (err > tol) {
-                throw new AssertionError(what + " element " + i + ": reference " + expected.get(i) + " vs cpu " + actual.get(i)
-                        + " (tolerance " + tol + ")");
-            }
-        }
     }
 }

@@ -6,8 +6,8 @@ import org.semivim.engine.reference.CrossAttentionRef;
 import org.semivim.engine.tensor.Tensor;
 import org.semivim.engine.testing.GradCheck;
 
-import java.util.SplittableRandom;
-
+import static org.semivim.engine.testing.FloatArrays.assertCloseToScale;
+import static org.semivim.engine.testing.FloatArrays.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,8 +66,8 @@ class CrossAttentionOpsTest {
     /** Rows sum to 1; masked entries are exactly 0; and a masked key's value changes nothing it cannot see. */
     @Test
     void maskedKeysGetZeroProbabilityAndNoInfluence() {
-        Tensor q = random(4, 2f, B, L, D), kv = random(5, 2f, B, L, 2 * D);
-        Tensor[] before = run(new CpuCrossAttentionOps(), q, kv, random(6, 1f, B, L, D), MASK);
+        Tensor q = uniform(4, -2f, 2f, B, L, D), kv = uniform(5, -2f, 2f, B, L, 2 * D);
+        Tensor[] before = run(new CpuCrossAttentionOps(), q, kv, uniform(6, -1f, 1f, B, L, D), MASK);
         float[] p = before[0].toArray();
         for (int row = 0; row < B * H * L; row++) {
             double sum = 0;
@@ -80,7 +80,7 @@ class CrossAttentionOpsTest {
         }
         Tensor kv2 = kv.copy();
         for (int c = 0; c < 2 * D; c++) kv2.set((0 * L + L - 1) * 2 * D + c, 9f);   // the last key block of sample 0
-        Tensor[] after = run(new CpuCrossAttentionOps(), q, kv2, random(6, 1f, B, L, D), MASK);
+        Tensor[] after = run(new CpuCrossAttentionOps(), q, kv2, uniform(6, -1f, 1f, B, L, D), MASK);
         for (int i = 0; i < (BLOCKS - 1) * PER; i++) {                               // queries of earlier blocks
             for (int d = 0; d < D; d++) assertEquals(before[1].get(i * D + d), after[1].get(i * D + d), "query " + i);
         }
@@ -92,28 +92,28 @@ class CrossAttentionOpsTest {
      */
     @Test
     void cpuMatchesReference() {
-        Tensor q = random(7, 2f, B, L, D), kv = random(8, 2f, B, L, 2 * D), dout = random(9, 1f, B, L, D);
+        Tensor q = uniform(7, -2f, 2f, B, L, D), kv = uniform(8, -2f, 2f, B, L, 2 * D), dout = uniform(9, -1f, 1f, B, L, D);
         for (AttentionMask m : new AttentionMask[]{MASK, AttentionMask.full(L, L)}) {
             Tensor[] ref = run(new ReferenceCrossAttentionOps(), q, kv, dout, m);
             Tensor[] cpu = run(new CpuCrossAttentionOps(), q, kv, dout, m);
             String[] names = {"probs", "out", "dq", "dkv"};
-            for (int t = 0; t < 4; t++) assertClose(names[t] + " " + m, ref[t], cpu[t], 2e-6);
+            for (int t = 0; t < 4; t++) assertCloseToScale(names[t] + " " + m, ref[t], cpu[t], 2e-6);
         }
-        Tensor q2 = random(10, 2f, B, 3, D), kv2 = random(11, 2f, B, 7, 2 * D), dout2 = random(12, 1f, B, 3, D);
+        Tensor q2 = uniform(10, -2f, 2f, B, 3, D), kv2 = uniform(11, -2f, 2f, B, 7, 2 * D), dout2 = uniform(12, -1f, 1f, B, 3, D);
         Tensor[] ref = run(new ReferenceCrossAttentionOps(), q2, kv2, dout2, AttentionMask.full(3, 7));
         Tensor[] cpu = run(new CpuCrossAttentionOps(), q2, kv2, dout2, AttentionMask.full(3, 7));
-        for (int t = 0; t < 4; t++) assertClose("rectangular tensor " + t, ref[t], cpu[t], 2e-6);
+        for (int t = 0; t < 4; t++) assertCloseToScale("rectangular tensor " + t, ref[t], cpu[t], 2e-6);
     }
 
     @Test
     void backwardAccumulates() {
-        Tensor q = random(13, 1f, B, L, D), kv = random(14, 1f, B, L, 2 * D), dout = random(15, 1f, B, L, D);
+        Tensor q = uniform(13, -1f, 1f, B, L, D), kv = uniform(14, -1f, 1f, B, L, 2 * D), dout = uniform(15, -1f, 1f, B, L, D);
         for (CrossAttentionOps ops : new CrossAttentionOps[]{new CpuCrossAttentionOps(), new ReferenceCrossAttentionOps()}) {
             Tensor probs = Tensor.zeros(B, H, L, L), out = Tensor.zeros(B, L, D);
             ops.crossAttentionForward(q, kv, H, MASK, probs, out);
             Tensor dq1 = Tensor.zeros(q.shape()), dkv1 = Tensor.zeros(kv.shape());
             ops.crossAttentionBackward(q, kv, H, probs, dout, dq1, dkv1);
-            Tensor dq2 = random(16, 1f, B, L, D), dkv2 = random(17, 1f, B, L, 2 * D);
+            Tensor dq2 = uniform(16, -1f, 1f, B, L, D), dkv2 = uniform(17, -1f, 1f, B, L, 2 * D);
             Tensor dq0 = dq2.copy(), dkv0 = dkv2.copy();
             ops.crossAttentionBackward(q, kv, H, probs, dout, dq2, dkv2);
             for (int i = 0; i < dq2.size; i++) assertEquals(dq0.get(i) + dq1.get(i), dq2.get(i), 1e-6f, "dq " + i);
@@ -124,7 +124,7 @@ class CrossAttentionOpsTest {
     @Test
     void resultsDoNotDependOnThreadCount() {
         int b = 5, h = 4, dh = 8, blocks = 4, per = 3, l = blocks * per;
-        Tensor q = random(18, 2f, b, l, h * dh), kv = random(19, 2f, b, l, 2 * h * dh), dout = random(20, 1f, b, l, h * dh);
+        Tensor q = uniform(18, -2f, 2f, b, l, h * dh), kv = uniform(19, -2f, 2f, b, l, 2 * h * dh), dout = uniform(20, -1f, 1f, b, l, h * dh);
         AttentionMask m = AttentionMask.blockCausal(blocks, per);
         Parallel.setThreads(1);
         Tensor[] one = run(new CpuCrossAttentionOps(), q, kv, dout, m, h);
@@ -166,25 +166,5 @@ class CrossAttentionOpsTest {
         ops.crossAttentionForward(q, kv, h, mask, probs, out);
         ops.crossAttentionBackward(q, kv, h, probs, dout, dq, dkv);
         return new Tensor[]{probs, out, dq, dkv};
-    }
-
-    private static Tensor random(long seed, float scale, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < t.size; i++) t.set(i, (float) rnd.nextDouble(-scale, scale));
-        return t;
-    }
-
-    private static void assertClose(String what, Tensor expected, Tensor actual, double relTol) {
-        double scale = 0;
-        for (int i = 0; i < expected.size; i++) scale = Math.max(scale, Math.abs(expected.get(i)));
-        double tol = relTol * Math.max(scale, 1e-30);
-        for (int i = 0; i < expected.size; i++) {
-            double err = Math.abs(expected.get(i) - actual.get(i));
-            if (err > tol) {
-                throw new AssertionError(what + " element " + i + ": reference " + expected.get(i) + " vs cpu " + actual.get(i)
-                        + " (tolerance " + tol + ")");
-            }
-        }
     }
 }

@@ -50,6 +50,33 @@ public final class FloatArrays {
         return worst;
     }
 
+    /**
+     * Fails unless |actual − expected| ≤ relTol·max|expected| for every element (NaN fails): a
+     * tolerance relative to the array's scale, for results whose small elements are cancellations.
+     */
+    public static void assertCloseToScale(String what, double[] expected, float[] actual, double relTol) {
+        if (expected.length != actual.length) fail(what + ": length " + actual.length + " != " + expected.length);
+        double scale = 0;
+        for (double e : expected) scale = Math.max(scale, Math.abs(e));
+        double tol = relTol * Math.max(scale, 1e-30);
+        for (int i = 0; i < expected.length; i++) {
+            if (!(Math.abs(expected[i] - actual[i]) <= tol)) {
+                fail(what + " element " + i + ": reference " + expected[i] + " vs " + actual[i] + " (tolerance " + tol + ")");
+            }
+        }
+    }
+
+    /** {@link #assertCloseToScale(String, double[], float[], double)} of two tensors' elements. */
+    public static void assertCloseToScale(String what, Tensor expected, Tensor actual, double relTol) {
+        assertCloseToScale(what, toDouble(expected.toArray()), actual.toArray(), relTol);
+    }
+
+    /** Adds noise uniform in [−0.1, 0.1) to every element (e.g. parameters, so no weight is 1 and no bias 0). */
+    public static void jitter(Tensor t, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < t.size; i++) t.set(i, t.get(i) + (float) rnd.nextDouble(-0.1, 0.1));
+    }
+
     /** Fails unless the two arrays hold exactly the same float bits. */
     public static void assertSameBits(String what, float[] expected, float[] actual) {
         if (expected.length != actual.length) fail(what + ": length " + actual.length + " != " + expected.length);

@@ -27,9 +27,6 @@ class TrainingRunTest {
         return TinyRuns.config(m);
     }
 
-    /** Thrown by a progress listener to stop a run in the middle, like a killed process. */
-    private static final class Crash extends RuntimeException {}
-
     @Test
     void aCrashedRunResumesToTheSameFilesAsAnUninterruptedOneAndAFinishedRunIsSkipped(@TempDir Path runs) throws IOException {
         TrainConfig c = config(7);
@@ -39,19 +36,12 @@ class TrainingRunTest {
         assertEquals(TrainingRun.Status.STARTED, a.status());
 
         // killed after step index 4 ran and was evaluated: checkpoint 4 exists, the step-5 lines are on disk
-        assertThrows(Crash.class, () -> TrainingRun.run(crashed, c, data, OPTIONS, r -> {
-            if (r.step() == 4) throw new Crash();
-        }));
-        assertFalse(TrainingRun.finished(crashed));
+        CrashedRuns.crashAfterStep(crashed, c, data, OPTIONS, 4);
         assertEquals(List.of(2L, 4L), new CheckpointStore(crashed).steps());
         TrainingRun.Outcome b = TrainingRun.run(crashed, c, data, OPTIONS, null);
         assertEquals(TrainingRun.Status.RESUMED, b.status());
         assertEquals(4, b.startStep());
-
-        for (String file : List.of(TrainingRun.CONFIG, TrainingRun.METRICS, TrainingRun.EVAL, TrainingRun.BEST)) {
-            assertArrayEquals(Files.readAllBytes(whole.resolve(file)), Files.readAllBytes(crashed.resolve(file)), file);
-        }
-        assertEquals(stripTimes(a.result()), stripTimes(b.result()));
+        CrashedRuns.assertSameRunFiles(whole, a, crashed, b);
         assertArrayEquals(Files.readAllBytes(new CheckpointStore(whole).directory(7).resolve("teacher.safetensors")),
                 Files.readAllBytes(new CheckpointStore(crashed).directory(7).resolve("teacher.safetensors")), "final checkpoint");
 
@@ -81,8 +71,8 @@ class TrainingRunTest {
         TrainingRun.Outcome second = TrainingRun.run(dir, c, data, OPTIONS, r -> fail("nothing left to train"));
         assertEquals(TrainingRun.Status.RESUMED, second.status());
         assertArrayEquals(evals, Files.readAllBytes(dir.resolve(TrainingRun.EVAL)));
-        assertEquals(stripTimes(first.result()).get("best"), stripTimes(second.result()).get("best"));
-        assertEquals(stripTimes(first.result()).get("final"), stripTimes(second.result()).get("final"));
+        assertEquals(CrashedRuns.withoutTimes(first.result()).get("best"), CrashedRuns.withoutTimes(second.result()).get("best"));
+        assertEquals(CrashedRuns.withoutTimes(first.result()).get("final"), CrashedRuns.withoutTimes(second.result()).get("final"));
     }
 
     @Test
@@ -93,12 +83,5 @@ class TrainingRunTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainingRun.run(runs, c.with(Map.of("seed", 8)), data, OPTIONS, null));
         assertTrue(e.getMessage().contains("another config"), e.getMessage());
-    }
-
-    private static JsonNode stripTimes(JsonNode result) {
-        com.fasterxml.jackson.databind.node.ObjectNode copy = result.deepCopy();
-        copy.remove("seconds_since_resume");
-        copy.remove("resumed_at");
-        return copy;
     }
 }

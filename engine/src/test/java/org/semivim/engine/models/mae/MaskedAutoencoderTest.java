@@ -21,6 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import static org.semivim.engine.testing.FloatArrays.assertCloseToScale;
+import static org.semivim.engine.testing.FloatArrays.jitter;
+import static org.semivim.engine.testing.FloatArrays.toDouble;
+import static org.semivim.engine.testing.FloatArrays.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,7 +79,7 @@ class MaskedAutoencoderTest {
         for (float v : mt) sq += v * v;
         double std = Math.sqrt(sq / mt.length);
         assertTrue(std > 0.01 && std < 0.04, "mask_token ~ N(0, 0.02), std " + std);
-        Tensor images = random(3, 2, 2, 12, 12);
+        Tensor images = uniform(3, -1, 1, 2, 2, 12, 12);
         assertArrayEquals(vit.forward(images, ForwardMode.eval()).logits().toArray(), mae.forward(images, ForwardMode.eval()).logits().toArray());
     }
 
@@ -84,7 +88,7 @@ class MaskedAutoencoderTest {
     void visiblePassWithAllPatchesMatchesTheFullForward() {
         VitConfig cfg = small(VitConfig.PosEmbed.SINCOS, false, 0.5).encoder();
         VisionTransformer vit = new VisionTransformer(cfg, Ops.cpu(), 4);
-        Tensor images = random(5, 2, 2, 12, 12);
+        Tensor images = uniform(5, -1, 1, 2, 2, 12, 12);
         int[][] all = {{0, 1, 2, 3, 4, 5, 6, 7, 8}, {0, 1, 2, 3, 4, 5, 6, 7, 8}};
         Tensor latent = vit.forwardVisible(images, all, ForwardMode.eval()).latent();
         Tensor logits = vit.forward(images, ForwardMode.eval()).logits();
@@ -111,16 +115,16 @@ class MaskedAutoencoderTest {
         for (MaeConfig cfg : List.of(small(VitConfig.PosEmbed.LEARNED, false, 0.5), small(VitConfig.PosEmbed.SINCOS, true, 0.75))) {
             for (Ops ops : new Ops[]{Ops.cpu(), Ops.reference()}) {
                 MaskedAutoencoder model = new MaskedAutoencoder(cfg, ops, 5);
-                jitter(model.parameters(), 6);
-                Tensor images = random(7, B, 2, 12, 12);
+                jitter(model.parameters().flatValues(), 6);
+                Tensor images = uniform(7, -1, 1, B, 2, 12, 12);
                 MaeMask mask = MaeMask.draw(CounterRng.of(3, "test.mask"), new long[]{10, 11, 12}, 9, cfg.keepCount());
                 MaskedAutoencoder.MaePass pass = model.maeForward(images, mask, ForwardMode.eval());
                 Tensor dImages = Tensor.zeros(images.shape());
                 model.maeBackward(pass, 1f, dImages);
 
                 Map<String, double[]> p = new LinkedHashMap<>();
-                for (Parameter q : model.parameters().parameters()) p.put(q.name(), doubles(q.value().toArray()));
-                MaeRef.Forward f = MaeRef.forward(cfg, p, doubles(images.toArray()), B, mask.shuffle());
+                for (Parameter q : model.parameters().parameters()) p.put(q.name(), toDouble(q.value().toArray()));
+                MaeRef.Forward f = MaeRef.forward(cfg, p, toDouble(images.toArray()), B, mask.shuffle());
                 Map<String, double[]> grads = new LinkedHashMap<>();
                 for (var e : p.entrySet()) grads.put(e.getKey(), new double[e.getValue().length]);
                 double[] dImagesRef = new double[images.size];
@@ -128,13 +132,13 @@ class MaskedAutoencoderTest {
 
                 String what = cfg.encoder().posEmbed() + " norm_pix " + cfg.normPixLoss() + " on " + ops;
                 assertEquals(f.loss(), pass.loss(), 1e-5 * f.loss(), what + " loss");
-                assertClose(what + " pred", f.pred(), pass.pred().toArray(), 1e-5);
-                assertClose(what + " dImages", dImagesRef, dImages.toArray(), 1e-5);
+                assertCloseToScale(what + " pred", f.pred(), pass.pred().toArray(), 1e-5);
+                assertCloseToScale(what + " dImages", dImagesRef, dImages.toArray(), 1e-5);
                 for (Parameter q : model.parameters().parameters()) {
                     if (q.name().startsWith("head.")) {
                         for (float g : q.grad().toArray()) assertEquals(0f, g, what + " the MAE loss does not reach the head");
                     } else {
-                        assertClose(what + " d" + q.name(), grads.get(q.name()), q.grad().toArray(), 1e-5);
+                        assertCloseToScale(what + " d" + q.name(), grads.get(q.name()), q.grad().toArray(), 1e-5);
                     }
                 }
             }
@@ -152,8 +156,8 @@ class MaskedAutoencoderTest {
     void floatGradientMatchesDirectionalFiniteDifference() {
         MaeConfig cfg = small(VitConfig.PosEmbed.LEARNED, true, 0.5);
         MaskedAutoencoder model = new MaskedAutoencoder(cfg, Ops.reference(), 5);
-        jitter(model.parameters(), 16);
-        Tensor images = random(17, 2, 2, 12, 12);
+        jitter(model.parameters().flatValues(), 16);
+        Tensor images = uniform(17, -1, 1, 2, 2, 12, 12);
         MaeMask mask = MaeMask.draw(CounterRng.of(4, "test.mask"), new long[]{1, 2}, 9, cfg.keepCount());
         model.maeBackward(model.maeForward(images, mask, ForwardMode.eval()), 1f, null);
         float[] grad = model.parameters().flatGrads().toArray();
@@ -184,27 +188,27 @@ class MaskedAutoencoderTest {
     @Test
     void cpuAndReferenceBackendsAgree() {
         MaeConfig cfg = new MaeConfig(VitConfig.preset("vit-fmnist-tiny"), 64, 2, 4, 0.75, true);
-        Tensor images = random(21, 2, 1, 28, 28);
+        Tensor images = uniform(21, -1, 1, 2, 1, 28, 28);
         MaeMask mask = MaeMask.draw(CounterRng.of(6, "test.mask"), new long[]{3, 4}, 49, 12);
         double[] losses = new double[2];
         float[][] grads = new float[2][];
         Ops[] backends = {Ops.cpu(), Ops.reference()};
         for (int i = 0; i < 2; i++) {
             MaskedAutoencoder model = new MaskedAutoencoder(cfg, backends[i], 5);
-            jitter(model.parameters(), 22);
+            jitter(model.parameters().flatValues(), 22);
             MaskedAutoencoder.MaePass pass = model.maeForward(images, mask, ForwardMode.eval());
             model.maeBackward(pass, 1f, null);
             losses[i] = pass.loss();
             grads[i] = model.parameters().flatGrads().toArray();
         }
         assertEquals(losses[1], losses[0], 1e-5 * losses[1]);
-        assertClose("all parameter gradients", doubles(grads[1]), grads[0], 1e-5);
+        assertCloseToScale("all parameter gradients", toDouble(grads[1]), grads[0], 1e-5);
     }
 
     @Test
     void resultsDoNotDependOnThreadCountAndBackwardAccumulates() {
         MaeConfig cfg = new MaeConfig(VitConfig.fromMap(Map.of("preset", "vit-fmnist-tiny", "drop_path_rate", 0.2)), 32, 2, 4, 0.75, true);
-        Tensor images = random(13, 6, 1, 28, 28);
+        Tensor images = uniform(13, -1, 1, 6, 1, 28, 28);
         MaeMask mask = MaeMask.draw(CounterRng.of(5, "test.mask"), new long[]{0, 1, 2, 3, 4, 5}, 49, 12);
         ForwardMode mode = ForwardMode.train(CounterRng.of(3, "test.threads"));
         Parallel.setThreads(1);
@@ -235,9 +239,9 @@ class MaskedAutoencoderTest {
         MaeConfig cfg = small(VitConfig.PosEmbed.LEARNED, false, 0.5);
         MaskedAutoencoder model = new MaskedAutoencoder(cfg, Ops.cpu(), 1);
         MaeMask wrongKeep = MaeMask.draw(CounterRng.of(1, "m"), new long[]{0, 1}, 9, 3);
-        assertThrows(IllegalArgumentException.class, () -> model.maeForward(random(1, 2, 2, 12, 12), wrongKeep, ForwardMode.eval()));
+        assertThrows(IllegalArgumentException.class, () -> model.maeForward(uniform(1, -1, 1, 2, 2, 12, 12), wrongKeep, ForwardMode.eval()));
         MaeMask three = MaeMask.draw(CounterRng.of(1, "m"), new long[]{0, 1, 2}, 9, 4);
-        assertThrows(IllegalArgumentException.class, () -> model.maeForward(random(1, 2, 2, 12, 12), three, ForwardMode.eval()));
+        assertThrows(IllegalArgumentException.class, () -> model.maeForward(uniform(1, -1, 1, 2, 2, 12, 12), three, ForwardMode.eval()));
         VitConfig avg = new VitConfig(12, 4, 2, 16, 2, 2, 4.0, 5, true, VitConfig.PosEmbed.LEARNED, 0.0, 1e-6, VitConfig.GlobalPool.AVG);
         assertThrows(IllegalArgumentException.class, () -> new MaeConfig(avg, 12, 2, 3, 0.5, false));
         assertThrows(IllegalArgumentException.class, () -> new MaeConfig(cfg.encoder(), 10, 2, 3, 0.5, false));
@@ -246,36 +250,5 @@ class MaskedAutoencoderTest {
         VisionTransformer shared = new VisionTransformer(cfg.encoder(), Ops.cpu(), ParameterSet.builder());
         assertThrows(IllegalStateException.class, shared::parameters);
         assertThrows(IllegalArgumentException.class, () -> shared.attach(ParameterSet.builder().build()));
-    }
-
-    private static void jitter(ParameterSet params, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        Tensor v = params.flatValues();
-        for (int i = 0; i < v.size; i++) v.set(i, v.get(i) + (float) rnd.nextDouble(-0.1, 0.1));
-    }
-
-    private static Tensor random(long seed, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < t.size; i++) t.set(i, (float) rnd.nextDouble(-1, 1));
-        return t;
-    }
-
-    private static double[] doubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
-        return d;
-    }
-
-    private static void assertClose(String what, double[] expected, float[] actual, double relTol) {
-        assertEquals(expected.length, actual.length, what + " length");
-        double scale = 0;
-        for (double e : expected) scale = Math.max(scale, Math.abs(e));
-        double tol = relTol * scale;
-        for (int i = 0; i < expected.length; i++) {
-            if (!(Math.abs(expected[i] - actual[i]) <= tol)) {
-                throw new AssertionError(what + " element " + i + ": reference " + expected[i] + " vs " + actual[i] + " (tolerance " + tol + ")");
-            }
-        }
     }
 }
