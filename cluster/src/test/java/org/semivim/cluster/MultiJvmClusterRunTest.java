@@ -124,28 +124,25 @@ class MultiJvmClusterRunTest {
 
     @Test
     void aTrainerNodeKilledAtARandomStepHandsItsShardsToTheSurvivors(@TempDir Path dir) throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 24);
-        TrainingData data = TrainingData.load(config.data());
-        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
-        long killAt = 3 + new Random().nextInt(10);
-        List<Long> steps = new CopyOnWriteArrayList<>();
-        RunResult r = runWithTrainerChildren(config, data, 3, dir, killAt, steps, Transport.TCP);
-        assertArrayEquals(reference.student(), r.student(), "student after killing a trainer node at step " + killAt);
-        assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing a trainer node at step " + killAt);
-        assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+        assertKillingATrainerNodeChangesNothing(dir, 24, 3, 3 + new Random().nextInt(10), Transport.TCP);
     }
 
     @Test
     void aTrainerNodeKilledOverAeronUdpHandsItsShardsToTheSurvivor(@TempDir Path dir) throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 12);
+        assertKillingATrainerNodeChangesNothing(dir, 12, 2, 2 + new Random().nextInt(4), Transport.AERON_UDP);
+    }
+
+    /** A LyapEMA run of {@code steps} with {@code trainers} trainer JVMs, one SIGKILLed at step {@code killAt}: the one-JVM bits, every step once. */
+    private static void assertKillingATrainerNodeChangesNothing(Path dir, long steps, int trainers, long killAt, Transport transport)
+            throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", steps);
         TrainingData data = TrainingData.load(config.data());
         RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
-        long killAt = 2 + new Random().nextInt(4);
-        List<Long> steps = new CopyOnWriteArrayList<>();
-        RunResult r = runWithTrainerChildren(config, data, 2, dir, killAt, steps, Transport.AERON_UDP);
-        assertArrayEquals(reference.student(), r.student(), "aeron-udp: student after killing a trainer node at step " + killAt);
-        assertArrayEquals(reference.teacher(), r.teacher(), "aeron-udp: teacher after killing a trainer node at step " + killAt);
-        assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+        List<Long> committed = new CopyOnWriteArrayList<>();
+        RunResult r = runWithTrainerChildren(config, data, trainers, dir, killAt, committed, transport);
+        assertArrayEquals(reference.student(), r.student(), transport + ": student after killing a trainer node at step " + killAt);
+        assertArrayEquals(reference.teacher(), r.teacher(), transport + ": teacher after killing a trainer node at step " + killAt);
+        assertEquals(LongStream.range(0, config.steps()).boxed().toList(), committed, "every step committed once, in order");
     }
 
     /**
