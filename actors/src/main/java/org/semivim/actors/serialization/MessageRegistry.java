@@ -138,6 +138,11 @@ public final class MessageRegistry {
         plain(e, org.semivim.actors.AugmenterHost.HostAugmenters.class);
         plain(e, org.semivim.actors.ClusterRunGuardian.AugmentersHosted.class);
         plain(e, DataLoader.WorkerGone.class);
+        // ---- TeacherInference on teacher nodes (appended)
+        plain(e, TeacherInference.ShardTable.class);
+        plain(e, org.semivim.actors.TeacherOutbox.Forward.class);
+        plain(e, org.semivim.actors.TeacherHost.HostTeacher.class);
+        plain(e, org.semivim.actors.ClusterRunGuardian.TeacherHosted.class);
         return Collections.unmodifiableList(e);
     }
 
