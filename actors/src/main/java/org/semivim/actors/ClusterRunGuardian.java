@@ -50,7 +50,7 @@ public final class ClusterRunGuardian {
 
     /** The guardian's protocol; only {@link TrainerHosted} crosses nodes (a {@link WireMessage}), the rest are local adapters. */
     public sealed interface Command permits TrainerHosted, HostsChanged, Outcome, AugmentersHosted, AugmenterHostsChanged, TeacherHosted,
-            TeacherHostsChanged {}
+            TeacherHostsChanged, ViewsLinkOpened {}
 
     /**
      * From a {@link TrainerHost}: the trainer it spawned for this run, the receiving end of its link
@@ -76,6 +76,13 @@ public final class ClusterRunGuardian {
      */
     public record TeacherHosted(ActorRef<TeacherInference.Command> teacher, ActorRef<ChunkReceiver.Command> inbox,
                                 ActorRef<TeacherInference.Command> standIn) implements Command, WireMessage {}
+
+    /**
+     * From a {@link TeacherHost}: the views link asked for augmenter host {@code forHost} ends at
+     * {@code inbox} on the teacher node (delivering to the TeacherInference that {@code standIn} stands in for).
+     */
+    public record ViewsLinkOpened(ActorRef<AugmenterHost.Command> forHost, ActorRef<ChunkReceiver.Command> inbox,
+                                  ActorRef<TeacherInference.Command> standIn) implements Command, WireMessage {}
 
     /** The Receptionist's current set of teacher hosts (adapted, local). */
     record TeacherHostsChanged(Set<ActorRef<TeacherHost.Command>> hosts) implements Command {}
@@ -198,7 +205,11 @@ public final class ClusterRunGuardian {
                         return Behaviors.same();
                     })
                     .onMessage(TeacherHosted.class, m -> {
-                        teachers.hosted(m);
+                        if (teachers.hosted(m)) augmenters.viewsMoved(teachers.remoteHost(), m.standIn());
+                        return Behaviors.same();
+                    })
+                    .onMessage(ViewsLinkOpened.class, m -> {
+                        augmenters.viewsLinkOpened(m);
                         return Behaviors.same();
                     })
                     .onMessage(AugmentersHosted.class, m -> {
@@ -226,7 +237,9 @@ public final class ClusterRunGuardian {
                             publish.run();
                             return Behaviors.same();
                         }
-                        if (teachers.terminated(s.getRef()) != ClusterTeacherPlacement.Gone.NOT_A_MEMBER) return Behaviors.same();
+                        ClusterTeacherPlacement.Gone teacherGone = teachers.terminated(s.getRef());
+                        if (teacherGone == ClusterTeacherPlacement.Gone.REMOTE) augmenters.viewsMoved(null, null);   // back on this node
+                        if (teacherGone != ClusterTeacherPlacement.Gone.NOT_A_MEMBER) return Behaviors.same();
                         result.completeExceptionally(new RunFailedException("actor " + s.getRef().path().name() + " stopped", null));
                         return Behaviors.stopped();
                     })

@@ -77,6 +77,11 @@ final class ClusterTeacherPlacement {
         return Optional.ofNullable(remoteTeacher);
     }
 
+    /** The teacher node's host while it has TeacherInference, else null. */
+    ActorRef<TeacherHost.Command> remoteHost() {
+        return remote == null ? null : remote.host();
+    }
+
     /** The current shard table goes to wherever TeacherInference is (and to each later one). */
     void table(TeacherInference.ShardTable t) {
         table = t;

@@ -27,12 +27,13 @@ import java.util.List;
  * receiver on the run's node, which delivers to the run's forwarder. It builds its model replica from
  * the config; the run addresses it as {@code addressedAs} (the run's {@link TeacherRelay}). A new
  * request (the singleton restarted, or it placed TeacherInference here again) replaces the previous
- * TeacherInference and its links. The receivers here are large-message destinations
+ * TeacherInference and its links. The data nodes' views links end here too: for each augmenter host the
+ * run asks ({@link OpenViewsLink}), a receiver delivering to TeacherInference. The receivers here are large-message destinations
  * ({@link #LARGE_MESSAGE_DESTINATION}).
  */
 public final class TeacherHost {
 
-    public sealed interface Command extends WireMessage permits HostTeacher {}
+    public sealed interface Command extends WireMessage permits HostTeacher, OpenViewsLink {}
 
     /**
      * Spawn TeacherInference for the run of {@code configJson} (canonical JSON): its outbox goes chunked
@@ -43,6 +44,13 @@ public final class TeacherHost {
     public record HostTeacher(String configJson, ActorRef<DataLoader.Command> loader, ActorRef<LyapunovSupervisor.Command> supervisor,
                               ActorRef<ChunkReceiver.Command> runInbox, ActorRef<TeacherInference.Command> addressedAs,
                               ActorRef<TeacherInference.Command> standIn, ActorRef<ClusterRunGuardian.Command> replyTo) implements Command {}
+
+    /**
+     * Spawn the receiving end of a views link for the augmenters of {@code forHost}, delivering to the
+     * TeacherInference that {@code standIn} stands in for (ignored when that is no longer this host's).
+     */
+    public record OpenViewsLink(ActorRef<AugmenterHost.Command> forHost, ActorRef<TeacherInference.Command> standIn,
+                                ActorRef<ClusterRunGuardian.Command> replyTo) implements Command {}
 
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "semivim-teacher-host");
 
@@ -58,6 +66,8 @@ public final class TeacherHost {
             TransferSettings transfer = TransferSettings.of(ctx.getSystem().settings().config());
             List<ActorRef<?>> current = new ArrayList<>();
             int[] count = {0};
+            int[] viewsLinks = {0};
+            List<ActorRef<?>> hosted = new ArrayList<>(List.of());   // [standIn, teacher] of the current request, when there is one
             return Behaviors.receive(Command.class)
                     .onMessage(HostTeacher.class, m -> {
                         for (ActorRef<?> old : current) ctx.stop(old);
@@ -72,7 +82,19 @@ public final class TeacherHost {
                                 "teacher-inference-" + k, DispatcherSelector.fromConfig(RunGuardian.COMPUTE_DISPATCHER));
                         ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)), "teacher-in-" + k);
                         current.addAll(List.of(out, teacher, in));
+                        hosted.clear();
+                        hosted.addAll(List.of(m.standIn(), teacher));
                         m.replyTo().tell(new ClusterRunGuardian.TeacherHosted(teacher, in, m.standIn()));
+                        return Behaviors.same();
+                    })
+                    .onMessage(OpenViewsLink.class, m -> {
+                        if (hosted.isEmpty() || !hosted.get(0).equals(m.standIn())) return Behaviors.same();   // for a TeacherInference replaced since
+                        @SuppressWarnings("unchecked")
+                        ActorRef<TeacherInference.Command> teacher = (ActorRef<TeacherInference.Command>) hosted.get(1);
+                        ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)),
+                                "views-in-" + (count[0] - 1) + "-" + viewsLinks[0]++);
+                        current.add(in);
+                        m.replyTo().tell(new ClusterRunGuardian.ViewsLinkOpened(m.forHost(), in, m.standIn()));
                         return Behaviors.same();
                     })
                     .build();

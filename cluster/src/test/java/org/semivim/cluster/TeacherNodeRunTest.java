@@ -84,12 +84,91 @@ class TeacherNodeRunTest {
     }
 
     /**
+     * With a data node: its augmenters render (their views first chunked to the supervisor node), then a
+     * teacher node joins and the run moves TeacherInference there: the data node is asked again with a
+     * views link that ends on the teacher node. Bit-identical, each step once, every step labelled on the
+     * teacher node, the local augmenters retired.
+     */
+    @Test
+    void withADataNodeTheViewsLinkEndsOnTheTeacherNode() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 6);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
+        Set<Long> renderedOnDataNode = ConcurrentHashMap.newKeySet();
+        Set<Long> renderedLocally = ConcurrentHashMap.newKeySet();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
+        CompletableFuture<Void> dataNodeRendered = new CompletableFuture<>();
+        RunHooks teacherNodeHooks = new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onTeacherNode.add(step);
+                teacherNodeLabelled.complete(null);
+            }
+        };
+        RunHooks dataNodeHooks = new RunHooks() {
+            @Override
+            public void beforeRender(long step) {
+                renderedOnDataNode.add(step);
+                dataNodeRendered.complete(null);
+            }
+        };
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
+            @Override
+            public void beforeRender(long step) {
+                renderedLocally.add(step);
+            }
+        });
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataNodeHooks)));
+            dataNodeRendered.get(120, TimeUnit.SECONDS);
+            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+            nodes.add(teacherNode);
+            teacherNodeLabelled.get(120, TimeUnit.SECONDS);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            RunResult r = result.get(180, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student bit-identical to the one-JVM run");
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher bit-identical to the one-JVM run");
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            assertEquals(LongStream.range(0, config.steps()).boxed().collect(java.util.stream.Collectors.toSet()), onTeacherNode,
+                    "every step was pseudo-labelled on the teacher node");
+            long last = config.steps() - 1;
+            assertTrue(renderedOnDataNode.contains(last) && !renderedLocally.contains(last),
+                    "the data node rendered the last step; locally " + renderedLocally + ", on the data node " + renderedOnDataNode);
+            var viewsIn = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(teacherNode.system())
+                    .actorSelection("/user/teacher-host/views-in-*").resolveOne(java.time.Duration.ofSeconds(10)).toCompletableFuture().get();
+            assertTrue(viewsIn.path().name().startsWith("views-in-"), "the data node's views link ends on the teacher node: " + viewsIn.path());
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
+
+    /**
      * The teacher node leaves (Cluster leave) while the supervisor holds the commit of a random step:
      * TeacherInference's death watch fires, a local one takes over from the committed version, and the
      * run ends with the one-JVM parameters, every step committed once, in order.
      */
     @Test
     void aTeacherNodeThatLeavesMidRunHandsTeacherInferenceBackToTheRun() throws Exception {
+        assertTeacherNodeLeaveChangesNothing(false);
+    }
+
+    /** As above with a data node, whose views link ended on the teacher node: it is asked again with one ending on the supervisor node. */
+    @Test
+    void aTeacherNodeThatLeavesMidRunWithADataNodeHandsTheViewsBackToTheRun() throws Exception {
+        assertTeacherNodeLeaveChangesNothing(true);
+    }
+
+    private static void assertTeacherNodeLeaveChangesNothing(boolean withDataNode) throws Exception {
         TrainConfig config = TinyRuns.config("lyapema", 8);
         TrainingData data = TrainingData.load(config.data());
         RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
@@ -129,6 +208,10 @@ class TeacherNodeRunTest {
             ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
                     NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
             nodes.add(teacherNode);
+            if (withDataNode) {
+                nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                        NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, RunHooks.NONE)));
+            }
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
             nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
                     NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));

@@ -143,6 +143,8 @@ public final class MessageRegistry {
         plain(e, org.semivim.actors.TeacherOutbox.Forward.class);
         plain(e, org.semivim.actors.TeacherHost.HostTeacher.class);
         plain(e, org.semivim.actors.ClusterRunGuardian.TeacherHosted.class);
+        plain(e, org.semivim.actors.TeacherHost.OpenViewsLink.class);
+        plain(e, org.semivim.actors.ClusterRunGuardian.ViewsLinkOpened.class);
         return Collections.unmodifiableList(e);
     }
 

@@ -165,6 +165,8 @@ class KryoSerializerTest {
                 new int[]{0, 1}, new float[]{1f, 5f})));
         out.add(new org.semivim.actors.TeacherHost.HostTeacher("{\"seed\":7}", ref(), ref(), ref(), ref(), ref(), ref()));
         out.add(new org.semivim.actors.ClusterRunGuardian.TeacherHosted(ref(), ref(), ref()));
+        out.add(new org.semivim.actors.TeacherHost.OpenViewsLink(ref(), ref(), ref()));
+        out.add(new org.semivim.actors.ClusterRunGuardian.ViewsLinkOpened(ref(), ref(), ref()));
         // SSMAE (appended, so the indices above stay)
         var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
         var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
