@@ -1,0 +1,98 @@
+package org.semivim.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.semivim.actors.RunHooks;
+import org.semivim.actors.RunOptions;
+import org.semivim.actors.RunOrchestrator;
+import org.semivim.actors.RunResult;
+import org.semivim.engine.ops.Ops;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.TrainingData;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A teacher node as a child JVM ({@code semivim node --role teacher}, {@link NodeMain}) hosts the run's
+ * TeacherInference (it prints {@code labelled t}); it is SIGKILLed while the supervisor holds the commit
+ * of a random step. The split-brain resolver downs it (3 s in the tests), TeacherInference's death watch
+ * fires, a local one takes over from the committed version, and the run ends with the one-JVM
+ * parameters, every step committed once, in order. The supervisor and trainer nodes are in this JVM.
+ */
+class TeacherNodeKillTest {
+
+    @Test
+    void aTeacherNodeKilledAtARandomStepHandsTeacherInferenceBackToTheRun(@TempDir Path dir) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 8);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long killAt = 2 + new Random().nextInt(4);
+        Path fastDowning = Path.of(TeacherNodeKillTest.class.getResource("/fast-downing.conf").toURI());
+        Config overrides = ConfigFactory.parseFile(fastDowning.toFile());
+        Set<Long> onSupervisorNode = ConcurrentHashMap.newKeySet();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> atKillPoint = new CompletableFuture<>();
+        CompletableFuture<Void> killed = new CompletableFuture<>();
+        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onSupervisorNode.add(step);
+            }
+
+            @Override
+            public void beforeCommit(long step) {
+                if (step != killAt) return;
+                atKillPoint.complete(null);
+                killed.join();   // the commit waits until the teacher JVM is killed
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ClusterNode> nodes = new ArrayList<>();
+        ChildNode teacher = null;
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), overrides,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            teacher = new ChildNode(dir.resolve("teacher.log"), "--role", "teacher", "--port", "0", "--seed-nodes", sup.hostPort(),
+                    "--config", fastDowning.toString());
+            teacher.await("node up", Duration.ofSeconds(90));
+            teacher.await("labelled 0", Duration.ofSeconds(90));   // the run placed TeacherInference there (no trainer yet: nothing commits)
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), overrides,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            atKillPoint.get(180, TimeUnit.SECONDS);
+            Set<Long> supervisorNodeBeforeKill = Set.copyOf(onSupervisorNode);
+            List<String> teacherLines = List.copyOf(teacher.lines);
+            teacher.kill();
+            teacher.process.waitFor(30, TimeUnit.SECONDS);
+            killed.complete(null);
+            RunResult r = result.get(240, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student after killing the teacher node at step " + killAt);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing the teacher node at step " + killAt);
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            for (long t = 0; t <= killAt; t++) assertTrue(teacherLines.contains("labelled " + t), "the teacher JVM labelled step " + t + ": " + teacherLines);
+            long last = config.steps() - 1;
+            assertTrue(onSupervisorNode.contains(last) && !supervisorNodeBeforeKill.contains(last),
+                    "after the kill the supervisor node labelled the last step; there " + onSupervisorNode);
+        } finally {
+            killed.complete(null);
+            if (teacher != null) teacher.close();
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
+}
