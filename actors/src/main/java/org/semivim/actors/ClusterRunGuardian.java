@@ -43,7 +43,9 @@ import java.util.function.IntFunction;
  * work to it) and a {@link ChunkReceiver} that delivers the trainer's gradients to the supervisor; the
  * host spawns the other two ends (docs/cluster.md, "Large messages"). The augmenters are found the same
  * way on the nodes with role data ({@link AugmenterHost#KEY}; their views come chunked), with local ones
- * while there are none ({@link ClusterAugmenterPool}). A singleton that restarts on another node resumes from the newest checkpoint
+ * while there are none ({@link ClusterAugmenterPool}). TeacherInference runs on a node with role teacher
+ * when one is present ({@link TeacherHost#KEY}, {@link ClusterTeacherPlacement}), else here; every actor
+ * of the run reaches it through a {@link TeacherRelay}, and it gets the shard table as a message. A singleton that restarts on another node resumes from the newest checkpoint
  * in the run directory (shared storage), as a restarted one-JVM run does.
  */
 public final class ClusterRunGuardian {

@@ -57,6 +57,9 @@ public final class TeacherHost {
     /** Where the host's receivers live: this path must be among Artery's large-message destinations. */
     public static final String LARGE_MESSAGE_DESTINATION = "/user/teacher-host/*";
 
+    /** The TeacherInference spawned for the request whose stand-in is {@code standIn}. */
+    private record Hosted(ActorRef<TeacherInference.Command> standIn, ActorRef<TeacherInference.Command> teacher) {}
+
     private TeacherHost() {}
 
     /** A host whose TeacherInference computes with {@code ops}; {@code hooks} are handed to it (tests; {@link RunHooks#NONE}). */
@@ -67,7 +70,7 @@ public final class TeacherHost {
             List<ActorRef<?>> current = new ArrayList<>();
             int[] count = {0};
             int[] viewsLinks = {0};
-            List<ActorRef<?>> hosted = new ArrayList<>(List.of());   // [standIn, teacher] of the current request, when there is one
+            Hosted[] hosted = {null};   // the current request's TeacherInference, when there is one
             return Behaviors.receive(Command.class)
                     .onMessage(HostTeacher.class, m -> {
                         for (ActorRef<?> old : current) ctx.stop(old);
@@ -82,16 +85,13 @@ public final class TeacherHost {
                                 "teacher-inference-" + k, DispatcherSelector.fromConfig(RunGuardian.COMPUTE_DISPATCHER));
                         ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)), "teacher-in-" + k);
                         current.addAll(List.of(out, teacher, in));
-                        hosted.clear();
-                        hosted.addAll(List.of(m.standIn(), teacher));
+                        hosted[0] = new Hosted(m.standIn(), teacher);
                         m.replyTo().tell(new ClusterRunGuardian.TeacherHosted(teacher, in, m.standIn()));
                         return Behaviors.same();
                     })
                     .onMessage(OpenViewsLink.class, m -> {
-                        if (hosted.isEmpty() || !hosted.get(0).equals(m.standIn())) return Behaviors.same();   // for a TeacherInference replaced since
-                        @SuppressWarnings("unchecked")
-                        ActorRef<TeacherInference.Command> teacher = (ActorRef<TeacherInference.Command>) hosted.get(1);
-                        ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)),
+                        if (hosted[0] == null || !hosted[0].standIn().equals(m.standIn())) return Behaviors.same();   // for one replaced since
+                        ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(hosted[0].teacher(), transfer)),
                                 "views-in-" + (count[0] - 1) + "-" + viewsLinks[0]++);
                         current.add(in);
                         m.replyTo().tell(new ClusterRunGuardian.ViewsLinkOpened(m.forHost(), in, m.standIn()));

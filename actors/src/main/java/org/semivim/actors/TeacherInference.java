@@ -36,6 +36,11 @@ import java.util.TreeMap;
  * A {@link LabelParams} that is not the next version (start, restart, the run going back to a
  * checkpoint) empties the buffer and asks the DataLoader to hand everything out again from there.
  *
+ * <p>Which trainer owns which shards comes as a {@link ShardTable} message from the run's guardian (kept
+ * across restarts), so TeacherInference can run on another node than the run: there ({@link TeacherHost})
+ * the run addresses it through its {@link TeacherRelay}, and its plans and work go as
+ * {@link TeacherOutbox.Forward}s through a chunked link back to the run's node.
+ *
  * <p>SSMAE ({@link SsmaeLabelling}): the gate, the current θS's predictions, the admission decision against
  * the supervisor's memory view ({@link MemoryView}) and the loss terms, split into the S shards' rows;
  * every trainer gets the shards it owns.
