@@ -47,6 +47,8 @@ final class ClusterAugmenterPool {
     private final Map<ActorRef<Augmenter.Command>, ActorRef<ChunkReceiver.Command>> remote = new HashMap<>();   // worker → its host's views link
     private final Map<ActorRef<Augmenter.Command>, ActorRef<AugmenterHost.Command>> hostOfMember = new HashMap<>();
     private final Map<ActorRef<AugmenterHost.Command>, ActorRef<ChunkReceiver.Command>> viewsLinkOfHost = new HashMap<>();
+    private final Map<ActorRef<ChunkReceiver.Command>, ActorRef<AugmenterHost.Command>> hostOfInbox = new HashMap<>();   // every inbox asked with
+    private final Map<ActorRef<AugmenterHost.Command>, List<ActorRef<Augmenter.Command>>> superseded = new HashMap<>();   // from answers to earlier asks
     private Set<ActorRef<AugmenterHost.Command>> listed = Set.of();
     private final Set<ActorRef<AugmenterHost.Command>> opening = new HashSet<>();   // a views link asked of the teacher node, not answered yet
     private ActorRef<TeacherHost.Command> teacherHost;                               // where the views links end; null: on this node
@@ -114,6 +116,7 @@ final class ClusterAugmenterPool {
 
     private void ask(ActorRef<AugmenterHost.Command> host, ActorRef<ChunkReceiver.Command> inbox) {
         viewsLinkOfHost.put(host, inbox);
+        hostOfInbox.put(inbox, host);
         host.tell(new AugmenterHost.HostAugmenters(configJson, loader, inbox, ctx.getSelf()));
     }
 
@@ -121,18 +124,26 @@ final class ClusterAugmenterPool {
      * A host's answer: its augmenters join the pool (watched); the local ones retire. A host asked again
      * (TeacherInference moved) has stopped its previous augmenters before answering: they leave the pool
      * here (the DataLoader hears of them after anything they sent before they stopped), without waiting
-     * for their death watch. Returns whether the members changed.
+     * for their death watch; so do the augmenters of an answer that came after a later ask had been sent
+     * (never members, but they may have taken work). Returns whether the members changed.
      */
     boolean hosted(ClusterRunGuardian.AugmentersHosted m) {
-        if (!viewsLinkOfHost.containsValue(m.viewsInbox()) || m.augmenters().isEmpty()) return false;
-        ActorRef<AugmenterHost.Command> host = viewsLinkOfHost.entrySet().stream().filter(e -> e.getValue().equals(m.viewsInbox()))
-                .map(Map.Entry::getKey).findFirst().orElseThrow();
+        ActorRef<AugmenterHost.Command> host = hostOfInbox.remove(m.viewsInbox());
+        if (host == null) return false;   // not an inbox this pool asked with (or answered twice)
+        if (!m.viewsInbox().equals(viewsLinkOfHost.get(host))) {   // the answer to an earlier ask: the host stops these when it gets the later one
+            superseded.computeIfAbsent(host, h -> new ArrayList<>()).addAll(m.augmenters());
+            if (self(m.viewsInbox()) && !remote.containsValue(m.viewsInbox())) ctx.stop(m.viewsInbox());
+            return false;
+        }
+        if (m.augmenters().isEmpty()) return false;
         List<ActorRef<Augmenter.Command>> replaced = hostOfMember.entrySet().stream()
                 .filter(e -> e.getValue().equals(host) && !m.augmenters().contains(e.getKey())).map(Map.Entry::getKey).toList();
         for (var a : replaced) {
             ctx.unwatch(a);
             drop(a);
         }
+        for (var a : superseded.getOrDefault(host, List.of())) loader.tell(new DataLoader.WorkerGone(a));   // they may have taken work
+        superseded.remove(host);
         for (var a : m.augmenters()) {
             ctx.watch(a);
             remote.put(a, m.viewsInbox());

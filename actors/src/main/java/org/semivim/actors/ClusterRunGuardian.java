@@ -50,7 +50,10 @@ import java.util.function.IntFunction;
  */
 public final class ClusterRunGuardian {
 
-    /** The guardian's protocol; only {@link TrainerHosted} crosses nodes (a {@link WireMessage}), the rest are local adapters. */
+    /**
+     * The guardian's protocol; the hosts' answers ({@link TrainerHosted}, {@link AugmentersHosted}, {@link TeacherHosted},
+     * {@link ViewsLinkOpened}) cross nodes ({@link WireMessage}s), the rest are local adapters.
+     */
     public sealed interface Command permits TrainerHosted, HostsChanged, Outcome, AugmentersHosted, AugmenterHostsChanged, TeacherHosted,
             TeacherHostsChanged, ViewsLinkOpened {}
 
