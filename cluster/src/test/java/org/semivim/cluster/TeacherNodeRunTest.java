@@ -84,6 +84,66 @@ class TeacherNodeRunTest {
     }
 
     /**
+     * A teacher node that joins mid-run (after a random number of commits; the local TeacherInference
+     * then waits until the teacher node has taken over, so the run cannot end first): TeacherInference
+     * moves there from the committed version; bit-identical, each step once, the last step labelled on
+     * the teacher node.
+     */
+    @Test
+    void aTeacherNodeThatJoinsMidRunTakesTeacherInferenceOver() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 10);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long joinAfter = 1 + new Random().nextInt(3);
+        Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> joinPoint = new CompletableFuture<>();
+        RunHooks teacherNodeHooks = new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onTeacherNode.add(step);
+            }
+        };
+        RunOptions options = RunOptions.defaults().withListener(r -> {
+            steps.add(r.step());
+            if (r.step() == joinAfter) joinPoint.complete(null);
+        }).withHooks(new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {   // the local TeacherInference waits (at most 60 s) until the teacher node has taken over
+                long end = System.nanoTime() + 60_000_000_000L;
+                while (step > joinAfter && onTeacherNode.isEmpty() && System.nanoTime() < end) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            joinPoint.get(120, TimeUnit.SECONDS);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks)));
+            RunResult r = result.get(180, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student with a teacher node joined after step " + joinAfter);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher with a teacher node joined after step " + joinAfter);
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            assertTrue(onTeacherNode.contains(config.steps() - 1), "the teacher node labelled the last step: " + onTeacherNode);
+            assertFalse(onTeacherNode.contains(0L), "step 0 was labelled before the teacher node joined: " + onTeacherNode);
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
+
+    /**
      * With a data node: its augmenters render (their views first chunked to the supervisor node), then a
      * teacher node joins and the run moves TeacherInference there: the data node is asked again with a
      * views link that ends on the teacher node. Bit-identical, each step once, every step labelled on the
