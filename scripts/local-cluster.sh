@@ -3,19 +3,23 @@
 #   scripts/local-cluster.sh N [transport]      transport: tcp (default) or aeron-udp
 # Node 0 (port BASE_PORT, default 25520) starts the cluster with roles supervisor,data,teacher,trainer;
 # nodes 1..N-1 (ports BASE_PORT+i) join it through node 0 as trainers, except the last DATA_NODES of them
-# (default 0), which join with role data (augmenters). Each node's output goes to
+# (default 0), which join with role data (augmenters), and the TEACHER_NODES (default 0) before those, which
+# join with role teacher (the run's TeacherInference goes to one of them). Each node's output goes to
 # $LOG_DIR/node-i.log (default: a fresh temp dir). Ctrl-C (or SIGTERM) stops every node it started.
 set -euo pipefail
 N="${1:?usage: local-cluster.sh N [tcp|aeron-udp]}"
 TRANSPORT="${2:-tcp}"
 BASE_PORT="${BASE_PORT:-25520}"
 DATA_NODES="${DATA_NODES:-0}"
+TEACHER_NODES="${TEACHER_NODES:-0}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SEMIVIM="${SEMIVIM:-$ROOT/semivim}"
 LOG_DIR="${LOG_DIR:-$(mktemp -d -t semivim-cluster.XXXXXX)}"
 mkdir -p "$LOG_DIR"
 [[ "$N" =~ ^[1-9][0-9]*$ ]] || { echo "local-cluster.sh: N must be a positive integer, got '$N'" >&2; exit 2; }
 [[ "$DATA_NODES" =~ ^[0-9]+$ && "$DATA_NODES" -lt "$N" ]] || { echo "local-cluster.sh: DATA_NODES must be 0..N-1, got '$DATA_NODES'" >&2; exit 2; }
+[[ "$TEACHER_NODES" =~ ^[0-9]+$ && $((TEACHER_NODES + DATA_NODES)) -lt "$N" ]] || {
+  echo "local-cluster.sh: TEACHER_NODES must be 0..N-1-DATA_NODES, got '$TEACHER_NODES'" >&2; exit 2; }
 
 if [ "$TRANSPORT" = "aeron-udp" ]; then
   # Aeron's media driver settings (deps.md): loopback MTU, 4 MiB buffers, sparse term files (the default
@@ -35,7 +39,7 @@ echo "logs in $LOG_DIR"
 PIDS+=($!)
 for ((i = 1; i < N; i++)); do
   ROLE=trainer
-  if ((i >= N - DATA_NODES)); then ROLE=data; fi
+  if ((i >= N - DATA_NODES)); then ROLE=data; elif ((i >= N - DATA_NODES - TEACHER_NODES)); then ROLE=teacher; fi
   "$SEMIVIM" node --role "$ROLE" --port $((BASE_PORT + i)) --seed-nodes "127.0.0.1:$BASE_PORT" --transport "$TRANSPORT" \
     >"$LOG_DIR/node-$i.log" 2>&1 &
   PIDS+=($!)

@@ -26,6 +26,9 @@ import java.util.function.IntFunction;
  * DataLoader ({@link DataLoader.WorkerGone}), which drops it from its waiting requests and has the
  * steps from TeacherInference's version handed out again: the step the member held, or its views lost
  * in flight, are rendered elsewhere, to the same bits (a view is a function of (seed, t, sample, view)).
+ * The views links end where TeacherInference is: on this node (delivering to the {@link TeacherRelay})
+ * or, while a teacher node has it, on that node ({@link TeacherHost.OpenViewsLink}); when it moves,
+ * every host is asked again with a link ending at the new place ({@link #viewsMoved}).
  */
 final class ClusterAugmenterPool {
 
@@ -42,7 +45,14 @@ final class ClusterAugmenterPool {
     private final List<ActorRef<Augmenter.Command>> local = new ArrayList<>();
     private final Set<ActorRef<?>> retiring = new HashSet<>();
     private final Map<ActorRef<Augmenter.Command>, ActorRef<ChunkReceiver.Command>> remote = new HashMap<>();   // worker → its host's views link
+    private final Map<ActorRef<Augmenter.Command>, ActorRef<AugmenterHost.Command>> hostOfMember = new HashMap<>();
     private final Map<ActorRef<AugmenterHost.Command>, ActorRef<ChunkReceiver.Command>> viewsLinkOfHost = new HashMap<>();
+    private final Map<ActorRef<ChunkReceiver.Command>, ActorRef<AugmenterHost.Command>> hostOfInbox = new HashMap<>();   // every inbox asked with
+    private final Map<ActorRef<AugmenterHost.Command>, List<ActorRef<Augmenter.Command>>> superseded = new HashMap<>();   // from answers to earlier asks
+    private Set<ActorRef<AugmenterHost.Command>> listed = Set.of();
+    private final Set<ActorRef<AugmenterHost.Command>> opening = new HashSet<>();   // a views link asked of the teacher node, not answered yet
+    private ActorRef<TeacherHost.Command> teacherHost;                               // where the views links end; null: on this node
+    private ActorRef<TeacherInference.Command> teacherStandIn;
     private int spawned, links;
 
     ClusterAugmenterPool(ActorContext<ClusterRunGuardian.Command> ctx, ActorRef<DataLoader.Command> loader, ActorRef<TeacherInference.Command> teacher,
@@ -64,22 +74,80 @@ final class ClusterAugmenterPool {
         return all;
     }
 
-    /** The Receptionist's current augmenter hosts: each new one is asked for augmenters, with a views link of its own. */
+    /**
+     * The Receptionist's current augmenter hosts: each new one is asked for augmenters, with a views link
+     * of its own ending where TeacherInference is.
+     */
     void hostsChanged(Set<ActorRef<AugmenterHost.Command>> hosts) {
+        listed = Set.copyOf(hosts);
+        opening.retainAll(hosts);
         for (var host : hosts) {
-            if (viewsLinkOfHost.containsKey(host)) continue;
-            ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)), "link-in-views-" + links++);
-            viewsLinkOfHost.put(host, in);
-            host.tell(new AugmenterHost.HostAugmenters(configJson, loader, in, ctx.getSelf()));
+            if (!viewsLinkOfHost.containsKey(host) && !opening.contains(host)) open(host);
         }
     }
 
-    /** A host's answer: its augmenters join the pool (watched); the local ones retire. Returns whether the members changed. */
+    /**
+     * TeacherInference moved: to the teacher node of {@code teacherHost}, addressed through {@code standIn}
+     * (null, null: back to this node). Every host is asked again with a views link ending there (it replaces
+     * its augmenters and their link; the steps they held are handed out again).
+     */
+    void viewsMoved(ActorRef<TeacherHost.Command> teacherHost, ActorRef<TeacherInference.Command> standIn) {
+        this.teacherHost = teacherHost;
+        this.teacherStandIn = standIn;
+        opening.clear();
+        for (var host : listed) open(host);
+    }
+
+    /** A teacher host's answer: the views link for {@code host} ends at {@code inbox} on the teacher node; the host is asked. */
+    void viewsLinkOpened(ClusterRunGuardian.ViewsLinkOpened m) {
+        if (!m.standIn().equals(teacherStandIn) || !listed.contains(m.forHost()) || !opening.remove(m.forHost())) return;   // superseded
+        ask(m.forHost(), m.inbox());
+    }
+
+    /** A views link for {@code host}: on this node (delivering to the relay) at once, or asked of the teacher node's host. */
+    private void open(ActorRef<AugmenterHost.Command> host) {
+        if (teacherHost == null) {
+            ask(host, ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)), "link-in-views-" + links++));
+        } else {
+            opening.add(host);
+            teacherHost.tell(new TeacherHost.OpenViewsLink(host, teacherStandIn, ctx.getSelf()));
+        }
+    }
+
+    private void ask(ActorRef<AugmenterHost.Command> host, ActorRef<ChunkReceiver.Command> inbox) {
+        viewsLinkOfHost.put(host, inbox);
+        hostOfInbox.put(inbox, host);
+        host.tell(new AugmenterHost.HostAugmenters(configJson, loader, inbox, ctx.getSelf()));
+    }
+
+    /**
+     * A host's answer: its augmenters join the pool (watched); the local ones retire. A host asked again
+     * (TeacherInference moved) has stopped its previous augmenters before answering: they leave the pool
+     * here (the DataLoader hears of them after anything they sent before they stopped), without waiting
+     * for their death watch; so do the augmenters of an answer that came after a later ask had been sent
+     * (never members, but they may have taken work). Returns whether the members changed.
+     */
     boolean hosted(ClusterRunGuardian.AugmentersHosted m) {
-        if (!viewsLinkOfHost.containsValue(m.viewsInbox()) || m.augmenters().isEmpty()) return false;
+        ActorRef<AugmenterHost.Command> host = hostOfInbox.remove(m.viewsInbox());
+        if (host == null) return false;   // not an inbox this pool asked with (or answered twice)
+        if (!m.viewsInbox().equals(viewsLinkOfHost.get(host))) {   // the answer to an earlier ask: the host stops these when it gets the later one
+            superseded.computeIfAbsent(host, h -> new ArrayList<>()).addAll(m.augmenters());
+            if (self(m.viewsInbox()) && !remote.containsValue(m.viewsInbox())) ctx.stop(m.viewsInbox());
+            return false;
+        }
+        if (m.augmenters().isEmpty()) return false;
+        List<ActorRef<Augmenter.Command>> replaced = hostOfMember.entrySet().stream()
+                .filter(e -> e.getValue().equals(host) && !m.augmenters().contains(e.getKey())).map(Map.Entry::getKey).toList();
+        for (var a : replaced) {
+            ctx.unwatch(a);
+            drop(a);
+        }
+        for (var a : superseded.getOrDefault(host, List.of())) loader.tell(new DataLoader.WorkerGone(a));   // they may have taken work
+        superseded.remove(host);
         for (var a : m.augmenters()) {
             ctx.watch(a);
             remote.put(a, m.viewsInbox());
+            hostOfMember.put(a, host);
         }
         for (var a : local) {
             retiring.add(a);
@@ -95,12 +163,7 @@ final class ClusterAugmenterPool {
         if (remote.containsKey(ref)) {
             @SuppressWarnings("unchecked")
             ActorRef<Augmenter.Command> a = (ActorRef<Augmenter.Command>) ref;
-            ActorRef<ChunkReceiver.Command> link = remote.remove(a);
-            if (!remote.containsValue(link)) {   // its host's last augmenter: the link and the host go
-                viewsLinkOfHost.values().remove(link);
-                ctx.stop(link);
-            }
-            loader.tell(new DataLoader.WorkerGone(a));
+            drop(a);
             if (remote.isEmpty()) {
                 ctx.getLog().info("no augmenter on a data node left; spawning {} local ones", localCount);
                 spawnLocals();
@@ -115,6 +178,21 @@ final class ClusterAugmenterPool {
             return Gone.LOCAL;
         }
         return Gone.NOT_A_MEMBER;
+    }
+
+    /** A remote member leaves the pool; the DataLoader hears of it. */
+    private void drop(ActorRef<Augmenter.Command> a) {
+        ActorRef<ChunkReceiver.Command> link = remote.remove(a);
+        hostOfMember.remove(a);
+        if (!remote.containsValue(link)) {   // the last augmenter on this link: the link goes (and a host whose current link it was)
+            viewsLinkOfHost.values().remove(link);
+            if (self(link)) ctx.stop(link);   // a link ending on a teacher node is its TeacherHost's
+        }
+        loader.tell(new DataLoader.WorkerGone(a));
+    }
+
+    private boolean self(ActorRef<?> child) {
+        return child.path().parent().equals(ctx.getSelf().path());
     }
 
     private void spawnLocals() {

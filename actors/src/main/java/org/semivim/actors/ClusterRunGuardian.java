@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 
 /**
  * One run on a cluster (issue 6): the {@link RunGuardian}'s job with the trainers on other nodes. It
@@ -42,13 +43,19 @@ import java.util.concurrent.CompletableFuture;
  * work to it) and a {@link ChunkReceiver} that delivers the trainer's gradients to the supervisor; the
  * host spawns the other two ends (docs/cluster.md, "Large messages"). The augmenters are found the same
  * way on the nodes with role data ({@link AugmenterHost#KEY}; their views come chunked), with local ones
- * while there are none ({@link ClusterAugmenterPool}). A singleton that restarts on another node resumes from the newest checkpoint
+ * while there are none ({@link ClusterAugmenterPool}). TeacherInference runs on a node with role teacher
+ * when one is present ({@link TeacherHost#KEY}, {@link ClusterTeacherPlacement}), else here; every actor
+ * of the run reaches it through a {@link TeacherRelay}, and it gets the shard table as a message. A singleton that restarts on another node resumes from the newest checkpoint
  * in the run directory (shared storage), as a restarted one-JVM run does.
  */
 public final class ClusterRunGuardian {
 
-    /** The guardian's protocol; only {@link TrainerHosted} crosses nodes (a {@link WireMessage}), the rest are local adapters. */
-    public sealed interface Command permits TrainerHosted, HostsChanged, Outcome, AugmentersHosted, AugmenterHostsChanged {}
+    /**
+     * The guardian's protocol; the hosts' answers ({@link TrainerHosted}, {@link AugmentersHosted}, {@link TeacherHosted},
+     * {@link ViewsLinkOpened}) cross nodes ({@link WireMessage}s), the rest are local adapters.
+     */
+    public sealed interface Command permits TrainerHosted, HostsChanged, Outcome, AugmentersHosted, AugmenterHostsChanged, TeacherHosted,
+            TeacherHostsChanged, ViewsLinkOpened {}
 
     /**
      * From a {@link TrainerHost}: the trainer it spawned for this run, the receiving end of its link
@@ -67,6 +74,23 @@ public final class ClusterRunGuardian {
             augmenters = List.copyOf(augmenters);
         }
     }
+
+    /**
+     * From a {@link TeacherHost}: the TeacherInference it spawned for this run and the receiving end of
+     * its link ({@code inbox}); {@code standIn} is the link on this node that stands in for it, as asked.
+     */
+    public record TeacherHosted(ActorRef<TeacherInference.Command> teacher, ActorRef<ChunkReceiver.Command> inbox,
+                                ActorRef<TeacherInference.Command> standIn) implements Command, WireMessage {}
+
+    /**
+     * From a {@link TeacherHost}: the views link asked for augmenter host {@code forHost} ends at
+     * {@code inbox} on the teacher node (delivering to the TeacherInference that {@code standIn} stands in for).
+     */
+    public record ViewsLinkOpened(ActorRef<AugmenterHost.Command> forHost, ActorRef<ChunkReceiver.Command> inbox,
+                                  ActorRef<TeacherInference.Command> standIn) implements Command, WireMessage {}
+
+    /** The Receptionist's current set of teacher hosts (adapted, local). */
+    record TeacherHostsChanged(Set<ActorRef<TeacherHost.Command>> hosts) implements Command {}
 
     /** The Receptionist's current set of augmenter hosts (adapted, local). */
     record AugmenterHostsChanged(Set<ActorRef<AugmenterHost.Command>> hosts) implements Command {}
@@ -100,10 +124,16 @@ public final class ClusterRunGuardian {
             var metrics = spawn(ctx, MetricsReporter.create(run), "metrics-reporter", DispatcherSelector.defaultDispatcher());
             var checkpointer = spawn(ctx, Checkpointer.create(run, metrics), "checkpointer", DispatcherSelector.defaultDispatcher());
             var loader = spawn(ctx, DataLoader.create(run), "data-loader", DispatcherSelector.defaultDispatcher());
-            var teacher = spawn(ctx, TeacherInference.create(run, loader), "teacher-inference", compute);
+            ActorRef<Object> relay = ctx.spawn(TeacherRelay.create(null), "teacher-relay");
+            ActorRef<TeacherInference.Command> teacher = relay.narrow();   // every actor of the run addresses TeacherInference through the relay
+            IntFunction<ActorRef<TeacherInference.Command>> spawnTeacher = k -> spawn(ctx, TeacherInference.create(run, loader, teacher, null),
+                    "teacher-inference-" + k, compute);
+            var firstTeacher = spawnTeacher.apply(0);
+            relay.tell(new TeacherRelay.Route(firstTeacher));
             ActorRef<RunGuardian.Command> outcomes = ctx.messageAdapter(RunGuardian.Command.class, Outcome::new);
             var supervisor = spawn(ctx, LyapunovSupervisor.create(run, loader, checkpointer, metrics, outcomes), "lyapunov-supervisor", compute);
             String configJson = config.canonicalJson();
+            var teachers = new ClusterTeacherPlacement(ctx, loader, supervisor, transfer, configJson, spawnTeacher, relay, firstTeacher);
             var augmenters = new ClusterAugmenterPool(ctx, loader, teacher, transfer, configJson, options.augmenters(),
                     k -> spawn(ctx, Augmenter.create(run, loader), "augmenter-" + k, compute));
 
@@ -127,15 +157,18 @@ public final class ClusterRunGuardian {
                 var peers = new RunTopology.Peers(loader, augmenters.members(), teacher, refs, shards, supervisor);
                 if (topology.ready()) topology.replace(peers);
                 else topology.fill(peers);
+                teachers.table(new TeacherInference.ShardTable(refs, shards));   // before TrainerStarted: the resend uses the new table
                 for (String id : changed) supervisor.tell(new LyapunovSupervisor.TrainerStarted(trainers.get(id)));
                 ctx.getLog().info("trainers {}: shards {}", next.keySet(), next.values().stream().map(java.util.Arrays::toString).toList());
             };
             publish.run();
-            ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,   // one adapter per class: both keys
+            ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class,   // one adapter per class: all keys
                     l -> l.isForKey(AugmenterHost.KEY) ? new AugmenterHostsChanged(l.getServiceInstances(AugmenterHost.KEY))
+                            : l.isForKey(TeacherHost.KEY) ? new TeacherHostsChanged(l.getServiceInstances(TeacherHost.KEY))
                             : new HostsChanged(l.getServiceInstances(TrainerHost.KEY)));
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(TrainerHost.KEY, listings));
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(AugmenterHost.KEY, listings));
+            ctx.getSystem().receptionist().tell(Receptionist.subscribe(TeacherHost.KEY, listings));
             supervisor.tell(new LyapunovSupervisor.Begin());
 
             return Behaviors.<Command>receive(Command.class)
@@ -172,6 +205,18 @@ public final class ClusterRunGuardian {
                         augmenters.hostsChanged(m.hosts());
                         return Behaviors.same();
                     })
+                    .onMessage(TeacherHostsChanged.class, m -> {
+                        teachers.hostsChanged(m.hosts());
+                        return Behaviors.same();
+                    })
+                    .onMessage(TeacherHosted.class, m -> {
+                        if (teachers.hosted(m)) augmenters.viewsMoved(teachers.remoteHost(), m.standIn());
+                        return Behaviors.same();
+                    })
+                    .onMessage(ViewsLinkOpened.class, m -> {
+                        augmenters.viewsLinkOpened(m);
+                        return Behaviors.same();
+                    })
                     .onMessage(AugmentersHosted.class, m -> {
                         if (augmenters.hosted(m)) publish.run();
                         return Behaviors.same();
@@ -197,6 +242,9 @@ public final class ClusterRunGuardian {
                             publish.run();
                             return Behaviors.same();
                         }
+                        ClusterTeacherPlacement.Gone teacherGone = teachers.terminated(s.getRef());
+                        if (teacherGone == ClusterTeacherPlacement.Gone.REMOTE) augmenters.viewsMoved(null, null);   // back on this node
+                        if (teacherGone != ClusterTeacherPlacement.Gone.NOT_A_MEMBER) return Behaviors.same();
                         result.completeExceptionally(new RunFailedException("actor " + s.getRef().path().name() + " stopped", null));
                         return Behaviors.stopped();
                     })

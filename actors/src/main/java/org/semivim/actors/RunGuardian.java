@@ -77,6 +77,7 @@ public final class RunGuardian {
             List<ActorRef<Augmenter.Command>> augmenters = new ArrayList<>();
             for (int i = 0; i < options.augmenters(); i++) augmenters.add(spawn(ctx, Augmenter.create(run, loader), "augmenter-" + i, compute));
             int[] replacements = {0};
+            teacher.tell(new TeacherInference.ShardTable(trainers, shards));
             topology.fill(new RunTopology.Peers(loader, augmenters, teacher, trainers, shards, supervisor));
             supervisor.tell(new LyapunovSupervisor.Begin());
             return Behaviors.<Command>receive(Command.class)

@@ -36,13 +36,18 @@ import java.util.TreeMap;
  * A {@link LabelParams} that is not the next version (start, restart, the run going back to a
  * checkpoint) empties the buffer and asks the DataLoader to hand everything out again from there.
  *
+ * <p>Which trainer owns which shards comes as a {@link ShardTable} message from the run's guardian (kept
+ * across restarts), so TeacherInference can run on another node than the run: there ({@link TeacherHost})
+ * the run addresses it through its {@link TeacherRelay}, and its plans and work go as
+ * {@link TeacherOutbox.Forward}s through a chunked link back to the run's node.
+ *
  * <p>SSMAE ({@link SsmaeLabelling}): the gate, the current θS's predictions, the admission decision against
  * the supervisor's memory view ({@link MemoryView}) and the loss terms, split into the S shards' rows;
  * every trainer gets the shards it owns.
  */
 public final class TeacherInference extends AbstractBehavior<TeacherInference.Command> {
 
-    public sealed interface Command extends WireMessage permits ViewsReady, LabelParams, ResendShards, LoaderRestarted, MemoryView {}
+    public sealed interface Command extends WireMessage permits ViewsReady, LabelParams, ResendShards, LoaderRestarted, MemoryView, ShardTable {}
 
     /** The views of one step, from an augmenter. */
     public record ViewsReady(StepViews views) implements Command {}
@@ -70,9 +75,39 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         }
     }
 
+    /**
+     * Which trainer owns which shards: {@code trainers.get(w)} (the ref the run addresses it by) computes
+     * shards {@code shards.get(w)}. From the run's guardian whenever the table changes (it is not read
+     * from anywhere else, so TeacherInference can live on another node); kept across restarts.
+     */
+    public record ShardTable(List<ActorRef<StudentTrainer.Command>> trainers, List<int[]> shards) implements Command {
+        public ShardTable {
+            if (trainers.size() != shards.size()) {
+                throw new IllegalArgumentException("shard table: " + trainers.size() + " trainers but " + shards.size() + " shard lists");
+            }
+            trainers = List.copyOf(trainers);
+            shards = List.copyOf(shards);
+        }
+
+        public static final ShardTable EMPTY = new ShardTable(List.of(), List.of());
+    }
+
+    /** TeacherInference on the run's node: it is addressed by its own ref and tells its peers directly. */
     public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader) {
+        return create(run, loader, null, null);
+    }
+
+    /**
+     * TeacherInference that the run addresses as {@code addressedAs} (on a teacher node: the run's
+     * {@link TeacherRelay}; null: its own ref), and whose messages to the supervisor and the trainers go
+     * as {@link TeacherOutbox.Forward}s through {@code outbox} (a chunked link to the run's node; null:
+     * told directly). A restarted one announces itself under {@code addressedAs}.
+     */
+    public static Behavior<Command> create(RunContext run, ActorRef<DataLoader.Command> loader, ActorRef<Command> addressedAs, ActorRef<Object> outbox) {
         Incarnations incarnations = new Incarnations();
-        return Behaviors.setup(ctx -> new TeacherInference(ctx, run, loader, incarnations.restarted()));
+        ShardTable[] table = {ShardTable.EMPTY};   // survives restarts (the guardian sends it only when it changes)
+        return Behaviors.setup(ctx -> new TeacherInference(ctx, run, loader, incarnations.restarted(), table,
+                addressedAs == null ? ctx.getSelf() : addressedAs, outbox));
     }
 
     private final RunContext run;
@@ -82,15 +117,20 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     private final SsmaeLabelling ssmae;      // SSMAE's phases (0), (3), (4); null for the other methods
     private final int numClasses;
     private final ViewsBuffer buffer = new ViewsBuffer();
+    private final ShardTable[] table;        // the current shard table, in a cell shared with later incarnations
+    private final ActorRef<Object> outbox;   // null: peers are told directly
     private long version = -1;               // committed steps the parameters are from; -1: none yet
     private float[] parameters;              // [P]
     private List<ShardInput> inHand;         // the shards of step `version`, once dispatched
     private List<SsmaeStep.ShardTerms> ssmaeInHand;   // SSMAE: the S shards' terms of step `version`, once dispatched
 
-    private TeacherInference(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader, boolean restarted) {
+    private TeacherInference(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader, boolean restarted, ShardTable[] table,
+                             ActorRef<Command> addressedAs, ActorRef<Object> outbox) {
         super(ctx);
         this.run = run;
         this.loader = loader;
+        this.table = table;
+        this.outbox = outbox;
         if (run.config().method() == Method.SSMAE) {
             this.ssmae = new SsmaeLabelling(run.config(), run.data(), run.options().ops());
             this.inference = null;
@@ -105,7 +145,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
             this.composer = MethodSetup.composer(run.config(), numClasses);
         }
         if (restarted) {   // a restart: the supervisor sends the parameters again with reset
-            run.topology().get().supervisor().tell(new LyapunovSupervisor.TeacherStarted(ctx.getSelf()));
+            run.topology().get().supervisor().tell(new LyapunovSupervisor.TeacherStarted(addressedAs));
         }
     }
 
@@ -115,6 +155,10 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
                 .onMessage(ViewsReady.class, this::onViews)
                 .onMessage(LabelParams.class, this::onParams)
                 .onMessage(ResendShards.class, this::onResend)
+                .onMessage(ShardTable.class, m -> {
+                    table[0] = m;
+                    return this;
+                })
                 .onMessage(MemoryView.class, m -> ssmae != null && ssmae.apply(m) ? process() : this)
                 .onMessage(LoaderRestarted.class, m -> {
                     if (version >= 0) loader.tell(new DataLoader.RestartFrom(version));   // views it already holds come again: kept once
@@ -148,12 +192,18 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     }
 
     private Behavior<Command> onResend(ResendShards m) {
-        var peers = run.topology().get();
-        int w = peers.trainers().indexOf(m.trainer());
+        ShardTable t = table[0];
+        int w = t.trainers().indexOf(m.trainer());
         if (w < 0) return this;
-        if (inHand != null) m.trainer().tell(new StudentTrainer.ComputeShards(version, pick(inHand, peers.trainerShards().get(w))));
-        if (ssmaeInHand != null) m.trainer().tell(new StudentTrainer.ComputeSsmaeShards(version, pick(ssmaeInHand, peers.trainerShards().get(w))));
+        if (inHand != null) send(m.trainer(), new StudentTrainer.ComputeShards(version, pick(inHand, t.shards().get(w))));
+        if (ssmaeInHand != null) send(m.trainer(), new StudentTrainer.ComputeSsmaeShards(version, pick(ssmaeInHand, t.shards().get(w))));
         return this;
+    }
+
+    /** To the supervisor or a trainer: directly, or through the outbox (a chunked link) from a teacher node. */
+    private <T> void send(ActorRef<T> to, T message) {
+        if (outbox == null) to.tell(message);
+        else outbox.tell(new TeacherOutbox.Forward(to, message));
     }
 
     /** Runs step {@code version} when its views are here and it has not been dispatched yet. */
@@ -181,10 +231,10 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
             weights[i] = terms.get(i).lossWeight();
         }
         run.options().gauges().worked(FlowGauges.Work.PSEUDO_LABEL, System.nanoTime() - t0);
-        var peers = run.topology().get();
-        peers.supervisor().tell(new LyapunovSupervisor.StepPlan(t, views.batch(), predictions, composition.mask(), kinds, weights));
-        for (int w = 0; w < peers.trainers().size(); w++) {
-            peers.trainers().get(w).tell(new StudentTrainer.ComputeShards(t, pick(shards, peers.trainerShards().get(w))));
+        send(run.topology().get().supervisor(), new LyapunovSupervisor.StepPlan(t, views.batch(), predictions, composition.mask(), kinds, weights));
+        ShardTable table = this.table[0];
+        for (int w = 0; w < table.trainers().size(); w++) {
+            send(table.trainers().get(w), new StudentTrainer.ComputeShards(t, pick(shards, table.shards().get(w))));
         }
         inHand = shards;
         return this;
@@ -194,10 +244,10 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     private Behavior<Command> processSsmae(long t, StepViews views, long t0) {
         SsmaeLabelling.Dispatch d = ssmae.run(views, parameters);
         run.options().gauges().worked(FlowGauges.Work.PSEUDO_LABEL, System.nanoTime() - t0);
-        var peers = run.topology().get();
-        peers.supervisor().tell(new LyapunovSupervisor.SsmaeStepPlan(d.plan()));
-        for (int w = 0; w < peers.trainers().size(); w++) {
-            peers.trainers().get(w).tell(new StudentTrainer.ComputeSsmaeShards(t, pick(d.shards(), peers.trainerShards().get(w))));
+        send(run.topology().get().supervisor(), new LyapunovSupervisor.SsmaeStepPlan(d.plan()));
+        ShardTable table = this.table[0];
+        for (int w = 0; w < table.trainers().size(); w++) {
+            send(table.trainers().get(w), new StudentTrainer.ComputeSsmaeShards(t, pick(d.shards(), table.shards().get(w))));
         }
         ssmaeInHand = d.shards();
         return this;

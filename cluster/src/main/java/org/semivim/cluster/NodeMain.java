@@ -29,11 +29,13 @@ import java.util.concurrent.ExecutionException;
  * storage), so the singleton resumes from the newest checkpoint wherever it restarts. The node that
  * finishes the run writes {@code DIR/final-params.bin} ({@link #writeParams}), prints
  * {@code run finished <steps>} and exits 0. Prints {@code node up <host:port>} once joined and
- * {@code step <t>} for each step its singleton commits.
+ * {@code step <t>} for each step its singleton commits; a node with role teacher prints {@code labelled <t>}
+ * for each step its TeacherInference (placed there by the run) pseudo-labels.
  * <pre>
  *   NodeMain --role trainer --seed-nodes 127.0.0.1:25520 --port 0 [--transport tcp] [--join-timeout 30]
  *   NodeMain --role supervisor --port 25520 --run cfg.json --run-dir /shared/run [--checkpoint-every 5] [--augmenters 2]
  *   NodeMain --role data --seed-nodes 127.0.0.1:25520 --port 0 [--augmenters 2]   (augmenters per run on this node)
+ *   NodeMain --role teacher --seed-nodes 127.0.0.1:25520 --port 0               (hosts the run's TeacherInference)
  * </pre>
  */
 public final class NodeMain {
@@ -44,6 +46,15 @@ public final class NodeMain {
     public record Launch(NodeSettings settings, Path runConfig, Path runDirectory, long checkpointEvery, int augmenters) {}
 
     private NodeMain() {}
+
+    /** On a teacher node: prints {@code labelled <t>} before its TeacherInference pseudo-labels step t (a run placed it here). */
+    private static final org.semivim.actors.RunHooks PRINT_LABELLED = new org.semivim.actors.RunHooks() {
+        @Override
+        public void beforePseudoLabels(long step) {
+            System.out.println("labelled " + step);
+            System.out.flush();
+        }
+    };
 
     public static void main(String[] args) {
         try {
@@ -72,7 +83,7 @@ public final class NodeMain {
             spec = new NodeRoles.RunSpec(config, TrainingData.load(config.data()), options, result);
         }
         ClusterNode node = ClusterNode.start(settings, com.typesafe.config.ConfigFactory.empty(), NodeRoles.guardian(settings.roles(), Ops.cpu(), spec,
-                launch.augmenters(), org.semivim.actors.RunHooks.NONE));
+                launch.augmenters(), settings.roles().contains("teacher") ? PRINT_LABELLED : org.semivim.actors.RunHooks.NONE));
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "semivim-node-leave"));
         System.out.println("node up " + node.hostPort() + " roles " + settings.roles().stream().sorted().toList() + " transport " + settings.transport().artery());
         System.out.flush();

@@ -10,6 +10,7 @@ import org.semivim.actors.ClusterRunGuardian;
 import org.semivim.actors.RunHooks;
 import org.semivim.actors.RunOptions;
 import org.semivim.actors.RunResult;
+import org.semivim.actors.TeacherHost;
 import org.semivim.actors.TrainerHost;
 import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
@@ -21,11 +22,12 @@ import java.util.concurrent.CompletableFuture;
 /**
  * What a node runs for its roles: role trainer hosts trainers ({@link TrainerHost}, registered with
  * the Receptionist); role data hosts augmenters ({@link AugmenterHost}, registered with the
- * Receptionist); role supervisor, given a run, may host the run's Cluster Singleton
- * ({@link ClusterRunGuardian}: supervisor, TeacherInference, DataLoader, checkpoints, metrics, and local
+ * Receptionist); role teacher hosts the run's TeacherInference ({@link TeacherHost}, registered with
+ * the Receptionist; the run places it there when such a node is present, else runs it itself); role
+ * supervisor, given a run, may host the run's Cluster Singleton ({@link ClusterRunGuardian}: supervisor,
+ * TeacherInference while no teacher node has it, DataLoader, checkpoints, metrics, and local
  * augmenters while no data node has any), which lives on the oldest Up node with role supervisor and
- * moves when that node goes. Role teacher is accepted for deployments to come; today TeacherInference
- * runs inside the singleton.
+ * moves when that node goes.
  */
 public final class NodeRoles {
     /** The singleton's name (its path is /system/singletonManager&lt;name&gt;/&lt;name&gt;). */
@@ -46,12 +48,14 @@ public final class NodeRoles {
 
     /**
      * As {@link #guardian(Set, Ops, RunSpec)}; a node with role data hosts {@code augmenters} augmenters
-     * per run, given {@code dataHooks} (tests; {@link RunHooks#NONE}).
+     * per run; the augmenters of role data and the TeacherInference of role teacher are given
+     * {@code hooks} (tests; {@link RunHooks#NONE}).
      */
-    public static Behavior<Void> guardian(Set<String> roles, Ops ops, RunSpec run, int augmenters, RunHooks dataHooks) {
+    public static Behavior<Void> guardian(Set<String> roles, Ops ops, RunSpec run, int augmenters, RunHooks hooks) {
         return Behaviors.setup(ctx -> {
             if (roles.contains("trainer")) ctx.spawn(TrainerHost.create(ops), "trainer-host");
-            if (roles.contains("data")) ctx.spawn(AugmenterHost.create(augmenters, dataHooks), "augmenter-host");
+            if (roles.contains("data")) ctx.spawn(AugmenterHost.create(augmenters, hooks), "augmenter-host");
+            if (roles.contains("teacher")) ctx.spawn(TeacherHost.create(ops, hooks), "teacher-host");
             if (roles.contains("supervisor") && run != null) {
                 ClusterSingleton.get(ctx.getSystem()).init(
                         SingletonActor.of(ClusterRunGuardian.create(run.config(), run.data(), run.options(), run.result()), RUN_SINGLETON)

@@ -94,11 +94,21 @@ public record NodeSettings(Set<String> roles, List<String> seedNodes, String hos
         Config file = configFile.map(p -> ConfigFactory.parseFile(p.toFile())).orElse(ConfigFactory.empty());
         Config base = ConfigFactory.load(transport.resource());
         Config all = own.withFallback(overrides).withFallback(file).withFallback(base).resolve();
+        all = withLargeMessageDestination(all, org.semivim.actors.TeacherHost.LARGE_MESSAGE_DESTINATION);
         String t = all.getString("pekko.remote.artery.transport");
         if (!t.equals(transport.artery())) {
             throw new IllegalArgumentException("config sets pekko.remote.artery.transport = " + t + " but the node was started with transport " + transport.artery());
         }
         return all;
+    }
+
+    /** Artery's large-message destinations of {@code config} with {@code path} added (kept once): the chunked links' receivers need it. */
+    static Config withLargeMessageDestination(Config config, String path) {
+        String key = "pekko.remote.artery.large-message-destinations";
+        List<String> destinations = new ArrayList<>(config.hasPath(key) ? config.getStringList(key) : List.of());
+        if (destinations.contains(path)) return config;
+        destinations.add(path);
+        return config.withValue(key, ConfigValueFactory.fromIterable(destinations));
     }
 
     private static void parseHostPort(String s) {

@@ -138,6 +138,13 @@ public final class MessageRegistry {
         plain(e, org.semivim.actors.AugmenterHost.HostAugmenters.class);
         plain(e, org.semivim.actors.ClusterRunGuardian.AugmentersHosted.class);
         plain(e, DataLoader.WorkerGone.class);
+        // ---- TeacherInference on teacher nodes (appended)
+        plain(e, TeacherInference.ShardTable.class);
+        plain(e, org.semivim.actors.TeacherOutbox.Forward.class);
+        plain(e, org.semivim.actors.TeacherHost.HostTeacher.class);
+        plain(e, org.semivim.actors.ClusterRunGuardian.TeacherHosted.class);
+        plain(e, org.semivim.actors.TeacherHost.OpenViewsLink.class);
+        plain(e, org.semivim.actors.ClusterRunGuardian.ViewsLinkOpened.class);
         return Collections.unmodifiableList(e);
     }
 

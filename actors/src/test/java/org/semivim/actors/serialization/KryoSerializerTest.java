@@ -157,6 +157,16 @@ class KryoSerializerTest {
         out.add(new org.semivim.actors.AugmenterHost.HostAugmenters("{\"seed\":7}", ref(), ref(), ref()));
         out.add(new org.semivim.actors.ClusterRunGuardian.AugmentersHosted(List.of(ref(), ref()), ref()));
         out.add(new DataLoader.WorkerGone(ref()));
+        // TeacherInference on teacher nodes
+        out.add(new TeacherInference.ShardTable(List.of(ref(), ref()), List.of(new int[]{0, 2}, new int[]{1, 3})));
+        out.add(TeacherInference.ShardTable.EMPTY);
+        out.add(new org.semivim.actors.TeacherOutbox.Forward(ref(), new StudentTrainer.ComputeShards(3, shards)));
+        out.add(new org.semivim.actors.TeacherOutbox.Forward(ref(), new LyapunovSupervisor.StepPlan(3, batch, labels, new boolean[]{true, false, true, true},
+                new int[]{0, 1}, new float[]{1f, 5f})));
+        out.add(new org.semivim.actors.TeacherHost.HostTeacher("{\"seed\":7}", ref(), ref(), ref(), ref(), ref(), ref()));
+        out.add(new org.semivim.actors.ClusterRunGuardian.TeacherHosted(ref(), ref(), ref()));
+        out.add(new org.semivim.actors.TeacherHost.OpenViewsLink(ref(), ref(), ref()));
+        out.add(new org.semivim.actors.ClusterRunGuardian.ViewsLinkOpened(ref(), ref(), ref()));
         // SSMAE (appended, so the indices above stay)
         var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
         var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
@@ -208,7 +218,8 @@ class KryoSerializerTest {
         List<Class<?>> actors = List.of(DataLoader.class, Augmenter.class, TeacherInference.class, StudentTrainer.class,
                 LyapunovSupervisor.class, Checkpointer.class, MetricsReporter.class, RunGuardian.class,
                 org.semivim.actors.TrainerHost.class, org.semivim.actors.ClusterRunGuardian.class, org.semivim.actors.AugmenterHost.class,
-                org.semivim.actors.transfer.ChunkSender.class, org.semivim.actors.transfer.ChunkReceiver.class);
+                org.semivim.actors.transfer.ChunkSender.class, org.semivim.actors.transfer.ChunkReceiver.class, org.semivim.actors.TeacherHost.class,
+                org.semivim.actors.TeacherOutbox.class);
         for (Class<?> a : actors) {
             for (Class<?> nested : a.getDeclaredClasses()) {
                 if (WireMessage.class.isAssignableFrom(nested) && !nested.isInterface()) {
@@ -216,6 +227,22 @@ class KryoSerializerTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aShardTableAndAForwardedMessageComeBackExactly() throws Exception {
+        List<Object> s = samples();
+        var table = (TeacherInference.ShardTable) roundTrip(s.stream().filter(m -> m instanceof TeacherInference.ShardTable t && !t.trainers().isEmpty())
+                .findFirst().orElseThrow());
+        assertEquals(2, table.trainers().size());
+        assertArrayEquals(new int[]{0, 2}, table.shards().get(0));
+        assertArrayEquals(new int[]{1, 3}, table.shards().get(1));
+        var forward = (org.semivim.actors.TeacherOutbox.Forward) roundTrip(s.stream().filter(m -> m instanceof org.semivim.actors.TeacherOutbox.Forward f
+                && f.message() instanceof StudentTrainer.ComputeShards).findFirst().orElseThrow());
+        var work = (StudentTrainer.ComputeShards) forward.message();
+        assertEquals(3, work.step());
+        assertEquals(2, work.shards().size());
+        assertArrayEquals(new float[]{0.6f, 0.8f}, work.shards().get(1).terms().get(1).ssMixup().psi());
     }
 
     @Test

@@ -1,0 +1,311 @@
+package org.semivim.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Leave;
+import org.junit.jupiter.api.Test;
+import org.semivim.actors.RunHooks;
+import org.semivim.actors.RunOptions;
+import org.semivim.actors.RunOrchestrator;
+import org.semivim.actors.RunResult;
+import org.semivim.actors.TeacherHost;
+import org.semivim.engine.ops.Ops;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.TrainingData;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * TeacherInference on a node with role teacher (three ActorSystems in this JVM, tcp on loopback: a
+ * supervisor node with the run singleton, a teacher node, a trainer node): the run places
+ * TeacherInference on the teacher node, its parameters, views and shard tables go there and its work
+ * comes back over chunked links, and the result is the one-JVM run's, bit for bit. When the teacher
+ * node leaves mid-run, TeacherInference runs on the supervisor node again from the committed version.
+ * Where TeacherInference ran is told by the {@link RunHooks#beforePseudoLabels} hooks: the teacher
+ * node's TeacherHost gets its own, the supervisor node's run has its own.
+ */
+class TeacherNodeRunTest {
+
+    private static final Config QUIET = ConfigFactory.parseString("pekko.loglevel = WARNING");
+
+    @Test
+    void aTeacherNodeRunsTeacherInferenceAndTheParametersAreTheOneJvmOnes() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 6);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
+        RunHooks teacherNodeHooks = new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onTeacherNode.add(step);
+                teacherNodeLabelled.complete(null);
+            }
+        };
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step()));
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+            nodes.add(teacherNode);
+            // without a trainer nothing commits: the teacher node labels step 0 once the run has placed TeacherInference there
+            teacherNodeLabelled.get(120, TimeUnit.SECONDS);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            RunResult r = result.get(180, TimeUnit.SECONDS);
+            assertEquals(config.steps(), r.steps());
+            assertArrayEquals(reference.student(), r.student(), "student bit-identical to the one-JVM run");
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher bit-identical to the one-JVM run");
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            assertEquals(LongStream.range(0, config.steps()).boxed().collect(java.util.stream.Collectors.toSet()), onTeacherNode,
+                    "every step was pseudo-labelled on the teacher node");
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
+
+    /**
+     * A teacher node that joins mid-run (after a random number of commits; the local TeacherInference
+     * then waits until the teacher node has taken over, so the run cannot end first): TeacherInference
+     * moves there from the committed version; bit-identical, each step once, the last step labelled on
+     * the teacher node.
+     */
+    @Test
+    void aTeacherNodeThatJoinsMidRunTakesTeacherInferenceOver() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 10);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long joinAfter = 1 + new Random().nextInt(3);
+        Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> joinPoint = new CompletableFuture<>();
+        RunHooks teacherNodeHooks = new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onTeacherNode.add(step);
+            }
+        };
+        RunOptions options = RunOptions.defaults().withListener(r -> {
+            steps.add(r.step());
+            if (r.step() == joinAfter) joinPoint.complete(null);
+        }).withHooks(new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {   // the local TeacherInference waits (at most 60 s) until the teacher node has taken over
+                long end = System.nanoTime() + 60_000_000_000L;
+                while (step > joinAfter && onTeacherNode.isEmpty() && System.nanoTime() < end) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            joinPoint.get(120, TimeUnit.SECONDS);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks)));
+            RunResult r = result.get(180, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student with a teacher node joined after step " + joinAfter);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher with a teacher node joined after step " + joinAfter);
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            assertTrue(onTeacherNode.contains(config.steps() - 1), "the teacher node labelled the last step: " + onTeacherNode);
+            assertFalse(onTeacherNode.contains(0L), "step 0 was labelled before the teacher node joined: " + onTeacherNode);
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
+
+    /**
+     * With a data node: its augmenters render (their views first chunked to the supervisor node), then a
+     * teacher node joins and the run moves TeacherInference there: the data node is asked again with a
+     * views link that ends on the teacher node. Bit-identical, each step once, every step labelled on the
+     * teacher node, the local augmenters retired.
+     */
+    @Test
+    void withADataNodeTheViewsLinkEndsOnTheTeacherNode() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 6);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
+        Set<Long> renderedOnDataNode = ConcurrentHashMap.newKeySet();
+        Set<Long> renderedLocally = ConcurrentHashMap.newKeySet();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
+        CompletableFuture<Void> dataNodeRendered = new CompletableFuture<>();
+        RunHooks teacherNodeHooks = new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onTeacherNode.add(step);
+                teacherNodeLabelled.complete(null);
+            }
+        };
+        RunHooks dataNodeHooks = new RunHooks() {
+            @Override
+            public void beforeRender(long step) {
+                renderedOnDataNode.add(step);
+                dataNodeRendered.complete(null);
+            }
+        };
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
+            @Override
+            public void beforeRender(long step) {
+                renderedLocally.add(step);
+            }
+        });
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataNodeHooks)));
+            dataNodeRendered.get(120, TimeUnit.SECONDS);
+            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+            nodes.add(teacherNode);
+            teacherNodeLabelled.get(120, TimeUnit.SECONDS);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            RunResult r = result.get(180, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student bit-identical to the one-JVM run");
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher bit-identical to the one-JVM run");
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            assertEquals(LongStream.range(0, config.steps()).boxed().collect(java.util.stream.Collectors.toSet()), onTeacherNode,
+                    "every step was pseudo-labelled on the teacher node");
+            long last = config.steps() - 1;
+            assertTrue(renderedOnDataNode.contains(last) && !renderedLocally.contains(last),
+                    "the data node rendered the last step; locally " + renderedLocally + ", on the data node " + renderedOnDataNode);
+            var viewsIn = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(teacherNode.system())
+                    .actorSelection("/user/teacher-host/views-in-*").resolveOne(java.time.Duration.ofSeconds(10)).toCompletableFuture().get();
+            assertTrue(viewsIn.path().name().startsWith("views-in-"), "the data node's views link ends on the teacher node: " + viewsIn.path());
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
+
+    /**
+     * The teacher node leaves (Cluster leave) while the supervisor holds the commit of a random step:
+     * TeacherInference's death watch fires, a local one takes over from the committed version, and the
+     * run ends with the one-JVM parameters, every step committed once, in order.
+     */
+    @Test
+    void aTeacherNodeThatLeavesMidRunHandsTeacherInferenceBackToTheRun() throws Exception {
+        assertTeacherNodeLeaveChangesNothing(false);
+    }
+
+    /** As above with a data node, whose views link ended on the teacher node: it is asked again with one ending on the supervisor node. */
+    @Test
+    void aTeacherNodeThatLeavesMidRunWithADataNodeHandsTheViewsBackToTheRun() throws Exception {
+        assertTeacherNodeLeaveChangesNothing(true);
+    }
+
+    private static void assertTeacherNodeLeaveChangesNothing(boolean withDataNode) throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 8);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long leaveAt = 2 + new Random().nextInt(4);
+        Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
+        Set<Long> onSupervisorNode = ConcurrentHashMap.newKeySet();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
+        CompletableFuture<Void> atLeavePoint = new CompletableFuture<>();
+        CompletableFuture<Void> left = new CompletableFuture<>();
+        RunHooks teacherNodeHooks = new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onTeacherNode.add(step);
+                teacherNodeLabelled.complete(null);
+            }
+        };
+        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onSupervisorNode.add(step);
+            }
+
+            @Override
+            public void beforeCommit(long step) {
+                if (step != leaveAt) return;
+                atLeavePoint.complete(null);
+                left.join();   // the commit waits until the teacher node has left
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+            nodes.add(teacherNode);
+            if (withDataNode) {
+                nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                        NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, RunHooks.NONE)));
+            }
+            teacherNodeLabelled.get(120, TimeUnit.SECONDS);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            atLeavePoint.get(120, TimeUnit.SECONDS);
+            Set<Long> teacherNodeBeforeLeave = Set.copyOf(onTeacherNode);
+            var cluster = Cluster.get(teacherNode.system());
+            cluster.manager().tell(Leave.create(cluster.selfMember().address()));
+            teacherNode.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            Set<Long> supervisorNodeBeforeLeave = Set.copyOf(onSupervisorNode);
+            left.complete(null);
+            RunResult r = result.get(120, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student after the teacher node left at step " + leaveAt);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after the teacher node left at step " + leaveAt);
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            for (long t = 1; t <= leaveAt; t++) assertTrue(teacherNodeBeforeLeave.contains(t), "the teacher node labelled step " + t + ": " + teacherNodeBeforeLeave);
+            long last = config.steps() - 1;
+            assertTrue(onSupervisorNode.contains(last) && !supervisorNodeBeforeLeave.contains(last),
+                    "after the teacher node left, the supervisor node labelled the last step; there " + onSupervisorNode + ", on the teacher node "
+                            + onTeacherNode);
+            assertFalse(onTeacherNode.contains(last), "the teacher node had left before the last step");
+        } finally {
+            left.complete(null);
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
+
+    @Test
+    void everyNodeReceivesTheTeacherLinksOnTheLargeMessageStream() {
+        for (Transport t : List.of(Transport.TCP, Transport.AERON_UDP)) {
+            Config c = NodeSettings.loopback(Set.of("teacher"), List.of(), 0, t).pekkoConfig();
+            List<String> destinations = c.getStringList("pekko.remote.artery.large-message-destinations");
+            assertTrue(destinations.contains(TeacherHost.LARGE_MESSAGE_DESTINATION), t + ": " + destinations);
+            assertTrue(destinations.contains("/user/trainer-host/*"), t + ": the configured destinations stay: " + destinations);
+            assertEquals(destinations.size(), Set.copyOf(destinations).size(), "each once: " + destinations);
+        }
+    }
+}
