@@ -39,7 +39,8 @@ final class ScanBackward {
     private static final ThreadLocal<ScanBackward> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBackward(0, 0, 0));
 
     private final int capTokens, capGroupStates, capStates;   // L·E', (L+1)·G·N·W, E'·N
-    private final float[] deltaArg, argExp, delta;     // [L,E'] x = Δraw + bias, e^(−|x|), Δ = softplus(x)
+    private final float[] deltaArg, argExp;            // [E'] one row's x = Δraw + bias and e^(−|x|) (or e^(−|z|))
+    private final float[] delta;                       // [L,E'] Δ = softplus(x)
     private final float[] softplusSlope;               // [L,E'] σ(x)
     private final float[] siluSlope;                   // [L,E'] SiLU′(z)
     private final float[] gradY, gradR;                // [L,E'] ∂L/∂y, ∂L/∂r (gradR unused without dReadout)
@@ -57,8 +58,8 @@ final class ScanBackward {
         capTokens = tokens;
         capGroupStates = groupStates;
         capStates = stateSize;
-        deltaArg = new float[tokens];
-        argExp = new float[tokens];
+        deltaArg = new float[stateSize];                  // E'·N ≥ E'
+        argExp = new float[stateSize];
         delta = new float[tokens];
         softplusSlope = new float[tokens];
         siluSlope = new float[tokens];
@@ -102,16 +103,8 @@ final class ScanBackward {
      */
     void backward(ScanStreams io, float[] bias, float[] dSkip, float[] aBlocks, Tensor bm, Tensor cm, int bi,
                   boolean reverse, boolean withReadout, int len, int cp, int ns, int group) {
-        int tokens = len * cp, blocks = cp / W;
-        softplusDeltas(io.array(ScanStreams.DELTA_RAW), io.base(ScanStreams.DELTA_RAW), bias, deltaArg, argExp, delta,
-                len, cp);
-        FastMath.sigmoid(deltaArg, 0, argExp, 0, softplusSlope, 0, tokens);            // softplus′(x) = σ(x)
-        float[] z = io.array(ScanStreams.Z);
-        int zo = io.base(ScanStreams.Z);
-        FastMath.expNegAbs(z, zo, argExp, 0, tokens);
-        FastMath.siluSlope(z, zo, argExp, 0, siluSlope, 0, tokens);
-        FastMath.silu(z, zo, argExp, 0, gradY, 0, tokens);
-        outputGradients(io, withReadout, len, cp);
+        int blocks = cp / W;
+        elementwise(io, bias, withReadout, len, cp);
         Arrays.fill(dB, 0, len * ns * W, 0f);
         Arrays.fill(dC, 0, len * ns * W, 0f);
         for (int first = 0; first < blocks; first += group) {
@@ -124,32 +117,32 @@ final class ScanBackward {
     }
 
     /**
-     * delta = softplus(x) [L,E'] with x = Δraw + bias (bias [E'] broadcast over the tokens); x and
-     * e^(−|x|) are left in deltaArg and argExp. Per lane the operations of the forward's Δ.
+     * The element-wise part, one token row at a time (a row's intermediates x and e^(−|·|) stay in
+     * L1): Δ = softplus(x) and σ(x) with x = Δraw + bias (per lane the operations of the forward's
+     * Δ), SiLU′(z), gradY = dOut ⊙ SiLU(z), gradR = gradY + dReadout, dD = Σ_t gradY ⊙ u.
      */
-    private static void softplusDeltas(float[] deltaRaw, int off, float[] bias, float[] deltaArg, float[] argExp,
-                                       float[] delta, int len, int cp) {
-        int tokens = len * cp;
-        for (int row = 0; row < tokens; row += cp) {
-            for (int e = 0; e < cp; e += W) {
-                FloatVector.fromArray(S, deltaRaw, off + row + e).add(FloatVector.fromArray(S, bias, e)).intoArray(deltaArg, row + e);
-            }
-        }
-        FastMath.expNegAbs(deltaArg, 0, argExp, 0, tokens);
-        FastMath.softplus(deltaArg, 0, argExp, 0, delta, 0, tokens);
-    }
-
-    /** gradY = dOut ⊙ SiLU(z) (gradY held SiLU(z)), gradR = gradY + dReadout, dD = Σ_t gradY ⊙ u. */
-    private void outputGradients(ScanStreams io, boolean withReadout, int len, int cp) {
+    private void elementwise(ScanStreams io, float[] bias, boolean withReadout, int len, int cp) {
+        float[] deltaRaw = io.array(ScanStreams.DELTA_RAW), z = io.array(ScanStreams.Z);
         float[] u = io.array(ScanStreams.U), dOut = io.array(ScanStreams.D_OUT), dReadout = io.array(ScanStreams.D_READOUT);
-        int uo = io.base(ScanStreams.U), go = io.base(ScanStreams.D_OUT), dro = io.base(ScanStreams.D_READOUT);
+        int dro0 = io.base(ScanStreams.DELTA_RAW), zo = io.base(ScanStreams.Z), uo = io.base(ScanStreams.U);
+        int go = io.base(ScanStreams.D_OUT), ro = io.base(ScanStreams.D_READOUT);
+        float[] x = deltaArg, ex = argExp;
         Arrays.fill(dD, 0, cp, 0);
         Arrays.fill(laneSums, 0, cp, 0f);
-        for (int t = 0; t < len; t++) {
-            for (int e = 0, i = t * cp; e < cp; e += W, i += W) {
-                FloatVector gy = FloatVector.fromArray(S, dOut, go + i).mul(FloatVector.fromArray(S, gradY, i));
+        for (int t = 0, row = 0; t < len; t++, row += cp) {
+            for (int e = 0; e < cp; e += W) {
+                FloatVector.fromArray(S, deltaRaw, dro0 + row + e).add(FloatVector.fromArray(S, bias, e)).intoArray(x, e);
+            }
+            FastMath.expNegAbs(x, 0, ex, 0, cp);
+            FastMath.softplus(x, 0, ex, 0, delta, row, cp);
+            FastMath.sigmoid(x, 0, ex, 0, softplusSlope, row, cp);                 // softplus′(x) = σ(x)
+            FastMath.expNegAbs(z, zo + row, ex, 0, cp);
+            FastMath.siluSlope(z, zo + row, ex, 0, siluSlope, row, cp);
+            FastMath.silu(z, zo + row, ex, 0, x, 0, cp);                           // x now holds SiLU(z)
+            for (int e = 0, i = row; e < cp; e += W, i += W) {
+                FloatVector gy = FloatVector.fromArray(S, dOut, go + i).mul(FloatVector.fromArray(S, x, e));
                 gy.intoArray(gradY, i);
-                if (withReadout) gy.add(FloatVector.fromArray(S, dReadout, dro + i)).intoArray(gradR, i);
+                if (withReadout) gy.add(FloatVector.fromArray(S, dReadout, ro + i)).intoArray(gradR, i);
                 gy.fma(FloatVector.fromArray(S, u, uo + i), FloatVector.fromArray(S, laneSums, e)).intoArray(laneSums, e);
             }
             if ((t + 1) % FLUSH == 0 || t == len - 1) flushInto(dD, cp);
