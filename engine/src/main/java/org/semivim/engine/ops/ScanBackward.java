@@ -50,6 +50,7 @@ final class ScanBackward {
     private final float[] carry;                       // [G][N,W] exp(Δ A) ⊙ g of the step processed before
     private final float[] dAFloat;                     // [E'/W][N,W] Σ_t g a Δ since the last flush
     private final float[] laneSums;                    // [E'] dD, then dDeltaBias, since the last flush
+    private final float[] pairSums = new float[4 * W];  // Σ_n g B and Σ_n g A a of the sweep's two blocks
     final double[] dA;                                 // [E'/W][N,W] Σ_t g a Δ (∂L/∂A, times A later)
     final double[] dD, dBias;                          // [E']
     final float[] dB, dC;                              // [L,N,W] token order, lane partials of Σ_e
@@ -179,7 +180,30 @@ final class ScanBackward {
             }
             FastMath.expDecay(decay, dRow, decay, dRow, rowSize);         // Δ ≥ 0, A < 0: arguments ≤ 0
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns, tok = t * nw;
-            for (int slot = 0, k = 0; slot < count; slot++) {
+            int slot = 0;
+            for (; slot + 1 < count; slot += 2) {                          // two blocks at once: B_n, C_n and the dC row loaded once
+                int e = tc + e0 + slot * W, e1 = e + W, k0 = dRow + slot * nw, k1 = k0 + nw;
+                FloatVector dtu0 = FloatVector.fromArray(S, delta, e).mul(FloatVector.fromArray(S, u, uo + e));
+                FloatVector dtu1 = FloatVector.fromArray(S, delta, e1).mul(FloatVector.fromArray(S, u, uo + e1));
+                FloatVector gr0 = FloatVector.fromArray(S, gr, e), gr1 = FloatVector.fromArray(S, gr, e1);
+                FloatVector r0 = FloatVector.zero(S), r1 = FloatVector.zero(S);
+                for (int n = 0, kn = 0; n < ns; n++, kn += W) {
+                    float bn = bmData[bRow + n];
+                    FloatVector cn = FloatVector.broadcast(S, cmData[cRow + n]);
+                    FloatVector h0 = FloatVector.fromArray(S, decay, k0 + kn)
+                            .fma(FloatVector.fromArray(S, states, k0 + kn), dtu0.mul(bn));
+                    FloatVector h1 = FloatVector.fromArray(S, decay, k1 + kn)
+                            .fma(FloatVector.fromArray(S, states, k1 + kn), dtu1.mul(bn));
+                    h0.intoArray(states, k0 + rowSize + kn);
+                    h1.intoArray(states, k1 + rowSize + kn);
+                    r0 = h0.fma(cn, r0);
+                    r1 = h1.fma(cn, r1);
+                    gr1.fma(h1, gr0.fma(h0, FloatVector.fromArray(S, dC, tok + kn))).intoArray(dC, tok + kn); // block order
+                }
+                r0.intoArray(readout, e);
+                r1.intoArray(readout, e1);
+            }
+            for (int k = slot * nw; slot < count; slot++) {                // the last block of an odd count
                 int e = tc + e0 + slot * W;
                 FloatVector dtu = FloatVector.fromArray(S, delta, e).mul(FloatVector.fromArray(S, u, uo + e));
                 FloatVector grv = FloatVector.fromArray(S, gr, e);
@@ -218,7 +242,47 @@ final class ScanBackward {
             int t = reverse ? len - 1 - step : step, tc = t * cp, tok = t * nw;
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
             int prevRow = step * rowSize;
-            for (int slot = 0; slot < count; slot++) {
+            int slot = 0;
+            for (; slot + 1 < count; slot += 2) {          // two blocks at once: B_n, C_n and the dB row loaded once
+                int no0 = slot * nw, no1 = no0 + nw, i0 = tc + e0 + slot * W, i1 = i0 + W, ao0 = a0 + no0, ao1 = ao0 + nw;
+                int p0 = prevRow + no0, p1 = prevRow + no1;
+                FloatVector dt0 = FloatVector.fromArray(S, delta, i0), dt1 = FloatVector.fromArray(S, delta, i1);
+                FloatVector dtu0 = dt0.mul(FloatVector.fromArray(S, u, uo + i0)), dtu1 = dt1.mul(FloatVector.fromArray(S, u, uo + i1));
+                FloatVector gr0 = FloatVector.fromArray(S, gr, i0), gr1 = FloatVector.fromArray(S, gr, i1);
+                FloatVector gB0 = FloatVector.zero(S), gAa0 = FloatVector.zero(S), gB1 = FloatVector.zero(S), gAa1 = FloatVector.zero(S);
+                for (int n = 0, kn = 0; n < ns; n++, kn += W) {
+                    FloatVector cn = FloatVector.broadcast(S, cmData[cRow + n]), bn = FloatVector.broadcast(S, bmData[bRow + n]);
+                    FloatVector dec0 = FloatVector.fromArray(S, decay, p0 + kn), dec1 = FloatVector.fromArray(S, decay, p1 + kn);
+                    FloatVector g0 = gr0.fma(cn, FloatVector.fromArray(S, carry, no0 + kn));
+                    FloatVector g1 = gr1.fma(cn, FloatVector.fromArray(S, carry, no1 + kn));
+                    FloatVector gaa0 = g0.mul(dec0.mul(FloatVector.fromArray(S, states, p0 + kn)));
+                    FloatVector gaa1 = g1.mul(dec1.mul(FloatVector.fromArray(S, states, p1 + kn)));
+                    g1.fma(dtu1, g0.fma(dtu0, FloatVector.fromArray(S, dB, tok + kn))).intoArray(dB, tok + kn); // block order
+                    gB0 = g0.fma(bn, gB0);
+                    gB1 = g1.fma(bn, gB1);
+                    gAa0 = gaa0.fma(FloatVector.fromArray(S, a, ao0 + kn), gAa0);
+                    gAa1 = gaa1.fma(FloatVector.fromArray(S, a, ao1 + kn), gAa1);
+                    gaa0.fma(dt0, FloatVector.fromArray(S, dAFloat, ao0 + kn)).intoArray(dAFloat, ao0 + kn);
+                    gaa1.fma(dt1, FloatVector.fromArray(S, dAFloat, ao1 + kn)).intoArray(dAFloat, ao1 + kn);
+                    dec0.mul(g0).intoArray(carry, no0 + kn);
+                    dec1.mul(g1).intoArray(carry, no1 + kn);
+                }
+                gB0.intoArray(pairSums, 0);
+                gAa0.intoArray(pairSums, W);
+                gB1.intoArray(pairSums, 2 * W);
+                gAa1.intoArray(pairSums, 3 * W);
+                for (int j = 0; j < 2; j++) {
+                    int e = e0 + (slot + j) * W, i = tc + e;
+                    FloatVector uv = FloatVector.fromArray(S, u, uo + i), dt = FloatVector.fromArray(S, delta, i);
+                    FloatVector gB = FloatVector.fromArray(S, pairSums, 2 * j * W), gAa = FloatVector.fromArray(S, pairSums, (2 * j + 1) * W);
+                    FloatVector duv = FloatVector.fromArray(S, dSkip, e).fma(FloatVector.fromArray(S, gradY, i), dt.mul(gB));
+                    (add ? duv.add(FloatVector.fromArray(S, du, duo + i)) : duv).intoArray(du, duo + i);
+                    FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, softplusSlope, i)); // ∂L/∂(Δraw + bias)
+                    (add ? dArg.add(FloatVector.fromArray(S, dDeltaRaw, dro + i)) : dArg).intoArray(dDeltaRaw, dro + i);
+                    FloatVector.fromArray(S, laneSums, e).add(dArg).intoArray(laneSums, e);
+                }
+            }
+            for (; slot < count; slot++) {                  // the last block of an odd count
                 int e = e0 + slot * W, i = tc + e, no = slot * nw, ao = a0 + no;
                 FloatVector uv = FloatVector.fromArray(S, u, uo + i), dt = FloatVector.fromArray(S, delta, i);
                 FloatVector grv = FloatVector.fromArray(S, gr, i);
