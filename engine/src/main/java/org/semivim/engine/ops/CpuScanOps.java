@@ -39,7 +39,7 @@ public final class CpuScanOps implements ScanOps {
         s.tokens(op, "y", y);
         s.tokens(op, "out", out);
         int len = s.len(), ch = s.channels(), ns = s.states();
-        float[] aBlocks = blockLayout(negExp(aLog), ch, ns); // A = −exp(aLog) in blocks [E'/W][N][W]
+        float[] aBlocks = blockLayout(log2eTimes(negExp(aLog)), ch, ns); // A·log2 e, A = −exp(aLog), in blocks [E'/W][N][W]
         Parallel.forEach(s.batch(), bi -> {
             ScanForward k = ScanForward.forThread(len, ns, ch);
             ScanForward.gatherSample(u, bi, len, ch, k.sample[ScanForward.U]);
@@ -78,6 +78,7 @@ public final class CpuScanOps implements ScanOps {
         int batch = s.batch(), len = s.len(), ch = s.channels(), ns = s.states(), cp = ScanStreams.paddedChannels(ch);
         float[] a = negExp(aLog);                          // [E,N] A = −exp(aLog)
         float[] aBlocks = blockLayout(a, ch, ns);          // the same in blocks [E'/W][N][W]
+        float[] a2Blocks = blockLayout(log2eTimes(a), ch, ns); // A·log2 e for the decays 2^(Δ A log2 e), the forward's
         float[] bias = padded(deltaBias, cp), dSkip = padded(d, cp);
         double[][] dAPartial = new double[batch][];         // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
         double[][] dDPartial = new double[batch][];         // per sample [E]
@@ -90,7 +91,7 @@ public final class CpuScanOps implements ScanOps {
             if (inPlace) io.bindTensors(streams, bi, len, ch);
             else io.bindPadded(streams, bi, len, ch);
             ScanBackward k = ScanBackward.forThread(len, cp, ns, group);
-            k.backward(io, bias, dSkip, aBlocks, bm, cm, bi, reverse, dReadout != null, len, cp, ns, group);
+            k.backward(io, bias, dSkip, aBlocks, a2Blocks, bm, cm, bi, reverse, dReadout != null, len, cp, ns, group);
             if (!inPlace) {
                 io.copyBack(ScanStreams.DU, du, bi, len, ch);
                 io.copyBack(ScanStreams.D_DELTA_RAW, dDeltaRaw, bi, len, ch);
@@ -149,6 +150,13 @@ public final class CpuScanOps implements ScanOps {
             for (int j = 0; j < W; j++) sum += partial[k * W + j];
             t.data[base + k] = (float) (t.data[base + k] + sum);
         }
+    }
+
+    /** a·log2(e) rounded once to float: the decays exp(Δ·A) are computed as 2^(Δ·A·log2 e) ({@link FastMath#exp2Decay}). */
+    static float[] log2eTimes(float[] a) {
+        float[] out = new float[a.length];
+        for (int k = 0; k < a.length; k++) out[k] = (float) (a[k] * 1.4426950408889634);
+        return out;
     }
 
     /** A = −exp(aLog) [E,N], once per call. */

@@ -99,10 +99,11 @@ final class ScanBackward {
 
     /**
      * The backward of the bound sample: adds (or writes, see {@link ScanStreams}) du, dΔraw, dz;
-     * sets dB, dC (lane partials), dA, dD, dBias. bias, dSkip [E'] and aBlocks [E'/W][N][W]
-     * (A = −exp(A_log)) are zero past the last channel; bm, cm [B,L,N] are read directly.
+     * sets dB, dC (lane partials), dA, dD, dBias. bias, dSkip [E'], aBlocks [E'/W][N][W]
+     * (A = −exp(A_log)) and a2Blocks (A·log2 e, the same layout, for the decays) are zero past the
+     * last channel; bm, cm [B,L,N] are read directly.
      */
-    void backward(ScanStreams io, float[] bias, float[] dSkip, float[] aBlocks, Tensor bm, Tensor cm, int bi,
+    void backward(ScanStreams io, float[] bias, float[] dSkip, float[] aBlocks, float[] a2Blocks, Tensor bm, Tensor cm, int bi,
                   boolean reverse, boolean withReadout, int len, int cp, int ns, int group) {
         int blocks = cp / W;
         elementwise(io, bias, withReadout, len, cp);
@@ -111,7 +112,7 @@ final class ScanBackward {
         for (int first = 0; first < blocks; first += group) {
             int count = Math.min(group, blocks - first);
             float[] gr = withReadout ? gradR : gradY;
-            runStates(io, aBlocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
+            runStates(io, a2Blocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
             sweep(io, dSkip, aBlocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
         }
         gateGradient(io, dSkip, len, cp);
@@ -160,11 +161,12 @@ final class ScanBackward {
 
     /**
      * Steps in processing order, blocks first..first+count−1 inside each: the step's decays
-     * exp(Δ_t A_n) ({@link FastMath#expDecay}: below e^−60 exactly 0), then h_t = decay ⊙ h_prev +
+     * exp(Δ_t A_n) = 2^(Δ_t A_n log2 e) ({@link FastMath#exp2DecayOfProducts} over a2 = A·log2 e,
+     * the forward's operations: below e^−60 exactly 0), then h_t = decay ⊙ h_prev +
      * (Δ_t u_t) B_t, keeping every decay and state, the readout r_t = C_t · h_t, and adding
      * gr_t ⊙ h_t into the dC lane partials (gr = ∂L/∂r [L,E']).
      */
-    private void runStates(ScanStreams io, float[] a, int first, int count, float[] gr, Tensor bm, Tensor cm, int bi, boolean reverse,
+    private void runStates(ScanStreams io, float[] a2, int first, int count, float[] gr, Tensor bm, Tensor cm, int bi, boolean reverse,
                            int len, int cp, int ns) {
         int nw = ns * W, rowSize = count * nw, e0 = first * W;
         float[] u = io.array(ScanStreams.U), decay = this.decay, states = this.states, delta = this.delta;
@@ -173,12 +175,7 @@ final class ScanBackward {
         Arrays.fill(states, 0, rowSize, 0f);
         for (int step = 0; step < len; step++) {
             int t = reverse ? len - 1 - step : step, tc = t * cp, dRow = step * rowSize;
-            for (int slot = 0, k = 0; slot < count; slot++) {
-                FloatVector dt = FloatVector.fromArray(S, delta, tc + e0 + slot * W);
-                int ak = (first + slot) * nw;
-                for (int n = 0; n < ns; n++, k += W) dt.mul(FloatVector.fromArray(S, a, ak + n * W)).intoArray(decay, dRow + k);
-            }
-            FastMath.expDecay(decay, dRow, decay, dRow, rowSize);         // Δ ≥ 0, A < 0: arguments ≤ 0
+            FastMath.exp2DecayOfProducts(a2, first * nw, delta, tc + e0, decay, dRow, rowSize, nw); // Δ ≥ 0, A < 0: arguments ≤ 0
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns, tok = t * nw;
             int slot = 0;
             for (; slot + 1 < count; slot += 2) {                          // two blocks at once: B_n, C_n and the dC row loaded once
