@@ -38,6 +38,17 @@ public final class DropPath {
     }
 
     /**
+     * The mask that {@link #forward} would apply to x [B, ...] with these arguments: null (the
+     * identity) outside training or at rate 0, else {@link #drawMask} for x's B samples. For callers
+     * that fuse y = x_b / keep · kept[b] into their next element-wise pass (VisionMamba's residual add).
+     */
+    public Mask maskFor(Tensor x, boolean training, CounterRng rng, long counterBase) {
+        if (!training || rate == 0) return null;
+        if (x.rank() < 1) throw new IllegalArgumentException("DropPath input " + x + " needs a leading batch dimension");
+        return drawMask(x.dim(0), rng, counterBase);
+    }
+
+    /**
      * x [B, ...]. In training with rate &gt; 0: y = x_b / keep · kept[b], a new tensor. Otherwise y is
      * x itself (not a copy) and the mask is null.
      */

@@ -99,9 +99,9 @@ public final class VisionMamba implements ImageClassifier {
             boolean mixHere = mix != null && i < mix.layers();
             MambaMixer.Output h = mixers.get(i).forward(normed.y(), mixHere ? psi : null, mixHere ? mix.nu() : 0f);
             CounterRng rng = mode.training() ? mode.dropRng().derive(i) : null;
-            DropPath.Output dropped = dropPaths.get(i).forward(h.y(), mode.training(), rng, 0);
-            layers.add(new LayerSaved(residual, normed, h.saved(), dropped.mask()));
-            residual = add(residual, dropped.y());                        // residual_{i+1} (the add of block i+1, or the final add)
+            DropPath.Mask drop = dropPaths.get(i).maskFor(h.y(), mode.training(), rng, 0);
+            layers.add(new LayerSaved(residual, normed, h.saved(), drop));
+            residual = addDropped(residual, h.y(), drop);                 // residual_{i+1} (the add of block i+1, or the final add)
         }
         RMSNorm.Output nf = normF.forward(residual);
         Tensor features = Tensor.zeros(batch, nd);                        // [B,D]
@@ -198,11 +198,18 @@ public final class VisionMamba implements ImageClassifier {
         return c >= 0 && t > c ? t - 1 : t;
     }
 
-    private static Tensor add(Tensor a, Tensor b) {
-        Tensor y = Activations.zeros(1, a.shape())[0];
+    /**
+     * residual + DropPath(h) [B,L,D] in one pass: residual_b + h_b / keep · kept[b] (DropPath's
+     * operations, so the bits of DropPath.forward followed by an add), or residual + h without a mask.
+     */
+    private static Tensor addDropped(Tensor residual, Tensor h, DropPath.Mask drop) {
+        Tensor y = Activations.zeros(1, residual.shape())[0];
+        int perSample = y.size / residual.dim(0);
         Parallel.forEach(Parallel.chunks(y.size, ADD_CHUNK), c -> {
             for (int i = c * ADD_CHUNK, end = Math.min(y.size, i + ADD_CHUNK); i < end; i++) {
-                y.data[i] = a.data[a.offset + i] + b.data[b.offset + i];
+                float v = h.data[h.offset + i];
+                if (drop != null) v = v / drop.keep() * drop.kept()[i / perSample];
+                y.data[i] = residual.data[residual.offset + i] + v;
             }
         });
         return y;

@@ -75,6 +75,20 @@ class DropoutAndDropPathTest {
         assertEquals(dot(dy, out.y()), dot(g, x), 1e-6 * Math.abs(dot(dy, out.y())));
     }
 
+    /** maskFor is the mask forward would apply (VisionMamba fuses the scaling into its residual add). */
+    @Test
+    void maskForIsTheForwardMask() {
+        DropPath dp = new DropPath(0.3);
+        Tensor x = uniform(2, -1f, 1f, 64, 5, 4);
+        DropPath.Mask m = dp.maskFor(x, true, RNG, 1000);
+        DropPath.Output out = dp.forward(x, true, RNG, 1000);
+        assertArrayEquals(out.mask().kept(), m.kept());
+        assertEquals(out.mask().keep(), m.keep());
+        assertNull(dp.maskFor(x, false, RNG, 1000), "evaluation: identity");
+        assertNull(new DropPath(0).maskFor(x, true, RNG, 1000), "rate 0: identity");
+        assertThrows(IllegalArgumentException.class, () -> dp.maskFor(Tensor.zeros(new int[0]), true, RNG, 0));
+    }
+
     @Test
     void dropPathIsTheIdentityInEvaluationAndAtRateZero() {
         Tensor x = uniform(6, -1f, 1f, 8, 3), dy = uniform(7, -1f, 1f, 8, 3);
