@@ -25,7 +25,10 @@ import org.semivim.engine.tensor.Tensor;
  * calls; the per-sample parameter partials are O(B·E·N) doubles.
  *
  * <p>Cost: exp is the hot spot, one per (b, t, e, n) in the forward and one in the backward (the
- * decays exp(Δ_t A) are kept for the group and reused by the reverse sweep).
+ * decays exp(Δ_t A) are kept for the group and reused by the reverse sweep). Both directions
+ * compute a decay as 2^(Δ_t · A·log2 e) with A·log2 e rounded once per call
+ * ({@link #log2eTimes}, {@link FastMath#exp2DecayOfProducts}), the same operations forward and
+ * backward, so the backward recomputes exactly the forward's states.
  */
 public final class CpuScanOps implements ScanOps {
     private static final int W = ScanStreams.W;

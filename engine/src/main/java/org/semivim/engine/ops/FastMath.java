@@ -26,7 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (sub-normal results within one sub-normal ulp); sigmoid ≤ 2.5 ulp; softplus ≤ 1.7 ulp; SiLU ≤ 3.4
  * ulp while e^(−|x|) is normal (|x| &lt; 87; beyond, absolute error &lt; 1e-43); SiLU slope within
  * 2 ulp of 1 in absolute terms (it crosses 0 near x = −1.28, where no relative bound holds).
- * Special values: exp(x) = 0 for x ≤ −104 (the float result underflows there), +∞ for x ≥ 89, NaN
+ * The scan's decays use {@link #exp2Decay} (2^x on [−86.6, 0], 0.93 ulp) on arguments pre-scaled
+ * by log2 e, which needs no Cody–Waite step. Special values: exp(x) = 0 for x ≤ −104 (the float result underflows there), +∞ for x ≥ 89, NaN
  * for NaN; sigmoid, SiLU and softplus never overflow inside (they only evaluate e^(−|x|)).
  *
  * <p>exp (Cody–Waite reduction): x = k·ln2 + r, |r| ≤ ln2/2, k an integer found with the 1.5·2²³
