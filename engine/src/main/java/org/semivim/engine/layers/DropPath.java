@@ -81,6 +81,31 @@ public final class DropPath {
         });
     }
 
+    /**
+     * dx = 0 + dy_b / keep · kept[b] (0 + dy when the mask is null): exactly what {@link #backward}
+     * leaves in a zero-filled dx, for callers whose dx is a fresh buffer (no zero fill, no read of dx).
+     */
+    public void backwardInto(Mask mask, Tensor dy, Tensor dx) {
+        if (dx.size != dy.size || (mask != null && (dy.rank() < 1 || dy.dim(0) != mask.kept().length))) {
+            throw new IllegalArgumentException("DropPath backward: dy " + dy + " and dx " + dx + " must have the same size"
+                    + (mask != null ? " and " + mask.kept().length + " samples" : ""));
+        }
+        float[] gy = dy.data, gx = dx.data;
+        int yo = dy.offset, xo = dx.offset;
+        if (mask == null) {
+            Parallel.forEach(Parallel.chunks(dy.size, CHUNK), c -> {
+                for (int i = c * CHUNK, end = Math.min(dy.size, i + CHUNK); i < end; i++) gx[xo + i] = 0f + gy[yo + i];
+            });
+            return;
+        }
+        int perSample = dy.size / mask.kept().length;
+        float keep = mask.keep();
+        Parallel.forEach(mask.kept().length, b -> {
+            float kept = mask.kept()[b];
+            for (int i = b * perSample, end = i + perSample; i < end; i++) gx[xo + i] = 0f + gy[yo + i] / keep * kept;
+        });
+    }
+
     /** out_b = in_b / keep · kept[b] (timm's x.div(keep) · mask, in float). */
     private static void scaleSamples(Tensor in, Mask mask, Tensor out) {
         int samples = mask.kept().length;

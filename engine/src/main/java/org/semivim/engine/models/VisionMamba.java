@@ -148,8 +148,8 @@ public final class VisionMamba implements ImageClassifier {
             LayerSaved l = p.layers().get(i);
             int mark = ws.mark();
             try {
-                Tensor dMixerOut = ws.zeros(batch, nl, nd);               // [B,L,D]
-                dropPaths.get(i).backward(l.drop(), dResidual, dMixerOut);
+                Tensor dMixerOut = ws.scratch(batch, nl, nd);             // [B,L,D] (written in full)
+                dropPaths.get(i).backwardInto(l.drop(), dResidual, dMixerOut);
                 Tensor dNormed = ws.zeros(batch, nl, nd);                 // [B,L,D]
                 mixers.get(i).backward(l.mixer(), dMixerOut, dNormed);
                 norms.get(i).backward(l.residual(), l.norm(), dNormed, dResidual);  // the skip path already holds ∂L/∂residual_{i+1}
@@ -204,13 +204,19 @@ public final class VisionMamba implements ImageClassifier {
      */
     private static Tensor addDropped(Tensor residual, Tensor h, DropPath.Mask drop) {
         Tensor y = Activations.zeros(1, residual.shape())[0];
+        float[] yd = y.data, rd = residual.data, hd = h.data;
+        int ro = residual.offset, ho = h.offset;
+        if (drop == null) {
+            Parallel.forEach(Parallel.chunks(y.size, ADD_CHUNK), c -> {
+                for (int i = c * ADD_CHUNK, end = Math.min(y.size, i + ADD_CHUNK); i < end; i++) yd[i] = rd[ro + i] + hd[ho + i];
+            });
+            return y;
+        }
         int perSample = y.size / residual.dim(0);
-        Parallel.forEach(Parallel.chunks(y.size, ADD_CHUNK), c -> {
-            for (int i = c * ADD_CHUNK, end = Math.min(y.size, i + ADD_CHUNK); i < end; i++) {
-                float v = h.data[h.offset + i];
-                if (drop != null) v = v / drop.keep() * drop.kept()[i / perSample];
-                y.data[i] = residual.data[residual.offset + i] + v;
-            }
+        float keep = drop.keep();
+        Parallel.forEach(residual.dim(0), b -> {                         // one task per sample: one factor per loop
+            float kept = drop.kept()[b];
+            for (int i = b * perSample, end = i + perSample; i < end; i++) yd[i] = rd[ro + i] + hd[ho + i] / keep * kept;
         });
         return y;
     }
