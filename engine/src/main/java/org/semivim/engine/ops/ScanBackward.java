@@ -11,12 +11,14 @@ import java.util.Arrays;
  * across channels like {@link ScanForward}: blocks of W consecutive channels, one vector lane each,
  * but in token-row order over the sample's rows (which {@link ScanStreams} binds in place).
  *
- * <p>Order of work: the element-wise parts run over the whole sample ([L,E'] is contiguous in both
- * bindings of {@link ScanStreams}): Δ = softplus(Δraw + bias) and its slope, SiLU(z) and its
- * slope, gy = dOut ⊙ SiLU(z), gr = gy (+ dReadout), dD. Then the channel blocks, in groups of
+ * <p>Order of work: the element-wise parts run over the whole sample, one token row at a time so
+ * that a row's intermediates stay in L1 ([L,E'] is contiguous in both bindings of
+ * {@link ScanStreams}): Δ = softplus(Δraw + bias) and its slope, SiLU(z) and its slope,
+ * gy = dOut ⊙ SiLU(z), gr = gy (+ dReadout), dD. Then the channel blocks, in groups of
  * {@link #groupSize} blocks: the group's states are recomputed, steps in processing order and
- * the group's blocks inside each step (the step's decays exp(Δ_t A) and states are kept for the
- * sweep), then the reverse sweep runs steps L−1..0, again with the group's blocks inside each step.
+ * the group's blocks inside each step, two at a time (the step's decays exp(Δ_t A) and states are
+ * kept for the sweep), then the reverse sweep runs steps L−1..0, again with the group's blocks
+ * inside each step, two at a time (B_n, C_n and the dB/dC partial row shared by the pair).
  * Token rows are thus read and written in order, in runs of a whole group, and a step's [N,W]
  * rows of the dBm/dCm lane partials stay in L1 while all blocks add to them. Last, dz = dOut ⊙ y ⊙
  * SiLU′(z) with y = D⊙u + r over the whole sample.
