@@ -38,6 +38,17 @@ public final class DropPath {
     }
 
     /**
+     * The mask that {@link #forward} would apply to x [B, ...] with these arguments: null (the
+     * identity) outside training or at rate 0, else {@link #drawMask} for x's B samples. For callers
+     * that fuse y = x_b / keep · kept[b] into their next element-wise pass (VisionMamba's residual add).
+     */
+    public Mask maskFor(Tensor x, boolean training, CounterRng rng, long counterBase) {
+        if (!training || rate == 0) return null;
+        if (x.rank() < 1) throw new IllegalArgumentException("DropPath input " + x + " needs a leading batch dimension");
+        return drawMask(x.dim(0), rng, counterBase);
+    }
+
+    /**
      * x [B, ...]. In training with rate &gt; 0: y = x_b / keep · kept[b], a new tensor. Otherwise y is
      * x itself (not a copy) and the mask is null.
      */
@@ -67,6 +78,31 @@ public final class DropPath {
             float kept = mask.kept()[b];
             int gyb = dy.offset + b * perSample, gxb = dx.offset + b * perSample;
             for (int i = 0; i < perSample; i++) dx.data[gxb + i] += dy.data[gyb + i] / mask.keep() * kept;
+        });
+    }
+
+    /**
+     * dx = 0 + dy_b / keep · kept[b] (0 + dy when the mask is null): exactly what {@link #backward}
+     * leaves in a zero-filled dx, for callers whose dx is a fresh buffer (no zero fill, no read of dx).
+     */
+    public void backwardInto(Mask mask, Tensor dy, Tensor dx) {
+        if (dx.size != dy.size || (mask != null && (dy.rank() < 1 || dy.dim(0) != mask.kept().length))) {
+            throw new IllegalArgumentException("DropPath backward: dy " + dy + " and dx " + dx + " must have the same size"
+                    + (mask != null ? " and " + mask.kept().length + " samples" : ""));
+        }
+        float[] gy = dy.data, gx = dx.data;
+        int yo = dy.offset, xo = dx.offset;
+        if (mask == null) {
+            Parallel.forEach(Parallel.chunks(dy.size, CHUNK), c -> {
+                for (int i = c * CHUNK, end = Math.min(dy.size, i + CHUNK); i < end; i++) gx[xo + i] = 0f + gy[yo + i];
+            });
+            return;
+        }
+        int perSample = dy.size / mask.kept().length;
+        float keep = mask.keep();
+        Parallel.forEach(mask.kept().length, b -> {
+            float kept = mask.kept()[b];
+            for (int i = b * perSample, end = i + perSample; i < end; i++) gx[xo + i] = 0f + gy[yo + i] / keep * kept;
         });
     }
 

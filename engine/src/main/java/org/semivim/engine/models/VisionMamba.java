@@ -99,9 +99,9 @@ public final class VisionMamba implements ImageClassifier {
             boolean mixHere = mix != null && i < mix.layers();
             MambaMixer.Output h = mixers.get(i).forward(normed.y(), mixHere ? psi : null, mixHere ? mix.nu() : 0f);
             CounterRng rng = mode.training() ? mode.dropRng().derive(i) : null;
-            DropPath.Output dropped = dropPaths.get(i).forward(h.y(), mode.training(), rng, 0);
-            layers.add(new LayerSaved(residual, normed, h.saved(), dropped.mask()));
-            residual = add(residual, dropped.y());                        // residual_{i+1} (the add of block i+1, or the final add)
+            DropPath.Mask drop = dropPaths.get(i).maskFor(h.y(), mode.training(), rng, 0);
+            layers.add(new LayerSaved(residual, normed, h.saved(), drop));
+            residual = addDropped(residual, h.y(), drop);                 // residual_{i+1} (the add of block i+1, or the final add)
         }
         RMSNorm.Output nf = normF.forward(residual);
         Tensor features = Tensor.zeros(batch, nd);                        // [B,D]
@@ -148,8 +148,8 @@ public final class VisionMamba implements ImageClassifier {
             LayerSaved l = p.layers().get(i);
             int mark = ws.mark();
             try {
-                Tensor dMixerOut = ws.zeros(batch, nl, nd);               // [B,L,D]
-                dropPaths.get(i).backward(l.drop(), dResidual, dMixerOut);
+                Tensor dMixerOut = ws.scratch(batch, nl, nd);             // [B,L,D] (written in full)
+                dropPaths.get(i).backwardInto(l.drop(), dResidual, dMixerOut);
                 Tensor dNormed = ws.zeros(batch, nl, nd);                 // [B,L,D]
                 mixers.get(i).backward(l.mixer(), dMixerOut, dNormed);
                 norms.get(i).backward(l.residual(), l.norm(), dNormed, dResidual);  // the skip path already holds ∂L/∂residual_{i+1}
@@ -198,12 +198,25 @@ public final class VisionMamba implements ImageClassifier {
         return c >= 0 && t > c ? t - 1 : t;
     }
 
-    private static Tensor add(Tensor a, Tensor b) {
-        Tensor y = Activations.zeros(1, a.shape())[0];
-        Parallel.forEach(Parallel.chunks(y.size, ADD_CHUNK), c -> {
-            for (int i = c * ADD_CHUNK, end = Math.min(y.size, i + ADD_CHUNK); i < end; i++) {
-                y.data[i] = a.data[a.offset + i] + b.data[b.offset + i];
-            }
+    /**
+     * residual + DropPath(h) [B,L,D] in one pass: residual_b + h_b / keep · kept[b] (DropPath's
+     * operations, so the bits of DropPath.forward followed by an add), or residual + h without a mask.
+     */
+    private static Tensor addDropped(Tensor residual, Tensor h, DropPath.Mask drop) {
+        Tensor y = Activations.zeros(1, residual.shape())[0];
+        float[] yd = y.data, rd = residual.data, hd = h.data;
+        int ro = residual.offset, ho = h.offset;
+        if (drop == null) {
+            Parallel.forEach(Parallel.chunks(y.size, ADD_CHUNK), c -> {
+                for (int i = c * ADD_CHUNK, end = Math.min(y.size, i + ADD_CHUNK); i < end; i++) yd[i] = rd[ro + i] + hd[ho + i];
+            });
+            return y;
+        }
+        int perSample = y.size / residual.dim(0);
+        float keep = drop.keep();
+        Parallel.forEach(residual.dim(0), b -> {                         // one task per sample: one factor per loop
+            float kept = drop.kept()[b];
+            for (int i = b * perSample, end = i + perSample; i < end; i++) yd[i] = rd[ro + i] + hd[ho + i] / keep * kept;
         });
         return y;
     }

@@ -25,7 +25,10 @@ import org.semivim.engine.tensor.Tensor;
  * calls; the per-sample parameter partials are O(B·E·N) doubles.
  *
  * <p>Cost: exp is the hot spot, one per (b, t, e, n) in the forward and one in the backward (the
- * decays exp(Δ_t A) are kept for the group and reused by the reverse sweep).
+ * decays exp(Δ_t A) are kept for the group and reused by the reverse sweep). Both directions
+ * compute a decay as 2^(Δ_t · A·log2 e) with A·log2 e rounded once per call
+ * ({@link #log2eTimes}, {@link FastMath#exp2DecayOfProducts}), the same operations forward and
+ * backward, so the backward recomputes exactly the forward's states.
  */
 public final class CpuScanOps implements ScanOps {
     private static final int W = ScanStreams.W;
@@ -39,7 +42,7 @@ public final class CpuScanOps implements ScanOps {
         s.tokens(op, "y", y);
         s.tokens(op, "out", out);
         int len = s.len(), ch = s.channels(), ns = s.states();
-        float[] aBlocks = blockLayout(negExp(aLog), ch, ns); // A = −exp(aLog) in blocks [E'/W][N][W]
+        float[] aBlocks = blockLayout(log2eTimes(negExp(aLog)), ch, ns); // A·log2 e, A = −exp(aLog), in blocks [E'/W][N][W]
         Parallel.forEach(s.batch(), bi -> {
             ScanForward k = ScanForward.forThread(len, ns, ch);
             ScanForward.gatherSample(u, bi, len, ch, k.sample[ScanForward.U]);
@@ -78,6 +81,7 @@ public final class CpuScanOps implements ScanOps {
         int batch = s.batch(), len = s.len(), ch = s.channels(), ns = s.states(), cp = ScanStreams.paddedChannels(ch);
         float[] a = negExp(aLog);                          // [E,N] A = −exp(aLog)
         float[] aBlocks = blockLayout(a, ch, ns);          // the same in blocks [E'/W][N][W]
+        float[] a2Blocks = blockLayout(log2eTimes(a), ch, ns); // A·log2 e for the decays 2^(Δ A log2 e), the forward's
         float[] bias = padded(deltaBias, cp), dSkip = padded(d, cp);
         double[][] dAPartial = new double[batch][];         // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
         double[][] dDPartial = new double[batch][];         // per sample [E]
@@ -90,7 +94,7 @@ public final class CpuScanOps implements ScanOps {
             if (inPlace) io.bindTensors(streams, bi, len, ch);
             else io.bindPadded(streams, bi, len, ch);
             ScanBackward k = ScanBackward.forThread(len, cp, ns, group);
-            k.backward(io, bias, dSkip, aBlocks, bm, cm, bi, reverse, dReadout != null, len, cp, ns, group);
+            k.backward(io, bias, dSkip, aBlocks, a2Blocks, bm, cm, bi, reverse, dReadout != null, len, cp, ns, group);
             if (!inPlace) {
                 io.copyBack(ScanStreams.DU, du, bi, len, ch);
                 io.copyBack(ScanStreams.D_DELTA_RAW, dDeltaRaw, bi, len, ch);
@@ -149,6 +153,13 @@ public final class CpuScanOps implements ScanOps {
             for (int j = 0; j < W; j++) sum += partial[k * W + j];
             t.data[base + k] = (float) (t.data[base + k] + sum);
         }
+    }
+
+    /** a·log2(e) rounded once to float: the decays exp(Δ·A) are computed as 2^(Δ·A·log2 e) ({@link FastMath#exp2Decay}). */
+    static float[] log2eTimes(float[] a) {
+        float[] out = new float[a.length];
+        for (int k = 0; k < a.length; k++) out[k] = (float) (a[k] * 1.4426950408889634);
+        return out;
     }
 
     /** A = −exp(aLog) [E,N], once per call. */

@@ -11,12 +11,14 @@ import java.util.Arrays;
  * across channels like {@link ScanForward}: blocks of W consecutive channels, one vector lane each,
  * but in token-row order over the sample's rows (which {@link ScanStreams} binds in place).
  *
- * <p>Order of work: the element-wise parts run over the whole sample ([L,E'] is contiguous in both
- * bindings of {@link ScanStreams}): Δ = softplus(Δraw + bias) and its slope, SiLU(z) and its
- * slope, gy = dOut ⊙ SiLU(z), gr = gy (+ dReadout), dD. Then the channel blocks, in groups of
+ * <p>Order of work: the element-wise parts run over the whole sample, one token row at a time so
+ * that a row's intermediates stay in L1 ([L,E'] is contiguous in both bindings of
+ * {@link ScanStreams}): Δ = softplus(Δraw + bias) and its slope, SiLU(z) and its slope,
+ * gy = dOut ⊙ SiLU(z), gr = gy (+ dReadout), dD. Then the channel blocks, in groups of
  * {@link #groupSize} blocks: the group's states are recomputed, steps in processing order and
- * the group's blocks inside each step (the step's decays exp(Δ_t A) and states are kept for the
- * sweep), then the reverse sweep runs steps L−1..0, again with the group's blocks inside each step.
+ * the group's blocks inside each step, two at a time (the step's decays exp(Δ_t A) and states are
+ * kept for the sweep), then the reverse sweep runs steps L−1..0, again with the group's blocks
+ * inside each step, two at a time (B_n, C_n and the dB/dC partial row shared by the pair).
  * Token rows are thus read and written in order, in runs of a whole group, and a step's [N,W]
  * rows of the dBm/dCm lane partials stay in L1 while all blocks add to them. Last, dz = dOut ⊙ y ⊙
  * SiLU′(z) with y = D⊙u + r over the whole sample.
@@ -39,7 +41,8 @@ final class ScanBackward {
     private static final ThreadLocal<ScanBackward> PER_THREAD = ThreadLocal.withInitial(() -> new ScanBackward(0, 0, 0));
 
     private final int capTokens, capGroupStates, capStates;   // L·E', (L+1)·G·N·W, E'·N
-    private final float[] deltaArg, argExp, delta;     // [L,E'] x = Δraw + bias, e^(−|x|), Δ = softplus(x)
+    private final float[] deltaArg, argExp;            // [E'] one row's x = Δraw + bias and e^(−|x|) (or e^(−|z|))
+    private final float[] delta;                       // [L,E'] Δ = softplus(x)
     private final float[] softplusSlope;               // [L,E'] σ(x)
     private final float[] siluSlope;                   // [L,E'] SiLU′(z)
     private final float[] gradY, gradR;                // [L,E'] ∂L/∂y, ∂L/∂r (gradR unused without dReadout)
@@ -49,6 +52,7 @@ final class ScanBackward {
     private final float[] carry;                       // [G][N,W] exp(Δ A) ⊙ g of the step processed before
     private final float[] dAFloat;                     // [E'/W][N,W] Σ_t g a Δ since the last flush
     private final float[] laneSums;                    // [E'] dD, then dDeltaBias, since the last flush
+    private final float[] pairSums = new float[4 * W];  // Σ_n g B and Σ_n g A a of the sweep's two blocks
     final double[] dA;                                 // [E'/W][N,W] Σ_t g a Δ (∂L/∂A, times A later)
     final double[] dD, dBias;                          // [E']
     final float[] dB, dC;                              // [L,N,W] token order, lane partials of Σ_e
@@ -57,8 +61,8 @@ final class ScanBackward {
         capTokens = tokens;
         capGroupStates = groupStates;
         capStates = stateSize;
-        deltaArg = new float[tokens];
-        argExp = new float[tokens];
+        deltaArg = new float[stateSize];                  // E'·N ≥ E'
+        argExp = new float[stateSize];
         delta = new float[tokens];
         softplusSlope = new float[tokens];
         siluSlope = new float[tokens];
@@ -97,59 +101,52 @@ final class ScanBackward {
 
     /**
      * The backward of the bound sample: adds (or writes, see {@link ScanStreams}) du, dΔraw, dz;
-     * sets dB, dC (lane partials), dA, dD, dBias. bias, dSkip [E'] and aBlocks [E'/W][N][W]
-     * (A = −exp(A_log)) are zero past the last channel; bm, cm [B,L,N] are read directly.
+     * sets dB, dC (lane partials), dA, dD, dBias. bias, dSkip [E'], aBlocks [E'/W][N][W]
+     * (A = −exp(A_log)) and a2Blocks (A·log2 e, the same layout, for the decays) are zero past the
+     * last channel; bm, cm [B,L,N] are read directly.
      */
-    void backward(ScanStreams io, float[] bias, float[] dSkip, float[] aBlocks, Tensor bm, Tensor cm, int bi,
+    void backward(ScanStreams io, float[] bias, float[] dSkip, float[] aBlocks, float[] a2Blocks, Tensor bm, Tensor cm, int bi,
                   boolean reverse, boolean withReadout, int len, int cp, int ns, int group) {
-        int tokens = len * cp, blocks = cp / W;
-        softplusDeltas(io.array(ScanStreams.DELTA_RAW), io.base(ScanStreams.DELTA_RAW), bias, deltaArg, argExp, delta,
-                len, cp);
-        FastMath.sigmoid(deltaArg, 0, argExp, 0, softplusSlope, 0, tokens);            // softplus′(x) = σ(x)
-        float[] z = io.array(ScanStreams.Z);
-        int zo = io.base(ScanStreams.Z);
-        FastMath.expNegAbs(z, zo, argExp, 0, tokens);
-        FastMath.siluSlope(z, zo, argExp, 0, siluSlope, 0, tokens);
-        FastMath.silu(z, zo, argExp, 0, gradY, 0, tokens);
-        outputGradients(io, withReadout, len, cp);
+        int blocks = cp / W;
+        elementwise(io, bias, withReadout, len, cp);
         Arrays.fill(dB, 0, len * ns * W, 0f);
         Arrays.fill(dC, 0, len * ns * W, 0f);
         for (int first = 0; first < blocks; first += group) {
             int count = Math.min(group, blocks - first);
             float[] gr = withReadout ? gradR : gradY;
-            runStates(io, aBlocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
+            runStates(io, a2Blocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
             sweep(io, dSkip, aBlocks, first, count, gr, bm, cm, bi, reverse, len, cp, ns);
         }
         gateGradient(io, dSkip, len, cp);
     }
 
     /**
-     * delta = softplus(x) [L,E'] with x = Δraw + bias (bias [E'] broadcast over the tokens); x and
-     * e^(−|x|) are left in deltaArg and argExp. Per lane the operations of the forward's Δ.
+     * The element-wise part, one token row at a time (a row's intermediates x and e^(−|·|) stay in
+     * L1): Δ = softplus(x) and σ(x) with x = Δraw + bias (per lane the operations of the forward's
+     * Δ), SiLU′(z), gradY = dOut ⊙ SiLU(z), gradR = gradY + dReadout, dD = Σ_t gradY ⊙ u.
      */
-    private static void softplusDeltas(float[] deltaRaw, int off, float[] bias, float[] deltaArg, float[] argExp,
-                                       float[] delta, int len, int cp) {
-        int tokens = len * cp;
-        for (int row = 0; row < tokens; row += cp) {
-            for (int e = 0; e < cp; e += W) {
-                FloatVector.fromArray(S, deltaRaw, off + row + e).add(FloatVector.fromArray(S, bias, e)).intoArray(deltaArg, row + e);
-            }
-        }
-        FastMath.expNegAbs(deltaArg, 0, argExp, 0, tokens);
-        FastMath.softplus(deltaArg, 0, argExp, 0, delta, 0, tokens);
-    }
-
-    /** gradY = dOut ⊙ SiLU(z) (gradY held SiLU(z)), gradR = gradY + dReadout, dD = Σ_t gradY ⊙ u. */
-    private void outputGradients(ScanStreams io, boolean withReadout, int len, int cp) {
+    private void elementwise(ScanStreams io, float[] bias, boolean withReadout, int len, int cp) {
+        float[] deltaRaw = io.array(ScanStreams.DELTA_RAW), z = io.array(ScanStreams.Z);
         float[] u = io.array(ScanStreams.U), dOut = io.array(ScanStreams.D_OUT), dReadout = io.array(ScanStreams.D_READOUT);
-        int uo = io.base(ScanStreams.U), go = io.base(ScanStreams.D_OUT), dro = io.base(ScanStreams.D_READOUT);
+        int dro0 = io.base(ScanStreams.DELTA_RAW), zo = io.base(ScanStreams.Z), uo = io.base(ScanStreams.U);
+        int go = io.base(ScanStreams.D_OUT), ro = io.base(ScanStreams.D_READOUT);
+        float[] x = deltaArg, ex = argExp;
         Arrays.fill(dD, 0, cp, 0);
         Arrays.fill(laneSums, 0, cp, 0f);
-        for (int t = 0; t < len; t++) {
-            for (int e = 0, i = t * cp; e < cp; e += W, i += W) {
-                FloatVector gy = FloatVector.fromArray(S, dOut, go + i).mul(FloatVector.fromArray(S, gradY, i));
+        for (int t = 0, row = 0; t < len; t++, row += cp) {
+            for (int e = 0; e < cp; e += W) {
+                FloatVector.fromArray(S, deltaRaw, dro0 + row + e).add(FloatVector.fromArray(S, bias, e)).intoArray(x, e);
+            }
+            FastMath.expNegAbs(x, 0, ex, 0, cp);
+            FastMath.softplus(x, 0, ex, 0, delta, row, cp);
+            FastMath.sigmoid(x, 0, ex, 0, softplusSlope, row, cp);                 // softplus′(x) = σ(x)
+            FastMath.expNegAbs(z, zo + row, ex, 0, cp);
+            FastMath.siluSlope(z, zo + row, ex, 0, siluSlope, row, cp);
+            FastMath.silu(z, zo + row, ex, 0, x, 0, cp);                           // x now holds SiLU(z)
+            for (int e = 0, i = row; e < cp; e += W, i += W) {
+                FloatVector gy = FloatVector.fromArray(S, dOut, go + i).mul(FloatVector.fromArray(S, x, e));
                 gy.intoArray(gradY, i);
-                if (withReadout) gy.add(FloatVector.fromArray(S, dReadout, dro + i)).intoArray(gradR, i);
+                if (withReadout) gy.add(FloatVector.fromArray(S, dReadout, ro + i)).intoArray(gradR, i);
                 gy.fma(FloatVector.fromArray(S, u, uo + i), FloatVector.fromArray(S, laneSums, e)).intoArray(laneSums, e);
             }
             if ((t + 1) % FLUSH == 0 || t == len - 1) flushInto(dD, cp);
@@ -166,11 +163,12 @@ final class ScanBackward {
 
     /**
      * Steps in processing order, blocks first..first+count−1 inside each: the step's decays
-     * exp(Δ_t A_n) ({@link FastMath#expDecay}: below e^−60 exactly 0), then h_t = decay ⊙ h_prev +
+     * exp(Δ_t A_n) = 2^(Δ_t A_n log2 e) ({@link FastMath#exp2DecayOfProducts} over a2 = A·log2 e,
+     * the forward's operations: below e^−60 exactly 0), then h_t = decay ⊙ h_prev +
      * (Δ_t u_t) B_t, keeping every decay and state, the readout r_t = C_t · h_t, and adding
      * gr_t ⊙ h_t into the dC lane partials (gr = ∂L/∂r [L,E']).
      */
-    private void runStates(ScanStreams io, float[] a, int first, int count, float[] gr, Tensor bm, Tensor cm, int bi, boolean reverse,
+    private void runStates(ScanStreams io, float[] a2, int first, int count, float[] gr, Tensor bm, Tensor cm, int bi, boolean reverse,
                            int len, int cp, int ns) {
         int nw = ns * W, rowSize = count * nw, e0 = first * W;
         float[] u = io.array(ScanStreams.U), decay = this.decay, states = this.states, delta = this.delta;
@@ -179,14 +177,32 @@ final class ScanBackward {
         Arrays.fill(states, 0, rowSize, 0f);
         for (int step = 0; step < len; step++) {
             int t = reverse ? len - 1 - step : step, tc = t * cp, dRow = step * rowSize;
-            for (int slot = 0, k = 0; slot < count; slot++) {
-                FloatVector dt = FloatVector.fromArray(S, delta, tc + e0 + slot * W);
-                int ak = (first + slot) * nw;
-                for (int n = 0; n < ns; n++, k += W) dt.mul(FloatVector.fromArray(S, a, ak + n * W)).intoArray(decay, dRow + k);
-            }
-            FastMath.expDecay(decay, dRow, decay, dRow, rowSize);         // Δ ≥ 0, A < 0: arguments ≤ 0
+            FastMath.exp2DecayOfProducts(a2, first * nw, delta, tc + e0, decay, dRow, rowSize, nw); // Δ ≥ 0, A < 0: arguments ≤ 0
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns, tok = t * nw;
-            for (int slot = 0, k = 0; slot < count; slot++) {
+            int slot = 0;
+            for (; slot + 1 < count; slot += 2) {                          // two blocks at once: B_n, C_n and the dC row loaded once
+                int e = tc + e0 + slot * W, e1 = e + W, k0 = dRow + slot * nw, k1 = k0 + nw;
+                FloatVector dtu0 = FloatVector.fromArray(S, delta, e).mul(FloatVector.fromArray(S, u, uo + e));
+                FloatVector dtu1 = FloatVector.fromArray(S, delta, e1).mul(FloatVector.fromArray(S, u, uo + e1));
+                FloatVector gr0 = FloatVector.fromArray(S, gr, e), gr1 = FloatVector.fromArray(S, gr, e1);
+                FloatVector r0 = FloatVector.zero(S), r1 = FloatVector.zero(S);
+                for (int n = 0, kn = 0; n < ns; n++, kn += W) {
+                    float bn = bmData[bRow + n];
+                    FloatVector cn = FloatVector.broadcast(S, cmData[cRow + n]);
+                    FloatVector h0 = FloatVector.fromArray(S, decay, k0 + kn)
+                            .fma(FloatVector.fromArray(S, states, k0 + kn), dtu0.mul(bn));
+                    FloatVector h1 = FloatVector.fromArray(S, decay, k1 + kn)
+                            .fma(FloatVector.fromArray(S, states, k1 + kn), dtu1.mul(bn));
+                    h0.intoArray(states, k0 + rowSize + kn);
+                    h1.intoArray(states, k1 + rowSize + kn);
+                    r0 = h0.fma(cn, r0);
+                    r1 = h1.fma(cn, r1);
+                    gr1.fma(h1, gr0.fma(h0, FloatVector.fromArray(S, dC, tok + kn))).intoArray(dC, tok + kn); // block order
+                }
+                r0.intoArray(readout, e);
+                r1.intoArray(readout, e1);
+            }
+            for (int k = slot * nw; slot < count; slot++) {                // the last block of an odd count
                 int e = tc + e0 + slot * W;
                 FloatVector dtu = FloatVector.fromArray(S, delta, e).mul(FloatVector.fromArray(S, u, uo + e));
                 FloatVector grv = FloatVector.fromArray(S, gr, e);
@@ -225,7 +241,47 @@ final class ScanBackward {
             int t = reverse ? len - 1 - step : step, tc = t * cp, tok = t * nw;
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
             int prevRow = step * rowSize;
-            for (int slot = 0; slot < count; slot++) {
+            int slot = 0;
+            for (; slot + 1 < count; slot += 2) {          // two blocks at once: B_n, C_n and the dB row loaded once
+                int no0 = slot * nw, no1 = no0 + nw, i0 = tc + e0 + slot * W, i1 = i0 + W, ao0 = a0 + no0, ao1 = ao0 + nw;
+                int p0 = prevRow + no0, p1 = prevRow + no1;
+                FloatVector dt0 = FloatVector.fromArray(S, delta, i0), dt1 = FloatVector.fromArray(S, delta, i1);
+                FloatVector dtu0 = dt0.mul(FloatVector.fromArray(S, u, uo + i0)), dtu1 = dt1.mul(FloatVector.fromArray(S, u, uo + i1));
+                FloatVector gr0 = FloatVector.fromArray(S, gr, i0), gr1 = FloatVector.fromArray(S, gr, i1);
+                FloatVector gB0 = FloatVector.zero(S), gAa0 = FloatVector.zero(S), gB1 = FloatVector.zero(S), gAa1 = FloatVector.zero(S);
+                for (int n = 0, kn = 0; n < ns; n++, kn += W) {
+                    FloatVector cn = FloatVector.broadcast(S, cmData[cRow + n]), bn = FloatVector.broadcast(S, bmData[bRow + n]);
+                    FloatVector dec0 = FloatVector.fromArray(S, decay, p0 + kn), dec1 = FloatVector.fromArray(S, decay, p1 + kn);
+                    FloatVector g0 = gr0.fma(cn, FloatVector.fromArray(S, carry, no0 + kn));
+                    FloatVector g1 = gr1.fma(cn, FloatVector.fromArray(S, carry, no1 + kn));
+                    FloatVector gaa0 = g0.mul(dec0.mul(FloatVector.fromArray(S, states, p0 + kn)));
+                    FloatVector gaa1 = g1.mul(dec1.mul(FloatVector.fromArray(S, states, p1 + kn)));
+                    g1.fma(dtu1, g0.fma(dtu0, FloatVector.fromArray(S, dB, tok + kn))).intoArray(dB, tok + kn); // block order
+                    gB0 = g0.fma(bn, gB0);
+                    gB1 = g1.fma(bn, gB1);
+                    gAa0 = gaa0.fma(FloatVector.fromArray(S, a, ao0 + kn), gAa0);
+                    gAa1 = gaa1.fma(FloatVector.fromArray(S, a, ao1 + kn), gAa1);
+                    gaa0.fma(dt0, FloatVector.fromArray(S, dAFloat, ao0 + kn)).intoArray(dAFloat, ao0 + kn);
+                    gaa1.fma(dt1, FloatVector.fromArray(S, dAFloat, ao1 + kn)).intoArray(dAFloat, ao1 + kn);
+                    dec0.mul(g0).intoArray(carry, no0 + kn);
+                    dec1.mul(g1).intoArray(carry, no1 + kn);
+                }
+                gB0.intoArray(pairSums, 0);
+                gAa0.intoArray(pairSums, W);
+                gB1.intoArray(pairSums, 2 * W);
+                gAa1.intoArray(pairSums, 3 * W);
+                for (int j = 0; j < 2; j++) {
+                    int e = e0 + (slot + j) * W, i = tc + e;
+                    FloatVector uv = FloatVector.fromArray(S, u, uo + i), dt = FloatVector.fromArray(S, delta, i);
+                    FloatVector gB = FloatVector.fromArray(S, pairSums, 2 * j * W), gAa = FloatVector.fromArray(S, pairSums, (2 * j + 1) * W);
+                    FloatVector duv = FloatVector.fromArray(S, dSkip, e).fma(FloatVector.fromArray(S, gradY, i), dt.mul(gB));
+                    (add ? duv.add(FloatVector.fromArray(S, du, duo + i)) : duv).intoArray(du, duo + i);
+                    FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, softplusSlope, i)); // ∂L/∂(Δraw + bias)
+                    (add ? dArg.add(FloatVector.fromArray(S, dDeltaRaw, dro + i)) : dArg).intoArray(dDeltaRaw, dro + i);
+                    FloatVector.fromArray(S, laneSums, e).add(dArg).intoArray(laneSums, e);
+                }
+            }
+            for (; slot < count; slot++) {                  // the last block of an odd count
                 int e = e0 + slot * W, i = tc + e, no = slot * nw, ao = a0 + no;
                 FloatVector uv = FloatVector.fromArray(S, u, uo + i), dt = FloatVector.fromArray(S, delta, i);
                 FloatVector grv = FloatVector.fromArray(S, gr, i);

@@ -38,7 +38,7 @@ final class ScanForward {
     private final float[] u, deltaRaw, z, y, out;         // = sample[0..4]
     private int bo;                                          // the current block's offset b·L·W in the sample buffers
     final float[] bias, dSkip;                          // [W] Δ bias and D of the block's channels
-    final float[] a;                                    // [N,W] A = −exp(A_log), state-major
+    final float[] a;                                    // [N,W] A·log2(e) with A = −exp(A_log), state-major
     private final float[] scratch;                      // [L,W] e^(−|x|) for the FastMath array forms
     private final float[] deltaArg, deltaArgExp;        // [L,W] x = Δraw + bias and e^(−|x|), token order
     private final float[] delta;                        // [L,W] Δ = softplus(x), token order
@@ -132,8 +132,8 @@ final class ScanForward {
     /**
      * The recurrence h_t = exp(Δ_t A) ⊙ h_prev + (Δ_t u_t) B_t in processing order, after
      * {@link #computeDeltas}, one step at a time and keeping only the readout r_t = C_t · h_t
-     * ({@link FastMath#expDecay}: decays below e^−60 are exactly 0, which keeps sub-normal numbers
-     * out of the recurrence). The same operations per lane as {@link ScanBackward}'s state
+     * (exp(Δ_t A) as {@link FastMath#exp2Decay} of Δ_t·A·log2(e): decays below e^−60 are exactly 0,
+     * which keeps sub-normal numbers out of the recurrence). The same operations per lane as {@link ScanBackward}'s state
      * recomputation, so the same states.
      */
     void runForward(Tensor bm, Tensor cm, int bi, boolean reverse, int len, int ns) {
@@ -142,9 +142,7 @@ final class ScanForward {
         Arrays.fill(h, 0, nw, 0f);
         for (int step = 0; step < len; step++) {
             int t = reverse ? len - 1 - step : step, tw = t * W;
-            FloatVector dt = FloatVector.fromArray(S, delta, tw);
-            for (int n = 0; n < ns; n++) dt.mul(FloatVector.fromArray(S, a, n * W)).intoArray(dec, n * W);
-            FastMath.expDecay(dec, 0, dec, 0, nw);                        // Δ ≥ 0, A < 0: arguments ≤ 0
+            FastMath.exp2DecayOfProducts(a, 0, delta, tw, dec, 0, nw, nw);   // 2^(Δ A log2 e): Δ ≥ 0, A < 0, arguments ≤ 0
             FloatVector dtu = FloatVector.fromArray(S, delta, tw).mul(FloatVector.fromArray(S, u, bo + tw));
             int bRow = bm.offset + (bi * len + t) * ns, cRow = cm.offset + (bi * len + t) * ns;
             FloatVector r = FloatVector.zero(S);

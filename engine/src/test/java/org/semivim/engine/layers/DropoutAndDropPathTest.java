@@ -75,6 +75,36 @@ class DropoutAndDropPathTest {
         assertEquals(dot(dy, out.y()), dot(g, x), 1e-6 * Math.abs(dot(dy, out.y())));
     }
 
+    /** maskFor is the mask forward would apply (VisionMamba fuses the scaling into its residual add). */
+    @Test
+    void maskForIsTheForwardMask() {
+        DropPath dp = new DropPath(0.3);
+        Tensor x = uniform(2, -1f, 1f, 64, 5, 4);
+        DropPath.Mask m = dp.maskFor(x, true, RNG, 1000);
+        DropPath.Output out = dp.forward(x, true, RNG, 1000);
+        assertArrayEquals(out.mask().kept(), m.kept());
+        assertEquals(out.mask().keep(), m.keep());
+        assertNull(dp.maskFor(x, false, RNG, 1000), "evaluation: identity");
+        assertNull(new DropPath(0).maskFor(x, true, RNG, 1000), "rate 0: identity");
+        assertThrows(IllegalArgumentException.class, () -> dp.maskFor(Tensor.zeros(new int[0]), true, RNG, 0));
+    }
+
+    /** backwardInto writes what backward leaves in a zero dx, bit for bit (signed zeros included), whatever dx held. */
+    @Test
+    void backwardIntoEqualsBackwardIntoZeros() {
+        DropPath dp = new DropPath(0.5);
+        Tensor dy = uniform(3, -1f, 1f, 32, 6, 5);
+        for (int i = 0; i < 30; i++) dy.data[i] = -0f;                      // −0 in: 0 + (−0) is +0, as in the zero-filled dx
+        for (DropPath.Mask mask : new DropPath.Mask[] {dp.maskFor(dy, true, RNG, 0), null}) {
+            Tensor want = Tensor.zeros(32, 6, 5);
+            dp.backward(mask, dy, want);
+            Tensor got = uniform(4, -9f, 9f, 32, 6, 5);                     // garbage: must be overwritten
+            dp.backwardInto(mask, dy, got);
+            assertSameBits(mask == null ? "identity" : "masked", want.data, got.data);
+        }
+        assertThrows(IllegalArgumentException.class, () -> dp.backwardInto(null, dy, Tensor.zeros(32, 6)));
+    }
+
     @Test
     void dropPathIsTheIdentityInEvaluationAndAtRateZero() {
         Tensor x = uniform(6, -1f, 1f, 8, 3), dy = uniform(7, -1f, 1f, 8, 3);

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -111,6 +112,39 @@ class FastMathTest {
                 assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(FastMath.expDecay(v)), "scalar, x = " + v);
             }
         }
+    }
+
+    /** exp2Decay: within 0.94 ulp of 2^x on [−86.56, 0], exactly 0 below (and for −∞), NaN for NaN; the array form over products gives the scalar bits. */
+    @Test
+    void exp2DecayIsAccurateAboveTheFlushAndZeroBelow() {
+        checkAccuracy("exp2Decay", FastMath::exp2Decay, x -> Math.pow(2, x), FastMath.DECAY2_FLUSH, 0, 0.94, false);
+        checkAccuracy("exp2Decay near 0", FastMath::exp2Decay, x -> Math.pow(2, x), -2, 0, 0.94, false);
+        assertEquals(1f, FastMath.exp2Decay(0f));
+        assertEquals(1f, FastMath.exp2Decay(-0f));
+        assertEquals(0.5f, FastMath.exp2Decay(-1f));
+        assertEquals(0x1p-86f, FastMath.exp2Decay(-86f));
+        assertEquals(0f, FastMath.exp2Decay(Math.nextDown(FastMath.DECAY2_FLUSH)));
+        assertEquals(0f, FastMath.exp2Decay(Float.NEGATIVE_INFINITY));
+        assertTrue(Float.isNaN(FastMath.exp2Decay(Float.NaN)));
+        int w = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        SplittableRandom rnd = new SplittableRandom(3);
+        float[] a = new float[16 * w], m = new float[4 * w + 3], y = new float[a.length + 5];
+        for (int i = 0; i < a.length; i++) a[i] = (float) -rnd.nextDouble(0, 24);
+        for (int j = 0; j < m.length; j++) m[j] = (float) rnd.nextDouble(0, 5);
+        a[0] = Float.NEGATIVE_INFINITY;
+        a[1] = Float.NaN;
+        m[3 + 2] = 0f;
+        for (int run : new int[] {w, 4 * w}) {
+            for (int shift : new int[] {0, 3}) {
+                FastMath.exp2DecayOfProducts(a, 0, m, shift, y, 5, run == w ? 3 * w : a.length, run);
+                for (int i = 0; i < (run == w ? 3 * w : a.length); i++) {
+                    float want = FastMath.exp2Decay(a[i] * m[shift + (i / run) * w + i % w]);
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(y[5 + i]), "element " + i + ", runs of " + run);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> FastMath.exp2DecayOfProducts(a, 0, m, 0, y, 0, w + 1, w + 1));
+        assertThrows(IllegalArgumentException.class, () -> FastMath.exp2DecayOfProducts(a, 0, m, 0, y, 0, 3 * w, 2 * w));
     }
 
     /** |got − exact| in units of the last place of the float nearest to exact (ulp of the least normal below it). */

@@ -52,7 +52,8 @@ class ScanKernelsTest {
         if (inPlace) streams.bindTensors(io, bi, len, ch);
         else streams.bindPadded(io, bi, len, ch);
         ScanBackward k = ScanBackward.forThread(len, cp, ns, group);
-        k.backward(streams, padded(s.deltaBias, cp), padded(s.d, cp), aBlocks(s, cp), tensor(s.bm, s.batch, len, ns),
+        float[] a = aBlocks(s, cp);
+        k.backward(streams, padded(s.deltaBias, cp), padded(s.d, cp), a, CpuScanOps.log2eTimes(a), tensor(s.bm, s.batch, len, ns),
                 tensor(s.cm, s.batch, len, ns), bi, reverse, true, len, cp, ns, group);
         if (!inPlace) {
             for (int r = 0; r < 3; r++) streams.copyBack(ScanStreams.DU + r, io[5 + r], bi, len, ch);
