@@ -110,9 +110,23 @@ final class ClusterStepTimes {
         RunOrchestrator.run(c, data, RunOptions.defaults());   // warm-up: JIT, workspaces
         Probe one = new Probe(c.steps(), warm);
         RunResult r1 = RunOrchestrator.run(c, data, one.options());
-        if (!trainerJvm) twoNodes(transport, c, data, new Probe(c.steps(), warm), false);   // warm-up of the 2-node code paths (JIT)
+        // a 2-node warm-up run first (JIT of the 2-node code paths on both nodes); with a trainer JVM the same child stays
+        // for the timed run: the warm-up's supervisor leaves and the timed one joins through the trainer node
         Probe two = new Probe(c.steps(), warm);
-        RunResult r2 = twoNodes(transport, c, data, two, trainerJvm);
+        RunResult r2;
+        if (!trainerJvm) {
+            twoNodes(transport, c, data, new Probe(c.steps(), warm), null);
+            r2 = twoNodes(transport, c, data, two, null);
+        } else {
+            TrainerJvm child = null;
+            try {
+                child = new TrainerJvm(transport);
+                twoNodes(transport, c, data, new Probe(c.steps(), warm), child);
+                r2 = twoNodes(transport, c, data, two, child);
+            } finally {
+                if (child != null) child.close();
+            }
+        }
         double msOne = one.msPerStep(), msTwo = two.msPerStep();
         double[] load = loadAverage();
         System.out.printf("steps %d (%s, P = %d floats = %.2f MB, %d timed): 1 node %.1f ms/step, 2 nodes (%s, trainer node %s) %.1f ms/step,"
@@ -125,6 +139,10 @@ final class ClusterStepTimes {
                 trainerJvm ? String.format("; of them the trainer JVM %.1f", (two.last.child - two.first.child) / 1e6 / two.timed()) : "");
         System.out.printf("  per step, 1 node: %s%n  per step, 2 nodes: %s%n", one.phases(), two.phases());
         Map<String, Long> a = one.last.since(one.first), b = two.last.since(two.first);
+        double javaOne = a.values().stream().mapToLong(Long::longValue).sum() / 1e6 / one.timed();
+        double javaTwo = b.values().stream().mapToLong(Long::longValue).sum() / 1e6 / two.timed();
+        System.out.printf("  CPU ms/step of this JVM's Java threads (no JIT, no GC; steadier): 1 node %.1f, 2 nodes %.1f (%+.1f)%s%n", javaOne, javaTwo,
+                javaTwo - javaOne, trainerJvm ? " (the trainer JVM not included)" : "");
         for (String group : b.keySet()) {
             System.out.printf("    %-78s 1 node %6.1f   2 nodes %6.1f ms/step%n", group, a.getOrDefault(group, 0L) / 1e6 / one.timed(),
                     b.get(group) / 1e6 / two.timed());
@@ -148,60 +166,80 @@ final class ClusterStepTimes {
         }
     }
 
-    /** The run singleton on a supervisor node in this JVM, its trainer on a second node (this JVM or a child JVM). */
-    private static RunResult twoNodes(Transport transport, TrainConfig c, TrainingData data, Probe probe, boolean trainerJvm) throws Exception {
+    /**
+     * The run singleton on a supervisor node in this JVM, its trainer on a second node: in this JVM ({@code child} null) or
+     * {@code child}'s (started here on the first call, joined through on later ones).
+     */
+    private static RunResult twoNodes(Transport transport, TrainConfig c, TrainingData data, Probe probe, TrainerJvm child) throws Exception {
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         var spec = new NodeRoles.RunSpec(c, data, probe.options(), result);
         Config quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
-        try (ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), quiet,
+        List<String> seeds = child == null || child.hostPort == null ? List.of() : List.of(child.hostPort);
+        try (ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), seeds, 0, transport), quiet,
                 NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec))) {
-            if (!trainerJvm) {
+            if (child == null) {
                 try (ClusterNode trainer = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, transport), quiet,
                         NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null))) {
                     return result.get(30, TimeUnit.MINUTES);
                 }
             }
-            Process child = startTrainerJvm(sup.hostPort(), transport);
-            probe.child = child.toHandle();
-            try {
-                return result.get(30, TimeUnit.MINUTES);
-            } finally {
-                child.destroy();   // SIGTERM: the node leaves
-                if (!child.waitFor(30, TimeUnit.SECONDS)) child.destroyForcibly();
-            }
+            if (child.hostPort == null) child.start(sup.hostPort());
+            probe.child = child.process.toHandle();
+            return result.get(30, TimeUnit.MINUTES);
         }
     }
 
-    /** A trainer node in a child JVM (this JVM's flags and class path), up once it printed "node up". */
-    private static Process startTrainerJvm(String seed, Transport transport) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-XX:StartFlightRecording")) cmd.add(arg);
+    /** A trainer node in a child JVM (this JVM's flags and class path) on 127.0.0.1; it outlives the supervisor nodes that join through it. */
+    private static final class TrainerJvm implements AutoCloseable {
+        private final Transport transport;
+        Process process;
+        volatile String hostPort;
+
+        TrainerJvm(Transport transport) {
+            this.transport = transport;
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(), "--role", "trainer", "--port", "0",
-                "--seed-nodes", seed, "--transport", transport.artery()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
-        Process p = pb.start();
-        CompletableFuture<Void> up = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-                for (String line; (line = r.readLine()) != null; ) if (line.startsWith("node up")) up.complete(null);
-            } catch (Exception e) {
-                // the child is gone
+
+        /** Starts the child joining {@code seed}; returns once it printed "node up host:port". */
+        void start(String seed) throws Exception {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-XX:StartFlightRecording")) cmd.add(arg);
             }
-            up.completeExceptionally(new IllegalStateException("the trainer JVM exited (" + (p.isAlive() ? "?" : p.exitValue()) + ") before it was up"));
-        }, "bench-trainer-jvm-stdout");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            up.get(120, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            p.destroyForcibly();
-            throw new IllegalStateException("the trainer JVM did not come up: " + e.getMessage(), e);
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(), "--role", "trainer", "--port", "0",
+                    "--seed-nodes", seed, "--transport", transport.artery()));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+            pb.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
+            Process p = pb.start();
+            process = p;
+            CompletableFuture<String> up = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        if (line.startsWith("node up ")) up.complete(line.split(" ")[2]);   // "node up 127.0.0.1:PORT roles [...] ..."
+                    }
+                } catch (Exception e) {
+                    // the child is gone
+                }
+                up.completeExceptionally(new IllegalStateException("the trainer JVM exited before it was up"));
+            }, "bench-trainer-jvm-stdout");
+            reader.setDaemon(true);
+            reader.start();
+            try {
+                hostPort = up.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the trainer JVM did not come up: " + e.getMessage(), e);
+            }
         }
-        return p;
+
+        /** SIGTERM (the node leaves), SIGKILL after 30 s. */
+        @Override
+        public void close() throws InterruptedException {
+            if (process == null) return;
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+        }
     }
 
     private static double[] loadAverage() {
