@@ -20,7 +20,6 @@ final class ThreadCpu {
     private final Map<Long, String> names = new HashMap<>();
     final long process;     // this JVM's CPU time, ns
     final long child;       // the child process's CPU time, ns (0 without one)
-    final long wall = System.nanoTime();
     final long gcMillis = gcMillis();   // collection time of every collector (its threads are not Java threads)
     final long jitMillis = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
 
