@@ -7,12 +7,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.semivim.actors.DataLoader;
 import org.semivim.actors.LyapunovSupervisor;
-import org.semivim.actors.RunOptions;
-import org.semivim.actors.RunOrchestrator;
-import org.semivim.actors.RunResult;
 import org.semivim.actors.StudentTrainer;
 import org.semivim.cluster.ClusterNode;
-import org.semivim.cluster.NodeRoles;
 import org.semivim.cluster.NodeSettings;
 import org.semivim.cluster.Transport;
 import org.semivim.cluster.bench.AeronStreamThroughput;
@@ -21,15 +17,12 @@ import org.semivim.actors.transfer.ChunkSender;
 import org.semivim.actors.transfer.TransferSettings;
 import org.apache.pekko.actor.typed.Props;
 import java.time.Duration;
-import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
-import org.semivim.training.loop.TrainingData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +72,12 @@ final class ClusterBench implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "20", description = "steps of the step-time runs (default ${DEFAULT-VALUE})")
     long steps;
 
+    @Option(names = "--warm-steps", defaultValue = "3", description = "step-time runs: untimed first steps (default ${DEFAULT-VALUE})")
+    int warmSteps;
+
+    @Option(names = "--trainer-jvm", description = "step-time runs: the trainer node in a child JVM on 127.0.0.1 (default: both nodes in this JVM)")
+    boolean trainerJvm;
+
     @Option(names = "--skip-steps", description = "only the transport part")
     boolean skipSteps;
 
@@ -107,7 +106,8 @@ final class ClusterBench implements Callable<Integer> {
             ratios();
         }
         if (!skipSteps) {
-            for (String t : transports) stepTimes(Transport.of(t));
+            TrainConfig c = trainConfig();
+            for (String t : transports) ClusterStepTimes.run(Transport.of(t), c, warmSteps, trainerJvm, rates);
         }
         return 0;
     }
@@ -265,49 +265,6 @@ final class ClusterBench implements Callable<Integer> {
 
     private static <T> ActorRef<T> remote(ClusterNode owner, ActorRef<T> ref, ClusterNode from) {
         return ActorRefResolver.get(from.system()).resolveActorRef(ActorRefResolver.get(owner.system()).toSerializationFormat(ref));
-    }
-
-    private void stepTimes(Transport transport) throws Exception {
-        TrainConfig c = trainConfig();
-        TrainingData data = TrainingData.load(c.data());
-        RunOrchestrator.run(c, data, RunOptions.defaults());   // warm-up: JIT, workspaces
-        long[] local = new long[(int) c.steps()];
-        RunResult one = RunOrchestrator.run(c, data, RunOptions.defaults().withListener(r -> local[(int) r.step()] = System.nanoTime()));
-        long[] cluster = new long[(int) c.steps()];
-        CompletableFuture<RunResult> result = new CompletableFuture<>();
-        var spec = new NodeRoles.RunSpec(c, data, RunOptions.defaults().withListener(r -> cluster[(int) r.step()] = System.nanoTime()), result);
-        var quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
-        RunResult two;
-        try (ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), quiet,
-                NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec));
-             ClusterNode trainer = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, transport), quiet,
-                     NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null))) {
-            two = result.get(30, TimeUnit.MINUTES);
-        }
-        int warm = Math.min(3, (int) c.steps() - 2);
-        double msOne = msPerStep(local, warm), msTwo = msPerStep(cluster, warm);
-        System.out.printf("steps %d (%s, P = %d floats = %.2f MB): 1 node %.1f ms/step, 2 nodes (%s) %.1f ms/step,"
-                        + " added by the second node %.1f ms (%.1f%% of a 2-node step; target <= 10%%), bit_identical=%s%n",
-                c.steps(), c.method().configName(), one.student().length, one.student().length * 4e-6, msOne, transport.artery(), msTwo,
-                msTwo - msOne, 100 * (msTwo - msOne) / msTwo,
-                Arrays.equals(one.student(), two.student()) && Arrays.equals(one.teacher(), two.teacher()));
-        int p = one.student().length;
-        double mbTensor = p * 4e-6;
-        TransferSettings runtime = TransferSettings.of(ConfigFactory.load("semivim-cluster"));   // the links' settings in a run
-        String path = "chunked " + (runtime.chunkBytes() / 1024) + " KiB x" + runtime.window() + " " + transport.artery();
-        Double down = rates.get(path + " broadcast " + p), up = rates.get(path + " gather " + p);
-        if (down != null && up != null) {
-            int shards = c.shards();
-            double all = 1e3 * (mbTensor / down + shards * mbTensor / up), exposed = 1e3 * (mbTensor / down + mbTensor / up);
-            System.out.printf("  per step across nodes: θ + %d shard gradients = %.2f MB; at this run's rates of the runtime's links (%.0f / %.0f MB/s)"
-                            + " %.1f ms if nothing overlapped, %.1f ms exposed (θ before the first shard, the last gradient after it;"
-                            + " the others overlap the next shard's compute) = %.1f%% of a 2-node step%n",
-                    shards, (1 + shards) * mbTensor, down, up, all, exposed, 100 * exposed / msTwo);
-        }
-    }
-
-    private static double msPerStep(long[] t, int warm) {
-        return (t[t.length - 1] - t[warm]) / 1e6 / (t.length - 1 - warm);
     }
 
     private TrainConfig trainConfig() throws Exception {

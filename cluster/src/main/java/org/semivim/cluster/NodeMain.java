@@ -67,6 +67,11 @@ public final class NodeMain {
 
     /** Runs the node until it stops (0), or until the run it hosts finishes (0) or fails (1). */
     public static int run(Launch launch) throws IOException {
+        return run(launch, org.semivim.actors.RunHooks.NONE);
+    }
+
+    /** As {@link #run(Launch)}, the run's actors on this node given {@code hooks} (tests: a node held at a step). */
+    public static int run(Launch launch, org.semivim.actors.RunHooks hooks) throws IOException {
         NodeSettings settings = launch.settings();
         NodeRoles.RunSpec spec = null;
         CompletableFuture<RunResult> result = new CompletableFuture<>();
@@ -76,6 +81,7 @@ public final class NodeMain {
             TrainConfig config = TrainConfig.fromJson(Files.readString(launch.runConfig()));
             RunOptions options = RunOptions.defaults().withAugmenters(launch.augmenters())
                     .withRunDirectory(launch.runDirectory(), launch.checkpointEvery())
+                    .withHooks(hooks)
                     .withListener(r -> {
                         System.out.println("step " + r.step());
                         System.out.flush();

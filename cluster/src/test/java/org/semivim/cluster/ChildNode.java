@@ -16,6 +16,11 @@ final class ChildNode implements AutoCloseable {
     final List<String> lines = new CopyOnWriteArrayList<>();
 
     ChildNode(Path logFile, String... args) throws IOException {
+        this(logFile, NodeMain.class, args);
+    }
+
+    /** A child running {@code main} (NodeMain, or a test main that wraps it) with {@code args}. */
+    ChildNode(Path logFile, Class<?> main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -24,7 +29,7 @@ final class ChildNode implements AutoCloseable {
         cmd.add("-Xmx384m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(NodeMain.class.getName());
+        cmd.add(main.getName());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(logFile.toFile());
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
@@ -59,6 +64,13 @@ final class ChildNode implements AutoCloseable {
     long lastStep() {
         long s = -1;
         for (String l : lines) if (l.startsWith("step ")) s = Math.max(s, Long.parseLong(l.substring(5).trim()));
+        return s;
+    }
+
+    /** The steps the child printed ("step t" lines), in order. */
+    List<Long> steps() {
+        List<Long> s = new ArrayList<>();
+        for (String l : lines) if (l.startsWith("step ")) s.add(Long.parseLong(l.substring(5).trim()));
         return s;
     }
 

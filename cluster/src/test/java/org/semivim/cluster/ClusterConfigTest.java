@@ -53,6 +53,8 @@ class ClusterConfigTest {
         }
         Config aeron = NodeSettings.loopback(Set.of("data"), List.of(), 0, Transport.AERON_UDP).pekkoConfig();
         assertTrue(aeron.getBoolean("pekko.remote.artery.advanced.aeron.embedded-media-driver"));
+        assertEquals(1, aeron.getInt("pekko.remote.artery.advanced.aeron.idle-cpu-level"),
+                "the media driver sleeps when idle instead of spinning on the cores the training needs (docs/cluster.md)");
         Config tls = NodeSettings.loopback(Set.of("data"), List.of(), 0, Transport.TLS_TCP).pekkoConfig();
         assertTrue(tls.getBoolean("pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication"));
     }

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Several JVMs on 127.0.0.1 (tcp; one case aeron-udp): trainer nodes (and in the last test the supervisor nodes) are child
+ * Several JVMs on 127.0.0.1 (tcp; some cases aeron-udp): trainer nodes (and in the last test the supervisor nodes) are child
  * processes of this test, killed in finally. Every run must end with the parameters of the one-JVM
  * runtime, bit for bit.
  */
@@ -196,6 +196,25 @@ class MultiJvmClusterRunTest {
 
     @Test
     void theSupervisorNodeKilledMovesTheRunSingletonWhichResumesFromTheSharedCheckpoint(@TempDir Path dir) throws Exception {
+        assertKillingTheSupervisorNodeChangesNothing(dir, Transport.TCP);
+    }
+
+    @Test
+    void theSupervisorNodeKilledOverAeronUdpMovesTheRunSingletonWhichResumesFromTheSharedCheckpoint(@TempDir Path dir) throws Exception {
+        assertKillingTheSupervisorNodeChangesNothing(dir, Transport.AERON_UDP);
+    }
+
+    /**
+     * Two supervisor JVMs sharing a run directory (checkpoints every 3 steps), a trainer JVM and a
+     * trainer node in this JVM. The first supervisor (the oldest: it hosts the run singleton) is held
+     * before the commit of a random step k + 1 in [5, 15) ({@link HoldingNodeMain}) and SIGKILLed there;
+     * the singleton moves to the second, which resumes from the newest checkpoint and finishes: final
+     * parameters bit-identical to one JVM, and the second node itself committed step k + 1 (the first never
+     * did) through the last step. The hold makes that evidence certain: without it a first node whose
+     * output the test read late could finish the run before the kill, and the second would only
+     * reload the final checkpoint.
+     */
+    private static void assertKillingTheSupervisorNodeChangesNothing(Path dir, Transport transport) throws Exception {
         TrainConfig config = TinyRuns.config("lyapema", 24);
         TrainingData data = TrainingData.load(config.data());
         RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
@@ -207,39 +226,51 @@ class MultiJvmClusterRunTest {
             seedPort = s.getLocalPort();
         }
         String seed = "127.0.0.1:" + seedPort;
+        long killAfter = 4 + new Random().nextInt(10);
         List<ChildNode> children = new ArrayList<>();
         ClusterNode trainerHere = null;
         try {
             String[] supArgs = {"--role", "supervisor", "--run", cfg.toString(), "--run-dir", runDir.toString(), "--checkpoint-every", "3",
-                    "--config", FAST_DOWNING.toString()};
-            ChildNode first = new ChildNode(dir.resolve("sup-a.log"), concat(supArgs, "--port", String.valueOf(seedPort)));
+                    "--transport", transport.artery()};
+            ChildNode first = new ChildNode(dir.resolve("sup-a.log"), HoldingNodeMain.class, concat(new String[]{String.valueOf(killAfter + 1)},
+                    concat(supArgs, "--port", String.valueOf(seedPort), "--config", childConfig(dir, "sup-a").toString())));
             children.add(first);
             first.await("node up", Duration.ofSeconds(60));
-            ChildNode second = new ChildNode(dir.resolve("sup-b.log"), concat(supArgs, "--port", "0", "--seed-nodes", seed));
+            ChildNode second = new ChildNode(dir.resolve("sup-b.log"), concat(supArgs, "--port", "0", "--seed-nodes", seed,
+                    "--config", childConfig(dir, "sup-b").toString()));
             children.add(second);
             second.await("node up", Duration.ofSeconds(60));
             children.add(new ChildNode(dir.resolve("trainer.log"), "--role", "trainer", "--port", "0", "--seed-nodes", seed,
-                    "--config", FAST_DOWNING.toString()));
-            trainerHere = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(seed), 0, Transport.TCP),
-                    ConfigFactory.parseFile(FAST_DOWNING.toFile()), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
-            long killAfter = 4 + new Random().nextInt(10);
-            long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (first.lastStep() < killAfter) {
-                assertTrue(System.nanoTime() < end, "the run did not reach step " + killAfter + "; first " + first.lines + " second " + second.lines);
-                assertTrue(second.lastStep() < 0, "the singleton should live on the oldest supervisor node");
-                Thread.sleep(20);
-            }
+                    "--transport", transport.artery(), "--config", childConfig(dir, "trainer").toString()));
+            trainerHere = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(seed), 0, transport),
+                    ConfigFactory.parseFile(FAST_DOWNING.toFile()).withFallback(aeronDir(dir.resolve("aeron-here"))),
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
+            first.await("holding before the commit of step " + (killAfter + 1), Duration.ofSeconds(180));
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();   // step k's line comes from MetricsReporter, which is not held
+            while (first.lastStep() < killAfter && System.nanoTime() < end) Thread.sleep(20);
+            assertEquals(killAfter, first.lastStep(), "the first supervisor node committed up to the held step");
+            assertTrue(second.lastStep() < 0, "the singleton lived on the oldest supervisor node; second " + second.lines);
             first.kill();
             second.await("run finished", Duration.ofSeconds(180));
             RunResult r = NodeMain.readParams(runDir.resolve(NodeMain.FINAL_PARAMS));
             assertEquals(config.steps(), r.steps());
-            assertArrayEquals(reference.student(), r.student(), "student after killing the supervisor node after step " + killAfter);
-            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing the supervisor node after step " + killAfter);
-            assertTrue(second.lines.stream().anyMatch(l -> l.startsWith("step ")), "the singleton ran on the second node");
+            assertArrayEquals(reference.student(), r.student(), transport + ": student after killing the supervisor node after step " + killAfter);
+            assertArrayEquals(reference.teacher(), r.teacher(), transport + ": teacher after killing the supervisor node after step " + killAfter);
+            // "run finished" is printed after the final checkpoint, which waits for every step record (and its "step" line) before it.
+            List<Long> committedThere = second.steps();
+            assertTrue(committedThere.contains(killAfter + 1) && committedThere.contains(config.steps() - 1),
+                    "the singleton committed steps " + (killAfter + 1) + " to " + (config.steps() - 1) + " on the second node; it printed " + second.lines);
         } finally {
             if (trainerHere != null) trainerHere.close();
             for (ChildNode c : children) c.close();
         }
+    }
+
+    /** A child's --config: fast downing, and its Aeron files under the test's temp dir (a SIGKILLed node cannot delete them). */
+    private static Path childConfig(Path dir, String name) throws IOException {
+        Path conf = dir.resolve(name + ".conf");
+        Files.writeString(conf, Files.readString(FAST_DOWNING) + "\npekko.remote.artery.advanced.aeron.aeron-dir = \"" + dir.resolve("aeron-" + name) + "\"\n");
+        return conf;
     }
 
     /**

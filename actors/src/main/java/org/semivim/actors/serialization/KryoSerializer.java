@@ -38,6 +38,21 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
 
     private final Pool<Kryo> pool;
 
+    /**
+     * {@link #toBinary(Object)}'s output buffers, kept between calls so a tensor is not written into a buffer
+     * that grows from 4 KiB by doubling each time (the chunked links serialize every θ and gradient here);
+     * one that grew beyond {@link #KEPT_OUTPUT_BYTES} is not kept.
+     */
+    private final Pool<Output> outputs = new Pool<>(true, false, 4) {
+        @Override
+        protected Output create() {
+            return new Output(4096, -1);
+        }
+    };
+
+    /** The largest output buffer kept for the next {@link #toBinary(Object)} (at most 4 of them). */
+    static final int KEPT_OUTPUT_BYTES = 4 * 1024 * 1024;
+
     public KryoSerializer(ExtendedActorSystem system) {
         this(ActorRefResolver.get(Adapter.toTyped(system)));
     }
@@ -69,12 +84,15 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
     @Override
     public byte[] toBinary(Object o) {
         Kryo kryo = pool.obtain();
-        try (Output out = new Output(4096, -1)) {
+        Output out = outputs.obtain();
+        try {
+            out.reset();
             kryo.writeClassAndObject(out, o);
             return out.toBytes();
         } catch (IllegalArgumentException | KryoException e) {
             throw refusal(e, "serializing", o.getClass().getName());
         } finally {
+            if (out.getBuffer().length <= KEPT_OUTPUT_BYTES) outputs.free(out);
             pool.free(kryo);
         }
     }

@@ -142,7 +142,8 @@ public final class ChunkSender {
             int index = (int) (seq - t.first);
             int offset = (int) Chunking.offset(index, settings.chunkBytes());
             int length = Chunking.length(index, t.bytes.length, settings.chunkBytes());
-            byte[] part = Arrays.copyOfRange(t.bytes, offset, offset + length);
+            // a payload of one chunk goes as it is (the receiver only reads it; the transfer keeps it for resends)
+            byte[] part = offset == 0 && length == t.bytes.length ? t.bytes : Arrays.copyOfRange(t.bytes, offset, offset + length);
             int crc = Chunking.crc(seq, t.id, index, t.count, t.bytes.length, settings.chunkBytes(), part);
             return new ChunkReceiver.Chunk(stream, window.acked(), seq, window.epoch(), t.id, index, t.count, t.bytes.length, settings.chunkBytes(),
                     t.serializerId, t.manifest, t.label, part, crc, self);

@@ -26,7 +26,10 @@ public final class Reassembly {
 
     public record Accepted(long ackNext) implements Outcome {}
 
-    /** The last chunk of transfer {@code transfer}: {@code payload} is the whole transfer. */
+    /**
+     * The last chunk of transfer {@code transfer}: {@code payload} is the whole transfer (for a transfer of one chunk, that
+     * chunk's own array: callers only read it).
+     */
     public record Complete(long ackNext, long transfer, byte[] payload) implements Outcome {}
 
     public record Duplicate(long ackNext, String reason) implements Outcome {}
@@ -92,7 +95,7 @@ public final class Reassembly {
             this.totalBytes = totalBytes;
             this.chunkBytes = chunkBytes;
             this.index = 0;
-            this.buffer = new byte[totalBytes];
+            this.buffer = count == 1 ? null : new byte[totalBytes];   // a one-chunk transfer is its chunk's bytes (no copy)
         } else if (transfer != this.transfer || count != this.count || totalBytes != this.totalBytes || chunkBytes != this.chunkBytes
                 || index != this.index) {
             return new Refused(expected, label + ": header (" + count + " chunks, " + totalBytes + " bytes, chunk " + chunkBytes
@@ -101,11 +104,11 @@ public final class Reassembly {
         }
         int want = Chunking.length(index, totalBytes, chunkBytes);
         if (length != want) return new Refused(expected, label + ": " + length + " bytes, expected " + want);
-        System.arraycopy(bytes, 0, buffer, (int) Chunking.offset(index, chunkBytes), length);
+        if (buffer != null) System.arraycopy(bytes, 0, buffer, (int) Chunking.offset(index, chunkBytes), length);
         this.index++;
         expected++;
         if (this.index < this.count) return new Accepted(expected);
-        byte[] payload = buffer;
+        byte[] payload = buffer != null ? buffer : bytes;
         lastTransfer = transfer;
         this.transfer = -1;
         buffer = null;

@@ -337,6 +337,23 @@ class KryoSerializerTest {
     }
 
     @Test
+    void reusedOutputBuffersNeverLeakBytesBetweenMessages() {
+        float[] big = new float[600_000];   // 2.4 MB: its buffer is kept
+        for (int i = 0; i < big.length; i++) big[i] = i * 1e-3f;
+        float[] huge = new float[(KryoSerializer.KEPT_OUTPUT_BYTES / 4) + 1000];   // its buffer is not kept
+        var bigMessage = new StudentTrainer.StudentParams(3, big);
+        byte[] first = serializer.toBinary(bigMessage);
+        byte[] small = serializer.toBinary(new StudentTrainer.StudentParams(4, new float[]{1f, 2f}));
+        assertTrue(small.length < 64, small.length + " bytes: only the small message's own bytes");
+        assertArrayEquals(new float[]{1f, 2f}, ((StudentTrainer.StudentParams) serializer.fromBinary(small, "")).parameters());
+        assertThrows(UnregisteredClassException.class, () -> serializer.toBinary(new Unregistered(1)));   // a write that fails half-way
+        assertEquals(huge.length, ((StudentTrainer.StudentParams) serializer.fromBinary(serializer.toBinary(new StudentTrainer.StudentParams(5, huge)), ""))
+                .parameters().length);
+        assertArrayEquals(first, serializer.toBinary(bigMessage), "the same bytes again after other messages");
+        assertArrayEquals(big, ((StudentTrainer.StudentParams) serializer.fromBinary(first, "")).parameters());
+    }
+
+    @Test
     void anUnregisteredClassIsRefusedWithItsName() {
         UnregisteredClassException top = assertThrows(UnregisteredClassException.class, () -> serializer.toBinary(new Unregistered(1)));
         assertEquals(Unregistered.class.getName(), top.className());

@@ -1,0 +1,248 @@
+package org.semivim.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.semivim.actors.RunOptions;
+import org.semivim.actors.RunOrchestrator;
+import org.semivim.actors.RunResult;
+import org.semivim.actors.transfer.TransferSettings;
+import org.semivim.cluster.ClusterNode;
+import org.semivim.cluster.NodeMain;
+import org.semivim.cluster.NodeRoles;
+import org.semivim.cluster.NodeSettings;
+import org.semivim.cluster.Transport;
+import org.semivim.engine.ops.Ops;
+import org.semivim.training.config.TrainConfig;
+import org.semivim.training.loop.TrainingData;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The step-time part of {@code bench cluster}: a run in one ActorSystem (1 node), then the run
+ * singleton on node A with its one trainer on node B (2 nodes: in this JVM, or with
+ * {@code trainerJvm} B as a child JVM on 127.0.0.1), ms/step and CPU ms/step after {@code warm} steps,
+ * where the CPU time went (this JVM's threads by kind, and the child's total), bit-identity, and the
+ * bytes a step moves at the measured link rates.
+ */
+final class ClusterStepTimes {
+    private ClusterStepTimes() {}
+
+    /** Step times and CPU snapshots of one run; the listener fills them. */
+    private static final class Probe {
+        final long[] at;
+        final int warm;
+        volatile ProcessHandle child;
+        volatile ThreadCpu first, last;
+
+        Probe(long steps, int warm) {
+            this.at = new long[(int) steps];
+            this.teacherAt = new long[(int) steps];
+            this.commitAt = new long[(int) steps];
+            this.warm = warm;
+        }
+
+        void onStep(long step) {
+            at[(int) step] = System.nanoTime();
+            if (step == warm) first = ThreadCpu.now(child);
+            if (step == at.length - 1) last = ThreadCpu.now(child);
+        }
+
+        int timed() {
+            return at.length - 1 - warm;
+        }
+
+        double msPerStep() {
+            return (at[at.length - 1] - at[warm]) / 1e6 / timed();
+        }
+
+        /** Supervisor-side moments of each step: TeacherInference starts it, the supervisor has all its gradients. */
+        final long[] teacherAt, commitAt;
+        final org.semivim.actors.FlowGauges gauges = new org.semivim.actors.FlowGauges();
+
+        RunOptions options() {
+            return RunOptions.defaults().withListener(r -> onStep(r.step())).withGauges(gauges).withHooks(new org.semivim.actors.RunHooks() {
+                @Override
+                public void beforePseudoLabels(long step) {
+                    if (step < teacherAt.length) teacherAt[(int) step] = System.nanoTime();
+                }
+
+                @Override
+                public void beforeCommit(long step) {
+                    if (step < commitAt.length) commitAt[(int) step] = System.nanoTime();
+                    if (step == warm) gauges.resetWork();
+                }
+            });
+        }
+
+        /** "teacher a ms; teacher start → all gradients b ms; commit → next teacher start c ms" over the timed steps. */
+        String phases() {
+            double toGrad = 0, toNext = 0;
+            for (int t = warm + 1; t < at.length; t++) {
+                toGrad += (commitAt[t] - teacherAt[t]) / 1e6;
+                toNext += (teacherAt[t] - commitAt[t - 1]) / 1e6;
+            }
+            int n = timed();
+            long pl = gauges.workCount(org.semivim.actors.FlowGauges.Work.PSEUDO_LABEL), sh = gauges.workCount(org.semivim.actors.FlowGauges.Work.SHARDS);
+            return String.format("teacher %.1f ms, teacher start -> last gradient in %.1f ms (shards%s), commit -> next teacher start %.1f ms",
+                    pl == 0 ? 0 : gauges.workNanos(org.semivim.actors.FlowGauges.Work.PSEUDO_LABEL) / 1e6 / pl, toGrad / n,
+                    sh == 0 ? " on the other node" : String.format(" %.1f ms", gauges.workNanos(org.semivim.actors.FlowGauges.Work.SHARDS) / 1e6 / pl),
+                    toNext / n);
+        }
+
+        double cpuMsPerStep() {
+            return (last.process - first.process + last.child - first.child) / 1e6 / timed();
+        }
+    }
+
+    static void run(Transport transport, TrainConfig c, int warmSteps, boolean trainerJvm, Map<String, Double> rates) throws Exception {
+        TrainingData data = TrainingData.load(c.data());
+        int warm = Math.max(0, Math.min(warmSteps, (int) c.steps() - 2));
+        RunOrchestrator.run(c, data, RunOptions.defaults());   // warm-up: JIT, workspaces
+        Probe one = new Probe(c.steps(), warm);
+        RunResult r1 = RunOrchestrator.run(c, data, one.options());
+        // a 2-node warm-up run first (JIT of the 2-node code paths on both nodes); with a trainer JVM the same child stays
+        // for the timed run: the warm-up's supervisor leaves and the timed one joins through the trainer node
+        Probe two = new Probe(c.steps(), warm);
+        RunResult r2;
+        if (!trainerJvm) {
+            twoNodes(transport, c, data, new Probe(c.steps(), warm), null);
+            r2 = twoNodes(transport, c, data, two, null);
+        } else {
+            TrainerJvm child = null;
+            try {
+                child = new TrainerJvm(transport);
+                twoNodes(transport, c, data, new Probe(c.steps(), warm), child);
+                r2 = twoNodes(transport, c, data, two, child);
+            } finally {
+                if (child != null) child.close();
+            }
+        }
+        double msOne = one.msPerStep(), msTwo = two.msPerStep();
+        double[] load = loadAverage();
+        System.out.printf("steps %d (%s, P = %d floats = %.2f MB, %d timed): 1 node %.1f ms/step, 2 nodes (%s, trainer node %s) %.1f ms/step,"
+                        + " added by the second node %.1f ms (%.1f%% of a 2-node step; target <= 10%%), bit_identical=%s, load %.2f%n",
+                c.steps(), c.method().configName(), r1.student().length, r1.student().length * 4e-6, one.timed(), msOne, transport.artery(),
+                trainerJvm ? "in a child JVM" : "in this JVM", msTwo, msTwo - msOne, 100 * (msTwo - msOne) / msTwo,
+                Arrays.equals(r1.student(), r2.student()) && Arrays.equals(r1.teacher(), r2.teacher()), load[0]);
+        System.out.printf("  CPU ms/step (every thread of both nodes): 1 node %.1f, 2 nodes %.1f (%+.1f)%s%n", one.cpuMsPerStep(), two.cpuMsPerStep(),
+                two.cpuMsPerStep() - one.cpuMsPerStep(),
+                trainerJvm ? String.format("; of them the trainer JVM %.1f", (two.last.child - two.first.child) / 1e6 / two.timed()) : "");
+        System.out.printf("  per step, 1 node: %s%n  per step, 2 nodes: %s%n", one.phases(), two.phases());
+        Map<String, Long> a = one.last.since(one.first), b = two.last.since(two.first);
+        double javaOne = a.values().stream().mapToLong(Long::longValue).sum() / 1e6 / one.timed();
+        double javaTwo = b.values().stream().mapToLong(Long::longValue).sum() / 1e6 / two.timed();
+        System.out.printf("  CPU ms/step of this JVM's Java threads (no JIT, no GC; steadier): 1 node %.1f, 2 nodes %.1f (%+.1f)%s%n", javaOne, javaTwo,
+                javaTwo - javaOne, trainerJvm ? " (the trainer JVM not included)" : "");
+        for (String group : b.keySet()) {
+            System.out.printf("    %-78s 1 node %6.1f   2 nodes %6.1f ms/step%n", group, a.getOrDefault(group, 0L) / 1e6 / one.timed(),
+                    b.get(group) / 1e6 / two.timed());
+        }
+        System.out.printf("    %-78s 1 node %6.1f   2 nodes %6.1f ms/step (wall time of collections)%n", "GC", (one.last.gcMillis - one.first.gcMillis)
+                / (double) one.timed(), (two.last.gcMillis - two.first.gcMillis) / (double) two.timed());
+        System.out.printf("    %-78s 1 node %6.1f   2 nodes %6.1f ms/step%n", "JIT compiler threads", (one.last.jitMillis - one.first.jitMillis)
+                / (double) one.timed(), (two.last.jitMillis - two.first.jitMillis) / (double) two.timed());
+        int p = r1.student().length;
+        double mbTensor = p * 4e-6;
+        TransferSettings runtime = TransferSettings.of(ConfigFactory.load("semivim-cluster"));   // the links' settings in a run
+        String path = "chunked " + (runtime.chunkBytes() / 1024) + " KiB x" + runtime.window() + " " + transport.artery();
+        Double down = rates.get(path + " broadcast " + p), up = rates.get(path + " gather " + p);
+        if (down != null && up != null) {
+            int shards = c.shards();
+            double all = 1e3 * (mbTensor / down + shards * mbTensor / up), exposed = 1e3 * (mbTensor / down + mbTensor / up);
+            System.out.printf("  per step across nodes: θ + %d shard gradients = %.2f MB; at this run's rates of the runtime's links (%.0f / %.0f MB/s)"
+                            + " %.1f ms if nothing overlapped, %.1f ms exposed (θ before the first shard, the last gradient after it;"
+                            + " the others overlap the next shard's compute) = %.1f%% of a 2-node step%n",
+                    shards, (1 + shards) * mbTensor, down, up, all, exposed, 100 * exposed / msTwo);
+        }
+    }
+
+    /**
+     * The run singleton on a supervisor node in this JVM, its trainer on a second node: in this JVM ({@code child} null) or
+     * {@code child}'s (started here on the first call, joined through on later ones).
+     */
+    private static RunResult twoNodes(Transport transport, TrainConfig c, TrainingData data, Probe probe, TrainerJvm child) throws Exception {
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        var spec = new NodeRoles.RunSpec(c, data, probe.options(), result);
+        Config quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
+        List<String> seeds = child == null || child.hostPort == null ? List.of() : List.of(child.hostPort);
+        try (ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), seeds, 0, transport), quiet,
+                NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec))) {
+            if (child == null) {
+                try (ClusterNode trainer = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, transport), quiet,
+                        NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null))) {
+                    return result.get(30, TimeUnit.MINUTES);
+                }
+            }
+            if (child.hostPort == null) child.start(sup.hostPort());
+            probe.child = child.process.toHandle();
+            return result.get(30, TimeUnit.MINUTES);
+        }
+    }
+
+    /** A trainer node in a child JVM (this JVM's flags and class path) on 127.0.0.1; it outlives the supervisor nodes that join through it. */
+    private static final class TrainerJvm implements AutoCloseable {
+        private final Transport transport;
+        Process process;
+        volatile String hostPort;
+
+        TrainerJvm(Transport transport) {
+            this.transport = transport;
+        }
+
+        /** Starts the child joining {@code seed}; returns once it printed "node up host:port". */
+        void start(String seed) throws Exception {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-XX:StartFlightRecording")) cmd.add(arg);
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(), "--role", "trainer", "--port", "0",
+                    "--seed-nodes", seed, "--transport", transport.artery()));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+            pb.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
+            Process p = pb.start();
+            process = p;
+            CompletableFuture<String> up = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        if (line.startsWith("node up ")) up.complete(line.split(" ")[2]);   // "node up 127.0.0.1:PORT roles [...] ..."
+                    }
+                } catch (Exception e) {
+                    // the child is gone
+                }
+                up.completeExceptionally(new IllegalStateException("the trainer JVM exited before it was up"));
+            }, "bench-trainer-jvm-stdout");
+            reader.setDaemon(true);
+            reader.start();
+            try {
+                hostPort = up.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the trainer JVM did not come up: " + e.getMessage(), e);
+            }
+        }
+
+        /** SIGTERM (the node leaves), SIGKILL after 30 s. */
+        @Override
+        public void close() throws InterruptedException {
+            if (process == null) return;
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+        }
+    }
+
+    private static double[] loadAverage() {
+        return new double[]{ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()};
+    }
+}
