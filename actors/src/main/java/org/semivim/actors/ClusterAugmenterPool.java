@@ -36,6 +36,7 @@ final class ClusterAugmenterPool {
     enum Gone { REMOTE, LOCAL, NOT_A_MEMBER }
 
     private final ActorContext<ClusterRunGuardian.Command> ctx;
+    private final ClusterDeathWatch<ClusterRunGuardian.Command> watches;
     private final ActorRef<DataLoader.Command> loader;
     private final ActorRef<TeacherInference.Command> teacher;
     private final TransferSettings transfer;
@@ -55,9 +56,10 @@ final class ClusterAugmenterPool {
     private ActorRef<TeacherInference.Command> teacherStandIn;
     private int spawned, links;
 
-    ClusterAugmenterPool(ActorContext<ClusterRunGuardian.Command> ctx, ActorRef<DataLoader.Command> loader, ActorRef<TeacherInference.Command> teacher,
+    ClusterAugmenterPool(ActorContext<ClusterRunGuardian.Command> ctx, ClusterDeathWatch<ClusterRunGuardian.Command> watches, ActorRef<DataLoader.Command> loader, ActorRef<TeacherInference.Command> teacher,
                          TransferSettings transfer, String configJson, int localCount, IntFunction<ActorRef<Augmenter.Command>> spawnLocal) {
         this.ctx = ctx;
+        this.watches = watches;
         this.loader = loader;
         this.teacher = teacher;
         this.transfer = transfer;
@@ -139,13 +141,13 @@ final class ClusterAugmenterPool {
         List<ActorRef<Augmenter.Command>> replaced = hostOfMember.entrySet().stream()
                 .filter(e -> e.getValue().equals(host) && !m.augmenters().contains(e.getKey())).map(Map.Entry::getKey).toList();
         for (var a : replaced) {
-            ctx.unwatch(a);
+            watches.unwatch(a);
             drop(a);
         }
         for (var a : superseded.getOrDefault(host, List.of())) loader.tell(new DataLoader.WorkerGone(a));   // they may have taken work
         superseded.remove(host);
         for (var a : m.augmenters()) {
-            ctx.watch(a);
+            watches.watch(a);
             remote.put(a, m.viewsInbox());
             hostOfMember.put(a, host);
         }

@@ -40,6 +40,7 @@ final class ClusterTeacherPlacement {
     private record Link(ActorRef<TeacherHost.Command> host, ActorRef<Object> out, ActorRef<ChunkReceiver.Command> in) {}
 
     private final ActorContext<ClusterRunGuardian.Command> ctx;
+    private final ClusterDeathWatch<ClusterRunGuardian.Command> watches;
     private final ActorRef<Object> relay;
     private final ActorRef<TeacherOutbox.Forward> forwarder;
     private final ActorRef<DataLoader.Command> loader;
@@ -57,10 +58,11 @@ final class ClusterTeacherPlacement {
     private TeacherInference.ShardTable table = TeacherInference.ShardTable.EMPTY;
     private int spawned, links;
 
-    ClusterTeacherPlacement(ActorContext<ClusterRunGuardian.Command> ctx, ActorRef<DataLoader.Command> loader, ActorRef<LyapunovSupervisor.Command> supervisor,
+    ClusterTeacherPlacement(ActorContext<ClusterRunGuardian.Command> ctx, ClusterDeathWatch<ClusterRunGuardian.Command> watches, ActorRef<DataLoader.Command> loader, ActorRef<LyapunovSupervisor.Command> supervisor,
                             TransferSettings transfer, String configJson, IntFunction<ActorRef<TeacherInference.Command>> spawnLocal,
                             ActorRef<Object> relay, ActorRef<TeacherInference.Command> firstLocal) {
         this.ctx = ctx;
+        this.watches = watches;
         this.loader = loader;
         this.supervisor = supervisor;
         this.transfer = transfer;
@@ -107,7 +109,7 @@ final class ClusterTeacherPlacement {
         pending = null;
         remoteTeacher = m.teacher();
         remote.out().tell(new ChunkSender.Connect(m.inbox()));
-        ctx.watch(m.teacher());
+        watches.watch(m.teacher());
         ctx.getLog().info("TeacherInference on the teacher node {}", m.teacher().path().address());
         moveTo(remote.out().narrow());
         if (local != null) {
