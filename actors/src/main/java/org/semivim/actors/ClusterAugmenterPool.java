@@ -125,9 +125,11 @@ final class ClusterAugmenterPool {
     /**
      * A host's answer: its augmenters join the pool (watched); the local ones retire. A host asked again
      * (TeacherInference moved) has stopped its previous augmenters before answering: they leave the pool
-     * here (the DataLoader hears of them after anything they sent before they stopped), without waiting
-     * for their death watch; so do the augmenters of an answer that came after a later ask had been sent
-     * (never members, but they may have taken work). Returns whether the members changed.
+     * here or at their death watch, whichever comes first (the answer comes after anything they sent on
+     * Artery's ordinary stream; the death watch's notice, on the control stream, may overtake that, and
+     * the DataLoader ignores a request from a worker it heard is gone); so do the augmenters of an answer
+     * that came after a later ask had been sent (never members, but they may have taken work). Returns
+     * whether the members changed.
      */
     boolean hosted(ClusterRunGuardian.AugmentersHosted m) {
         ActorRef<AugmenterHost.Command> host = hostOfInbox.remove(m.viewsInbox());
