@@ -56,7 +56,8 @@ final class ClusterAugmenterPool {
     private ActorRef<TeacherInference.Command> teacherStandIn;
     private int spawned, links;
 
-    ClusterAugmenterPool(ActorContext<ClusterRunGuardian.Command> ctx, ClusterDeathWatch<ClusterRunGuardian.Command> watches, ActorRef<DataLoader.Command> loader, ActorRef<TeacherInference.Command> teacher,
+    ClusterAugmenterPool(ActorContext<ClusterRunGuardian.Command> ctx, ClusterDeathWatch<ClusterRunGuardian.Command> watches,
+                         ActorRef<DataLoader.Command> loader, ActorRef<TeacherInference.Command> teacher,
                          TransferSettings transfer, String configJson, int localCount, IntFunction<ActorRef<Augmenter.Command>> spawnLocal) {
         this.ctx = ctx;
         this.watches = watches;

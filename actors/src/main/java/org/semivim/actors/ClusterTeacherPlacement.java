@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  * {@link ChunkSender} ({@code link-out-teacher-k}) whose receiver is on the teacher node; what that
  * TeacherInference sends comes back through {@code link-in-teacher-k} to the run's
  * {@link TeacherOutbox#forwarder}. Each move (to the teacher node, or back to a local one when the
- * remote TeacherInference is gone: its node left or was downed) sends the new one the shard table and
+ * remote TeacherInference is gone: its node left or was downed, or it stopped for good while its node
+ * stays up, seen through {@link ClusterDeathWatch}) sends the new one the shard table and
  * tells the supervisor {@link LyapunovSupervisor.TeacherStarted}: it resends the parameters of the
  * committed version with reset, the new TeacherInference asks the DataLoader to hand every step from
  * there out again, and the supervisor keeps the first copy of a step's plan and gradients, so a move
@@ -58,7 +59,8 @@ final class ClusterTeacherPlacement {
     private TeacherInference.ShardTable table = TeacherInference.ShardTable.EMPTY;
     private int spawned, links;
 
-    ClusterTeacherPlacement(ActorContext<ClusterRunGuardian.Command> ctx, ClusterDeathWatch<ClusterRunGuardian.Command> watches, ActorRef<DataLoader.Command> loader, ActorRef<LyapunovSupervisor.Command> supervisor,
+    ClusterTeacherPlacement(ActorContext<ClusterRunGuardian.Command> ctx, ClusterDeathWatch<ClusterRunGuardian.Command> watches,
+                            ActorRef<DataLoader.Command> loader, ActorRef<LyapunovSupervisor.Command> supervisor,
                             TransferSettings transfer, String configJson, IntFunction<ActorRef<TeacherInference.Command>> spawnLocal,
                             ActorRef<Object> relay, ActorRef<TeacherInference.Command> firstLocal) {
         this.ctx = ctx;

@@ -45,9 +45,10 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     public record RestartFrom(long step) implements Command {}
 
     /**
-     * A pool member is gone (cluster runtime: its data node left or was downed, it stopped, or it retired): it gets
-     * no more work (also not for a request of its that arrives after this, overtaken by the death watch), and what it held or had in flight is rendered again: TeacherInference is asked where
-     * the run is ({@link TeacherInference.LoaderRestarted}) and answers {@link RestartFrom}.
+     * A pool member is gone (cluster runtime: its data node left or was downed, it stopped, or it
+     * retired): it gets no more work (also not for a request of its that arrives after this, overtaken
+     * by the death watch's notice), and what it held or had in flight is rendered again: TeacherInference
+     * is asked where the run is ({@link TeacherInference.LoaderRestarted}) and answers {@link RestartFrom}.
      */
     public record WorkerGone(ActorRef<Augmenter.Command> worker) implements Command {}
 
