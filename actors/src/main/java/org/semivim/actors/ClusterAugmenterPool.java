@@ -36,6 +36,7 @@ final class ClusterAugmenterPool {
     enum Gone { REMOTE, LOCAL, NOT_A_MEMBER }
 
     private final ActorContext<ClusterRunGuardian.Command> ctx;
+    private final ClusterDeathWatch<ClusterRunGuardian.Command> watches;
     private final ActorRef<DataLoader.Command> loader;
     private final ActorRef<TeacherInference.Command> teacher;
     private final TransferSettings transfer;
@@ -55,9 +56,11 @@ final class ClusterAugmenterPool {
     private ActorRef<TeacherInference.Command> teacherStandIn;
     private int spawned, links;
 
-    ClusterAugmenterPool(ActorContext<ClusterRunGuardian.Command> ctx, ActorRef<DataLoader.Command> loader, ActorRef<TeacherInference.Command> teacher,
+    ClusterAugmenterPool(ActorContext<ClusterRunGuardian.Command> ctx, ClusterDeathWatch<ClusterRunGuardian.Command> watches,
+                         ActorRef<DataLoader.Command> loader, ActorRef<TeacherInference.Command> teacher,
                          TransferSettings transfer, String configJson, int localCount, IntFunction<ActorRef<Augmenter.Command>> spawnLocal) {
         this.ctx = ctx;
+        this.watches = watches;
         this.loader = loader;
         this.teacher = teacher;
         this.transfer = transfer;
@@ -123,9 +126,11 @@ final class ClusterAugmenterPool {
     /**
      * A host's answer: its augmenters join the pool (watched); the local ones retire. A host asked again
      * (TeacherInference moved) has stopped its previous augmenters before answering: they leave the pool
-     * here (the DataLoader hears of them after anything they sent before they stopped), without waiting
-     * for their death watch; so do the augmenters of an answer that came after a later ask had been sent
-     * (never members, but they may have taken work). Returns whether the members changed.
+     * here or at their death watch, whichever comes first (the answer comes after anything they sent on
+     * Artery's ordinary stream; the death watch's notice, on the control stream, may overtake that, and
+     * the DataLoader ignores a request from a worker it heard is gone); so do the augmenters of an answer
+     * that came after a later ask had been sent (never members, but they may have taken work). Returns
+     * whether the members changed.
      */
     boolean hosted(ClusterRunGuardian.AugmentersHosted m) {
         ActorRef<AugmenterHost.Command> host = hostOfInbox.remove(m.viewsInbox());
@@ -139,13 +144,13 @@ final class ClusterAugmenterPool {
         List<ActorRef<Augmenter.Command>> replaced = hostOfMember.entrySet().stream()
                 .filter(e -> e.getValue().equals(host) && !m.augmenters().contains(e.getKey())).map(Map.Entry::getKey).toList();
         for (var a : replaced) {
-            ctx.unwatch(a);
+            watches.unwatch(a);
             drop(a);
         }
         for (var a : superseded.getOrDefault(host, List.of())) loader.tell(new DataLoader.WorkerGone(a));   // they may have taken work
         superseded.remove(host);
         for (var a : m.augmenters()) {
-            ctx.watch(a);
+            watches.watch(a);
             remote.put(a, m.viewsInbox());
             hostOfMember.put(a, host);
         }

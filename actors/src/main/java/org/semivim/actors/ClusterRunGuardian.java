@@ -1,5 +1,6 @@
 package org.semivim.actors;
 
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
@@ -55,7 +56,7 @@ public final class ClusterRunGuardian {
      * {@link ViewsLinkOpened}) cross nodes ({@link WireMessage}s), the rest are local adapters.
      */
     public sealed interface Command permits TrainerHosted, HostsChanged, Outcome, AugmentersHosted, AugmenterHostsChanged, TeacherHosted,
-            TeacherHostsChanged, ViewsLinkOpened {}
+            TeacherHostsChanged, ViewsLinkOpened, NodeUp {}
 
     /**
      * From a {@link TrainerHost}: the trainer it spawned for this run, the receiving end of its link
@@ -101,6 +102,12 @@ public final class ClusterRunGuardian {
     /** The Receptionist's current set of trainer hosts (adapted, local). */
     record HostsChanged(Set<ActorRef<TrainerHost.Command>> hosts) implements Command {}
 
+    /**
+     * This node sees {@code node} Up (adapted from the cluster's MemberUp/MemberWeaklyUp, local); {@code again}:
+     * the second look a moment later (for {@link ClusterDeathWatch}).
+     */
+    record NodeUp(Address node, boolean again) implements Command {}
+
     /** The supervisor's RunFinished/RunFailed (adapted, local). */
     record Outcome(RunGuardian.Command outcome) implements Command {}
 
@@ -133,8 +140,9 @@ public final class ClusterRunGuardian {
             ActorRef<RunGuardian.Command> outcomes = ctx.messageAdapter(RunGuardian.Command.class, Outcome::new);
             var supervisor = spawn(ctx, LyapunovSupervisor.create(run, loader, checkpointer, metrics, outcomes), "lyapunov-supervisor", compute);
             String configJson = config.canonicalJson();
-            var teachers = new ClusterTeacherPlacement(ctx, loader, supervisor, transfer, configJson, spawnTeacher, relay, firstTeacher);
-            var augmenters = new ClusterAugmenterPool(ctx, loader, teacher, transfer, configJson, options.augmenters(),
+            var watches = new ClusterDeathWatch<Command>(ctx, NodeUp::new);   // watches of actors on a node seen Up only later are sent again
+            var teachers = new ClusterTeacherPlacement(ctx, watches, loader, supervisor, transfer, configJson, spawnTeacher, relay, firstTeacher);
+            var augmenters = new ClusterAugmenterPool(ctx, watches, loader, teacher, transfer, configJson, options.augmenters(),
                     k -> spawn(ctx, Augmenter.create(run, loader), "augmenter-" + k, compute));
 
             Map<String, ActorRef<StudentTrainer.Command>> trainers = new TreeMap<>();   // the trainers' links, by the trainers' actor paths
@@ -195,10 +203,14 @@ public final class ClusterRunGuardian {
                         Link link = links.get(m.addressedAs());
                         if (link == null) return Behaviors.same();   // an answer for links already given up
                         link.out().tell(new ChunkSender.Connect(m.inbox()));
-                        ctx.watch(m.trainer());
+                        watches.watch(m.trainer());
                         trainers.put(m.trainer().path().toString(), m.addressedAs());
                         linkOfTrainer.put(m.trainer().path().toString(), link);
                         publish.run();
+                        return Behaviors.same();
+                    })
+                    .onMessage(NodeUp.class, m -> {
+                        watches.nodeUp(m.node(), m.again());
                         return Behaviors.same();
                     })
                     .onMessage(AugmenterHostsChanged.class, m -> {
@@ -232,6 +244,7 @@ public final class ClusterRunGuardian {
                         return Behaviors.stopped();
                     })
                     .onSignal(Terminated.class, s -> {
+                        watches.terminated(s.getRef());
                         if (trainers.remove(s.getRef().path().toString()) != null) {   // a trainer's node left or was downed
                             ctx.getLog().info("trainer {} is gone; re-assigning its shards", s.getRef().path());
                             stop(ctx, links, linkOfTrainer.remove(s.getRef().path().toString()));

@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  * {@link ChunkSender} ({@code link-out-teacher-k}) whose receiver is on the teacher node; what that
  * TeacherInference sends comes back through {@code link-in-teacher-k} to the run's
  * {@link TeacherOutbox#forwarder}. Each move (to the teacher node, or back to a local one when the
- * remote TeacherInference is gone: its node left or was downed) sends the new one the shard table and
+ * remote TeacherInference is gone: its node left or was downed, or it stopped for good while its node
+ * stays up, seen through {@link ClusterDeathWatch}) sends the new one the shard table and
  * tells the supervisor {@link LyapunovSupervisor.TeacherStarted}: it resends the parameters of the
  * committed version with reset, the new TeacherInference asks the DataLoader to hand every step from
  * there out again, and the supervisor keeps the first copy of a step's plan and gradients, so a move
@@ -40,6 +41,7 @@ final class ClusterTeacherPlacement {
     private record Link(ActorRef<TeacherHost.Command> host, ActorRef<Object> out, ActorRef<ChunkReceiver.Command> in) {}
 
     private final ActorContext<ClusterRunGuardian.Command> ctx;
+    private final ClusterDeathWatch<ClusterRunGuardian.Command> watches;
     private final ActorRef<Object> relay;
     private final ActorRef<TeacherOutbox.Forward> forwarder;
     private final ActorRef<DataLoader.Command> loader;
@@ -57,10 +59,12 @@ final class ClusterTeacherPlacement {
     private TeacherInference.ShardTable table = TeacherInference.ShardTable.EMPTY;
     private int spawned, links;
 
-    ClusterTeacherPlacement(ActorContext<ClusterRunGuardian.Command> ctx, ActorRef<DataLoader.Command> loader, ActorRef<LyapunovSupervisor.Command> supervisor,
+    ClusterTeacherPlacement(ActorContext<ClusterRunGuardian.Command> ctx, ClusterDeathWatch<ClusterRunGuardian.Command> watches,
+                            ActorRef<DataLoader.Command> loader, ActorRef<LyapunovSupervisor.Command> supervisor,
                             TransferSettings transfer, String configJson, IntFunction<ActorRef<TeacherInference.Command>> spawnLocal,
                             ActorRef<Object> relay, ActorRef<TeacherInference.Command> firstLocal) {
         this.ctx = ctx;
+        this.watches = watches;
         this.loader = loader;
         this.supervisor = supervisor;
         this.transfer = transfer;
@@ -107,7 +111,7 @@ final class ClusterTeacherPlacement {
         pending = null;
         remoteTeacher = m.teacher();
         remote.out().tell(new ChunkSender.Connect(m.inbox()));
-        ctx.watch(m.teacher());
+        watches.watch(m.teacher());
         ctx.getLog().info("TeacherInference on the teacher node {}", m.teacher().path().address());
         moveTo(remote.out().narrow());
         if (local != null) {

@@ -15,6 +15,8 @@ import org.semivim.training.config.Method;
 import org.semivim.training.ssmae.SsmaeBatches;
 
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.LongFunction;
 import java.util.OptionalLong;
 
@@ -43,9 +45,10 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     public record RestartFrom(long step) implements Command {}
 
     /**
-     * A pool member is gone (cluster runtime: its data node left or was downed, or it retired): it gets
-     * no more work, and what it held or had in flight is rendered again: TeacherInference is asked where
-     * the run is ({@link TeacherInference.LoaderRestarted}) and answers {@link RestartFrom}.
+     * A pool member is gone (cluster runtime: its data node left or was downed, it stopped, or it
+     * retired): it gets no more work (also not for a request of its that arrives after this, overtaken
+     * by the death watch's notice), and what it held or had in flight is rendered again: TeacherInference
+     * is asked where the run is ({@link TeacherInference.LoaderRestarted}) and answers {@link RestartFrom}.
      */
     public record WorkerGone(ActorRef<Augmenter.Command> worker) implements Command {}
 
@@ -57,6 +60,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     private final LongFunction<StepBatch> batches;   // BatchAssembler::batch, or SsmaeBatches::batch for SSMAE
     private final WorkWindow window;
     private final ArrayDeque<ActorRef<Augmenter.Command>> idle = new ArrayDeque<>();
+    private final Set<ActorRef<Augmenter.Command>> gone = new HashSet<>();   // workers reported gone: a late request of theirs gets nothing
     private final FlowGauges gauges;
     private final RunHooks hooks;
     private final RunTopology topology;
@@ -81,6 +85,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(RequestWork.class, m -> {
+                    if (gone.contains(m.worker())) return this;   // sent before it stopped, overtaken by its WorkerGone (a death watch)
                     if (!idle.contains(m.worker())) idle.add(m.worker());
                     return dispatch();
                 })
@@ -98,6 +103,7 @@ public final class DataLoader extends AbstractBehavior<DataLoader.Command> {
                 })
                 .onMessage(WorkerGone.class, m -> {
                     idle.remove(m.worker());
+                    gone.add(m.worker());
                     topology.get().teacher().tell(new TeacherInference.LoaderRestarted());
                     return this;
                 })

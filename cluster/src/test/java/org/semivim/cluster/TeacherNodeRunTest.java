@@ -298,6 +298,67 @@ class TeacherNodeRunTest {
         }
     }
 
+    /**
+     * The teacher node's TeacherInference fails from a random step on, every time (beyond its restart
+     * limit, so it stops for good) while the teacher node stays up: its death watch fires at once, a
+     * local TeacherInference takes over from the committed version (the same path as a teacher node
+     * leaving), and the run ends with the one-JVM parameters, every step committed once, in order.
+     */
+    @Test
+    void aTeacherInferenceThatStopsForGoodOnATeacherNodeThatStaysUpFallsBackToTheRun() throws Exception {
+        TrainConfig config = TinyRuns.config("lyapema", 8);
+        TrainingData data = TrainingData.load(config.data());
+        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        long failFrom = 2 + new Random().nextInt(4);
+        Set<Long> labelledOnTeacherNode = ConcurrentHashMap.newKeySet();
+        Set<Long> onSupervisorNode = ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        List<Long> steps = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
+        RunHooks teacherNodeHooks = new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                if (step >= failFrom) {
+                    failures.incrementAndGet();
+                    throw new IllegalStateException("injected: TeacherInference on the teacher node fails at step " + step);
+                }
+                labelledOnTeacherNode.add(step);
+                teacherNodeLabelled.complete(null);
+            }
+        };
+        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                onSupervisorNode.add(step);
+            }
+        });
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+            nodes.add(sup);
+            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+            nodes.add(teacherNode);
+            teacherNodeLabelled.get(120, TimeUnit.SECONDS);
+            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
+                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            RunResult r = result.get(180, TimeUnit.SECONDS);
+            assertArrayEquals(reference.student(), r.student(), "student after TeacherInference stopped on the teacher node at step " + failFrom);
+            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after TeacherInference stopped on the teacher node at step " + failFrom);
+            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            for (long t = 1; t < failFrom; t++) assertTrue(labelledOnTeacherNode.contains(t), "the teacher node labelled step " + t + ": " + labelledOnTeacherNode);
+            assertTrue(failures.get() > 20, "TeacherInference failed beyond its restart limit (20): " + failures.get());
+            assertTrue(onSupervisorNode.contains(config.steps() - 1), "the supervisor node labelled the last step: " + onSupervisorNode);
+            assertFalse(teacherNode.system().getWhenTerminated().toCompletableFuture().isDone(), "the teacher node stayed up");
+            assertEquals(org.apache.pekko.cluster.MemberStatus.up(), org.apache.pekko.cluster.typed.Cluster.get(teacherNode.system()).selfMember().status(),
+                    "the teacher node is still an Up member");
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        }
+    }
+
     @Test
     void everyNodeReceivesTheTeacherLinksOnTheLargeMessageStream() {
         for (Transport t : List.of(Transport.TCP, Transport.AERON_UDP)) {
