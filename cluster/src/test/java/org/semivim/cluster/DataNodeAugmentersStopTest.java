@@ -62,17 +62,13 @@ class DataNodeAugmentersStopTest {
             }
         });
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(QUIET);
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+            ClusterNode sup = nodes.start(Set.of("supervisor"),
                     NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.add(sup);
-            ClusterNode dataNode = ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataNodeHooks));
-            nodes.add(dataNode);
+            ClusterNode dataNode = nodes.start(Set.of("data"), NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataNodeHooks));
             dataNodeWorked.get(120, TimeUnit.SECONDS);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             RunResult r = result.get(120, TimeUnit.SECONDS);
             assertArrayEquals(reference.student(), r.student(), "student after the data node's augmenters stopped at step " + stopFrom);
             assertArrayEquals(reference.teacher(), r.teacher(), "teacher after the data node's augmenters stopped at step " + stopFrom);
@@ -81,7 +77,7 @@ class DataNodeAugmentersStopTest {
             assertTrue(renderedLocally.contains(last), "local augmenters rendered the last step: " + renderedLocally + ", on the data node " + renderedOnDataNode);
             assertEquals(MemberStatus.up(), Cluster.get(dataNode.system()).selfMember().status(), "the data node stayed Up");
         } finally {
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 }

@@ -34,21 +34,18 @@ class InJvmClusterRunTest {
         Config quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         var spec = new NodeRoles.RunSpec(config, data, RunOptions.defaults(), result);
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(quiet);
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor", "data", "teacher"), List.of(), 0, Transport.TCP), quiet,
-                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec));
-            nodes.add(sup);
+            ClusterNode sup = nodes.start(Set.of("supervisor", "data", "teacher"), NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec));
             for (int i = 0; i < 2; i++) {
-                nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), quiet,
-                        NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+                nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             }
             RunResult r = result.get(180, TimeUnit.SECONDS);
             assertEquals(config.steps(), r.steps());
             assertArrayEquals(reference.student(), r.student(), "student bit-identical to the one-JVM run");
             assertArrayEquals(reference.teacher(), r.teacher(), "teacher bit-identical to the one-JVM run");
         } finally {
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 
@@ -64,7 +61,7 @@ class InJvmClusterRunTest {
         RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
         long leaveAt = 2 + new java.util.Random().nextInt(4);
         Config quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(quiet);
         CompletableFuture<Void> left = new CompletableFuture<>();
         CompletableFuture<Void> atLeavePoint = new CompletableFuture<>();
         List<Long> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -78,12 +75,10 @@ class InJvmClusterRunTest {
         });
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), quiet,
+            ClusterNode sup = nodes.start(Set.of("supervisor"),
                     NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.add(sup);
             for (int i = 0; i < 2; i++) {
-                nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), quiet,
-                        NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+                nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             }
             atLeavePoint.get(120, TimeUnit.SECONDS);
             ClusterNode leaving = nodes.get(1);
@@ -100,7 +95,7 @@ class InJvmClusterRunTest {
             org.junit.jupiter.api.Assertions.assertTrue(seconds < 20, "a graceful leave does not wait for the failure detector and SBR: " + seconds + " s");
         } finally {
             left.complete(null);
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 
@@ -144,15 +139,12 @@ class InJvmClusterRunTest {
             }
         };
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(quiet);
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), quiet,
+            ClusterNode sup = nodes.start(Set.of("supervisor"),
                     NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.add(sup);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), quiet,
-                    NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataHooks)));
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), quiet,
-                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            nodes.start(Set.of("data"), NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataHooks));
+            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             CompletableFuture.anyOf(atLeavePoint, result).get(180, TimeUnit.SECONDS);
             org.junit.jupiter.api.Assertions.assertTrue(atLeavePoint.isDone(), "the data node rendered no step before the run ended");
             ClusterNode leaving = nodes.get(1);
@@ -170,7 +162,7 @@ class InJvmClusterRunTest {
                             + ", on the data node " + renderedOnDataNode);
         } finally {
             left.complete(null);
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 }

@@ -59,18 +59,14 @@ class TeacherNodeRunTest {
         };
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step()));
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(QUIET);
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+            ClusterNode sup = nodes.start(Set.of("supervisor"),
                     NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.add(sup);
-            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
-            nodes.add(teacherNode);
+            ClusterNode teacherNode = nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
             // without a trainer nothing commits: the teacher node labels step 0 once the run has placed TeacherInference there
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             RunResult r = result.get(180, TimeUnit.SECONDS);
             assertEquals(config.steps(), r.steps());
             assertArrayEquals(reference.student(), r.student(), "student bit-identical to the one-JVM run");
@@ -79,7 +75,7 @@ class TeacherNodeRunTest {
             assertEquals(LongStream.range(0, config.steps()).boxed().collect(java.util.stream.Collectors.toSet()), onTeacherNode,
                     "every step was pseudo-labelled on the teacher node");
         } finally {
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 
@@ -122,16 +118,13 @@ class TeacherNodeRunTest {
             }
         });
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(QUIET);
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+            ClusterNode sup = nodes.start(Set.of("supervisor"),
                     NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.add(sup);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             joinPoint.get(120, TimeUnit.SECONDS);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks)));
+            nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
             RunResult r = result.get(180, TimeUnit.SECONDS);
             assertArrayEquals(reference.student(), r.student(), "student with a teacher node joined after step " + joinAfter);
             assertArrayEquals(reference.teacher(), r.teacher(), "teacher with a teacher node joined after step " + joinAfter);
@@ -139,7 +132,7 @@ class TeacherNodeRunTest {
             assertTrue(onTeacherNode.contains(config.steps() - 1), "the teacher node labelled the last step: " + onTeacherNode);
             assertFalse(onTeacherNode.contains(0L), "step 0 was labelled before the teacher node joined: " + onTeacherNode);
         } finally {
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 
@@ -181,20 +174,15 @@ class TeacherNodeRunTest {
                 renderedLocally.add(step);
             }
         });
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(QUIET);
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+            ClusterNode sup = nodes.start(Set.of("supervisor"),
                     NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.add(sup);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataNodeHooks)));
+            nodes.start(Set.of("data"), NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataNodeHooks));
             dataNodeRendered.get(120, TimeUnit.SECONDS);
-            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
-            nodes.add(teacherNode);
+            ClusterNode teacherNode = nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             RunResult r = result.get(180, TimeUnit.SECONDS);
             assertArrayEquals(reference.student(), r.student(), "student bit-identical to the one-JVM run");
             assertArrayEquals(reference.teacher(), r.teacher(), "teacher bit-identical to the one-JVM run");
@@ -208,7 +196,7 @@ class TeacherNodeRunTest {
                     .actorSelection("/user/teacher-host/views-in-*").resolveOne(java.time.Duration.ofSeconds(10)).toCompletableFuture().get();
             assertTrue(viewsIn.path().name().startsWith("views-in-"), "the data node's views link ends on the teacher node: " + viewsIn.path());
         } finally {
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 
@@ -260,21 +248,16 @@ class TeacherNodeRunTest {
             }
         });
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(QUIET);
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+            ClusterNode sup = nodes.start(Set.of("supervisor"),
                     NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.add(sup);
-            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
-            nodes.add(teacherNode);
+            ClusterNode teacherNode = nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
             if (withDataNode) {
-                nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("data"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                        NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, RunHooks.NONE)));
+                nodes.start(Set.of("data"), NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, RunHooks.NONE));
             }
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             atLeavePoint.get(120, TimeUnit.SECONDS);
             Set<Long> teacherNodeBeforeLeave = Set.copyOf(onTeacherNode);
             var cluster = Cluster.get(teacherNode.system());
@@ -294,7 +277,7 @@ class TeacherNodeRunTest {
             assertFalse(onTeacherNode.contains(last), "the teacher node had left before the last step");
         } finally {
             left.complete(null);
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 
@@ -333,17 +316,13 @@ class TeacherNodeRunTest {
             }
         });
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        List<ClusterNode> nodes = new ArrayList<>();
+        LoopbackCluster nodes = new LoopbackCluster(QUIET);
         try {
-            ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), QUIET,
+            ClusterNode sup = nodes.start(Set.of("supervisor"),
                     NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.add(sup);
-            ClusterNode teacherNode = ClusterNode.start(NodeSettings.loopback(Set.of("teacher"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
-            nodes.add(teacherNode);
+            ClusterNode teacherNode = nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
-            nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), QUIET,
-                    NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
+            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
             RunResult r = result.get(180, TimeUnit.SECONDS);
             assertArrayEquals(reference.student(), r.student(), "student after TeacherInference stopped on the teacher node at step " + failFrom);
             assertArrayEquals(reference.teacher(), r.teacher(), "teacher after TeacherInference stopped on the teacher node at step " + failFrom);
@@ -355,7 +334,7 @@ class TeacherNodeRunTest {
             assertEquals(org.apache.pekko.cluster.MemberStatus.up(), org.apache.pekko.cluster.typed.Cluster.get(teacherNode.system()).selfMember().status(),
                     "the teacher node is still an Up member");
         } finally {
-            for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+            nodes.close();
         }
     }
 
