@@ -8,20 +8,32 @@ import org.semivim.engine.tensor.Tensor;
  * {@link ScanOps} with the chunked parallel scan of {@code scan.cu} ({@link ScanPlan}: blocks of 32
  * consecutive channels × chunks of the sequence); shapes the kernels cannot run (more than 16
  * states, or sequences longer than 16 chunks of 32 positions, see {@link ScanPlan#of}) go to the CPU
- * backend's scan.
+ * backend's scan. The backward runs {@code scan_bwd} (v1) or {@code scan_bwd_v2} ({@link ScanBackward}).
  */
 final class CudaScanOps implements ScanOps {
     private final KernelDevice device;
     private final int forwardChunks;   // 0: the plan's
+    private final ScanBackward backward;
 
+    /** The backward kernel the system properties choose ({@link ScanBackward#fromSystemProperties}: v1 unless set). */
     CudaScanOps(KernelDevice device) {
-        this(device, 0);
+        this(device, 0, ScanBackward.fromSystemProperties());
     }
 
     /** With the forward split into {@code forwardChunks} chunks whatever the plan says (tests of the one-chunk walk). */
     CudaScanOps(KernelDevice device, int forwardChunks) {
+        this(device, forwardChunks, ScanBackward.V1);
+    }
+
+    /** With the forward's chunks ({@code 0}: the plan's) and the backward kernel given. */
+    CudaScanOps(KernelDevice device, int forwardChunks, ScanBackward backward) {
         this.device = device;
         this.forwardChunks = forwardChunks;
+        this.backward = backward;
+    }
+
+    ScanBackward backward() {
+        return backward;
     }
 
     private ScanPlan plan(int[] s) {
@@ -84,6 +96,21 @@ final class CudaScanOps implements ScanOps {
         GpuChecks.shape(op, "dDeltaBias", dDeltaBias, s[2]);
         GpuChecks.shape(op, "dD", dD, s[2]);
         GpuChecks.shape(op, "dALog", dALog, aLog.shape());
+        if (backward.variant() == ScanBackward.Variant.V2) {
+            ScanPlan.BackwardV2 v2 = ScanPlan.backwardV2(s[0], s[1], s[2], s[3], backward.segmentLen());
+            if (v2 != null) {
+                if (u.size == 0) return;
+                try (KernelSession sc = device.open()) {
+                    sc.launch("scan_bwd_v2", v2.blocks(), 1, 1, ScanPlan.TILE, v2.warpsPerBlock(), v2.sharedBytes(),
+                            sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
+                            reverse, sc.in(dOut), dReadout == null ? null : sc.in(dReadout),
+                            sc.inOut(du), sc.inOut(dDeltaRaw), sc.inOut(dDeltaBias), sc.inOut(dALog),
+                            sc.inOut(dBm), sc.inOut(dCm), sc.inOut(dD), sc.inOut(dz), sc.scratch(v2.checkpointFloats()),
+                            s[0], s[1], s[2], s[3], v2.segmentLen());
+                }
+                return;
+            }
+        }
         ScanPlan plan = plan(s);
         if (plan == null) {
             Ops.cpu().scan().selectiveScanBackward(u, deltaRaw, deltaBias, aLog, bm, cm, d, z, reverse, dOut, dReadout,

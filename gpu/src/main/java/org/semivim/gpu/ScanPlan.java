@@ -73,6 +73,54 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
         return 4 * Math.max((states + 1) * TILE, 4 * TILE * FORWARD_SUB) * forwardChunks;
     }
 
+    static final int V2_MAX_WARPS = 4;             // SCAN2_MAX_WARPS in scan.cu: blocks of ≤ 128 threads
+    static final int V2_MAX_SEGMENT = 16;          // SCAN2_MAXK
+    static final int V2_FORWARD_SUB = 8;           // SCAN2_FWD_SUB: 3·8 staged rows = the walk's 6·4
+    public static final int V2_DEFAULT_SEGMENT = 8;
+    static final int SHARED_LIMIT = 48 * 1024;     // dynamic shared memory without the opt-in attribute
+
+    /**
+     * Launch geometry of {@code scan_bwd_v2} (docs/gpu.md, "Selective scan backward, v2"): one warp per
+     * (sample, tile of 32 channels) walking the whole sequence, {@code warpsPerBlock} independent warps a
+     * block, the sequence in segments of {@code segmentLen} positions (a checkpoint of 16 states before each).
+     */
+    public record BackwardV2(int warps, int warpsPerBlock, int blocks, int segmentLen, int checkpoints) {
+        /** One warp's shared memory in floats: the even-count states (K/2 + 1)·16·32, the Δ of the segment K·32, the staging 6·SUB·32. */
+        static int warpFloats(int segmentLen) {
+            return (segmentLen / 2 + 1) * MAX_STATES * TILE + segmentLen * TILE + 6 * BACKWARD_SUB * TILE;
+        }
+
+        public int sharedBytes() {
+            return 4 * warpFloats(segmentLen) * warpsPerBlock;
+        }
+
+        /** The global scratch of the checkpoints: [warps][checkpoints][16][32] floats. */
+        public long checkpointFloats() {
+            return (long) warps * checkpoints * MAX_STATES * TILE;
+        }
+
+        public int threads() {
+            return TILE * warpsPerBlock;
+        }
+    }
+
+    /**
+     * The v2 backward's plan for {@code batch} sequences of {@code len} positions, {@code channels}
+     * channels and {@code states} states in segments of {@code segmentLen} positions (even, 2 … {@value
+     * #V2_MAX_SEGMENT}), or null when the kernel cannot run it (more than 16 states). As many warps a block
+     * as the shared memory limit allows, at most {@value #V2_MAX_WARPS}; no limit on the length.
+     */
+    public static BackwardV2 backwardV2(int batch, int len, int channels, int states, int segmentLen) {
+        if (segmentLen < 2 || segmentLen > V2_MAX_SEGMENT || segmentLen % 2 != 0) {
+            throw new IllegalArgumentException("scan backward v2: the segment length must be even and in [2, " + V2_MAX_SEGMENT + "]: " + segmentLen);
+        }
+        if (batch < 1 || len < 1 || channels < 1 || states < 1 || states > MAX_STATES) return null;
+        long warps = (long) batch * ceil(channels, TILE);
+        if (warps > Integer.MAX_VALUE / TILE) return null;
+        int perBlock = (int) Math.min(Math.min(V2_MAX_WARPS, SHARED_LIMIT / (4 * BackwardV2.warpFloats(segmentLen))), warps);
+        return new BackwardV2((int) warps, perBlock, ceil(warps, perBlock), segmentLen, ceil(len, segmentLen));
+    }
+
     /** States / g carries / dA sums and two per-channel sums ((N + 2)·32 floats a chunk) and, in the same space, the staging (B|C rows and 5 token tensors). */
     public int backwardSharedBytes(int states) {
         return 4 * Math.max((states + 2) * TILE, 6 * TILE * BACKWARD_SUB) * backwardChunks;

@@ -6,10 +6,17 @@ import org.semivim.engine.ops.Ops;
 /** {@link OpsParityCases} on the CUDA device; skipped, with the probe's reason, without one. */
 class CudaOpsParityTest extends OpsParityCases {
     private static Ops cuda;
+    private static CudaBackend backend;
 
     @BeforeAll
-    static void device() {
-        cuda = CudaOps.create(GpuTesting.requireCuda());
+    static void start() {
+        backend = GpuTesting.requireCuda();
+        cuda = CudaOps.create(backend);
+    }
+
+    @Override
+    KernelDevice device() {
+        return backend;
     }
 
     @Override

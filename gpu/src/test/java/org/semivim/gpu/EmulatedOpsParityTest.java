@@ -42,6 +42,42 @@ class EmulatedOpsParityTest extends OpsParityCases {
         }
     }
 
+    /**
+     * The v2 backward with other segment lengths (2, 6 and 16; the default 8 runs in the shared cases) on
+     * 3 samples × 2 tiles (6 warps: blocks with warps past the last), L = 29 (segments ending short) and
+     * L = 1, N = 16 and N = 3, both directions, with and without the readout gradient.
+     */
+    @org.junit.jupiter.api.Test
+    void selectiveScanBackwardV2SegmentLengths() {
+        int[][] sizes = {{3, 29, 35, 16}, {2, 1, 33, 3}};
+        for (int[] sz : sizes) {
+            int nb = sz[0], l = sz[1], e = sz[2], n = sz[3];
+            Tensor u = GpuTesting.random(70, 1, nb, l, e), dr = GpuTesting.random(71, 2, nb, l, e), bias = GpuTesting.random(72, 1, e);
+            Tensor aLog = GpuTesting.random(73, 1, e, n), bm = GpuTesting.random(74, 1, nb, l, n), cm = GpuTesting.random(75, 1, nb, l, n);
+            Tensor d = GpuTesting.random(76, 1, e), z = GpuTesting.random(77, 2, nb, l, e);
+            Tensor dOut = GpuTesting.random(78, 1, nb, l, e), dRead = GpuTesting.random(79, 1, nb, l, e);
+            for (boolean reverse : new boolean[] {false, true}) {
+                for (Tensor readout : new Tensor[] {null, dRead}) {
+                    Tensor[] g0 = grads(nb, l, e, n, 80);
+                    Ops.reference().scan().selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, reverse, dOut, readout,
+                            g0[0], g0[1], g0[2], g0[3], g0[4], g0[5], g0[6], g0[7]);
+                    for (int segment : new int[] {2, 6, 16}) {
+                        Tensor[] g1 = grads(nb, l, e, n, 80);
+                        new CudaScanOps(EmulatedRuntime.shared(), 0, ScanBackward.v2(segment)).selectiveScanBackward(u, dr, bias, aLog, bm, cm,
+                                d, z, reverse, dOut, readout, g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
+                        assertScanGradients("v2 segment=" + segment + " " + java.util.Arrays.toString(sz) + " reverse=" + reverse
+                                + " readout=" + (readout != null), g0, g1);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    KernelDevice device() {
+        return EmulatedRuntime.shared();
+    }
+
     @Override
     Ops ops() {
         if (emulated == null) emulated = CudaOps.create("emulated", EmulatedRuntime.shared());

@@ -25,6 +25,14 @@ abstract class OpsParityCases {
     /** The ops under test. */
     abstract Ops ops();
 
+    /** The kernel device behind {@link #ops()}: the scan backward runs on it in each {@link ScanBackward} variant. */
+    abstract KernelDevice device();
+
+    /** The backward kernels the scan test runs: v1 and v2 with the default segment length. */
+    ScanBackward[] scanBackwards() {
+        return new ScanBackward[] {ScanBackward.V1, ScanBackward.V2};
+    }
+
     /** Scan sizes {B, L, E, N}: L = 197 (vim at 224) spans many chunks; N = 5 has padded lanes. */
     int[][] scanSizes() {
         return new int[][] {{2, 197, 24, 16}, {3, 23, 7, 5}};
@@ -151,19 +159,28 @@ abstract class OpsParityCases {
                 assertClose("scan y", y0, y1, 1e-4);
                 assertClose("scan out", o0, o1, 1e-4);
                 for (Tensor readout : new Tensor[] {null, dRead}) {
-                    Tensor[] g0 = grads(nb, l, e, n, 40), g1 = grads(nb, l, e, n, 40);
+                    Tensor[] g0 = grads(nb, l, e, n, 40);
                     cpu.scan().selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, reverse, dOut, readout,
                             g0[0], g0[1], g0[2], g0[3], g0[4], g0[5], g0[6], g0[7]);
-                    cuda.scan().selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, reverse, dOut, readout,
-                            g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
-                    String[] names = {"du", "dDeltaRaw", "dDeltaBias", "dALog", "dBm", "dCm", "dD", "dz"};
-                    for (int i = 0; i < 8; i++) assertClose("scan " + names[i] + " reverse=" + reverse + " readout=" + (readout != null), g0[i], g1[i], 1e-3);
+                    for (ScanBackward backward : scanBackwards()) {
+                        Tensor[] g1 = grads(nb, l, e, n, 40);
+                        new CudaScanOps(device(), 0, backward).selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, reverse, dOut, readout,
+                                g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
+                        assertScanGradients(backward + " B=" + nb + " L=" + l + " E=" + e + " N=" + n + " reverse=" + reverse
+                                + " readout=" + (readout != null), g0, g1);
+                    }
                 }
             }
         }
     }
 
-    private static Tensor[] grads(int nb, int l, int e, int n, long seed) {
+    /** The eight scan gradients of the reference ({@code g0}) and the kernel ({@code g1}) within 1e-3 of their scale. */
+    static void assertScanGradients(String what, Tensor[] g0, Tensor[] g1) {
+        String[] names = {"du", "dDeltaRaw", "dDeltaBias", "dALog", "dBm", "dCm", "dD", "dz"};
+        for (int i = 0; i < 8; i++) assertClose("scan " + names[i] + " " + what, g0[i], g1[i], 1e-3);
+    }
+
+    static Tensor[] grads(int nb, int l, int e, int n, long seed) {
         return new Tensor[] {random(seed, 1, nb, l, e), random(seed + 1, 1, nb, l, e), random(seed + 2, 1, e), random(seed + 3, 1, e, n),
                 random(seed + 4, 1, nb, l, n), random(seed + 5, 1, nb, l, n), random(seed + 6, 1, e), random(seed + 7, 1, nb, l, e)};
     }

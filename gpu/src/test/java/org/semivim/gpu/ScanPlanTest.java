@@ -68,6 +68,51 @@ class ScanPlanTest {
     }
 
     @Test
+    void backwardV2AtVimTiny() {
+        ScanPlan.BackwardV2 p = ScanPlan.backwardV2(128, 197, 384, 16, 8);
+        assertEquals(128 * 12, p.warps(), "one warp per sample and tile of 32 channels");
+        assertEquals(3, p.warpsPerBlock(), "a warp's shared memory: 5 states × 16 × 32 + 8 Δ × 32 + 24 staged rows × 32 floats = 14.3 KiB; three fit 48 KiB");
+        assertEquals(4 * (5 * 16 * 32 + 8 * 32 + 24 * 32) * 3, p.sharedBytes());
+        assertEquals(512, p.blocks());
+        assertEquals(25, p.checkpoints(), "ceil(197 / 8)");
+        assertEquals(1536L * 25 * 16 * 32, p.checkpointFloats());
+        assertEquals(2, ScanPlan.backwardV2(128, 197, 384, 16, 16).warpsPerBlock(), "9 states a thread: 23.5 KiB a warp");
+        assertEquals(1, ScanPlan.backwardV2(1, 5, 3, 16, 8).warpsPerBlock(), "never more warps a block than warps");
+        assertEquals(3, ScanPlan.backwardV2(1, 5, 3, 16, 2).checkpoints());
+    }
+
+    @Test
+    void backwardV2PlansFitAndCover() {
+        for (int segment = 2; segment <= ScanPlan.V2_MAX_SEGMENT; segment += 2) {
+            for (int batch : new int[] {1, 3, 128}) {
+                for (int len : new int[] {1, 2, 7, 197, 1000}) {
+                    ScanPlan.BackwardV2 p = ScanPlan.backwardV2(batch, len, 40, 16, segment);
+                    assertTrue(p.sharedBytes() <= 48 * 1024, "shared memory within the default limit at segment " + segment);
+                    assertTrue(p.warpsPerBlock() >= 1 && p.warpsPerBlock() <= ScanPlan.V2_MAX_WARPS);
+                    assertTrue((long) p.blocks() * p.warpsPerBlock() >= p.warps() && (long) (p.blocks() - 1) * p.warpsPerBlock() < p.warps());
+                    assertTrue((long) p.checkpoints() * segment >= len && (long) (p.checkpoints() - 1) * segment < len);
+                }
+            }
+        }
+        assertNull(ScanPlan.backwardV2(2, 197, 384, 17, 8), "more than 16 states");
+        for (int bad : new int[] {0, 1, 3, 18}) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanPlan.backwardV2(2, 197, 384, 16, bad));
+        }
+    }
+
+    @Test
+    void backwardVariantFromProperties() {
+        assertEquals(ScanBackward.V1, ScanBackward.parse(null, null), "unset: v1");
+        assertEquals(ScanBackward.V2, ScanBackward.parse(" V2 ", null));
+        assertEquals(ScanBackward.v2(12), ScanBackward.parse("v2", "12"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanBackward.parse("v3", null));
+        assertTrue(e.getMessage().contains("semivim.cuda.scanBackward") && e.getMessage().contains("v3"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanBackward.parse("v2", "7"));
+        assertTrue(e.getMessage().contains("semivim.cuda.scanBackwardSegment"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanBackward.parse("v2", "eight"));
+    }
+
+    @Test
     void unsupportedShapesHaveNoPlan() {
         assertNull(ScanPlan.of(2, 197, 384, 17), "more than 16 states");
         assertNull(ScanPlan.of(2, 16 * 32 + 1, 384, 16), "longer than 16 chunks of 32");
