@@ -470,6 +470,22 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
 // exit. Dynamic shared memory per warp: (K/2 + 1)·16·32 (hbuf) + K·32 (sdt) + 6·SCAN_BWD_SUB·32 (staging) floats
 // (ScanPlan.v2WarpFloats); ckpt: B·tiles·ceil(L/K)·16·32 floats. K even, 2 ≤ K ≤ SCAN2_MAXK.
 #define SCAN2_MAXK 16
+
+// The first M floats of a staged row (B_0…15, then C_0…15: scan_store's layout) as M/4 broadcast 128-bit shared
+// loads instead of M 32-bit ones (the rows start at multiples of 32 floats of a 16-byte aligned buffer).
+template <int M>
+__device__ __forceinline__ void scan_row(float (&r)[M], const float* row) {
+    const float4* v = reinterpret_cast<const float4*>(row);
+#pragma unroll
+    for (int k = 0; k < M / 4; k++) {
+        float4 x = v[k];
+        r[4 * k] = x.x;
+        r[4 * k + 1] = x.y;
+        r[4 * k + 2] = x.z;
+        r[4 * k + 3] = x.w;
+    }
+}
+
 #define SCAN2_MAX_WARPS 4      // ScanPlan.V2_MAX_WARPS: G ≤ 4, 128 threads
 #define SCAN2_FWD_SUB 8        // positions staged at a time in pass 1 and the recomputation (u, Δ_raw: fits the walk's staging)
 
@@ -519,8 +535,10 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN2_MAX_WARPS, 3) scan_bwd_v
             }
             float dt = live ? scan_softplus(st[(2 * S1 + s) * 32 + lane] + bias) : 0.0f;
             float dtu = dt * st[(S1 + s) * 32 + lane];
+            float bv[SCAN_MAXN];
+            scan_row<SCAN_MAXN>(bv, st + s * 32);
 #pragma unroll
-            for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_advance(scan_exp2(dt * a2[n]), h[n], dtu, st[s * 32 + n]);
+            for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_advance(scan_exp2(dt * a2[n]), h[n], dtu, bv[n]);
         }
         __syncwarp();
     }
@@ -543,8 +561,10 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN2_MAX_WARPS, 3) scan_bwd_v
                 float dt = live ? scan_softplus(st[(2 * S1 + s) * 32 + lane] + bias) : 0.0f;
                 float dtu = dt * st[(S1 + s) * 32 + lane];
                 sdt[(k - 1) * 32 + lane] = dt;
+                float bv[SCAN_MAXN];
+                scan_row<SCAN_MAXN>(bv, st + s * 32);
 #pragma unroll
-                for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_advance(scan_exp2(dt * a2[n]), h[n], dtu, st[s * 32 + n]);
+                for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_advance(scan_exp2(dt * a2[n]), h[n], dtu, bv[n]);
                 if ((k & 1) == 0) {
 #pragma unroll
                     for (int n = 0; n < SCAN_MAXN; n++) hbuf[((k >> 1) * SCAN_MAXN + n) * 32 + lane] = h[n];
@@ -572,9 +592,11 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN2_MAX_WARPS, 3) scan_bwd_v
                 float w[SCAN_MAXN];
                 float gB = 0.0f, gDecay = 0.0f, r = 0.0f;
                 const float* hk = hbuf + ((j + 1) >> 1) * SCAN_MAXN * 32 + lane;   // h_j (even j) or h_{j+1} (odd j)
+                float bc[2 * SCAN_MAXN];
+                scan_row<2 * SCAN_MAXN>(bc, st + s * 32);
 #pragma unroll
                 for (int n = 0; n < SCAN_MAXN; n++) {
-                    float bv = st[s * 32 + n], cv = st[s * 32 + 16 + n];
+                    float bv = bc[n], cv = bc[SCAN_MAXN + n];
                     float gn = gr * cv + g[n];          // g[] = a_{p+1}·g_{p+1}
                     float a = scan_exp2(dt * a2[n]);
                     float hs = hk[n * 32];

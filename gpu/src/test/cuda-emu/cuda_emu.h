@@ -18,6 +18,7 @@
 #include <algorithm>
 
 struct sv_dim3 { unsigned x = 1, y = 1, z = 1; };
+struct alignas(16) float4 { float x, y, z, w; };
 inline thread_local sv_dim3 threadIdx, blockIdx;
 inline sv_dim3 blockDim, gridDim;
 
