@@ -6,7 +6,7 @@
 
 // a kernel's dynamic shared memory (the CPU emulation of the tests defines its own)
 #ifndef SV_EMULATION
-#define SV_EXTERN_SHARED(name) extern __shared__ __align__(16) float name[]
+#define SV_EXTERN_SHARED(name) extern __shared__ float name[]
 #endif
 
 // defined here rather than taken from math.h, which NVRTC does not have

@@ -33,6 +33,14 @@
 #define SCAN_MAX_THREADS 512   // 32 channels × 16 chunks (ScanPlan.MAX_THREADS): at most 128 registers a thread
 #define SCAN_LOG2E 1.4426950408889634f
 
+// The v2 kernels' dynamic shared memory, declared 16-byte aligned so that the staged B|C rows can be read with
+// 128-bit loads (a separate name: the v1 kernels keep their declaration, and so their code, unchanged).
+#ifdef SV_EMULATION
+#define SCAN2_SHARED(name) SV_EXTERN_SHARED(name)
+#else
+#define SCAN2_SHARED(name) extern __shared__ __align__(16) float name[]
+#endif
+
 // One step of the recurrence, h_p = a_p·h_{p−1} + Δ_p·u_p·B_{p,n}, written once so that every recomputation
 // of a state rounds the same way.
 __device__ __forceinline__ float scan_advance(float a, float h, float dtu, float bv) {
@@ -112,6 +120,24 @@ __device__ __forceinline__ void scan_stage(float* buf, const float* const (&tok)
     scan_store<S, K>(buf, r, q, p1, N, lane);
 }
 
+// The first M floats of a staged row (B_0…15, then C_0…15: scan_store's layout) as M/4 broadcast 128-bit shared
+// loads instead of M 32-bit ones (the rows start at multiples of 32 floats of a 16-byte aligned buffer).
+template <int M>
+__device__ __forceinline__ void scan_row(float (&r)[M], const float* row) {
+    const float4* v = reinterpret_cast<const float4*>(row);
+#pragma unroll
+    for (int k = 0; k < M / 4; k++) {
+        float4 x = v[k];
+        r[4 * k] = x.x;
+        r[4 * k + 1] = x.y;
+        r[4 * k + 2] = x.z;
+        r[4 * k + 3] = x.w;
+    }
+}
+
+#define SCAN2_MAX_WARPS 4      // ScanPlan.V2_MAX_WARPS: G ≤ 4, 128 threads
+#define SCAN2_FWD_SUB 8        // positions staged at a time in pass 1 and the recomputation (u, Δ_raw: fits the walk's staging)
+
 // Phase 2 of the forward: sEnd[c][n][lane] holds chunk c's end state from a zero start and sSum[c][lane]
 // its Σ Δ; afterwards sEnd[c][n][lane] is the state before chunk c's first position. The thread (lane, c)
 // does the states n ≡ c (mod W) of its channel, in chunk order.
@@ -146,12 +172,13 @@ __device__ void scan_combine_backward(float* sG, const float* sSum, const float*
 
 // grid (ceil(E/32), B); block (32, W), W = ceil(L/T) ≤ 8; dynamic shared memory
 // max((N + 1)·32·W, 4·32·SCAN_FWD_SUB·W) floats (the combine, then the staging buffers, in the same space).
-extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
+// VEC: the staged B|C rows read with 128-bit loads (scan_fwd_v2) instead of 32-bit ones (scan_fwd); same results.
+template <bool VEC>
+__device__ __forceinline__ void scan_fwd_impl(float* sm, const float* __restrict__ u, const float* __restrict__ deltaRaw,
                                     const float* __restrict__ deltaBias, const float* __restrict__ aLog,
                                     const float* __restrict__ bm, const float* __restrict__ cm,
                                     const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
                                     float* __restrict__ y, float* __restrict__ out, int B, int L, int E, int N, int T) {
-    SV_EXTERN_SHARED(sm);
     const int S = SCAN_FWD_SUB;
     int W = blockDim.y, lane = threadIdx.x, c = threadIdx.y;
     int e = blockIdx.x * 32 + lane, b = blockIdx.y;
@@ -176,8 +203,15 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
             for (int s = 0; s < min(S, p1 - q); s++) {
                 float dt = live ? scan_softplus(st[(2 * S + s) * 32 + lane] + bias) : 0.0f;
                 float du = dt * st[(S + s) * 32 + lane];
+                if (VEC) {
+                    float bv[SCAN_MAXN];
+                    scan_row<SCAN_MAXN>(bv, st + s * 32);
 #pragma unroll
-                for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_exp2(dt * a2[n]) * h[n] + du * st[s * 32 + n];
+                    for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_exp2(dt * a2[n]) * h[n] + du * bv[n];
+                } else {
+#pragma unroll
+                    for (int n = 0; n < SCAN_MAXN; n++) h[n] = scan_exp2(dt * a2[n]) * h[n] + du * st[s * 32 + n];
+                }
                 sum += dt;
             }
             __syncwarp();
@@ -208,10 +242,20 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
             float dt = scan_softplus(st[(2 * S + s) * 32 + lane] + bias);
             float du = dt * uu;
             float r = 0.0f;
+            if (VEC) {
+                float bc[2 * SCAN_MAXN];
+                scan_row<2 * SCAN_MAXN>(bc, st + s * 32);
 #pragma unroll
-            for (int n = 0; n < SCAN_MAXN; n++) {
-                h[n] = scan_exp2(dt * a2[n]) * h[n] + du * st[s * 32 + n];
-                r += st[s * 32 + 16 + n] * h[n];
+                for (int n = 0; n < SCAN_MAXN; n++) {
+                    h[n] = scan_exp2(dt * a2[n]) * h[n] + du * bc[n];
+                    r += bc[SCAN_MAXN + n] * h[n];
+                }
+            } else {
+#pragma unroll
+                for (int n = 0; n < SCAN_MAXN; n++) {
+                    h[n] = scan_exp2(dt * a2[n]) * h[n] + du * st[s * 32 + n];
+                    r += st[s * 32 + 16 + n] * h[n];
+                }
             }
             if (live) {
                 long long i = ((long long)b * L + scan_token(q + s, L, reverse)) * E + e;
@@ -222,6 +266,25 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const fl
         }
         __syncwarp();
     }
+}
+
+extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
+                                    const float* __restrict__ deltaBias, const float* __restrict__ aLog,
+                                    const float* __restrict__ bm, const float* __restrict__ cm,
+                                    const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
+                                    float* __restrict__ y, float* __restrict__ out, int B, int L, int E, int N, int T) {
+    SV_EXTERN_SHARED(sm);
+    scan_fwd_impl<false>(sm, u, deltaRaw, deltaBias, aLog, bm, cm, dskip, z, reverse, y, out, B, L, E, N, T);
+}
+
+// The forward with 128-bit reads of the staged B|C rows: 8 shared loads a position instead of 32 (ScanKernels v2).
+extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_fwd_v2(const float* __restrict__ u, const float* __restrict__ deltaRaw,
+                                    const float* __restrict__ deltaBias, const float* __restrict__ aLog,
+                                    const float* __restrict__ bm, const float* __restrict__ cm,
+                                    const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
+                                    float* __restrict__ y, float* __restrict__ out, int B, int L, int E, int N, int T) {
+    SCAN2_SHARED(sm2);
+    scan_fwd_impl<true>(sm2, u, deltaRaw, deltaBias, aLog, bm, cm, dskip, z, reverse, y, out, B, L, E, N, T);
 }
 
 // The rest of a reduce-scatter over the warp: w[i] holds this lane's term i (i < 16) after the first step
@@ -471,24 +534,6 @@ extern "C" __global__ void __launch_bounds__(SCAN_MAX_THREADS) scan_bwd(const fl
 // (ScanPlan.v2WarpFloats); ckpt: B·tiles·ceil(L/K)·16·32 floats. K even, 2 ≤ K ≤ SCAN2_MAXK.
 #define SCAN2_MAXK 16
 
-// The first M floats of a staged row (B_0…15, then C_0…15: scan_store's layout) as M/4 broadcast 128-bit shared
-// loads instead of M 32-bit ones (the rows start at multiples of 32 floats of a 16-byte aligned buffer).
-template <int M>
-__device__ __forceinline__ void scan_row(float (&r)[M], const float* row) {
-    const float4* v = reinterpret_cast<const float4*>(row);
-#pragma unroll
-    for (int k = 0; k < M / 4; k++) {
-        float4 x = v[k];
-        r[4 * k] = x.x;
-        r[4 * k + 1] = x.y;
-        r[4 * k + 2] = x.z;
-        r[4 * k + 3] = x.w;
-    }
-}
-
-#define SCAN2_MAX_WARPS 4      // ScanPlan.V2_MAX_WARPS: G ≤ 4, 128 threads
-#define SCAN2_FWD_SUB 8        // positions staged at a time in pass 1 and the recomputation (u, Δ_raw: fits the walk's staging)
-
 extern "C" __global__ void __launch_bounds__(32 * SCAN2_MAX_WARPS, 3) scan_bwd_v2(const float* __restrict__ u, const float* __restrict__ deltaRaw,
                                     const float* __restrict__ deltaBias, const float* __restrict__ aLog,
                                     const float* __restrict__ bm, const float* __restrict__ cm,
@@ -498,7 +543,7 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN2_MAX_WARPS, 3) scan_bwd_v
                                     float* __restrict__ dALog, float* __restrict__ dBm, float* __restrict__ dCm,
                                     float* __restrict__ dD, float* __restrict__ dz, float* __restrict__ ckpt,
                                     int B, int L, int E, int N, int K) {
-    SV_EXTERN_SHARED(sm);
+    SCAN2_SHARED(sm);
     const int S = SCAN_BWD_SUB, S1 = SCAN2_FWD_SUB;
     int lane = threadIdx.x, tiles = (E + 31) / 32;
     int warp = blockIdx.x * blockDim.y + threadIdx.y;

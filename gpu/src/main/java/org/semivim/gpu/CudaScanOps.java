@@ -8,32 +8,32 @@ import org.semivim.engine.tensor.Tensor;
  * {@link ScanOps} with the chunked parallel scan of {@code scan.cu} ({@link ScanPlan}: blocks of 32
  * consecutive channels × chunks of the sequence); shapes the kernels cannot run (more than 16
  * states, or sequences longer than 16 chunks of 32 positions, see {@link ScanPlan#of}) go to the CPU
- * backend's scan. The backward runs {@code scan_bwd} (v1) or {@code scan_bwd_v2} ({@link ScanBackward}).
+ * backend's scan. Which kernels run: {@link ScanKernels} (v1 = {@code scan_fwd}, {@code scan_bwd}; v2 = {@code scan_fwd_v2}, {@code scan_bwd_v2}).
  */
 final class CudaScanOps implements ScanOps {
     private final KernelDevice device;
     private final int forwardChunks;   // 0: the plan's
-    private final ScanBackward backward;
+    private final ScanKernels kernels;
 
-    /** The backward kernel the system properties choose ({@link ScanBackward#fromSystemProperties}: v1 unless set). */
+    /** The kernels the system properties choose ({@link ScanKernels#fromSystemProperties}: v1 unless set). */
     CudaScanOps(KernelDevice device) {
-        this(device, 0, ScanBackward.fromSystemProperties());
+        this(device, 0, ScanKernels.fromSystemProperties());
     }
 
     /** With the forward split into {@code forwardChunks} chunks whatever the plan says (tests of the one-chunk walk). */
     CudaScanOps(KernelDevice device, int forwardChunks) {
-        this(device, forwardChunks, ScanBackward.V1);
+        this(device, forwardChunks, ScanKernels.DEFAULT);
     }
 
-    /** With the forward's chunks ({@code 0}: the plan's) and the backward kernel given. */
-    CudaScanOps(KernelDevice device, int forwardChunks, ScanBackward backward) {
+    /** With the forward's chunks ({@code 0}: the plan's) and the kernel variants given. */
+    CudaScanOps(KernelDevice device, int forwardChunks, ScanKernels kernels) {
         this.device = device;
         this.forwardChunks = forwardChunks;
-        this.backward = backward;
+        this.kernels = kernels;
     }
 
-    ScanBackward backward() {
-        return backward;
+    ScanKernels kernels() {
+        return kernels;
     }
 
     private ScanPlan plan(int[] s) {
@@ -72,7 +72,7 @@ final class CudaScanOps implements ScanOps {
         }
         if (u.size == 0) return;
         try (KernelSession sc = device.open()) {
-            sc.launch("scan_fwd", plan.tiles(), s[0], 1, ScanPlan.TILE, plan.forwardChunks(), plan.forwardSharedBytes(s[3]),
+            sc.launch(kernels.forward() == ScanKernels.Variant.V2 ? "scan_fwd_v2" : "scan_fwd", plan.tiles(), s[0], 1, ScanPlan.TILE, plan.forwardChunks(), plan.forwardSharedBytes(s[3]),
                     sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
                     reverse, sc.out(y), sc.out(out), s[0], s[1], s[2], s[3], plan.forwardChunkLen());
         }
@@ -96,8 +96,8 @@ final class CudaScanOps implements ScanOps {
         GpuChecks.shape(op, "dDeltaBias", dDeltaBias, s[2]);
         GpuChecks.shape(op, "dD", dD, s[2]);
         GpuChecks.shape(op, "dALog", dALog, aLog.shape());
-        if (backward.variant() == ScanBackward.Variant.V2) {
-            ScanPlan.BackwardV2 v2 = ScanPlan.backwardV2(s[0], s[1], s[2], s[3], backward.segmentLen());
+        if (kernels.backward() == ScanKernels.Variant.V2) {
+            ScanPlan.BackwardV2 v2 = ScanPlan.backwardV2(s[0], s[1], s[2], s[3], kernels.segmentLen());
             if (v2 != null) {
                 if (u.size == 0) return;
                 try (KernelSession sc = device.open()) {

@@ -23,11 +23,13 @@ class EmulatedOpsParityTest extends OpsParityCases {
         return new int[][] {{1, 197, 3, 16}, {2, 23, 40, 5}, {1, 37, 1, 16}};
     }
 
-    /** The forward as one walk over the sequence (one chunk, what the plan picks for large grids) and in 5 chunks. */
+    /** Both forward kernels as one walk over the sequence (one chunk, what the plan picks for large grids) and in 5 chunks. */
     @org.junit.jupiter.api.Test
     void selectiveScanForwardInOneAndFiveChunks() {
-        for (int chunks : new int[] {1, 5}) {
-            CudaScanOps scan = new CudaScanOps(EmulatedRuntime.shared(), chunks);
+        for (int run = 0; run < 4; run++) {
+            int chunks = run % 2 == 0 ? 1 : 5;
+            ScanKernels.Variant forward = run < 2 ? ScanKernels.Variant.V1 : ScanKernels.Variant.V2;
+            CudaScanOps scan = new CudaScanOps(EmulatedRuntime.shared(), chunks, ScanKernels.DEFAULT.withForward(forward));
             int nb = 2, l = 29, e = 35, n = 16;
             Tensor u = GpuTesting.random(60, 1, nb, l, e), dr = GpuTesting.random(61, 2, nb, l, e), bias = GpuTesting.random(62, 1, e);
             Tensor aLog = GpuTesting.random(63, 1, e, n), bm = GpuTesting.random(64, 1, nb, l, n), cm = GpuTesting.random(65, 1, nb, l, n);
@@ -36,8 +38,8 @@ class EmulatedOpsParityTest extends OpsParityCases {
                 Tensor y0 = Tensor.zeros(nb, l, e), y1 = Tensor.zeros(nb, l, e), o0 = Tensor.zeros(nb, l, e), o1 = Tensor.zeros(nb, l, e);
                 Ops.reference().scan().selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y0, o0);
                 scan.selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y1, o1);
-                GpuTesting.assertClose("scan y chunks=" + chunks + " reverse=" + reverse, y0, y1, 1e-4);
-                GpuTesting.assertClose("scan out chunks=" + chunks + " reverse=" + reverse, o0, o1, 1e-4);
+                GpuTesting.assertClose("scan y " + forward + " chunks=" + chunks + " reverse=" + reverse, y0, y1, 1e-4);
+                GpuTesting.assertClose("scan out " + forward + " chunks=" + chunks + " reverse=" + reverse, o0, o1, 1e-4);
             }
         }
     }
@@ -63,7 +65,7 @@ class EmulatedOpsParityTest extends OpsParityCases {
                             g0[0], g0[1], g0[2], g0[3], g0[4], g0[5], g0[6], g0[7]);
                     for (int segment : new int[] {2, 6, 16}) {
                         Tensor[] g1 = grads(nb, l, e, n, 80);
-                        new CudaScanOps(EmulatedRuntime.shared(), 0, ScanBackward.v2(segment)).selectiveScanBackward(u, dr, bias, aLog, bm, cm,
+                        new CudaScanOps(EmulatedRuntime.shared(), 0, ScanKernels.DEFAULT.withBackwardV2Segment(segment)).selectiveScanBackward(u, dr, bias, aLog, bm, cm,
                                 d, z, reverse, dOut, readout, g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
                         assertScanGradients("v2 segment=" + segment + " " + java.util.Arrays.toString(sz) + " reverse=" + reverse
                                 + " readout=" + (readout != null), g0, g1);

@@ -25,13 +25,8 @@ abstract class OpsParityCases {
     /** The ops under test. */
     abstract Ops ops();
 
-    /** The kernel device behind {@link #ops()}: the scan backward runs on it in each {@link ScanBackward} variant. */
+    /** The kernel device behind {@link #ops()}: the scan runs on it in each {@link ScanKernels} variant. */
     abstract KernelDevice device();
-
-    /** The backward kernels the scan test runs: v1 and v2 with the default segment length. */
-    ScanBackward[] scanBackwards() {
-        return new ScanBackward[] {ScanBackward.V1, ScanBackward.V2};
-    }
 
     /** Scan sizes {B, L, E, N}: L = 197 (vim at 224) spans many chunks; N = 5 has padded lanes. */
     int[][] scanSizes() {
@@ -145,6 +140,7 @@ abstract class OpsParityCases {
         }
     }
 
+    /** Both forward kernels (v1, v2) and both backward kernels (v1, v2 with segments of 8) against the reference. */
     @Test
     void selectiveScanForwardAndBackwardBothDirections() {
         for (int[] sz : scanSizes()) {
@@ -152,26 +148,46 @@ abstract class OpsParityCases {
             Tensor u = random(30, 1, nb, l, e), dr = random(31, 2, nb, l, e), bias = random(32, 1, e), aLog = random(33, 1, e, n);
             Tensor bm = random(34, 1, nb, l, n), cm = random(35, 1, nb, l, n), d = random(36, 1, e), z = random(37, 2, nb, l, e);
             Tensor dOut = random(38, 1, nb, l, e), dRead = random(39, 1, nb, l, e);
+            String shape = " B=" + nb + " L=" + l + " E=" + e + " N=" + n;
             for (boolean reverse : new boolean[] {false, true}) {
-                Tensor y0 = Tensor.zeros(nb, l, e), y1 = Tensor.zeros(nb, l, e), o0 = Tensor.zeros(nb, l, e), o1 = Tensor.zeros(nb, l, e);
+                Tensor y0 = Tensor.zeros(nb, l, e), o0 = Tensor.zeros(nb, l, e);
                 cpu.scan().selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y0, o0);
-                cuda.scan().selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y1, o1);
-                assertClose("scan y", y0, y1, 1e-4);
-                assertClose("scan out", o0, o1, 1e-4);
+                for (ScanKernels.Variant v : ScanKernels.Variant.values()) {
+                    Tensor y1 = Tensor.zeros(nb, l, e), o1 = Tensor.zeros(nb, l, e);
+                    new CudaScanOps(device(), 0, ScanKernels.DEFAULT.withForward(v)).selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y1, o1);
+                    assertClose("scan y forward " + v + shape + " reverse=" + reverse, y0, y1, 1e-4);
+                    assertClose("scan out forward " + v + shape + " reverse=" + reverse, o0, o1, 1e-4);
+                }
                 for (Tensor readout : new Tensor[] {null, dRead}) {
                     Tensor[] g0 = grads(nb, l, e, n, 40);
                     cpu.scan().selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, reverse, dOut, readout,
                             g0[0], g0[1], g0[2], g0[3], g0[4], g0[5], g0[6], g0[7]);
-                    for (ScanBackward backward : scanBackwards()) {
+                    for (ScanKernels.Variant v : ScanKernels.Variant.values()) {
                         Tensor[] g1 = grads(nb, l, e, n, 40);
-                        new CudaScanOps(device(), 0, backward).selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, reverse, dOut, readout,
-                                g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
-                        assertScanGradients(backward + " B=" + nb + " L=" + l + " E=" + e + " N=" + n + " reverse=" + reverse
-                                + " readout=" + (readout != null), g0, g1);
+                        new CudaScanOps(device(), 0, ScanKernels.DEFAULT.withBackward(v)).selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z,
+                                reverse, dOut, readout, g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
+                        assertScanGradients("backward " + v + shape + " reverse=" + reverse + " readout=" + (readout != null), g0, g1);
                     }
                 }
             }
         }
+    }
+
+    /** The ops' own scan (the kernels the system properties choose) against the reference. */
+    @Test
+    void selectiveScanThroughTheOps() {
+        int nb = 2, l = 23, e = 7, n = 5;
+        Tensor u = random(90, 1, nb, l, e), dr = random(91, 2, nb, l, e), bias = random(92, 1, e), aLog = random(93, 1, e, n);
+        Tensor bm = random(94, 1, nb, l, n), cm = random(95, 1, nb, l, n), d = random(96, 1, e), z = random(97, 2, nb, l, e);
+        Tensor dOut = random(98, 1, nb, l, e);
+        Tensor y0 = Tensor.zeros(nb, l, e), y1 = Tensor.zeros(nb, l, e), o0 = Tensor.zeros(nb, l, e), o1 = Tensor.zeros(nb, l, e);
+        cpu.scan().selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, false, y0, o0);
+        cuda.scan().selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, false, y1, o1);
+        assertClose("scan out (ops)", o0, o1, 1e-4);
+        Tensor[] g0 = grads(nb, l, e, n, 99), g1 = grads(nb, l, e, n, 99);
+        cpu.scan().selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, false, dOut, null, g0[0], g0[1], g0[2], g0[3], g0[4], g0[5], g0[6], g0[7]);
+        cuda.scan().selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, false, dOut, null, g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
+        assertScanGradients("(ops)", g0, g1);
     }
 
     /** The eight scan gradients of the reference ({@code g0}) and the kernel ({@code g1}) within 1e-3 of their scale. */

@@ -101,15 +101,20 @@ class ScanPlanTest {
     }
 
     @Test
-    void backwardVariantFromProperties() {
-        assertEquals(ScanBackward.V1, ScanBackward.parse(null, null), "unset: v1");
-        assertEquals(ScanBackward.V2, ScanBackward.parse(" V2 ", null));
-        assertEquals(ScanBackward.v2(12), ScanBackward.parse("v2", "12"));
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanBackward.parse("v3", null));
+    void variantsFromProperties() {
+        assertEquals(ScanKernels.DEFAULT, ScanKernels.parse(null, null, null), "unset: v1 and v1");
+        ScanKernels k = ScanKernels.parse(" V2 ", "v2", null);
+        assertEquals(ScanKernels.Variant.V2, k.forward());
+        assertEquals(ScanKernels.Variant.V2, k.backward());
+        assertEquals(ScanPlan.V2_DEFAULT_SEGMENT, k.segmentLen());
+        assertEquals(ScanKernels.DEFAULT.withBackwardV2Segment(12), ScanKernels.parse("v1", "v2", "12"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanKernels.parse(null, "v3", null));
         assertTrue(e.getMessage().contains("semivim.cuda.scanBackward") && e.getMessage().contains("v3"), e.getMessage());
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanBackward.parse("v2", "7"));
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanKernels.parse("fast", null, null));
+        assertTrue(e.getMessage().contains("semivim.cuda.scanForward"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanKernels.parse(null, "v2", "7"));
         assertTrue(e.getMessage().contains("semivim.cuda.scanBackwardSegment"), e.getMessage());
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanBackward.parse("v2", "eight"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ScanKernels.parse(null, "v2", "eight"));
     }
 
     @Test
