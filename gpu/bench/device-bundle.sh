@@ -3,7 +3,7 @@
 # lent GPU machines have CUDA and PyTorch only): a jlinked Java 17 runtime, the gpu module's test
 # classpath (its jar, test classes, dependencies, the JUnit launcher), the CLI's runtime classpath
 # (so `semivim train --device cuda` runs there) and the scripts, as one .tar.xz.
-# On the GPU machine: tar xJf bundle.tar.xz && bundle/run-device.sh <outdir> [tests|bench|train|all]
+# On the GPU machine: tar xJf bundle.tar.xz && bundle/run-device.sh <outdir> [tests|bench|scan|train|all]
 #
 # The device tool sends at most 64 MiB, so the bundle is made small: every jar is repacked without
 # compression (xz then compresses the class files together, about twice as well as deflate did),
@@ -39,6 +39,10 @@ JAVA_HOME="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)"
 "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,java.naming,java.xml,java.sql,jdk.unsupported,jdk.incubator.vector,jdk.management,jdk.compiler,jdk.crypto.ec,jdk.zipfs \
   --strip-debug --no-header-files --no-man-pages --compress=0 --output "$STAGE/jre"
 cp gpu/bench/run-device.sh gpu/bench/vim_torch_step.py gpu/bench/gpu-train.conf gpu/bench/compare_runs.py "$STAGE/"
+# the standalone scan benchmark and the sources it includes (run-device.sh scan builds it with nvcc there)
+mkdir -p "$STAGE/scan/gpu/bench" "$STAGE/scan/gpu/src/main/cuda"
+cp gpu/bench/scan_bench.cu "$STAGE/scan/gpu/bench/"
+cp gpu/src/main/cuda/scan.cu gpu/src/main/cuda/common.cuh "$STAGE/scan/gpu/src/main/cuda/"
 mkdir -p "$DEST"
 XZ_OPT=-9 tar -C "$WORK" -cJf "$DEST/bundle.tar.xz" bundle
 ls -la "$DEST/bundle.tar.xz"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine from the unpacked bundle (gpu/bench/device-bundle.sh): the CUDA tests,
 # the semivim GPU step benchmark and the PyTorch reference step, and an end-to-end `semivim train`
-# on the GPU and on the CPU. Usage: run-device.sh <outdir> [what]
-# what: all (default) | tests | bench | train
-# env: TESTS= (test classes for DeviceTestMain), BENCH_ARGS=, SKIP_TORCH=1,
+# on the GPU and on the CPU; the scan kernels alone, every variant. Usage: run-device.sh <outdir> [what]
+# what: all (default) | tests | bench | scan | train
+#   bench: the gpu-step benchmark (its scan part times v1 and v2 of both scan kernels and prints the
+#          fraction of the DRAM bandwidth of each) and the PyTorch step;
+#   scan:  the scan kernels alone, every variant, through the JVM (GpuStepBenchMain --scan-only true,
+#          about a minute) and, where nvcc is installed, the standalone scan_bench.cu build.
+# env: TESTS= (test classes for DeviceTestMain), BENCH_ARGS=, SCAN_ARGS=, SKIP_TORCH=1,
 #      TRAIN_ARGS= (extra `semivim train` arguments, e.g. steps=20), TRAIN_DEVICES= (default "cuda cpu")
 set -uo pipefail
 B="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +28,16 @@ if [ "$WHAT" = all ] || [ "$WHAT" = bench ]; then
   "${JAVA[@]}" org.semivim.gpu.GpuStepBenchMain ${BENCH_ARGS:---model vim-tiny --batch 128 --steps 10 --warmup 3} 2>&1 | tee "$OUT/semivim-gpu-step.txt"
   GFLOP=$(grep -o 'train_GFLOP/image=[0-9.]*' "$OUT/semivim-gpu-step.txt" | cut -d= -f2)
   [ -n "${SKIP_TORCH:-}" ] || PYTHONUNBUFFERED=1 python3 "$B/vim_torch_step.py" --batch 128 --steps 10 --warmup 3 ${GFLOP:+--train-gflop-per-image "$GFLOP"} 2>&1 | tee "$OUT/torch-step.txt"
+fi
+if [ "$WHAT" = all ] || [ "$WHAT" = scan ]; then
+  "${JAVA[@]}" org.semivim.gpu.GpuStepBenchMain ${SCAN_ARGS:---model vim-tiny --batch 128} --scan-only true 2>&1 | tee "$OUT/scan-kernels.txt"
+  if command -v nvcc > /dev/null && [ -f "$B/scan/gpu/bench/scan_bench.cu" ]; then
+    nvcc -O3 -arch=native -o "$OUT/scan_bench" "$B/scan/gpu/bench/scan_bench.cu" > "$OUT/scan-bench-build.txt" 2>&1 \
+      && "$OUT/scan_bench" 2>&1 | tee "$OUT/scan-bench.txt"
+    rm -f "$OUT/scan_bench"
+  else
+    echo "nvcc not found: the standalone scan_bench.cu was not built" | tee "$OUT/scan-bench.txt"
+  fi
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = train ]; then
   RUNS="$(mktemp -d)"
