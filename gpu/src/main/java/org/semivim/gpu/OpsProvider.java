@@ -68,7 +68,8 @@ public final class OpsProvider {
             logOnce(cpu.message(), log);
             return new Selected(Ops.cpu(), cpu, null);
         }
-        logOnce(sel.message() + " [" + backend.describe() + "]", log);
+        ScanKernels scan = ScanKernels.fromSystemProperties();   // a bad -Dsemivim.cuda.scan* value fails here, with its name
+        logOnce(sel.message() + " [" + backend.describe() + (scan.equals(ScanKernels.DEFAULT) ? "" : "; scan kernels: " + scan) + "]", log);
         return new Selected(cudaOps(backend), sel, backend);
     }
 
