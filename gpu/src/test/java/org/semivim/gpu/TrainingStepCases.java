@@ -42,6 +42,14 @@ abstract class TrainingStepCases {
                 "depth", 2, "d_state", 16, "num_classes", 7, "drop_path_rate", 0.2))));
     }
 
+    /** The same ViM step with the v2 scan kernels (scan_fwd_v2, scan_bwd_v2 in segments of 4: 17 positions, 5 segments). */
+    @Test
+    void vimStepWithTheV2ScanKernelsMatchesTheCpuEngine() {
+        ScanKernels v2 = ScanKernels.DEFAULT.withForward(ScanKernels.Variant.V2).withBackwardV2Segment(4);
+        compare(new ModelSpec.Vim(VimConfig.fromMap(Map.of("img_size", 16, "patch_size", 4, "in_chans", 1, "embed_dim", 24,
+                "depth", 2, "d_state", 16, "num_classes", 7, "drop_path_rate", 0.2))), v2);
+    }
+
     @Test
     void vitStepMatchesTheCpuEngine() {
         compare(new ModelSpec.Vit(VitConfig.fromMap(Map.of("img_size", 16, "patch_size", 4, "in_chans", 3, "embed_dim", 24,
@@ -51,8 +59,12 @@ abstract class TrainingStepCases {
     private record Result(double loss, float[] grads, float[] values) {}
 
     private void compare(ModelSpec spec) {
+        compare(spec, ScanKernels.fromSystemProperties());
+    }
+
+    private void compare(ModelSpec spec, ScanKernels scan) {
         ImageClassifier cpuNet = spec.create(Ops.cpu(), 5);
-        Ops ops = CudaOps.create("under-test", runtime());
+        Ops ops = CudaOps.create("under-test", runtime(), scan);
         ImageClassifier gpuNet = spec.create(ops, 5);
         assertEquals(cpuNet.parameters().count(), gpuNet.parameters().count());
         AdamW cpuAdam = new AdamW(cpuNet.parameters(), 0.05);
