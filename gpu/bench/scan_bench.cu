@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cuda_runtime.h>
 #include "../src/main/cuda/scan.cu"
+#include "../src/main/cuda/scan_v2.cu"
 
 #define CK(x) do { cudaError_t err = (x); if (err != cudaSuccess) { printf("%s: %s\n", #x, cudaGetErrorString(err)); exit(1); } } while (0)
 

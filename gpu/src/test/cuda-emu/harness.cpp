@@ -17,6 +17,7 @@
 #include "../../main/cuda/norm.cu"
 #include "../../main/cuda/conv.cu"
 #include "../../main/cuda/scan.cu"
+#include "../../main/cuda/scan_v2.cu"
 #include "../../main/cuda/loss.cu"
 #include "../../main/cuda/attention.cu"
 #include "../../main/cuda/optim.cu"

@@ -32,12 +32,13 @@ final class KernelLoader {
             }
         }
         String source = KernelModules.resourceText(module + ".cu");
-        String header = KernelModules.resourceText(KernelModules.COMMON_HEADER);
-        if (source == null || header == null) {
-            throw new IllegalStateException("kernel module " + module + ": " + ptxFailure + " and its source is not packaged");
+        String[] headers = new String[KernelModules.HEADERS.size()];
+        for (int i = 0; i < headers.length; i++) headers[i] = KernelModules.resourceText(KernelModules.HEADERS.get(i));
+        if (source == null || java.util.Arrays.asList(headers).contains(null)) {
+            throw new IllegalStateException("kernel module " + module + ": " + ptxFailure + " and its source or headers are not packaged");
         }
         try {
-            return new Loaded(loadPtx(nvrtc(module, source, header, ccMajor, ccMinor)), "NVRTC (" + ptxFailure + ")");
+            return new Loaded(loadPtx(nvrtc(module, source, headers, ccMajor, ccMinor)), "NVRTC (" + ptxFailure + ")");
         } catch (Throwable t) {
             throw new IllegalStateException("kernel module " + module + ": " + ptxFailure + "; NVRTC failed too: " + t, t);
         }
@@ -51,12 +52,15 @@ final class KernelLoader {
         return m;
     }
 
-    /** Compiles {@code source} (which includes common.cuh) to PTX for compute capability major.minor. */
-    static String nvrtc(String module, String source, String header, int ccMajor, int ccMinor) {
+    /**
+     * Compiles {@code source} (which includes common.cuh, and scan_common.cuh for the scan) to PTX for compute
+     * capability major.minor; {@code headers}: the texts of {@link KernelModules#HEADERS}, in that order.
+     */
+    static String nvrtc(String module, String source, String[] headers, int ccMajor, int ccMinor) {
         JNvrtc.setExceptionsEnabled(true);
         nvrtcProgram program = new nvrtcProgram();
-        JNvrtc.nvrtcCreateProgram(program, source, module + ".cu", 1, new String[] {header},
-                new String[] {KernelModules.COMMON_HEADER});
+        JNvrtc.nvrtcCreateProgram(program, source, module + ".cu", headers.length, headers,
+                KernelModules.HEADERS.toArray(new String[0]));
         try {
             String[] options = {"--gpu-architecture=compute_" + ccMajor + ccMinor, "-lineinfo"};
             try {

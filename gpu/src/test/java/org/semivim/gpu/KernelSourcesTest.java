@@ -30,7 +30,11 @@ class KernelSourcesTest {
 
     @Test
     void everySourceIsPackagedAndDefinesTheKernelsTheJavaCodeLaunches() {
-        assertNotNull(KernelModules.resourceText(KernelModules.COMMON_HEADER), "common.cuh packaged");
+        for (String header : KernelModules.HEADERS) {
+            String text = KernelModules.resourceText(header);
+            assertNotNull(text, header + " packaged");
+            assertTrue(!text.contains("#include <"), header + " must not include system headers (NVRTC has none)");
+        }
         for (Map.Entry<String, List<String>> e : KernelModules.KERNELS.entrySet()) {
             String src = KernelModules.resourceText(e.getKey() + ".cu");
             assertNotNull(src, e.getKey() + ".cu packaged");
@@ -54,6 +58,7 @@ class KernelSourcesTest {
     @Test
     void kernelNamesMapToTheirModule() {
         assertEquals("scan", KernelModules.moduleOf("scan_bwd"));
+        assertEquals("scan_v2", KernelModules.moduleOf("scan_bwd_v2"));
         assertEquals("optim", KernelModules.moduleOf("adamw_apply"));
         assertThrows(IllegalArgumentException.class, () -> KernelModules.moduleOf("no_such_kernel"));
     }
