@@ -3,7 +3,7 @@ package org.semivim.gpu;
 import java.util.Locale;
 
 /**
- * Which selective-scan kernels {@link CudaScanOps} runs (docs/gpu.md, "Selective scan: v2 kernels"):
+ * Which selective-scan kernels {@link CudaScanOps} runs (docs/gpu.md, "Selective scan, v2 kernels"):
  * <ul>
  * <li>forward: {@code v1} = {@code scan_fwd}; {@code v2} = {@code scan_fwd_v2}, the same walk reading the
  * staged B|C rows with 128-bit shared loads (bit-identical results);</li>

@@ -80,7 +80,7 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
     static final int SHARED_LIMIT = 48 * 1024;     // dynamic shared memory without the opt-in attribute
 
     /**
-     * Launch geometry of {@code scan_bwd_v2} (docs/gpu.md, "Selective scan backward, v2"): one warp per
+     * Launch geometry of {@code scan_bwd_v2} ({@code scan_v2.cu}, docs/gpu.md, "Selective scan, v2 kernels"): one warp per
      * (sample, tile of 32 channels) walking the whole sequence, {@code warpsPerBlock} independent warps a
      * block, the sequence in segments of {@code segmentLen} positions (a checkpoint of 16 states before each).
      */
