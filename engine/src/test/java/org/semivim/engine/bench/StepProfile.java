@@ -137,6 +137,7 @@ public final class StepProfile {
         net.parameters().zeroGrads();
         ImageClassifier.Pass pass = net.forward(images, ForwardMode.train(CounterRng.of(7, "drop").derive(step)));
         net.backward(pass, dLogits, null);
+        net.release(pass);
         adam.step(1e-4);
     }
 }
