@@ -1,5 +1,6 @@
 package org.semivim.engine.models;
 
+import org.semivim.engine.ops.ConvSiluOps;
 import org.semivim.engine.ops.Ops;
 import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.param.Parameter;
@@ -66,8 +67,12 @@ final class MambaBranch {
         Workspace ws = Workspace.current();
         Tensor[] saved = acts.outputs(3, batch, len, dInner);             // each written in full below
         Tensor pre = saved[0], u = saved[1], deltaRaw = saved[2];         // [B,L,E]
-        ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
-        ops.elementwise().siluForward(pre, u);
+        if (ops.conv() instanceof ConvSiluOps fused) {                    // one pass over the rows, the same bits
+            fused.depthwiseConv1dSiluForward(x, taps(convWeight.value()), convBias.value(), reverse, pre, u);
+        } else {
+            ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
+            ops.elementwise().siluForward(pre, u);
+        }
         Tensor xDbl = ws.scratch(batch, len, dtRank + 2 * dState);        // [B,L,R+2N] temporary
         ops.gemm().gemm(false, true, 1f, u, xProj.value(), 0f, xDbl);
         Tensor dtr = columns(xDbl, 0, dtRank, acts);                      // [B,L,R]
@@ -118,10 +123,15 @@ final class MambaBranch {
             putColumns(dCm, dXDbl, dtRank + dState);
             ops.gemm().gemm(true, false, 1f, dXDbl, s.u(), 1f, xProj.grad());
             ops.gemm().gemm(false, false, 1f, dXDbl, xProj.value(), 1f, du);
-            Tensor dPre = ws.zeros(batch, len, dInner);                   // [B,L,E]
-            ops.elementwise().siluBackward(s.pre(), du, dPre);
-            ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
-                    convBias.grad());
+            if (ops.conv() instanceof ConvSiluOps fused) {                // ∂L/∂pre formed row by row, never stored
+                fused.depthwiseConv1dSiluBackward(x, taps(convWeight.value()), s.pre(), reverse, du, dx, taps(convWeight.grad()),
+                        convBias.grad());
+            } else {
+                Tensor dPre = ws.zeros(batch, len, dInner);               // [B,L,E]
+                ops.elementwise().siluBackward(s.pre(), du, dPre);
+                ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
+                        convBias.grad());
+            }
         } finally {
             ws.release(mark);
         }
