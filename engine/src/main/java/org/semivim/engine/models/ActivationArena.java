@@ -13,6 +13,12 @@ import java.util.Map;
  * them again instead of new arrays. New arrays cost the JVM a zero fill on the allocating thread and
  * a garbage collection every few steps (~200 MB per vim-fmnist-small step at batch 64).
  *
+ * <p>Memory: between passes the arena holds what was released, i.e. one pass's activations per
+ * batch size in use (the free lists are keyed by length), on top of the passes in flight. So only
+ * passes whose size recurs should be released (the training step's; the trainer's shard step does,
+ * once per loss term); eval passes (teacher inference, evaluation) are not released and leave
+ * nothing behind, as before.
+ *
  * <p>Thread-safe: several forward passes of one model may run at once (each holds its own buffers;
  * the free lists are guarded by this object's lock). Nothing here is ever handed out twice: a
  * buffer is either on a free list or held by exactly one unreleased pass.

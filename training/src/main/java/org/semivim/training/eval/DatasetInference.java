@@ -47,9 +47,7 @@ public final class DatasetInference {
                 throw new IllegalArgumentException("images: the model expects [B, " + joined(expected) + "] but the data set gives "
                         + Arrays.toString(got));
             }
-            ImageClassifier.Pass pass = model.forward(images, eval);
-            Tensor out = pass.logits();  // [b, K] (stays valid after the release)
-            model.release(pass);
+            Tensor out = model.forward(images, eval).logits();  // [b, K]
             if (out.rank() != 2 || out.dim(0) != batch.length || out.dim(1) != classes) {
                 throw new IllegalStateException("model returned logits " + Arrays.toString(out.shape()) + " for a batch of "
                         + batch.length + " and " + classes + " classes");

@@ -53,9 +53,7 @@ public final class TeacherInference {
             int from = ShardInput.bound(s, n, shardCount), to = ShardInput.bound(s + 1, n, shardCount);
             if (from == to) continue;
             Tensor rows = Tensor.view(weakViews.data, weakViews.offset + from * perImage, to - from, chw[0], chw[1], chw[2]);
-            ImageClassifier.Pass pass = replica.forward(rows, ForwardMode.eval());
-            PseudoLabels shard = PseudoLabels.fromLogits(pass.logits());
-            replica.release(pass);
+            PseudoLabels shard = PseudoLabels.fromLogits(replica.forward(rows, ForwardMode.eval()).logits());
             System.arraycopy(shard.confidence(), 0, confidence, from, to - from);
             System.arraycopy(shard.label(), 0, label, from, to - from);
         }
