@@ -101,7 +101,7 @@ public final class MambaMixer {
         } finally {
             ws.release(mark);                                             // the branches' y and out^b
         }
-        Tensor y = outProj.forward(merged);                               // [B,L,D]
+        Tensor y = outProj.forward(merged, acts.output(batch, len, dModel)); // [B,L,D]
         return new Output(y, new Saved(hs, x, z, f.saved(), b == null ? null : b.saved(), merged,
                 psi == null ? null : psi.clone(), nu));
     }

@@ -101,7 +101,7 @@ public final class VisionMamba implements ImageClassifier {
         Tensor residual = embed(tokens, batch, acts);                     // [B,L,D] residual_0
         List<LayerSaved> layers = new ArrayList<>();
         for (int i = 0; i < cfg.depth(); i++) {
-            RMSNorm.Output normed = norms.get(i).forward(residual);
+            RMSNorm.Output normed = norms.get(i).forward(residual, acts.output(residual.shape()), acts.output(residual.size / nd));
             boolean mixHere = mix != null && i < mix.layers();
             MambaMixer.Output h = mixers.get(i).forward(normed.y(), mixHere ? psi : null, mixHere ? mix.nu() : 0f, acts);
             CounterRng rng = mode.training() ? mode.dropRng().derive(i) : null;
@@ -109,7 +109,7 @@ public final class VisionMamba implements ImageClassifier {
             layers.add(new LayerSaved(residual, normed, h.saved(), drop));
             residual = addDropped(residual, h.y(), drop, acts);                 // residual_{i+1} (the add of block i+1, or the final add)
         }
-        RMSNorm.Output nf = normF.forward(residual);
+        RMSNorm.Output nf = normF.forward(residual, acts.output(residual.shape()), acts.output(residual.size / nd));
         Tensor features = Tensor.zeros(batch, nd);                        // [B,D]
         for (int b = 0; b < batch; b++) {
             for (int j = 0; j < nd; j++) {
