@@ -102,6 +102,7 @@ final class TrainStepBench implements Callable<Integer> {
         }
         ops.loss().softmaxCrossEntropy(logits, targets, weights, dLogits);
         net.backward(pass, dLogits, null);
+        net.release(pass);
         adam.accept(1e-4);
         long t2 = System.nanoTime();
         return (t1 - t0) / (double) (t2 - t0);

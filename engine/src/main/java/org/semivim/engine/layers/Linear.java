@@ -34,7 +34,14 @@ public final class Linear {
         checkLast(x, in, "input");
         int[] shape = x.shape();
         shape[shape.length - 1] = out;
-        Tensor y = Tensor.zeros(shape);
+        return forward(x, Tensor.zeros(shape));
+    }
+
+    /** As {@link #forward(Tensor)}, into the caller's y [R,out] (overwritten). Returns y. */
+    public Tensor forward(Tensor x, Tensor y) {
+        checkLast(x, in, "input");
+        checkLast(y, out, "output");
+        if (y.size / out != x.size / in) throw new IllegalArgumentException("Linear output " + y + " has not the rows of input " + x);
         ops.gemm().gemm(false, true, 1f, x, weight.value(), 0f, y);
         if (bias != null) {
             float[] b = bias.value().data;

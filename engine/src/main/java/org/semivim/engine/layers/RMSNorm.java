@@ -39,8 +39,12 @@ public final class RMSNorm {
     /** x [..., D] → y with the same shape, and rstd [rows] with rows = x.size / D. */
     public Output forward(Tensor x) {
         checkLast(x, "input");
-        Tensor y = Tensor.zeros(x.shape());
-        Tensor rstd = Tensor.zeros(x.size / dim);
+        return forward(x, Tensor.zeros(x.shape()), Tensor.zeros(x.size / dim));
+    }
+
+    /** As {@link #forward(Tensor)}, into the caller's y (shape of x) and rstd [rows], both overwritten. */
+    public Output forward(Tensor x, Tensor y, Tensor rstd) {
+        checkLast(x, "input");
         ops.norm().rmsNormForward(x, weight.value(), eps, y, rstd);
         return new Output(y, rstd);
     }

@@ -27,6 +27,14 @@ public interface ImageClassifier {
      */
     void backward(Pass pass, Tensor dLogits, Tensor dImages);
 
+    /**
+     * Says that {@code pass} is no longer needed: the model may reuse its saved activations for later
+     * forward passes, so the pass must not be given to {@link #backward} afterwards (its logits stay
+     * valid). Optional: a pass that is never released is simply garbage collected. The default keeps
+     * nothing for reuse.
+     */
+    default void release(Pass pass) {}
+
     /** The result of one forward pass; opaque apart from the logits. */
     interface Pass {
         /** logits [B, numClasses] */

@@ -1,5 +1,6 @@
 package org.semivim.engine.models;
 
+import org.semivim.engine.ops.ConvSiluOps;
 import org.semivim.engine.ops.Ops;
 import org.semivim.engine.ops.Parallel;
 import org.semivim.engine.param.Parameter;
@@ -58,20 +59,25 @@ final class MambaBranch {
 
     /**
      * x, z [B,L,E] → gated output written into {@code out} [B,L,E] (overwritten). The pre-gate output
-     * y of the result is a temporary of the caller's {@link Workspace} scope; the saved tensors are not.
+     * y of the result is a temporary of the caller's {@link Workspace} scope; the saved tensors come
+     * from {@code acts}.
      */
-    Output forward(Tensor x, Tensor z, Tensor out) {
+    Output forward(Tensor x, Tensor z, Tensor out, Activations acts) {
         int batch = x.dim(0), len = x.dim(1);
         Workspace ws = Workspace.current();
-        Tensor[] saved = Activations.zeros(3, batch, len, dInner);
+        Tensor[] saved = acts.outputs(3, batch, len, dInner);             // each written in full below
         Tensor pre = saved[0], u = saved[1], deltaRaw = saved[2];         // [B,L,E]
-        ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
-        ops.elementwise().siluForward(pre, u);
+        if (ops.conv() instanceof ConvSiluOps fused) {                    // one pass over the rows, the same bits
+            fused.depthwiseConv1dSiluForward(x, taps(convWeight.value()), convBias.value(), reverse, pre, u);
+        } else {
+            ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
+            ops.elementwise().siluForward(pre, u);
+        }
         Tensor xDbl = ws.scratch(batch, len, dtRank + 2 * dState);        // [B,L,R+2N] temporary
         ops.gemm().gemm(false, true, 1f, u, xProj.value(), 0f, xDbl);
-        Tensor dtr = columns(xDbl, 0, dtRank);                            // [B,L,R]
-        Tensor bm = columns(xDbl, dtRank, dState);                        // [B,L,N]
-        Tensor cm = columns(xDbl, dtRank + dState, dState);               // [B,L,N]
+        Tensor dtr = columns(xDbl, 0, dtRank, acts);                      // [B,L,R]
+        Tensor bm = columns(xDbl, dtRank, dState, acts);                  // [B,L,N]
+        Tensor cm = columns(xDbl, dtRank + dState, dState, acts);         // [B,L,N]
         ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
         Tensor y = ws.scratch(batch, len, dInner);                        // [B,L,E] pre-gate, temporary
         ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);
@@ -117,19 +123,24 @@ final class MambaBranch {
             putColumns(dCm, dXDbl, dtRank + dState);
             ops.gemm().gemm(true, false, 1f, dXDbl, s.u(), 1f, xProj.grad());
             ops.gemm().gemm(false, false, 1f, dXDbl, xProj.value(), 1f, du);
-            Tensor dPre = ws.zeros(batch, len, dInner);                   // [B,L,E]
-            ops.elementwise().siluBackward(s.pre(), du, dPre);
-            ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
-                    convBias.grad());
+            if (ops.conv() instanceof ConvSiluOps fused) {                // ∂L/∂pre formed row by row, never stored
+                fused.depthwiseConv1dSiluBackward(x, taps(convWeight.value()), s.pre(), reverse, du, dx, taps(convWeight.grad()),
+                        convBias.grad());
+            } else {
+                Tensor dPre = ws.zeros(batch, len, dInner);               // [B,L,E]
+                ops.elementwise().siluBackward(s.pre(), du, dPre);
+                ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
+                        convBias.grad());
+            }
         } finally {
             ws.release(mark);
         }
     }
 
-    /** Columns [first, first + count) of m [B,L,C] as a new contiguous [B,L,count] tensor. */
-    private static Tensor columns(Tensor m, int first, int count) {
+    /** Columns [first, first + count) of m [B,L,C] as a contiguous [B,L,count] tensor from acts (every element copied). */
+    private static Tensor columns(Tensor m, int first, int count, Activations acts) {
         int rows = m.dim(0) * m.dim(1), cols = m.dim(2);
-        Tensor out = Tensor.zeros(m.dim(0), m.dim(1), count);
+        Tensor out = acts.output(m.dim(0), m.dim(1), count);
         Parallel.forEach(Parallel.chunks(rows, ROW_CHUNK), c -> {
             for (int r = c * ROW_CHUNK, end = Math.min(rows, r + ROW_CHUNK); r < end; r++) {
                 System.arraycopy(m.data, m.offset + r * cols + first, out.data, r * count, count);

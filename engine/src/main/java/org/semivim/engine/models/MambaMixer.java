@@ -64,6 +64,11 @@ public final class MambaMixer {
      * with coefficient {@code nu}; it needs both directions.
      */
     public Output forward(Tensor hs, float[] psi, float nu) {
+        return forward(hs, psi, nu, Activations.fresh());
+    }
+
+    /** As {@link #forward(Tensor, float[], float)}, with the saved tensors taken from {@code acts}. */
+    Output forward(Tensor hs, float[] psi, float nu, Activations acts) {
         if (hs.rank() != 3 || hs.dim(2) != dModel) {
             throw new IllegalArgumentException("MambaMixer input must be [B,L," + dModel + "] but got " + hs);
         }
@@ -74,7 +79,7 @@ public final class MambaMixer {
         if (psi != null && psi.length != batch) {
             throw new IllegalArgumentException("SSMixup psi has " + psi.length + " values for a batch of " + batch);
         }
-        Tensor[] saved = Activations.zeros(3, batch, len, dInner);
+        Tensor[] saved = acts.outputs(3, batch, len, dInner);             // each written in full below
         Tensor x = saved[0], z = saved[1];                                // [B,L,E]
         ops.gemm().gemm(false, true, 1f, hs, inProjRows(inProj.value(), 0), 0f, x);
         ops.gemm().gemm(false, true, 1f, hs, inProjRows(inProj.value(), dInner), 0f, z);
@@ -83,9 +88,9 @@ public final class MambaMixer {
         int mark = ws.mark();
         MambaBranch.Output f, b = null;
         try {
-            f = forwardBranch.forward(x, z, merged);
+            f = forwardBranch.forward(x, z, merged, acts);
             if (backwardBranch != null) {
-                b = backwardBranch.forward(x, z, ws.scratch(batch, len, dInner));
+                b = backwardBranch.forward(x, z, ws.scratch(batch, len, dInner), acts);
                 float scale = divideOut ? 0.5f : 1f;
                 float[] m = merged.data, outB = b.out().data;
                 Parallel.forEach(Parallel.chunks(merged.size, CHUNK), c -> {
@@ -96,7 +101,7 @@ public final class MambaMixer {
         } finally {
             ws.release(mark);                                             // the branches' y and out^b
         }
-        Tensor y = outProj.forward(merged);                               // [B,L,D]
+        Tensor y = outProj.forward(merged, acts.output(batch, len, dModel)); // [B,L,D]
         return new Output(y, new Saved(hs, x, z, f.saved(), b == null ? null : b.saved(), merged,
                 psi == null ? null : psi.clone(), nu));
     }

@@ -40,6 +40,8 @@ public final class VisionMamba implements ImageClassifier {
     private final List<RMSNorm> norms = new ArrayList<>();
     private final List<DropPath> dropPaths = new ArrayList<>();
     private final RMSNorm normF;
+    /** The saved activations of released passes, for the next forward (see {@link #release}). */
+    private final ActivationArena arena = new ActivationArena();
 
     public VisionMamba(VimConfig cfg, Ops ops) {
         this.cfg = cfg;
@@ -75,9 +77,12 @@ public final class VisionMamba implements ImageClassifier {
     /** One block's saved tensors; {@code drop} is the mask applied to this block's mixer output (null: identity). */
     private record LayerSaved(Tensor residual, RMSNorm.Output norm, MambaMixer.Saved mixer, DropPath.Mask drop) {}
 
-    /** A forward pass of this model. The images tensor is kept (not copied): do not change it before the backward. */
+    /**
+     * A forward pass of this model. The images tensor is kept (not copied): do not change it before the
+     * backward. The saved [B,L,·] activations come from {@code acts} (the model's arena).
+     */
     private record VimPass(VisionMamba model, Tensor images, List<LayerSaved> layers, Tensor residualFinal,
-                           RMSNorm.Output normF, Tensor features, Tensor logits) implements Pass {}
+                           RMSNorm.Output normF, Tensor features, Tensor logits, Activations acts) implements Pass {}
 
     @Override
     public Pass forward(Tensor images, ForwardMode mode) {
@@ -91,19 +96,20 @@ public final class VisionMamba implements ImageClassifier {
         if (mix != null && !cfg.bidirectional() && mix.layers() > 0) {
             throw new IllegalArgumentException("SSMixup needs bimamba v2; this model has bimamba none");
         }
+        Activations acts = Activations.leased(arena);
         Tensor tokens = patchEmbed.forward(images);                       // [B,M,D]
-        Tensor residual = embed(tokens, batch);                           // [B,L,D] residual_0
+        Tensor residual = embed(tokens, batch, acts);                     // [B,L,D] residual_0
         List<LayerSaved> layers = new ArrayList<>();
         for (int i = 0; i < cfg.depth(); i++) {
-            RMSNorm.Output normed = norms.get(i).forward(residual);
+            RMSNorm.Output normed = norms.get(i).forward(residual, acts.output(residual.shape()), acts.output(residual.size / nd));
             boolean mixHere = mix != null && i < mix.layers();
-            MambaMixer.Output h = mixers.get(i).forward(normed.y(), mixHere ? psi : null, mixHere ? mix.nu() : 0f);
+            MambaMixer.Output h = mixers.get(i).forward(normed.y(), mixHere ? psi : null, mixHere ? mix.nu() : 0f, acts);
             CounterRng rng = mode.training() ? mode.dropRng().derive(i) : null;
             DropPath.Mask drop = dropPaths.get(i).maskFor(h.y(), mode.training(), rng, 0);
             layers.add(new LayerSaved(residual, normed, h.saved(), drop));
-            residual = addDropped(residual, h.y(), drop);                 // residual_{i+1} (the add of block i+1, or the final add)
+            residual = addDropped(residual, h.y(), drop, acts);                 // residual_{i+1} (the add of block i+1, or the final add)
         }
-        RMSNorm.Output nf = normF.forward(residual);
+        RMSNorm.Output nf = normF.forward(residual, acts.output(residual.shape()), acts.output(residual.size / nd));
         Tensor features = Tensor.zeros(batch, nd);                        // [B,D]
         for (int b = 0; b < batch; b++) {
             for (int j = 0; j < nd; j++) {
@@ -119,7 +125,28 @@ public final class VisionMamba implements ImageClassifier {
             }
         }
         Tensor logits = head.forward(features);                           // [B,K]
-        return new VimPass(this, images, layers, residual, nf, features, logits);
+        return new VimPass(this, images, layers, residual, nf, features, logits, acts);
+    }
+
+    /**
+     * Gives the pass's saved activations back to this model for its next forward passes; the pass
+     * cannot be used for a backward afterwards (its logits stay valid: they are not reused).
+     */
+    @Override
+    public void release(Pass pass) {
+        ownPass(pass).acts().release();
+    }
+
+    /** The arena of released activations (tests). */
+    ActivationArena activationArena() {
+        return arena;
+    }
+
+    private VimPass ownPass(Pass pass) {
+        if (!(pass instanceof VimPass p) || p.model() != this) {
+            throw new IllegalArgumentException("the pass was not returned by this model's forward");
+        }
+        return p;
     }
 
     @Override
@@ -127,6 +154,7 @@ public final class VisionMamba implements ImageClassifier {
         if (!(pass instanceof VimPass p) || p.model() != this) {
             throw new IllegalArgumentException("backward needs a pass returned by this model's forward");
         }
+        if (p.acts().released()) throw new IllegalStateException("backward of a released forward pass");
         int batch = p.images().dim(0), nd = cfg.embedDim(), nl = cfg.seqLen(), c = cfg.clsIndex();
         dLogits.requireShape("VisionMamba dLogits", batch, cfg.numClasses());
         if (dImages != null) dImages.requireShape("VisionMamba dImages", p.images().shape());
@@ -177,9 +205,9 @@ public final class VisionMamba implements ImageClassifier {
     }
 
     /** [B,L,D] = tokens with the class token inserted at c, plus pos_embed. */
-    private Tensor embed(Tensor tokens, int batch) {
+    private Tensor embed(Tensor tokens, int batch, Activations acts) {
         int nd = cfg.embedDim(), nl = cfg.seqLen(), nm = cfg.numPatches(), c = cfg.clsIndex();
-        Tensor x = Activations.zeros(1, batch, nl, nd)[0];
+        Tensor x = acts.output(batch, nl, nd);                            // every row written below
         Tensor pos = posEmbed.value();
         Parallel.forEach(batch, b -> {                                    // element-wise: any split gives the same bits
             for (int t = 0; t < nl; t++) {
@@ -202,8 +230,8 @@ public final class VisionMamba implements ImageClassifier {
      * residual + DropPath(h) [B,L,D] in one pass: residual_b + h_b / keep · kept[b] (DropPath's
      * operations, so the bits of DropPath.forward followed by an add), or residual + h without a mask.
      */
-    private static Tensor addDropped(Tensor residual, Tensor h, DropPath.Mask drop) {
-        Tensor y = Activations.zeros(1, residual.shape())[0];
+    private static Tensor addDropped(Tensor residual, Tensor h, DropPath.Mask drop, Activations acts) {
+        Tensor y = acts.output(residual.shape());                         // every element written below
         float[] yd = y.data, rd = residual.data, hd = h.data;
         int ro = residual.offset, ho = h.offset;
         if (drop == null) {

@@ -11,8 +11,13 @@ import org.semivim.engine.tensor.Tensor;
  * Parameter gradients are summed per sample in float over at most {@link #FLUSH} tokens, then in
  * per-sample double partials that are added in sample order, so results do not depend on the
  * thread count.
+ *
+ * <p>The conv1d + SiLU pair of {@link ConvSiluOps} runs row by row: the forward applies
+ * {@link FastMath#silu} to each output row right after forming it, the backward forms each row of
+ * ∂L/∂pre = 0 + du·SiLU′(pre) (the fma of {@link CpuElementwiseOps#siluBackward} into a zero tensor)
+ * in an [E] buffer and uses it at once: the bits of the two ops run one after the other.
  */
-public final class CpuConvOps implements ConvOps {
+public final class CpuConvOps implements ConvOps, ConvSiluOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int W = S.length();
     /** Tokens between float → double flushes of the per-sample weight-gradient sums. */
@@ -22,11 +27,25 @@ public final class CpuConvOps implements ConvOps {
     @Override
     public void depthwiseConv1dForward(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor out) {
         ConvShape.Conv1d s = ConvShape.conv1dForward(x, w, b, out);
+        convForward(s, x, w, b, reverse, out, null);
+    }
+
+    @Override
+    public void depthwiseConv1dSiluForward(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor pre, Tensor u) {
+        ConvShape.Conv1d s = ConvShape.conv1dForward(x, w, b, pre);
+        OpChecks.pointwise("depthwiseConv1dSiluForward", pre, u);
+        if (u.data == pre.data) throw new IllegalArgumentException("depthwiseConv1dSiluForward: u must not share pre's array");
+        convForward(s, x, w, b, reverse, pre, u);
+    }
+
+    /** out = conv1d(x); when u is not null, u = SiLU(out), each row right after it is formed. */
+    private static void convForward(ConvShape.Conv1d s, Tensor x, Tensor w, Tensor b, boolean reverse, Tensor out, Tensor u) {
         int len = s.len(), ch = s.channels(), taps = s.taps();
         float[] wT = transposedTaps(w, ch, taps); // [K,E]: tap k of every channel is contiguous
         float[] xd = x.data, od = out.data;
         Parallel.forEach(s.batch(), bi -> {
             int sample = bi * len * ch;
+            float[] e = u == null ? null : new float[ch];    // [E] e^(−|pre|) of one row
             for (int t = 0; t < len; t++) {
                 int o = out.offset + sample + t * ch;
                 System.arraycopy(b.data, b.offset, od, o, ch);
@@ -34,6 +53,10 @@ public final class CpuConvOps implements ConvOps {
                     int src = sourceToken(t, k, taps, reverse);
                     if (src < 0 || src >= len) continue;
                     addProducts(wT, k * ch, xd, x.offset + sample + src * ch, od, o, ch);
+                }
+                if (u != null) {
+                    FastMath.expNegAbs(od, o, e, 0, ch);
+                    FastMath.silu(od, o, e, 0, u.data, u.offset + sample + t * ch, ch);
                 }
             }
         });
@@ -61,19 +84,45 @@ public final class CpuConvOps implements ConvOps {
     @Override
     public void depthwiseConv1dBackward(Tensor x, Tensor w, boolean reverse, Tensor dout, Tensor dx, Tensor dw, Tensor db) {
         ConvShape.Conv1d s = ConvShape.conv1dBackward(x, w, dout, dx, dw, db);
+        convBackward(s, x, w, reverse, dout, null, dx, dw, db);
+    }
+
+    @Override
+    public void depthwiseConv1dSiluBackward(Tensor x, Tensor w, Tensor pre, boolean reverse, Tensor du, Tensor dx, Tensor dw,
+                                            Tensor db) {
+        ConvShape.Conv1d s = ConvShape.conv1dBackward(x, w, du, dx, dw, db);
+        OpChecks.pointwise("depthwiseConv1dSiluBackward", x, pre, du);
+        convBackward(s, x, w, reverse, du, pre, dx, dw, db);
+    }
+
+    /**
+     * The conv backward of g = dout, or, when pre is not null, of g = 0 + dout·SiLU′(pre) formed one
+     * row at a time (dout is then ∂L/∂u).
+     */
+    private static void convBackward(ConvShape.Conv1d s, Tensor x, Tensor w, boolean reverse, Tensor dout, Tensor pre,
+                                     Tensor dx, Tensor dw, Tensor db) {
         int batch = s.batch(), len = s.len(), ch = s.channels(), taps = s.taps();
         float[] wT = transposedTaps(w, ch, taps);          // [K,E]
         double[][] dwPartial = new double[batch][];          // per sample [K,E]
         double[][] dbPartial = new double[batch][];          // per sample [E]
-        float[] xd = x.data, gd = dout.data, dxd = dx.data;
+        float[] xd = x.data, dd = dout.data, dxd = dx.data;
         Parallel.forEach(batch, bi -> {
             dwPartial[bi] = new double[taps * ch];           // allocated (zeroed) by the task: in parallel
             dbPartial[bi] = new double[ch];
             int sample = bi * len * ch;
             float[] dwRun = new float[taps * ch];            // [K,E] float sums since the last flush
             float[] dbRun = new float[ch];                   // [E]
+            float[] gRow = pre == null ? null : new float[ch]; // [E] one row of ∂L/∂pre
             for (int t = 0; t < len; t++) {
-                int g = dout.offset + sample + t * ch;
+                int row = sample + t * ch, g;                // g: row t of ∂L/∂pre at gd[g..g+E)
+                float[] gd;
+                if (pre == null) {
+                    gd = dd;
+                    g = dout.offset + row;
+                } else {
+                    gd = siluGradientRow(pre.data, pre.offset + row, dd, dout.offset + row, gRow, ch);
+                    g = 0;
+                }
                 add(gd, g, dbRun, 0, ch);
                 for (int k = 0; k < taps; k++) {
                     int src = sourceToken(t, k, taps, reverse);
@@ -101,6 +150,22 @@ public final class CpuConvOps implements ConvOps {
                 db.data[db.offset + e] = (float) (db.data[db.offset + e] + acc);
             }
         });
+    }
+
+    /**
+     * row[e] = fma(du[duOff + e], SiLU′(pre[preOff + e]), 0) for e &lt; n: the slope from e^(−|pre|) in
+     * place, as {@link CpuElementwiseOps#siluBackward} adds it into a zero ∂L/∂pre. Returns row.
+     */
+    private static float[] siluGradientRow(float[] pre, int preOff, float[] du, int duOff, float[] row, int n) {
+        FastMath.expNegAbs(pre, preOff, row, 0, n);
+        FastMath.siluSlope(pre, preOff, row, 0, row, 0, n);
+        FloatVector zero = FloatVector.zero(S);
+        int e = 0;
+        for (; e <= n - W; e += W) {
+            FloatVector.fromArray(S, du, duOff + e).fma(FloatVector.fromArray(S, row, e), zero).intoArray(row, e);
+        }
+        for (; e < n; e++) row[e] = Math.fma(du[duOff + e], row[e], 0f);
+        return row;
     }
 
     /** to += from (in double), then from = 0. */

@@ -54,6 +54,25 @@ public final class ConvRef {
         }
     }
 
+    /** pre = conv1d(x) as {@link #depthwiseConv1dForward}, u = SiLU(pre) [batch, len, channels]. */
+    public static void depthwiseConv1dSiluForward(double[] x, double[] w, double[] bias, boolean reverse, double[] pre,
+                                                  double[] u, int batch, int len, int channels, int taps) {
+        depthwiseConv1dForward(x, w, bias, reverse, pre, batch, len, channels, taps);
+        ActivationRef.siluForward(pre, u);
+    }
+
+    /**
+     * ACCUMULATES dx, dw, dbias of u = SiLU(conv1d(x)) from du [batch, len, channels], given pre = conv1d(x):
+     * the conv backward of dpre = SiLU′(pre) ⊙ du.
+     */
+    public static void depthwiseConv1dSiluBackward(double[] x, double[] w, double[] pre, boolean reverse, double[] du,
+                                                   double[] dx, double[] dw, double[] dbias,
+                                                   int batch, int len, int channels, int taps) {
+        double[] dpre = new double[pre.length];
+        ActivationRef.siluBackward(pre, du, dpre);
+        depthwiseConv1dBackward(x, w, reverse, dpre, dx, dw, dbias, batch, len, channels, taps);
+    }
+
     /** Number of patch positions along a side of {@code size} pixels: (size − patch)/stride + 1 (floor, no padding). */
     public static int gridSize(int size, int patch, int stride) {
         return (size - patch) / stride + 1;

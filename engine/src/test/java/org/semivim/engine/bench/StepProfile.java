@@ -6,6 +6,7 @@ import org.semivim.engine.models.VimConfig;
 import org.semivim.engine.models.VisionMamba;
 import org.semivim.engine.ops.AttentionOps;
 import org.semivim.engine.ops.ConvOps;
+import org.semivim.engine.ops.ConvSiluOps;
 import org.semivim.engine.ops.ElementwiseOps;
 import org.semivim.engine.ops.GemmOps;
 import org.semivim.engine.ops.LossOps;
@@ -75,7 +76,8 @@ public final class StepProfile {
                 }
             }
         };
-        return (T) Proxy.newProxyInstance(family.getClassLoader(), new Class<?>[] {family}, h);
+        Class<?>[] interfaces = target instanceof ConvSiluOps ? new Class<?>[] {family, ConvSiluOps.class} : new Class<?>[] {family};
+        return (T) Proxy.newProxyInstance(family.getClassLoader(), interfaces, h);   // keeps the fused conv + SiLU capability
     }
 
     public static void main(String[] args) {
@@ -137,6 +139,7 @@ public final class StepProfile {
         net.parameters().zeroGrads();
         ImageClassifier.Pass pass = net.forward(images, ForwardMode.train(CounterRng.of(7, "drop").derive(step)));
         net.backward(pass, dLogits, null);
+        net.release(pass);
         adam.step(1e-4);
     }
 }

@@ -48,10 +48,10 @@ class WorkspaceTest {
         ws.release(outer);
     }
 
-    /** Activations.zeros: count distinct zero tensors of the shape. */
+    /** Fresh activations: count distinct zero tensors of the shape. */
     @Test
     void activationsAreDistinctZeroTensors() {
-        Tensor[] t = Activations.zeros(3, 2, 4, 5);
+        Tensor[] t = Activations.fresh().outputs(3, 2, 4, 5);
         assertEquals(3, t.length);
         for (Tensor x : t) {
             assertArrayEquals(new int[] {2, 4, 5}, x.shape());

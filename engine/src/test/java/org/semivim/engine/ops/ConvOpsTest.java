@@ -72,6 +72,106 @@ class ConvOpsTest {
         for (int k = 0; k < 4; k++) assertArrayEquals(one[k].toArray(), three[k].toArray());
     }
 
+    /**
+     * The fused conv1d + SiLU of ops: pre, u, then dx, dw, db (pre-filled with 0.5) from du; with
+     * {@code fused = false} the backend's conv and SiLU one after the other (∂L/∂pre in a zero tensor).
+     */
+    private static Tensor[] convSilu(ConvOps ops, ElementwiseOps act, boolean fused, int batch, int len, int ch, int taps,
+                                     boolean reverse) {
+        Tensor x = random(1, batch, len, ch), w = random(2, ch, taps), b = random(3, ch), du = random(4, batch, len, ch);
+        Tensor pre = Tensor.zeros(batch, len, ch), u = Tensor.zeros(batch, len, ch);
+        pre.fill(Float.NaN);                                 // outputs: overwritten in full
+        u.fill(Float.NaN);
+        Tensor dx = Tensor.zeros(batch, len, ch), dw = Tensor.zeros(ch, taps), db = Tensor.zeros(ch);
+        dx.fill(0.5f);
+        dw.fill(0.5f);
+        db.fill(0.5f);
+        if (fused) {
+            ConvSiluOps f = (ConvSiluOps) ops;
+            f.depthwiseConv1dSiluForward(x, w, b, reverse, pre, u);
+            f.depthwiseConv1dSiluBackward(x, w, pre, reverse, du, dx, dw, db);
+        } else {
+            ops.depthwiseConv1dForward(x, w, b, reverse, pre);
+            act.siluForward(pre, u);
+            Tensor dPre = Tensor.zeros(batch, len, ch);
+            act.siluBackward(pre, du, dPre);
+            ops.depthwiseConv1dBackward(x, w, reverse, dPre, dx, dw, db);
+        }
+        return new Tensor[] {pre, u, dx, dw, db};
+    }
+
+    private static final String[] CONV_SILU_NAMES = {"pre", "u", "dx", "dw", "db"};
+
+    /** The fast fused op gives exactly the bits of CpuConvOps followed by CpuElementwiseOps (tails included: E = 20, 5, 3). */
+    @ParameterizedTest(name = "B={0} L={1} E={2} K={3} reverse={4}")
+    @CsvSource({"3,17,20,4,false", "3,17,20,4,true", "4,50,256,4,false", "4,50,256,4,true", "2,3,5,6,true", "1,1,3,1,false"})
+    void fusedConvSiluGivesTheBitsOfConvThenSilu(int batch, int len, int ch, int taps, boolean reverse) {
+        ElementwiseOps act = new CpuElementwiseOps();
+        Tensor[] fused = convSilu(cpu, act, true, batch, len, ch, taps, reverse);
+        Tensor[] apart = convSilu(cpu, act, false, batch, len, ch, taps, reverse);
+        for (int k = 0; k < 5; k++) assertArrayEquals(apart[k].toArray(), fused[k].toArray(), CONV_SILU_NAMES[k]);
+    }
+
+    /**
+     * Fast fused against the reference fused op (double throughout): tolerance 1e-6 of each tensor's max for
+     * pre and u (a few ulps of the K-term sums and of FastMath's SiLU), 2e-6 for the gradients (the fast
+     * path also rounds ∂L/∂pre to float and its SiLU′ is a few ulps off).
+     */
+    @ParameterizedTest(name = "B={0} L={1} E={2} K={3} reverse={4}")
+    @CsvSource({"3,17,20,4,false", "3,17,20,4,true", "16,50,256,4,false", "16,50,256,4,true", "2,3,5,6,true"})
+    void fusedConvSiluCpuMatchesReference(int batch, int len, int ch, int taps, boolean reverse) {
+        Tensor[] c = convSilu(cpu, null, true, batch, len, ch, taps, reverse);
+        Tensor[] r = convSilu(ref, null, true, batch, len, ch, taps, reverse);
+        for (int k = 0; k < 5; k++) {
+            double diff = 0, scale = 0;
+            for (int i = 0; i < c[k].size; i++) {
+                diff = Math.max(diff, Math.abs(c[k].get(i) - r[k].get(i)));
+                scale = Math.max(scale, Math.abs(r[k].get(i)));
+            }
+            assertTrue(diff <= (k < 2 ? 1e-6 : 2e-6) * scale, CONV_SILU_NAMES[k] + ": max diff " + diff + " vs scale " + scale);
+        }
+    }
+
+    /** The reference fused forward is the reference conv then the reference SiLU, exactly; its backward agrees to double rounding. */
+    @Test
+    void referenceFusedConvSiluIsTheComposition() {
+        Tensor[] fused = convSilu(ref, null, true, 3, 9, 7, 4, true);
+        Tensor[] apart = convSilu(ref, new ReferenceElementwiseOps(), false, 3, 9, 7, 4, true);
+        assertArrayEquals(apart[0].toArray(), fused[0].toArray(), "pre");
+        assertArrayEquals(apart[1].toArray(), fused[1].toArray(), "u");
+        for (int k = 2; k < 5; k++) {
+            for (int i = 0; i < fused[k].size; i++) {
+                assertEquals(apart[k].get(i), fused[k].get(i), 1e-6f * Math.max(1f, Math.abs(apart[k].get(i))), CONV_SILU_NAMES[k]);
+            }
+        }
+    }
+
+    @Test
+    void fusedConvSiluIdenticalBitsForAnyThreadCount() {
+        Parallel.setThreads(1);
+        Tensor[] one = convSilu(cpu, null, true, 7, 19, 33, 4, false);
+        Parallel.setThreads(3);
+        Tensor[] three = convSilu(cpu, null, true, 7, 19, 33, 4, false);
+        for (int k = 0; k < 5; k++) assertArrayEquals(one[k].toArray(), three[k].toArray(), CONV_SILU_NAMES[k]);
+    }
+
+    @Test
+    void fusedConvSiluRejectsBadOutputs() {
+        for (ConvOps ops : new ConvOps[] {cpu, ref}) {
+            ConvSiluOps f = (ConvSiluOps) ops;
+            Tensor x = random(1, 2, 5, 4), w = random(2, 4, 3), b = random(3, 4), pre = Tensor.zeros(2, 5, 4);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> f.depthwiseConv1dSiluForward(x, w, b, false, pre, Tensor.zeros(2, 5, 3)));
+            assertTrue(e.getMessage().contains("depthwiseConv1dSiluForward"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> f.depthwiseConv1dSiluBackward(x, w, Tensor.zeros(2, 4, 4), false,
+                    Tensor.zeros(2, 5, 4), Tensor.zeros(2, 5, 4), Tensor.zeros(4, 3), Tensor.zeros(4)));
+            assertTrue(e.getMessage().contains("depthwiseConv1dSiluBackward"), e.getMessage());
+        }
+        Tensor shared = Tensor.zeros(2, 5, 4);                           // u in pre's array: the row-wise SiLU would read its own output
+        assertThrows(IllegalArgumentException.class, () -> ((ConvSiluOps) cpu).depthwiseConv1dSiluForward(random(1, 2, 5, 4),
+                random(2, 4, 3), random(3, 4), false, shared, shared.reshape(2, 5, 4)));
+    }
+
     @ParameterizedTest(name = "H={0} W={1} p={2} s={3}")
     @CsvSource({"28,28,4,4", "28,28,7,7", "11,9,3,2", "10,10,4,1", "224,224,16,16"})
     void patchifyCpuMatchesReference(int h, int w, int p, int s) {

@@ -29,6 +29,30 @@ class ConvRefTest {
         return s;
     }
 
+    private static double[] convSilu(double[] x, double[] w, double[] bias, boolean reverse) {
+        double[] pre = new double[x.length], u = new double[x.length];
+        ConvRef.depthwiseConv1dSiluForward(x, w, bias, reverse, pre, u, B, L, E, K);
+        return u;
+    }
+
+    /** The fused conv1d + SiLU: u = SiLU(conv(x)); its backward against central differences, and accumulation. */
+    @ParameterizedTest(name = "reverse={0}")
+    @CsvSource({"false", "true"})
+    void conv1dSiluBackwardMatchesCentralDifferences(boolean reverse) {
+        double[] x = random(1, B * L * E), w = random(2, E * K), bias = random(3, E), r = random(4, B * L * E);
+        double[] pre = new double[x.length], u = new double[x.length];
+        ConvRef.depthwiseConv1dSiluForward(x, w, bias, reverse, pre, u, B, L, E, K);
+        assertArrayEquals(conv(x, w, bias, reverse), pre, 0.0);
+        for (int i = 0; i < u.length; i++) assertEquals(ActivationRef.silu(pre[i]), u[i], 0.0);
+        double[] dx = new double[x.length], dw = new double[w.length], db = new double[bias.length];
+        dx[0] = 1;
+        ConvRef.depthwiseConv1dSiluBackward(x, w, pre, reverse, r, dx, dw, db, B, L, E, K);
+        dx[0] -= 1;                                                    // accumulated onto the 1
+        GradCheck.check("dx", x, dx, v -> dot(r, convSilu(v, w, bias, reverse)));
+        GradCheck.check("dw", w, dw, v -> dot(r, convSilu(x, v, bias, reverse)));
+        GradCheck.check("db", bias, db, v -> dot(r, convSilu(x, w, v, reverse)));
+    }
+
     @ParameterizedTest(name = "reverse={0}")
     @CsvSource({"false", "true"})
     void conv1dBackwardMatchesCentralDifferences(boolean reverse) {

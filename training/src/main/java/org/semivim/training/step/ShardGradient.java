@@ -69,14 +69,18 @@ public final class ShardGradient {
         int rows = term.rows(), classes = replica.numClasses();
         term.targets().requireShape(term.kind() + " term targets", rows, classes);
         ImageClassifier.Pass pass = replica.forward(term.images(), term.forwardMode(input.seed(), input.step(), input.shard()));
-        Tensor dLogits = Tensor.zeros(rows, classes);                                      // [n, K]
-        double loss = ops.loss().softmaxCrossEntropy(pass.logits(), term.targets(), Tensor.wrap(term.rowWeights(), rows), dLogits);
-        if (term.lossWeight() != 1f) {
-            float w = term.lossWeight();
-            for (int i = 0; i < dLogits.size; i++) dLogits.data[i] *= w;
+        try {
+            Tensor dLogits = Tensor.zeros(rows, classes);                                  // [n, K]
+            double loss = ops.loss().softmaxCrossEntropy(pass.logits(), term.targets(), Tensor.wrap(term.rowWeights(), rows), dLogits);
+            if (term.lossWeight() != 1f) {
+                float w = term.lossWeight();
+                for (int i = 0; i < dLogits.size; i++) dLogits.data[i] *= w;
+            }
+            replica.backward(pass, dLogits, null);
+            return loss;
+        } finally {
+            replica.release(pass);                                                         // its activations serve the next forward
         }
-        replica.backward(pass, dLogits, null);
-        return loss;
     }
 
     /** g = Σ_s shardGradients[s], added in shard order (float), over fixed chunks. */
