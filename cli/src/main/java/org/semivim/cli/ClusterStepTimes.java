@@ -104,7 +104,8 @@ final class ClusterStepTimes {
         }
     }
 
-    static void run(Transport transport, TrainConfig c, int warmSteps, boolean trainerJvm, Map<String, Double> rates) throws Exception {
+    /** {@code aeronDir}: the media driver every aeron-udp node of the 2-node runs uses (the child's too); null: embedded drivers. */
+    static void run(Transport transport, TrainConfig c, int warmSteps, boolean trainerJvm, Map<String, Double> rates, Path aeronDir) throws Exception {
         TrainingData data = TrainingData.load(c.data());
         int warm = Math.max(0, Math.min(warmSteps, (int) c.steps() - 2));
         RunOrchestrator.run(c, data, RunOptions.defaults());   // warm-up: JIT, workspaces
@@ -115,14 +116,14 @@ final class ClusterStepTimes {
         Probe two = new Probe(c.steps(), warm);
         RunResult r2;
         if (!trainerJvm) {
-            twoNodes(transport, c, data, new Probe(c.steps(), warm), null);
-            r2 = twoNodes(transport, c, data, two, null);
+            twoNodes(transport, c, data, new Probe(c.steps(), warm), null, aeronDir);
+            r2 = twoNodes(transport, c, data, two, null, aeronDir);
         } else {
             TrainerJvm child = null;
             try {
-                child = new TrainerJvm(transport);
-                twoNodes(transport, c, data, new Probe(c.steps(), warm), child);
-                r2 = twoNodes(transport, c, data, two, child);
+                child = new TrainerJvm(transport, aeronDir);
+                twoNodes(transport, c, data, new Probe(c.steps(), warm), child, aeronDir);
+                r2 = twoNodes(transport, c, data, two, child, aeronDir);
             } finally {
                 if (child != null) child.close();
             }
@@ -131,7 +132,8 @@ final class ClusterStepTimes {
         double[] load = loadAverage();
         System.out.printf("steps %d (%s, P = %d floats = %.2f MB, %d timed): 1 node %.1f ms/step, 2 nodes (%s, trainer node %s) %.1f ms/step,"
                         + " added by the second node %.1f ms (%.1f%% of a 2-node step; target <= 10%%), bit_identical=%s, load %.2f%n",
-                c.steps(), c.method().configName(), r1.student().length, r1.student().length * 4e-6, one.timed(), msOne, transport.artery(),
+                c.steps(), c.method().configName(), r1.student().length, r1.student().length * 4e-6, one.timed(), msOne,
+                transport.artery() + (aeronDir != null ? ", one shared media driver" : transport == Transport.AERON_UDP ? ", embedded media drivers" : ""),
                 trainerJvm ? "in a child JVM" : "in this JVM", msTwo, msTwo - msOne, 100 * (msTwo - msOne) / msTwo,
                 Arrays.equals(r1.student(), r2.student()) && Arrays.equals(r1.teacher(), r2.teacher()), load[0]);
         System.out.printf("  CPU ms/step (every thread of both nodes): 1 node %.1f, 2 nodes %.1f (%+.1f)%s%n", one.cpuMsPerStep(), two.cpuMsPerStep(),
@@ -170,15 +172,15 @@ final class ClusterStepTimes {
      * The run singleton on a supervisor node in this JVM, its trainer on a second node: in this JVM ({@code child} null) or
      * {@code child}'s (started here on the first call, joined through on later ones).
      */
-    private static RunResult twoNodes(Transport transport, TrainConfig c, TrainingData data, Probe probe, TrainerJvm child) throws Exception {
+    private static RunResult twoNodes(Transport transport, TrainConfig c, TrainingData data, Probe probe, TrainerJvm child, Path aeronDir) throws Exception {
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         var spec = new NodeRoles.RunSpec(c, data, probe.options(), result);
         Config quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
         List<String> seeds = child == null || child.hostPort == null ? List.of() : List.of(child.hostPort);
-        try (ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), seeds, 0, transport), quiet,
+        try (ClusterNode sup = ClusterNode.start(node(Set.of("supervisor"), seeds, transport, aeronDir), quiet,
                 NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec))) {
             if (child == null) {
-                try (ClusterNode trainer = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, transport), quiet,
+                try (ClusterNode trainer = ClusterNode.start(node(Set.of("trainer"), List.of(sup.hostPort()), transport, aeronDir), quiet,
                         NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null))) {
                     return result.get(30, TimeUnit.MINUTES);
                 }
@@ -189,14 +191,21 @@ final class ClusterStepTimes {
         }
     }
 
+    private static NodeSettings node(Set<String> roles, List<String> seeds, Transport transport, Path aeronDir) {
+        NodeSettings s = NodeSettings.loopback(roles, seeds, 0, transport);
+        return aeronDir == null ? s : s.withExternalMediaDriver(aeronDir);
+    }
+
     /** A trainer node in a child JVM (this JVM's flags and class path) on 127.0.0.1; it outlives the supervisor nodes that join through it. */
     private static final class TrainerJvm implements AutoCloseable {
         private final Transport transport;
+        private final Path aeronDir;
         Process process;
         volatile String hostPort;
 
-        TrainerJvm(Transport transport) {
+        TrainerJvm(Transport transport, Path aeronDir) {
             this.transport = transport;
+            this.aeronDir = aeronDir;
         }
 
         /** Starts the child joining {@code seed}; returns once it printed "node up host:port". */
@@ -208,6 +217,7 @@ final class ClusterStepTimes {
             }
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(), "--role", "trainer", "--port", "0",
                     "--seed-nodes", seed, "--transport", transport.artery()));
+            if (aeronDir != null) cmd.addAll(List.of("--aeron-dir", aeronDir.toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
             pb.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
             Process p = pb.start();
