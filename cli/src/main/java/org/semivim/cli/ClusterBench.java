@@ -116,8 +116,18 @@ final class ClusterBench implements Callable<Integer> {
             Path tmp = Files.createTempDirectory(parent, "semivim-bench-driver");
             try (ExternalMediaDriver driver = ExternalMediaDriver.launch(tmp.resolve("aeron"), new MediaDriverSettings(driverThreading, driverIdle))) {
                 driverDir = driver.directory();
+                Thread cleanup = new Thread(() -> {   // a bench stopped with SIGTERM/Ctrl-C leaves no driver files behind
+                    driver.close();
+                    try {
+                        Files.deleteIfExists(tmp);
+                    } catch (java.io.IOException e) {
+                        // best effort at exit
+                    }
+                }, "bench-media-driver-cleanup");
+                Runtime.getRuntime().addShutdownHook(cleanup);
                 System.out.printf("aeron-udp nodes share one media driver in %s (threading %s, idle %s)%n", driverDir, driverThreading, driverIdle);
                 measure();
+                Runtime.getRuntime().removeShutdownHook(cleanup);
             } finally {
                 driverDir = null;
                 Files.deleteIfExists(tmp);
