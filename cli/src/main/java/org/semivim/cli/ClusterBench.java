@@ -77,6 +77,9 @@ final class ClusterBench implements Callable<Integer> {
     @Option(names = "--warm-steps", defaultValue = "3", description = "step-time runs: untimed first steps (default ${DEFAULT-VALUE})")
     int warmSteps;
 
+    @Option(names = "--repeats", defaultValue = "1", description = "step-time runs: timed (1 node, 2 nodes) pairs per transport, then their medians (default ${DEFAULT-VALUE})")
+    int repeats;
+
     @Option(names = "--trainer-jvm", description = "step-time runs: the trainer node in a child JVM on 127.0.0.1 (default: both nodes in this JVM)")
     boolean trainerJvm;
 
@@ -104,7 +107,7 @@ final class ClusterBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (messages < 1 || window < 1) throw new IllegalArgumentException("--messages and --window must be at least 1");
+        if (messages < 1 || window < 1 || repeats < 1) throw new IllegalArgumentException("--messages, --window and --repeats must be at least 1");
         NodeSettings.AERON_SYSTEM_PROPERTIES.forEach((k, v) -> {
             if (System.getProperty(k) == null) System.setProperty(k, v);
         });
@@ -155,7 +158,7 @@ final class ClusterBench implements Callable<Integer> {
             TrainConfig c = trainConfig();
             for (String t : transports) {
                 Transport transport = Transport.of(t);
-                ClusterStepTimes.run(transport, c, warmSteps, trainerJvm, rates, transport == Transport.AERON_UDP ? driverDir : null);
+                ClusterStepTimes.run(transport, c, warmSteps, trainerJvm, rates, transport == Transport.AERON_UDP ? driverDir : null, repeats);
             }
         }
     }
