@@ -9,6 +9,8 @@ import org.semivim.actors.DataLoader;
 import org.semivim.actors.LyapunovSupervisor;
 import org.semivim.actors.StudentTrainer;
 import org.semivim.cluster.ClusterNode;
+import org.semivim.cluster.ExternalMediaDriver;
+import org.semivim.cluster.MediaDriverSettings;
 import org.semivim.cluster.NodeSettings;
 import org.semivim.cluster.Transport;
 import org.semivim.cluster.bench.AeronStreamThroughput;
@@ -63,7 +65,7 @@ final class ClusterBench implements Callable<Integer> {
     int[] chunkWindows;
 
     @Option(names = "--paths", split = ",", defaultValue = "chunked,single,aeron-stream",
-            description = "what to measure: chunked, single, aeron-stream (default ${DEFAULT-VALUE})")
+            description = "what to measure: chunked, single, aeron-stream, latency (with chunked: one message at a time; default ${DEFAULT-VALUE})")
     List<String> paths;
 
     @Option(names = "--config", description = "TrainConfig JSON for the step-time part (default: fixmatch, vim-fmnist-tiny, b_l 16, mu 2)")
@@ -75,8 +77,21 @@ final class ClusterBench implements Callable<Integer> {
     @Option(names = "--warm-steps", defaultValue = "3", description = "step-time runs: untimed first steps (default ${DEFAULT-VALUE})")
     int warmSteps;
 
+    @Option(names = "--repeats", defaultValue = "1", description = "step-time runs: timed (1 node, 2 nodes) pairs per transport, then their medians (default ${DEFAULT-VALUE})")
+    int repeats;
+
     @Option(names = "--trainer-jvm", description = "step-time runs: the trainer node in a child JVM on 127.0.0.1 (default: both nodes in this JVM)")
     boolean trainerJvm;
+
+    @Option(names = "--media-driver", defaultValue = "embedded",
+            description = "aeron-udp: embedded (Pekko's, one per node) or shared (one driver of our own in this JVM for every node, the child JVM's too; default ${DEFAULT-VALUE})")
+    String mediaDriver;
+
+    @Option(names = "--driver-threading", defaultValue = "shared", description = "--media-driver shared: shared, shared-network or dedicated (default ${DEFAULT-VALUE})")
+    String driverThreading;
+
+    @Option(names = "--driver-idle", defaultValue = "sleep:1ms", description = "--media-driver shared: sleep:<d>, backoff:<max park> or busy-spin (default ${DEFAULT-VALUE})")
+    String driverIdle;
 
     @Option(names = "--skip-steps", description = "only the transport part")
     boolean skipSteps;
@@ -84,15 +99,49 @@ final class ClusterBench implements Callable<Integer> {
     @Option(names = "--skip-transfers", description = "only the step-time part")
     boolean skipTransfers;
 
+    /** The shared media driver's directory while one runs (--media-driver shared), else null. */
+    private Path driverDir;
+
     /** MB/s by "path transport direction floats", for the ratios. */
     private final Map<String, Double> rates = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {
-        if (messages < 1 || window < 1) throw new IllegalArgumentException("--messages and --window must be at least 1");
+        if (messages < 1 || window < 1 || repeats < 1) throw new IllegalArgumentException("--messages, --window and --repeats must be at least 1");
         NodeSettings.AERON_SYSTEM_PROPERTIES.forEach((k, v) -> {
             if (System.getProperty(k) == null) System.setProperty(k, v);
         });
+        if (!mediaDriver.equals("embedded") && !mediaDriver.equals("shared")) {
+            throw new IllegalArgumentException("--media-driver must be embedded or shared, got '" + mediaDriver + "'");
+        }
+        if (mediaDriver.equals("shared") && transports.contains("aeron-udp")) {
+            Path parent = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+            Path tmp = Files.createTempDirectory(parent, "semivim-bench-driver");
+            try (ExternalMediaDriver driver = ExternalMediaDriver.launch(tmp.resolve("aeron"), new MediaDriverSettings(driverThreading, driverIdle))) {
+                driverDir = driver.directory();
+                Thread cleanup = new Thread(() -> {   // a bench stopped with SIGTERM/Ctrl-C leaves no driver files behind
+                    driver.close();
+                    try {
+                        Files.deleteIfExists(tmp);
+                    } catch (java.io.IOException e) {
+                        // best effort at exit
+                    }
+                }, "bench-media-driver-cleanup");
+                Runtime.getRuntime().addShutdownHook(cleanup);
+                System.out.printf("aeron-udp nodes share one media driver in %s (threading %s, idle %s)%n", driverDir, driverThreading, driverIdle);
+                measure();
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } finally {
+                driverDir = null;
+                Files.deleteIfExists(tmp);
+            }
+            return 0;
+        }
+        measure();
+        return 0;
+    }
+
+    private void measure() throws Exception {
         if (!skipTransfers) {
             System.out.printf("%-10s %-26s %-10s %-9s %7s %8s   (%d timed messages each; both nodes in this JVM, loopback)%n",
                     "transport", "path", "direction", "floats", "MB/msg", "MB/s", messages);
@@ -107,9 +156,17 @@ final class ClusterBench implements Callable<Integer> {
         }
         if (!skipSteps) {
             TrainConfig c = trainConfig();
-            for (String t : transports) ClusterStepTimes.run(Transport.of(t), c, warmSteps, trainerJvm, rates);
+            for (String t : transports) {
+                Transport transport = Transport.of(t);
+                ClusterStepTimes.run(transport, c, warmSteps, trainerJvm, rates, transport == Transport.AERON_UDP ? driverDir : null, repeats);
+            }
         }
-        return 0;
+    }
+
+    /** A loopback node's settings; an aeron-udp node uses the shared media driver while one runs. */
+    private NodeSettings loopback(Set<String> roles, List<String> seeds, Transport transport) {
+        NodeSettings s = NodeSettings.loopback(roles, seeds, 0, transport);
+        return driverDir != null && transport == Transport.AERON_UDP ? s.withExternalMediaDriver(driverDir) : s;
     }
 
     private static final com.typesafe.config.Config QUIET = ConfigFactory.parseString("pekko.loglevel = WARNING");
@@ -118,8 +175,8 @@ final class ClusterBench implements Callable<Integer> {
     private void chunked(Transport transport) throws Exception {
         Semaphore acks = new Semaphore(0);
         CompletableFuture<ActorRef<ChunkReceiver.Command>> inA = new CompletableFuture<>(), inB = new CompletableFuture<>();
-        try (ClusterNode a = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), QUIET, host(null, inA, acks));
-             ClusterNode b = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(a.hostPort()), 0, transport), QUIET,
+        try (ClusterNode a = ClusterNode.start(loopback(Set.of("supervisor"), List.of(), transport), QUIET, host(null, inA, acks));
+             ClusterNode b = ClusterNode.start(loopback(Set.of("trainer"), List.of(a.hostPort()), transport), QUIET,
                      host(null, inB, acks))) {
             ActorRef<ChunkReceiver.Command> toB = remote(b, inB.get(), a), toA = remote(a, inA.get(), b);
             int links = 0;
@@ -133,6 +190,10 @@ final class ClusterBench implements Callable<Integer> {
                         float[] p = tensor(n);
                         report(transport, path, "broadcast", n, queued(outA, acks, v -> new StudentTrainer.StudentParams(v, p)));
                         report(transport, path, "gather", n, queued(outB, acks, v -> new LyapunovSupervisor.ShardDone(v, 0, p, new double[]{1})));
+                        if (paths.contains("latency")) {
+                            latency(transport, path, "broadcast", n, outA, acks, v -> new StudentTrainer.StudentParams(v, p));
+                            latency(transport, path, "gather", n, outB, acks, v -> new LyapunovSupervisor.ShardDone(v, 0, p, new double[]{1}));
+                        }
                     }
                 }
             }
@@ -148,8 +209,8 @@ final class ClusterBench implements Callable<Integer> {
                 + " outbound-large-message-queue-size = 64 }").withFallback(QUIET);
         Semaphore acks = new Semaphore(0);
         CompletableFuture<ActorRef<Object>> sinkA = new CompletableFuture<>(), sinkB = new CompletableFuture<>();
-        try (ClusterNode a = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, transport), frames, host(sinkA, null, acks));
-             ClusterNode b = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(a.hostPort()), 0, transport), frames,
+        try (ClusterNode a = ClusterNode.start(loopback(Set.of("supervisor"), List.of(), transport), frames, host(sinkA, null, acks));
+             ClusterNode b = ClusterNode.start(loopback(Set.of("trainer"), List.of(a.hostPort()), transport), frames,
                      host(sinkB, null, acks))) {
             ActorRef<Object> toB = remote(b, sinkB.get(), a), toA = remote(a, sinkA.get(), b);
             for (int n : sizes) {
@@ -211,6 +272,26 @@ final class ClusterBench implements Callable<Integer> {
         for (int i = 0; i < messages; i++) link.tell(message.apply(warm + i));
         if (!acks.tryAcquire(messages, 600, TimeUnit.SECONDS)) throw new IllegalStateException("messages lost");
         return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /**
+     * One message at a time (the next is told when the last has been delivered on the other node), as a step's
+     * work message and last gradient travel: prints the median and the 10-90 % range of the delivery times in ms.
+     */
+    private void latency(Transport t, String path, String direction, int n, ActorRef<Object> link, Semaphore acks,
+                         java.util.function.LongFunction<Object> message) throws InterruptedException {
+        int warm = Math.max(2, messages / 10);
+        double[] ms = new double[messages];
+        for (int i = 0; i < warm + messages; i++) {
+            if (i >= warm) Thread.sleep(5);   // the receiving side goes idle between messages, as between steps
+            long t0 = System.nanoTime();
+            link.tell(message.apply(1_000_000L + i));
+            if (!acks.tryAcquire(120, TimeUnit.SECONDS)) throw new IllegalStateException("no delivery within 120 s");
+            if (i >= warm) ms[i - warm] = (System.nanoTime() - t0) / 1e6;
+        }
+        java.util.Arrays.sort(ms);
+        System.out.printf("%-10s %-26s %-10s %-9d %7.2f   one at a time: median %.2f ms (10-90 %%: %.2f-%.2f)%n", t.artery(), path, direction, n,
+                n * 4.0 / 1e6, ms[messages / 2], ms[messages / 10], ms[messages * 9 / 10]);
     }
 
     /** Sends warm-up + timed messages with at most {@code window} unacknowledged; returns seconds for the timed ones. */

@@ -104,34 +104,58 @@ final class ClusterStepTimes {
         }
     }
 
-    static void run(Transport transport, TrainConfig c, int warmSteps, boolean trainerJvm, Map<String, Double> rates) throws Exception {
+    /**
+     * {@code aeronDir}: the media driver every aeron-udp node of the 2-node runs uses (the child's too); null: embedded drivers.
+     * {@code repeats}: timed (1 node, 2 nodes) pairs after the warm-up runs, each pair printed, then the medians over the pairs
+     * (adjacent pairs see about the same load from other jobs).
+     */
+    static void run(Transport transport, TrainConfig c, int warmSteps, boolean trainerJvm, Map<String, Double> rates, Path aeronDir,
+                    int repeats) throws Exception {
         TrainingData data = TrainingData.load(c.data());
         int warm = Math.max(0, Math.min(warmSteps, (int) c.steps() - 2));
         RunOrchestrator.run(c, data, RunOptions.defaults());   // warm-up: JIT, workspaces
-        Probe one = new Probe(c.steps(), warm);
-        RunResult r1 = RunOrchestrator.run(c, data, one.options());
-        // a 2-node warm-up run first (JIT of the 2-node code paths on both nodes); with a trainer JVM the same child stays
-        // for the timed run: the warm-up's supervisor leaves and the timed one joins through the trainer node
-        Probe two = new Probe(c.steps(), warm);
-        RunResult r2;
-        if (!trainerJvm) {
-            twoNodes(transport, c, data, new Probe(c.steps(), warm), null);
-            r2 = twoNodes(transport, c, data, two, null);
-        } else {
-            TrainerJvm child = null;
-            try {
-                child = new TrainerJvm(transport);
-                twoNodes(transport, c, data, new Probe(c.steps(), warm), child);
-                r2 = twoNodes(transport, c, data, two, child);
-            } finally {
-                if (child != null) child.close();
+        // a 2-node warm-up run too (JIT of the 2-node code paths on both nodes); with a trainer JVM the same child stays
+        // for the timed runs: the warm-up's supervisor leaves and each timed one joins through the trainer node
+        TrainerJvm child = trainerJvm ? new TrainerJvm(transport, aeronDir) : null;
+        try {
+            twoNodes(transport, c, data, new Probe(c.steps(), warm), child, aeronDir);
+            List<double[]> pairs = new ArrayList<>();
+            for (int k = 0; k < repeats; k++) {
+                Probe one = new Probe(c.steps(), warm);
+                RunResult r1 = RunOrchestrator.run(c, data, one.options());
+                Probe two = new Probe(c.steps(), warm);
+                RunResult r2 = twoNodes(transport, c, data, two, child, aeronDir);
+                pairs.add(report(transport, c, trainerJvm, rates, aeronDir, one, two, r1, r2));
             }
+            if (repeats > 1) {
+                double[] added = pairs.stream().mapToDouble(p -> p[1] - p[0]).sorted().toArray();
+                double[] share = pairs.stream().mapToDouble(p -> 100 * (p[1] - p[0]) / p[1]).sorted().toArray();
+                double[] transfer = pairs.stream().mapToDouble(p -> p[2]).sorted().toArray();
+                System.out.printf("medians of %d pairs (%s%s): 1 node %.1f ms/step, 2 nodes %.1f ms/step, added %.1f ms (%.1f%% of a 2-node step;"
+                                + " pairs %.1f … %.1f %%), transfer CPU %.1f ms/step (%.1f … %.1f)%n", repeats, transport.artery(),
+                        aeronDir != null ? ", one shared media driver" : "", median(pairs.stream().mapToDouble(p -> p[0]).sorted().toArray()),
+                        median(pairs.stream().mapToDouble(p -> p[1]).sorted().toArray()), median(added), median(share), share[0],
+                        share[share.length - 1], median(transfer), transfer[0], transfer[transfer.length - 1]);
+            }
+        } finally {
+            if (child != null) child.close();
         }
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Prints one timed pair; returns {1-node ms/step, 2-node ms/step, transfer CPU ms/step}. */
+    private static double[] report(Transport transport, TrainConfig c, boolean trainerJvm, Map<String, Double> rates, Path aeronDir,
+                                   Probe one, Probe two, RunResult r1, RunResult r2) {
         double msOne = one.msPerStep(), msTwo = two.msPerStep();
         double[] load = loadAverage();
         System.out.printf("steps %d (%s, P = %d floats = %.2f MB, %d timed): 1 node %.1f ms/step, 2 nodes (%s, trainer node %s) %.1f ms/step,"
                         + " added by the second node %.1f ms (%.1f%% of a 2-node step; target <= 10%%), bit_identical=%s, load %.2f%n",
-                c.steps(), c.method().configName(), r1.student().length, r1.student().length * 4e-6, one.timed(), msOne, transport.artery(),
+                c.steps(), c.method().configName(), r1.student().length, r1.student().length * 4e-6, one.timed(), msOne,
+                transport.artery() + (aeronDir != null ? ", one shared media driver" : transport == Transport.AERON_UDP ? ", embedded media drivers" : ""),
                 trainerJvm ? "in a child JVM" : "in this JVM", msTwo, msTwo - msOne, 100 * (msTwo - msOne) / msTwo,
                 Arrays.equals(r1.student(), r2.student()) && Arrays.equals(r1.teacher(), r2.teacher()), load[0]);
         System.out.printf("  CPU ms/step (every thread of both nodes): 1 node %.1f, 2 nodes %.1f (%+.1f)%s%n", one.cpuMsPerStep(), two.cpuMsPerStep(),
@@ -143,10 +167,17 @@ final class ClusterStepTimes {
         double javaTwo = b.values().stream().mapToLong(Long::longValue).sum() / 1e6 / two.timed();
         System.out.printf("  CPU ms/step of this JVM's Java threads (no JIT, no GC; steadier): 1 node %.1f, 2 nodes %.1f (%+.1f)%s%n", javaOne, javaTwo,
                 javaTwo - javaOne, trainerJvm ? " (the trainer JVM not included)" : "");
+        double transferCpu = 0;
         for (String group : b.keySet()) {
-            System.out.printf("    %-78s 1 node %6.1f   2 nodes %6.1f ms/step%n", group, a.getOrDefault(group, 0L) / 1e6 / one.timed(),
-                    b.get(group) / 1e6 / two.timed());
+            double x = a.getOrDefault(group, 0L) / 1e6 / one.timed(), y = b.get(group) / 1e6 / two.timed();
+            System.out.printf("    %-78s 1 node %6.1f   2 nodes %6.1f ms/step%n", group, x, y);
+            if (!group.equals(ThreadCpu.ENGINE_POOL) && !group.equals(ThreadCpu.PINNED_ACTORS)) transferCpu += y - x;
         }
+        for (String group : a.keySet()) {   // a thread kind only the 1-node run had
+            if (!b.containsKey(group) && !group.equals(ThreadCpu.ENGINE_POOL) && !group.equals(ThreadCpu.PINNED_ACTORS)) transferCpu -= a.get(group) / 1e6 / one.timed();
+        }
+        System.out.printf("  transfer CPU (this JVM's threads except the engine pool and the pinned actors, 2 nodes - 1 node): %.1f ms/step%s%n",
+                transferCpu, trainerJvm ? " (the trainer JVM not included)" : "");
         System.out.printf("    %-78s 1 node %6.1f   2 nodes %6.1f ms/step (wall time of collections)%n", "GC", (one.last.gcMillis - one.first.gcMillis)
                 / (double) one.timed(), (two.last.gcMillis - two.first.gcMillis) / (double) two.timed());
         System.out.printf("    %-78s 1 node %6.1f   2 nodes %6.1f ms/step%n", "JIT compiler threads", (one.last.jitMillis - one.first.jitMillis)
@@ -164,21 +195,22 @@ final class ClusterStepTimes {
                             + " the others overlap the next shard's compute) = %.1f%% of a 2-node step%n",
                     shards, (1 + shards) * mbTensor, down, up, all, exposed, 100 * exposed / msTwo);
         }
+        return new double[]{msOne, msTwo, transferCpu};
     }
 
     /**
      * The run singleton on a supervisor node in this JVM, its trainer on a second node: in this JVM ({@code child} null) or
      * {@code child}'s (started here on the first call, joined through on later ones).
      */
-    private static RunResult twoNodes(Transport transport, TrainConfig c, TrainingData data, Probe probe, TrainerJvm child) throws Exception {
+    private static RunResult twoNodes(Transport transport, TrainConfig c, TrainingData data, Probe probe, TrainerJvm child, Path aeronDir) throws Exception {
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         var spec = new NodeRoles.RunSpec(c, data, probe.options(), result);
         Config quiet = ConfigFactory.parseString("pekko.loglevel = WARNING");
         List<String> seeds = child == null || child.hostPort == null ? List.of() : List.of(child.hostPort);
-        try (ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), seeds, 0, transport), quiet,
+        try (ClusterNode sup = ClusterNode.start(node(Set.of("supervisor"), seeds, transport, aeronDir), quiet,
                 NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), spec))) {
             if (child == null) {
-                try (ClusterNode trainer = ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, transport), quiet,
+                try (ClusterNode trainer = ClusterNode.start(node(Set.of("trainer"), List.of(sup.hostPort()), transport, aeronDir), quiet,
                         NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null))) {
                     return result.get(30, TimeUnit.MINUTES);
                 }
@@ -189,14 +221,21 @@ final class ClusterStepTimes {
         }
     }
 
+    private static NodeSettings node(Set<String> roles, List<String> seeds, Transport transport, Path aeronDir) {
+        NodeSettings s = NodeSettings.loopback(roles, seeds, 0, transport);
+        return aeronDir == null ? s : s.withExternalMediaDriver(aeronDir);
+    }
+
     /** A trainer node in a child JVM (this JVM's flags and class path) on 127.0.0.1; it outlives the supervisor nodes that join through it. */
     private static final class TrainerJvm implements AutoCloseable {
         private final Transport transport;
+        private final Path aeronDir;
         Process process;
         volatile String hostPort;
 
-        TrainerJvm(Transport transport) {
+        TrainerJvm(Transport transport, Path aeronDir) {
             this.transport = transport;
+            this.aeronDir = aeronDir;
         }
 
         /** Starts the child joining {@code seed}; returns once it printed "node up host:port". */
@@ -208,6 +247,7 @@ final class ClusterStepTimes {
             }
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(), "--role", "trainer", "--port", "0",
                     "--seed-nodes", seed, "--transport", transport.artery()));
+            if (aeronDir != null) cmd.addAll(List.of("--aeron-dir", aeronDir.toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
             pb.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
             Process p = pb.start();

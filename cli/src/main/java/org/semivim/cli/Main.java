@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "semivim", mixinStandardHelpOptions = true, version = "semivim 0.1.0-SNAPSHOT",
         description = "Semi-supervised image classification with Vision Mamba and ViT.",
         subcommands = {DemoCommand.class, TrainCommand.class, PretrainCommand.class, PipelineCommand.class, ResumeCommand.class, EvalCommand.class, ReportCommand.class, ConfigCommand.class,
-                NodeCommand.class, InfoCommand.class, PredictCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                NodeCommand.class, MediaDriverCommand.class, InfoCommand.class, PredictCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

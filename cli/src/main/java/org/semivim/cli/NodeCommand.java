@@ -54,10 +54,13 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--augmenters", defaultValue = "2", description = "Augmenters per run: on a supervisor node the local ones used while no data node has any; on a data node the ones it hosts (default ${DEFAULT-VALUE}).")
     int augmenters;
 
+    @Option(names = "--aeron-dir", description = "aeron-udp: use the media driver running in this directory (`semivim media-driver`, one per machine) instead of an embedded one.")
+    Path aeronDir;
+
     @Override
     public Integer call() throws Exception {
         NodeSettings settings = new NodeSettings(new LinkedHashSet<>(roles), seedNodes, hostname, port, Transport.of(transport),
-                Optional.ofNullable(config), Duration.ofSeconds(joinTimeoutSeconds));
+                Optional.ofNullable(config), Duration.ofSeconds(joinTimeoutSeconds), Optional.ofNullable(aeronDir).map(p -> p.toAbsolutePath().normalize()));
         return NodeMain.run(new NodeMain.Launch(settings, run, runDir, checkpointEvery, augmenters));
     }
 }

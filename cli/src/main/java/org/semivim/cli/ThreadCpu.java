@@ -58,10 +58,13 @@ final class ThreadCpu {
         return sorted;
     }
 
+    static final String ENGINE_POOL = "engine pool";
+    static final String PINNED_ACTORS = "pinned actors (trainer, teacher, augmenters, supervisor)";
+
     /** What a thread is, from its name (digits dropped, so a pool's threads add up). */
     static String group(String name) {
-        if (name.startsWith("semivim-compute-")) return "engine pool";
-        if (name.contains("compute-dispatcher")) return "pinned actors (trainer, teacher, augmenters, supervisor)";
+        if (name.startsWith("semivim-compute-")) return ENGINE_POOL;
+        if (name.contains("compute-dispatcher")) return PINNED_ACTORS;
         if (name.contains("default-dispatcher")) return "pekko default dispatcher (links: Kryo, chunks, reassembly; small actors)";
         if (name.contains("remote") || name.contains("artery")) return "artery streams (framing, tcp, compression)";
         if (name.contains("internal-dispatcher")) return "pekko internal dispatcher (cluster, streams)";

@@ -44,6 +44,12 @@ public final class ClusterNode implements AutoCloseable {
                 if (System.getProperty(k) == null) System.setProperty(k, v);
             });
         }
+        settings.aeronDir().ifPresent(dir -> {
+            if (!ExternalMediaDriver.driverActive(dir)) {
+                throw new IllegalStateException("no media driver runs in " + dir + " (--aeron-dir): start one first with `semivim media-driver --aeron-dir " + dir
+                        + "`, or leave --aeron-dir out to use an embedded driver");
+            }
+        });
         ActorSystem<Void> system = ActorSystem.create(guardian, NodeSettings.SYSTEM_NAME, settings.pekkoConfig(overrides));
         CompletableFuture<Void> up = new CompletableFuture<>();
         org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));

@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutionException;
  *   NodeMain --role supervisor --port 25520 --run cfg.json --run-dir /shared/run [--checkpoint-every 5] [--augmenters 2]
  *   NodeMain --role data --seed-nodes 127.0.0.1:25520 --port 0 [--augmenters 2]   (augmenters per run on this node)
  *   NodeMain --role teacher --seed-nodes 127.0.0.1:25520 --port 0               (hosts the run's TeacherInference)
+ *   NodeMain --role trainer --transport aeron-udp --aeron-dir /dev/shm/semivim-driver ...   (uses this machine's media driver)
  * </pre>
  */
 public final class NodeMain {
@@ -158,6 +159,7 @@ public final class NodeMain {
         long every = 0;
         int augmenters = NodeRoles.DEFAULT_AUGMENTERS;
         int joinTimeout = 30;
+        Path aeronDir = null;
         for (int i = 0; i < args.length; i++) {
             String key = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("option " + key + " needs a value");
@@ -174,12 +176,13 @@ public final class NodeMain {
                 case "--checkpoint-every" -> every = Long.parseLong(v);
                 case "--augmenters" -> augmenters = Integer.parseInt(v);
                 case "--join-timeout" -> joinTimeout = Integer.parseInt(v);
+                case "--aeron-dir" -> aeronDir = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + key);
             }
         }
         if (roles == null) throw new IllegalArgumentException("--role is required");
         NodeSettings settings = new NodeSettings(new LinkedHashSet<>(roles), seeds, hostname, port, Transport.of(transport),
-                Optional.ofNullable(config), Duration.ofSeconds(joinTimeout));
+                Optional.ofNullable(config), Duration.ofSeconds(joinTimeout), Optional.ofNullable(aeronDir).map(p -> p.toAbsolutePath().normalize()));
         return new Launch(settings, runConfig, runDir, every, augmenters);
     }
 }

@@ -24,9 +24,12 @@ import java.util.Set;
  * @param seedNodes  "host:port" of the seed nodes; empty: this node starts a new cluster (joins itself)
  * @param hostname   canonical (and bind) host name, 127.0.0.1 unless configured
  * @param port       the port to listen on; 0 picks a free one
+ * @param aeronDir   aeron-udp only: the directory of a running media driver of this machine
+ *                   ({@link ExternalMediaDriver}, {@code semivim media-driver}) that this node uses instead of
+ *                   starting an embedded one; empty: Pekko's embedded driver
  */
 public record NodeSettings(Set<String> roles, List<String> seedNodes, String hostname, int port, Transport transport,
-                           Optional<Path> configFile, Duration joinTimeout) {
+                           Optional<Path> configFile, Duration joinTimeout, Optional<Path> aeronDir) {
 
     /** The ActorSystem name every node of a semivim cluster uses (part of each node's address). */
     public static final String SYSTEM_NAME = "semivim";
@@ -43,6 +46,9 @@ public record NodeSettings(Set<String> roles, List<String> seedNodes, String hos
             "aeron.rcv.initial.window.length", "4194304",
             "aeron.mtu.length", "65504");
 
+    /** Artery's idle-cpu-level (its task runner) for a node on an external media driver, unless configured. */
+    public static final int EXTERNAL_DRIVER_IDLE_CPU_LEVEL = 2;
+
     public NodeSettings {
         roles = Set.copyOf(new LinkedHashSet<>(roles));
         if (roles.isEmpty()) throw new IllegalArgumentException("a node needs at least one role of " + KNOWN_ROLES);
@@ -57,6 +63,15 @@ public record NodeSettings(Set<String> roles, List<String> seedNodes, String hos
         configFile.ifPresent(p -> {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException("config file " + p + " does not exist");
         });
+        if (aeronDir.isPresent() && transport != Transport.AERON_UDP) {
+            throw new IllegalArgumentException("an external media driver (--aeron-dir " + aeronDir.get() + ") is for transport aeron-udp, not " + transport.artery());
+        }
+    }
+
+    /** A node with Pekko's embedded media driver (or none: tcp, tls-tcp). */
+    public NodeSettings(Set<String> roles, List<String> seedNodes, String hostname, int port, Transport transport,
+                        Optional<Path> configFile, Duration joinTimeout) {
+        this(roles, seedNodes, hostname, port, transport, configFile, joinTimeout, Optional.empty());
     }
 
     /** A loopback node with the default join timeout (30 s) and no config file. */
@@ -65,7 +80,12 @@ public record NodeSettings(Set<String> roles, List<String> seedNodes, String hos
     }
 
     public NodeSettings withJoinTimeout(Duration timeout) {
-        return new NodeSettings(roles, seedNodes, hostname, port, transport, configFile, timeout);
+        return new NodeSettings(roles, seedNodes, hostname, port, transport, configFile, timeout, aeronDir);
+    }
+
+    /** The same node using the running media driver in {@code dir} instead of an embedded one (aeron-udp only). */
+    public NodeSettings withExternalMediaDriver(Path dir) {
+        return new NodeSettings(roles, seedNodes, hostname, port, transport, configFile, joinTimeout, Optional.of(dir.toAbsolutePath().normalize()));
     }
 
     /** The Pekko address of a seed given as "host:port". */
@@ -91,9 +111,23 @@ public record NodeSettings(Set<String> roles, List<String> seedNodes, String hos
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
                 .withValue("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes", ConfigValueFactory.fromAnyRef(joinTimeout.toMillis() + "ms"))
                 .withValue("semivim.cluster.join-timeout", ConfigValueFactory.fromAnyRef(joinTimeout.toMillis() + "ms"));
+        if (aeronDir.isPresent()) {
+            own = own.withValue("pekko.remote.artery.advanced.aeron.embedded-media-driver", ConfigValueFactory.fromAnyRef(false))
+                    .withValue("pekko.remote.artery.advanced.aeron.aeron-dir", ConfigValueFactory.fromAnyRef(aeronDir.get().toString()))
+                    .withValue("pekko.remote.artery.advanced.aeron.delete-aeron-dir", ConfigValueFactory.fromAnyRef(false));
+        }
         Config file = configFile.map(p -> ConfigFactory.parseFile(p.toFile())).orElse(ConfigFactory.empty());
         Config base = ConfigFactory.load(transport.resource());
-        Config all = own.withFallback(overrides).withFallback(file).withFallback(base).resolve();
+        Config external = ConfigFactory.empty();
+        if (aeronDir.isPresent()) {
+            // With a driver of our own, idle-cpu-level only sets how Artery's task runner waits. It polls an idle
+            // inbound stream one Aeron fragment (64 KiB) per pass: at 1 (sleep 1 ms per pass) a 0.67 MB message
+            // takes 15 ms to arrive, at 2 (back-off, parks of at most 220 µs) 6 ms (docs/cluster.md). System
+            // properties, --config and overrides still win.
+            external = ConfigFactory.defaultOverrides().withFallback(ConfigFactory.parseString(
+                    "pekko.remote.artery.advanced.aeron.idle-cpu-level = " + EXTERNAL_DRIVER_IDLE_CPU_LEVEL));
+        }
+        Config all = own.withFallback(overrides).withFallback(file).withFallback(external).withFallback(base).resolve();
         all = withLargeMessageDestination(all, org.semivim.actors.TeacherHost.LARGE_MESSAGE_DESTINATION);
         String t = all.getString("pekko.remote.artery.transport");
         if (!t.equals(transport.artery())) {

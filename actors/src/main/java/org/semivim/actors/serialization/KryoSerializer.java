@@ -170,6 +170,10 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
             }
         }
         if (e instanceof IllegalArgumentException iae) return iae;
+        if (String.valueOf(e.getMessage()).contains("Buffer underflow")) {
+            return new IllegalArgumentException("Kryo failed " + doing + " " + what + ": it ends before its last field (truncated or corrupt): "
+                    + e.getMessage(), e);
+        }
         return new IllegalArgumentException("Kryo failed " + doing + " " + what + ": " + e.getMessage(), e);
     }
 }

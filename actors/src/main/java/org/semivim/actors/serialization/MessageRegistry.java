@@ -52,7 +52,7 @@ public final class MessageRegistry {
     private static List<Entry> entries() {
         List<Entry> e = new ArrayList<>();
         // ---- arrays and JDK collections
-        plain(e, float[].class);
+        e.add(new Entry(float[].class, r -> new FloatArraySerializer()));   // bulk, Kryo's bytes (θ and gradients)
         plain(e, int[].class);
         plain(e, long[].class);
         plain(e, double[].class);

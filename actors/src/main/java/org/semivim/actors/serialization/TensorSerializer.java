@@ -9,10 +9,13 @@ import org.semivim.engine.tensor.Tensor;
 /**
  * An engine {@link Tensor} on the wire: rank, shape, then its {@code size} floats from
  * {@code data[offset, offset + size)}. A view is sent compacted; it is read back as a tensor that owns
- * exactly its values (offset 0).
+ * exactly its values (offset 0). The floats go in bulk ({@link FloatArraySerializer#writeValues}: the same
+ * bytes as Kryo's {@code writeFloats}, NaN payloads kept).
  */
 final class TensorSerializer extends Serializer<Tensor> {
     private static final int MAX_RANK = 8;
+
+    private final FloatArraySerializer floats = new FloatArraySerializer();
 
     TensorSerializer() {
         super(false, true);
@@ -23,7 +26,7 @@ final class TensorSerializer extends Serializer<Tensor> {
         int[] shape = t.shape();
         output.writeVarInt(shape.length, true);
         for (int d : shape) output.writeVarInt(d, true);
-        output.writeFloats(t.data, t.offset, t.size);
+        floats.writeValues(output, t.data, t.offset, t.size);
     }
 
     @Override
@@ -37,6 +40,6 @@ final class TensorSerializer extends Serializer<Tensor> {
             size *= shape[i];
         }
         if (size > Integer.MAX_VALUE) throw new IllegalArgumentException("tensor on the wire is too large: " + size + " values");
-        return Tensor.wrap(input.readFloats((int) size), shape);
+        return Tensor.wrap(floats.readValues(input, (int) size, "tensor " + java.util.Arrays.toString(shape)), shape);
     }
 }

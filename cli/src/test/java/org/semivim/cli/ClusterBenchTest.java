@@ -1,0 +1,72 @@
+package org.semivim.cli;
+
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code bench cluster} on the tiny run: the step-time part over aeron-udp with one shared media driver (the
+ * 2-node runs bit-identical, the pairs and their medians printed, the driver's directory gone afterwards), and
+ * the one-message-at-a-time latencies of the chunked links.
+ */
+class ClusterBenchTest {
+
+    private static String bench(String... args) {
+        PrintStream before = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        try {
+            String[] all = Stream.concat(Stream.of("bench", "cluster"), Stream.of(args)).toArray(String[]::new);
+            assertEquals(0, Main.commandLine().execute(all), out.toString());
+        } finally {
+            System.setOut(before);
+        }
+        return out.toString();
+    }
+
+    private static Set<String> benchDriverDirs() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        Path parent = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+        try (Stream<Path> s = Files.list(parent)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("semivim-bench-driver")).collect(Collectors.toSet());
+        }
+    }
+
+    @Test
+    void stepTimesOverOneSharedMediaDriverAreBitIdenticalAndLeaveNoDriverFiles(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("tiny.json");
+        Files.writeString(json, ConfigFactory.parseFile(TinyRun.config(dir).toFile()).root().render(ConfigRenderOptions.concise()));
+        Set<String> before = benchDriverDirs();
+        String out = bench("--skip-transfers", "--transports", "aeron-udp", "--media-driver", "shared", "--config", json.toString(),
+                "--steps", "4", "--warm-steps", "1", "--repeats", "2");
+        assertTrue(out.contains("aeron-udp nodes share one media driver in "), out);
+        Matcher m = Pattern.compile("2 nodes \\(aeron-udp, one shared media driver, trainer node in this JVM\\).*bit_identical=true").matcher(out);
+        int pairs = 0;
+        while (m.find()) pairs++;
+        assertEquals(2, pairs, out);
+        assertTrue(out.contains("medians of 2 pairs (aeron-udp, one shared media driver)"), out);
+        assertTrue(out.contains("transfer CPU (this JVM's threads except the engine pool"), out);
+        assertEquals(before, benchDriverDirs(), "the bench's media driver directory is deleted");
+    }
+
+    @Test
+    void theLinksLatencyOneMessageAtATimeIsPrinted() {
+        String out = bench("--skip-steps", "--transports", "tcp", "--paths", "chunked,latency", "--floats", "1000", "--messages", "4");
+        assertTrue(Pattern.compile("tcp +chunked 1024 KiB x8 +broadcast +1000 .*one at a time: median [0-9.]+ ms").matcher(out).find(), out);
+        assertTrue(Pattern.compile("tcp +chunked 1024 KiB x8 +gather +1000 .*one at a time: median [0-9.]+ ms").matcher(out).find(), out);
+    }
+}
