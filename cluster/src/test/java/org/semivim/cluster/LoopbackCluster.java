@@ -2,6 +2,8 @@ package org.semivim.cluster;
 
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.Behavior;
+import org.semivim.actors.RunHooks;
+import org.semivim.engine.ops.Ops;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,21 @@ final class LoopbackCluster implements AutoCloseable {
         ClusterNode node = ClusterNode.start(NodeSettings.loopback(roles, seeds, 0, Transport.TCP), overrides, guardian);
         nodes.add(node);
         return node;
+    }
+
+    /** The supervisor node (role supervisor on CPU) that runs {@code run}: the seed when it is started first. */
+    ClusterNode startSupervisor(NodeRoles.RunSpec run) {
+        return start(Set.of("supervisor"), NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), run));
+    }
+
+    /** A trainer node on CPU. */
+    ClusterNode startTrainer() {
+        return start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
+    }
+
+    /** A node with the one {@code role} (teacher or data) on CPU, two augmenters, whose hosted actors call {@code hooks}. */
+    ClusterNode startWorker(String role, RunHooks hooks) {
+        return start(Set.of(role), NodeRoles.guardian(Set.of(role), Ops.cpu(), null, 2, hooks));
     }
 
     /** The node started {@code i}-th (0 = the seed). */

@@ -6,11 +6,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.semivim.actors.RunHooks;
 import org.semivim.actors.RunOptions;
-import org.semivim.actors.RunOrchestrator;
 import org.semivim.actors.RunResult;
+import org.semivim.cluster.OneJvmReference.CommittedSteps;
 import org.semivim.engine.ops.Ops;
 import org.semivim.training.config.TrainConfig;
-import org.semivim.training.loop.TrainingData;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,12 +19,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -39,35 +34,20 @@ class TeacherNodeKillTest {
 
     @Test
     void aTeacherNodeKilledAtARandomStepHandsTeacherInferenceBackToTheRun(@TempDir Path dir) throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 8);
-        TrainingData data = TrainingData.load(config.data());
-        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        OneJvmReference reference = OneJvmReference.lyapema(8);
         long killAt = 2 + new Random().nextInt(4);
         Path fastDowning = Path.of(TeacherNodeKillTest.class.getResource("/fast-downing.conf").toURI());
         Config overrides = ConfigFactory.parseFile(fastDowning.toFile());
-        Set<Long> onSupervisorNode = ConcurrentHashMap.newKeySet();
-        List<Long> steps = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> atKillPoint = new CompletableFuture<>();
-        CompletableFuture<Void> killed = new CompletableFuture<>();
-        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
-            @Override
-            public void beforePseudoLabels(long step) {
-                onSupervisorNode.add(step);
-            }
-
-            @Override
-            public void beforeCommit(long step) {
-                if (step != killAt) return;
-                atKillPoint.complete(null);
-                killed.join();   // the commit waits until the teacher JVM is killed
-            }
-        });
+        CommittedSteps committed = new CommittedSteps();
+        HeldCommit killPoint = new HeldCommit(killAt);   // the commit of step killAt waits until the teacher JVM is killed
+        Set<Long> onSupervisorNode = killPoint.labelledHere();
+        RunOptions options = committed.options().withHooks(killPoint);
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         List<ClusterNode> nodes = new ArrayList<>();
         ChildNode teacher = null;
         try {
             ClusterNode sup = ClusterNode.start(NodeSettings.loopback(Set.of("supervisor"), List.of(), 0, Transport.TCP), overrides,
-                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
+                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), reference.runSpec(options, result)));
             nodes.add(sup);
             teacher = new ChildNode(dir.resolve("teacher.log"), "--role", "teacher", "--port", "0", "--seed-nodes", sup.hostPort(),
                     "--config", fastDowning.toString());
@@ -75,22 +55,20 @@ class TeacherNodeKillTest {
             teacher.await("labelled 0", Duration.ofSeconds(90));   // the run placed TeacherInference there (no trainer yet: nothing commits)
             nodes.add(ClusterNode.start(NodeSettings.loopback(Set.of("trainer"), List.of(sup.hostPort()), 0, Transport.TCP), overrides,
                     NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null)));
-            atKillPoint.get(180, TimeUnit.SECONDS);
+            killPoint.reached().get(180, TimeUnit.SECONDS);
             Set<Long> supervisorNodeBeforeKill = Set.copyOf(onSupervisorNode);
             List<String> teacherLines = List.copyOf(teacher.lines);
             teacher.kill();
             teacher.process.waitFor(30, TimeUnit.SECONDS);
-            killed.complete(null);
+            killPoint.release();
             RunResult r = result.get(240, TimeUnit.SECONDS);
-            assertArrayEquals(reference.student(), r.student(), "student after killing the teacher node at step " + killAt);
-            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing the teacher node at step " + killAt);
-            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            reference.assertSameRun(r, committed, "after killing the teacher node at step " + killAt);
             for (long t = 0; t <= killAt; t++) assertTrue(teacherLines.contains("labelled " + t), "the teacher JVM labelled step " + t + ": " + teacherLines);
-            long last = config.steps() - 1;
+            long last = reference.lastStep();
             assertTrue(onSupervisorNode.contains(last) && !supervisorNodeBeforeKill.contains(last),
                     "after the kill the supervisor node labelled the last step; there " + onSupervisorNode);
         } finally {
-            killed.complete(null);
+            killPoint.release();
             if (teacher != null) teacher.close();
             for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
         }
@@ -105,9 +83,8 @@ class TeacherNodeKillTest {
      */
     @Test
     void theSupervisorNodeKilledWhileATeacherNodeHasTeacherInference(@TempDir Path dir) throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 24);
-        TrainingData data = TrainingData.load(config.data());
-        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        OneJvmReference reference = OneJvmReference.lyapema(24);
+        TrainConfig config = reference.config();
         Path fastDowning = Path.of(TeacherNodeKillTest.class.getResource("/fast-downing.conf").toURI());
         Path cfg = dir.resolve("config.json");
         java.nio.file.Files.writeString(cfg, config.canonicalJson());
@@ -164,11 +141,9 @@ class TeacherNodeKillTest {
             killedFlag.set(true);
             second.await("run finished", Duration.ofSeconds(180));
             RunResult r = NodeMain.readParams(runDir.resolve(NodeMain.FINAL_PARAMS));
-            assertEquals(config.steps(), r.steps());
-            assertArrayEquals(reference.student(), r.student(), "student after killing the supervisor node after step " + killAfter);
-            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after killing the supervisor node after step " + killAfter);
+            reference.assertSameParameters(r, "after killing the supervisor node after step " + killAfter);
             assertTrue(second.lines.stream().anyMatch(l -> l.startsWith("step ")), "the singleton ran on the second node; first " + first.lines + " second " + second.lines + " killed after " + killAfter);
-            assertTrue(labelledAfterKill.contains(config.steps() - 1), "the teacher node labelled for the moved singleton: " + labelledAfterKill);
+            assertTrue(labelledAfterKill.contains(reference.lastStep()), "the teacher node labelled for the moved singleton: " + labelledAfterKill);
         } finally {
             for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
             for (ChildNode c : children) c.close();

@@ -7,24 +7,19 @@ import org.apache.pekko.cluster.typed.Leave;
 import org.junit.jupiter.api.Test;
 import org.semivim.actors.RunHooks;
 import org.semivim.actors.RunOptions;
-import org.semivim.actors.RunOrchestrator;
 import org.semivim.actors.RunResult;
 import org.semivim.actors.TeacherHost;
-import org.semivim.engine.ops.Ops;
-import org.semivim.training.config.TrainConfig;
-import org.semivim.training.loop.TrainingData;
+import org.semivim.cluster.OneJvmReference.CommittedSteps;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,38 +39,20 @@ class TeacherNodeRunTest {
 
     @Test
     void aTeacherNodeRunsTeacherInferenceAndTheParametersAreTheOneJvmOnes() throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 6);
-        TrainingData data = TrainingData.load(config.data());
-        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        OneJvmReference reference = OneJvmReference.lyapema(6);
         Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
-        List<Long> steps = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
-        RunHooks teacherNodeHooks = new RunHooks() {
-            @Override
-            public void beforePseudoLabels(long step) {
-                onTeacherNode.add(step);
-                teacherNodeLabelled.complete(null);
-            }
-        };
+        CommittedSteps committed = new CommittedSteps();
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step()));
-        LoopbackCluster nodes = new LoopbackCluster(QUIET);
-        try {
-            ClusterNode sup = nodes.start(Set.of("supervisor"),
-                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            ClusterNode teacherNode = nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+        try (LoopbackCluster nodes = new LoopbackCluster(QUIET)) {
+            nodes.startSupervisor(reference.runSpec(committed.options(), result));
+            nodes.startWorker("teacher", recordingPseudoLabels(onTeacherNode, teacherNodeLabelled));
             // without a trainer nothing commits: the teacher node labels step 0 once the run has placed TeacherInference there
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
-            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
+            nodes.startTrainer();
             RunResult r = result.get(180, TimeUnit.SECONDS);
-            assertEquals(config.steps(), r.steps());
-            assertArrayEquals(reference.student(), r.student(), "student bit-identical to the one-JVM run");
-            assertArrayEquals(reference.teacher(), r.teacher(), "teacher bit-identical to the one-JVM run");
-            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
-            assertEquals(LongStream.range(0, config.steps()).boxed().collect(java.util.stream.Collectors.toSet()), onTeacherNode,
-                    "every step was pseudo-labelled on the teacher node");
-        } finally {
-            nodes.close();
+            reference.assertSameRun(r, committed, "");
+            assertEquals(allSteps(reference), onTeacherNode, "every step was pseudo-labelled on the teacher node");
         }
     }
 
@@ -87,21 +64,13 @@ class TeacherNodeRunTest {
      */
     @Test
     void aTeacherNodeThatJoinsMidRunTakesTeacherInferenceOver() throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 10);
-        TrainingData data = TrainingData.load(config.data());
-        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        OneJvmReference reference = OneJvmReference.lyapema(10);
         long joinAfter = 1 + new Random().nextInt(3);
         Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
-        List<Long> steps = new CopyOnWriteArrayList<>();
+        CommittedSteps committed = new CommittedSteps();
         CompletableFuture<Void> joinPoint = new CompletableFuture<>();
-        RunHooks teacherNodeHooks = new RunHooks() {
-            @Override
-            public void beforePseudoLabels(long step) {
-                onTeacherNode.add(step);
-            }
-        };
         RunOptions options = RunOptions.defaults().withListener(r -> {
-            steps.add(r.step());
+            committed.record(r.step());
             if (r.step() == joinAfter) joinPoint.complete(null);
         }).withHooks(new RunHooks() {
             @Override
@@ -118,21 +87,15 @@ class TeacherNodeRunTest {
             }
         });
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        LoopbackCluster nodes = new LoopbackCluster(QUIET);
-        try {
-            ClusterNode sup = nodes.start(Set.of("supervisor"),
-                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
+        try (LoopbackCluster nodes = new LoopbackCluster(QUIET)) {
+            nodes.startSupervisor(reference.runSpec(options, result));
+            nodes.startTrainer();
             joinPoint.get(120, TimeUnit.SECONDS);
-            nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+            nodes.startWorker("teacher", recordingPseudoLabels(onTeacherNode, new CompletableFuture<>()));
             RunResult r = result.get(180, TimeUnit.SECONDS);
-            assertArrayEquals(reference.student(), r.student(), "student with a teacher node joined after step " + joinAfter);
-            assertArrayEquals(reference.teacher(), r.teacher(), "teacher with a teacher node joined after step " + joinAfter);
-            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
-            assertTrue(onTeacherNode.contains(config.steps() - 1), "the teacher node labelled the last step: " + onTeacherNode);
+            reference.assertSameRun(r, committed, "with a teacher node joined after step " + joinAfter);
+            assertTrue(onTeacherNode.contains(reference.lastStep()), "the teacher node labelled the last step: " + onTeacherNode);
             assertFalse(onTeacherNode.contains(0L), "step 0 was labelled before the teacher node joined: " + onTeacherNode);
-        } finally {
-            nodes.close();
         }
     }
 
@@ -144,22 +107,13 @@ class TeacherNodeRunTest {
      */
     @Test
     void withADataNodeTheViewsLinkEndsOnTheTeacherNode() throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 6);
-        TrainingData data = TrainingData.load(config.data());
-        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        OneJvmReference reference = OneJvmReference.lyapema(6);
         Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
         Set<Long> renderedOnDataNode = ConcurrentHashMap.newKeySet();
         Set<Long> renderedLocally = ConcurrentHashMap.newKeySet();
-        List<Long> steps = new CopyOnWriteArrayList<>();
+        CommittedSteps committed = new CommittedSteps();
         CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
         CompletableFuture<Void> dataNodeRendered = new CompletableFuture<>();
-        RunHooks teacherNodeHooks = new RunHooks() {
-            @Override
-            public void beforePseudoLabels(long step) {
-                onTeacherNode.add(step);
-                teacherNodeLabelled.complete(null);
-            }
-        };
         RunHooks dataNodeHooks = new RunHooks() {
             @Override
             public void beforeRender(long step) {
@@ -168,35 +122,28 @@ class TeacherNodeRunTest {
             }
         };
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
+        RunOptions options = committed.options().withHooks(new RunHooks() {
             @Override
             public void beforeRender(long step) {
                 renderedLocally.add(step);
             }
         });
-        LoopbackCluster nodes = new LoopbackCluster(QUIET);
-        try {
-            ClusterNode sup = nodes.start(Set.of("supervisor"),
-                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            nodes.start(Set.of("data"), NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, dataNodeHooks));
+        try (LoopbackCluster nodes = new LoopbackCluster(QUIET)) {
+            nodes.startSupervisor(reference.runSpec(options, result));
+            nodes.startWorker("data", dataNodeHooks);
             dataNodeRendered.get(120, TimeUnit.SECONDS);
-            ClusterNode teacherNode = nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+            ClusterNode teacherNode = nodes.startWorker("teacher", recordingPseudoLabels(onTeacherNode, teacherNodeLabelled));
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
-            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
+            nodes.startTrainer();
             RunResult r = result.get(180, TimeUnit.SECONDS);
-            assertArrayEquals(reference.student(), r.student(), "student bit-identical to the one-JVM run");
-            assertArrayEquals(reference.teacher(), r.teacher(), "teacher bit-identical to the one-JVM run");
-            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
-            assertEquals(LongStream.range(0, config.steps()).boxed().collect(java.util.stream.Collectors.toSet()), onTeacherNode,
-                    "every step was pseudo-labelled on the teacher node");
-            long last = config.steps() - 1;
+            reference.assertSameRun(r, committed, "");
+            assertEquals(allSteps(reference), onTeacherNode, "every step was pseudo-labelled on the teacher node");
+            long last = reference.lastStep();
             assertTrue(renderedOnDataNode.contains(last) && !renderedLocally.contains(last),
                     "the data node rendered the last step; locally " + renderedLocally + ", on the data node " + renderedOnDataNode);
             var viewsIn = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(teacherNode.system())
                     .actorSelection("/user/teacher-host/views-in-*").resolveOne(java.time.Duration.ofSeconds(10)).toCompletableFuture().get();
             assertTrue(viewsIn.path().name().startsWith("views-in-"), "the data node's views link ends on the teacher node: " + viewsIn.path());
-        } finally {
-            nodes.close();
         }
     }
 
@@ -217,66 +164,41 @@ class TeacherNodeRunTest {
     }
 
     private static void assertTeacherNodeLeaveChangesNothing(boolean withDataNode) throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 8);
-        TrainingData data = TrainingData.load(config.data());
-        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        OneJvmReference reference = OneJvmReference.lyapema(8);
         long leaveAt = 2 + new Random().nextInt(4);
         Set<Long> onTeacherNode = ConcurrentHashMap.newKeySet();
-        Set<Long> onSupervisorNode = ConcurrentHashMap.newKeySet();
-        List<Long> steps = new CopyOnWriteArrayList<>();
+        CommittedSteps committed = new CommittedSteps();
         CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
-        CompletableFuture<Void> atLeavePoint = new CompletableFuture<>();
-        CompletableFuture<Void> left = new CompletableFuture<>();
-        RunHooks teacherNodeHooks = new RunHooks() {
-            @Override
-            public void beforePseudoLabels(long step) {
-                onTeacherNode.add(step);
-                teacherNodeLabelled.complete(null);
-            }
-        };
-        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
-            @Override
-            public void beforePseudoLabels(long step) {
-                onSupervisorNode.add(step);
-            }
-
-            @Override
-            public void beforeCommit(long step) {
-                if (step != leaveAt) return;
-                atLeavePoint.complete(null);
-                left.join();   // the commit waits until the teacher node has left
-            }
-        });
+        HeldCommit leavePoint = new HeldCommit(leaveAt);   // the commit of step leaveAt waits until the teacher node has left
+        Set<Long> onSupervisorNode = leavePoint.labelledHere();
+        RunOptions options = committed.options().withHooks(leavePoint);
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         LoopbackCluster nodes = new LoopbackCluster(QUIET);
         try {
-            ClusterNode sup = nodes.start(Set.of("supervisor"),
-                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            ClusterNode teacherNode = nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+            nodes.startSupervisor(reference.runSpec(options, result));
+            ClusterNode teacherNode = nodes.startWorker("teacher", recordingPseudoLabels(onTeacherNode, teacherNodeLabelled));
             if (withDataNode) {
-                nodes.start(Set.of("data"), NodeRoles.guardian(Set.of("data"), Ops.cpu(), null, 2, RunHooks.NONE));
+                nodes.startWorker("data", RunHooks.NONE);
             }
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
-            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
-            atLeavePoint.get(120, TimeUnit.SECONDS);
+            nodes.startTrainer();
+            leavePoint.reached().get(120, TimeUnit.SECONDS);
             Set<Long> teacherNodeBeforeLeave = Set.copyOf(onTeacherNode);
             var cluster = Cluster.get(teacherNode.system());
             cluster.manager().tell(Leave.create(cluster.selfMember().address()));
             teacherNode.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
             Set<Long> supervisorNodeBeforeLeave = Set.copyOf(onSupervisorNode);
-            left.complete(null);
+            leavePoint.release();
             RunResult r = result.get(120, TimeUnit.SECONDS);
-            assertArrayEquals(reference.student(), r.student(), "student after the teacher node left at step " + leaveAt);
-            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after the teacher node left at step " + leaveAt);
-            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            reference.assertSameRun(r, committed, "after the teacher node left at step " + leaveAt);
             for (long t = 1; t <= leaveAt; t++) assertTrue(teacherNodeBeforeLeave.contains(t), "the teacher node labelled step " + t + ": " + teacherNodeBeforeLeave);
-            long last = config.steps() - 1;
+            long last = reference.lastStep();
             assertTrue(onSupervisorNode.contains(last) && !supervisorNodeBeforeLeave.contains(last),
                     "after the teacher node left, the supervisor node labelled the last step; there " + onSupervisorNode + ", on the teacher node "
                             + onTeacherNode);
             assertFalse(onTeacherNode.contains(last), "the teacher node had left before the last step");
         } finally {
-            left.complete(null);
+            leavePoint.release();   // before the nodes close: a commit held at the leave point must not block their shutdown
             nodes.close();
         }
     }
@@ -289,14 +211,12 @@ class TeacherNodeRunTest {
      */
     @Test
     void aTeacherInferenceThatStopsForGoodOnATeacherNodeThatStaysUpFallsBackToTheRun() throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", 8);
-        TrainingData data = TrainingData.load(config.data());
-        RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
+        OneJvmReference reference = OneJvmReference.lyapema(8);
         long failFrom = 2 + new Random().nextInt(4);
         Set<Long> labelledOnTeacherNode = ConcurrentHashMap.newKeySet();
         Set<Long> onSupervisorNode = ConcurrentHashMap.newKeySet();
         java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
-        List<Long> steps = new CopyOnWriteArrayList<>();
+        CommittedSteps committed = new CommittedSteps();
         CompletableFuture<Void> teacherNodeLabelled = new CompletableFuture<>();
         RunHooks teacherNodeHooks = new RunHooks() {
             @Override
@@ -309,32 +229,26 @@ class TeacherNodeRunTest {
                 teacherNodeLabelled.complete(null);
             }
         };
-        RunOptions options = RunOptions.defaults().withListener(r -> steps.add(r.step())).withHooks(new RunHooks() {
+        RunOptions options = committed.options().withHooks(new RunHooks() {
             @Override
             public void beforePseudoLabels(long step) {
                 onSupervisorNode.add(step);
             }
         });
         CompletableFuture<RunResult> result = new CompletableFuture<>();
-        LoopbackCluster nodes = new LoopbackCluster(QUIET);
-        try {
-            ClusterNode sup = nodes.start(Set.of("supervisor"),
-                    NodeRoles.guardian(Set.of("supervisor"), Ops.cpu(), new NodeRoles.RunSpec(config, data, options, result)));
-            ClusterNode teacherNode = nodes.start(Set.of("teacher"), NodeRoles.guardian(Set.of("teacher"), Ops.cpu(), null, 2, teacherNodeHooks));
+        try (LoopbackCluster nodes = new LoopbackCluster(QUIET)) {
+            nodes.startSupervisor(reference.runSpec(options, result));
+            ClusterNode teacherNode = nodes.startWorker("teacher", teacherNodeHooks);
             teacherNodeLabelled.get(120, TimeUnit.SECONDS);
-            nodes.start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
+            nodes.startTrainer();
             RunResult r = result.get(180, TimeUnit.SECONDS);
-            assertArrayEquals(reference.student(), r.student(), "student after TeacherInference stopped on the teacher node at step " + failFrom);
-            assertArrayEquals(reference.teacher(), r.teacher(), "teacher after TeacherInference stopped on the teacher node at step " + failFrom);
-            assertEquals(LongStream.range(0, config.steps()).boxed().toList(), steps, "every step committed once, in order");
+            reference.assertSameRun(r, committed, "after TeacherInference stopped on the teacher node at step " + failFrom);
             for (long t = 1; t < failFrom; t++) assertTrue(labelledOnTeacherNode.contains(t), "the teacher node labelled step " + t + ": " + labelledOnTeacherNode);
             assertTrue(failures.get() > 20, "TeacherInference failed beyond its restart limit (20): " + failures.get());
-            assertTrue(onSupervisorNode.contains(config.steps() - 1), "the supervisor node labelled the last step: " + onSupervisorNode);
+            assertTrue(onSupervisorNode.contains(reference.lastStep()), "the supervisor node labelled the last step: " + onSupervisorNode);
             assertFalse(teacherNode.system().getWhenTerminated().toCompletableFuture().isDone(), "the teacher node stayed up");
             assertEquals(org.apache.pekko.cluster.MemberStatus.up(), org.apache.pekko.cluster.typed.Cluster.get(teacherNode.system()).selfMember().status(),
                     "the teacher node is still an Up member");
-        } finally {
-            nodes.close();
         }
     }
 
@@ -347,5 +261,21 @@ class TeacherNodeRunTest {
             assertTrue(destinations.contains("/user/trainer-host/*"), t + ": the configured destinations stay: " + destinations);
             assertEquals(destinations.size(), Set.copyOf(destinations).size(), "each once: " + destinations);
         }
+    }
+
+    /** Hooks for a teacher node: each step it pseudo-labels goes into {@code labelled}; {@code first} completes at the first. */
+    private static RunHooks recordingPseudoLabels(Set<Long> labelled, CompletableFuture<Void> first) {
+        return new RunHooks() {
+            @Override
+            public void beforePseudoLabels(long step) {
+                labelled.add(step);
+                first.complete(null);
+            }
+        };
+    }
+
+    /** Every step of the reference run, as a set. */
+    private static Set<Long> allSteps(OneJvmReference reference) {
+        return LongStream.range(0, reference.config().steps()).boxed().collect(Collectors.toSet());
     }
 }
