@@ -108,9 +108,7 @@ final class ClusterBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (messages < 1 || window < 1 || repeats < 1) throw new IllegalArgumentException("--messages, --window and --repeats must be at least 1");
-        NodeSettings.AERON_SYSTEM_PROPERTIES.forEach((k, v) -> {
-            if (System.getProperty(k) == null) System.setProperty(k, v);
-        });
+        NodeSettings.applyAeronSystemProperties();
         if (!mediaDriver.equals("embedded") && !mediaDriver.equals("shared")) {
             throw new IllegalArgumentException("--media-driver must be embedded or shared, got '" + mediaDriver + "'");
         }

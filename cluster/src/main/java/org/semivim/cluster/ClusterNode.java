@@ -40,9 +40,7 @@ public final class ClusterNode implements AutoCloseable {
     /** As {@link #start(NodeSettings)} with configuration overrides and a guardian behaviour (the node's role actors). */
     public static ClusterNode start(NodeSettings settings, com.typesafe.config.Config overrides, Behavior<Void> guardian) {
         if (settings.transport() == Transport.AERON_UDP) {
-            NodeSettings.AERON_SYSTEM_PROPERTIES.forEach((k, v) -> {
-                if (System.getProperty(k) == null) System.setProperty(k, v);
-            });
+            NodeSettings.applyAeronSystemProperties();
         }
         settings.aeronDir().ifPresent(dir -> {
             if (!ExternalMediaDriver.driverActive(dir)) {

@@ -48,9 +48,7 @@ public record MediaDriverSettings(String threading, String idle) {
 
     /** A driver context in {@code aeronDir} with these settings and the JVM's Aeron system properties (socket buffers, MTU, window). */
     MediaDriver.Context context(Path aeronDir) {
-        NodeSettings.AERON_SYSTEM_PROPERTIES.forEach((k, v) -> {
-            if (System.getProperty(k) == null) System.setProperty(k, v);
-        });
+        NodeSettings.applyAeronSystemProperties();
         MediaDriver.Context ctx = new MediaDriver.Context().aeronDirectoryName(aeronDir.toString())
                 .dirDeleteOnStart(true).dirDeleteOnShutdown(true).threadingMode(threadingMode());
         switch (threadingMode()) {

@@ -46,6 +46,13 @@ public record NodeSettings(Set<String> roles, List<String> seedNodes, String hos
             "aeron.rcv.initial.window.length", "4194304",
             "aeron.mtu.length", "65504");
 
+    /** Sets {@link #AERON_SYSTEM_PROPERTIES} in this JVM where they are not set already (a -D on the command line wins). */
+    public static void applyAeronSystemProperties() {
+        AERON_SYSTEM_PROPERTIES.forEach((k, v) -> {
+            if (System.getProperty(k) == null) System.setProperty(k, v);
+        });
+    }
+
     /** Artery's idle-cpu-level (its task runner) for a node on an external media driver, unless configured. */
     public static final int EXTERNAL_DRIVER_IDLE_CPU_LEVEL = 2;
 
