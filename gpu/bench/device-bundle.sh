@@ -42,7 +42,7 @@ cp gpu/bench/run-device.sh gpu/bench/vim_torch_step.py gpu/bench/gpu-train.conf 
 # the standalone scan benchmark and the sources it includes (run-device.sh scan builds it with nvcc there)
 mkdir -p "$STAGE/scan/gpu/bench" "$STAGE/scan/gpu/src/main/cuda"
 cp gpu/bench/scan_bench.cu "$STAGE/scan/gpu/bench/"
-cp gpu/src/main/cuda/scan.cu gpu/src/main/cuda/scan_v2.cu gpu/src/main/cuda/scan_common.cuh gpu/src/main/cuda/common.cuh "$STAGE/scan/gpu/src/main/cuda/"
+cp gpu/src/main/cuda/scan.cu gpu/src/main/cuda/scan_bwd.cu gpu/src/main/cuda/scan_common.cuh gpu/src/main/cuda/common.cuh "$STAGE/scan/gpu/src/main/cuda/"
 mkdir -p "$DEST"
 XZ_OPT=-9 tar -C "$WORK" -cJf "$DEST/bundle.tar.xz" bundle
 ls -la "$DEST/bundle.tar.xz"

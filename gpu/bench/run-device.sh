@@ -3,9 +3,9 @@
 # the semivim GPU step benchmark and the PyTorch reference step, and an end-to-end `semivim train`
 # on the GPU and on the CPU; the scan kernels alone, every variant. Usage: run-device.sh <outdir> [what]
 # what: all (default) | tests | bench | scan | train
-#   bench: the gpu-step benchmark (its scan part times v1 and v2 of both scan kernels and prints the
-#          fraction of the DRAM bandwidth of each) and the PyTorch step;
-#   scan:  the scan kernels alone, every variant, through the JVM (GpuStepBenchMain --scan-only true,
+#   bench: the gpu-step benchmark (its scan part times the forward at 1–8 chunks and the backward at
+#          segments of 4–16 and prints the fraction of the DRAM bandwidth of each) and the PyTorch step;
+#   scan:  the scan kernels alone, every chunk count and segment length, through the JVM (GpuStepBenchMain --scan-only true,
 #          about a minute) and, where nvcc is installed, the standalone scan_bench.cu build.
 # env: TESTS= (test classes for DeviceTestMain), BENCH_ARGS=, SCAN_ARGS=, SKIP_TORCH=1,
 #      TRAIN_ARGS= (extra `semivim train` arguments, e.g. steps=20), TRAIN_DEVICES= (default "cuda cpu")

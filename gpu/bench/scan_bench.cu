@@ -1,6 +1,6 @@
-// Times the selective-scan kernels of gpu/src/main/cuda/scan.cu alone on a GPU machine without a JDK
-// (the same kernels and byte counts as ScanKernelBench), v1 for several chunk counts and v2 (scan_fwd_v2,
-// scan_bwd_v2 for several segment lengths), beside a device-to-device copy as the achievable bandwidth.
+// Times the selective-scan kernels (gpu/src/main/cuda/scan.cu, scan_bwd.cu) alone on a GPU machine without a JDK
+// (the same kernels, byte counts and timing as ScanKernelBench): the forward for several chunk counts, the
+// backward for several segment lengths, beside a device-to-device copy as the achievable bandwidth.
 // Build and run on the GPU machine (docs/gpu.md, "Selective scan"; run-device.sh <out> scan does it):
 //   nvcc -O3 -arch=native -o scan_bench gpu/bench/scan_bench.cu && ./scan_bench [B L E N]
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cuda_runtime.h>
 #include "../src/main/cuda/scan.cu"
-#include "../src/main/cuda/scan_v2.cu"
+#include "../src/main/cuda/scan_bwd.cu"
 
 #define CK(x) do { cudaError_t err = (x); if (err != cudaSuccess) { printf("%s: %s\n", #x, cudaGetErrorString(err)); exit(1); } } while (0)
 
@@ -28,14 +28,14 @@ template <typename F> static float timeIt(F launch) {
     for (int i = 0; i < 3; i++) launch();
     CK(cudaDeviceSynchronize());
     std::vector<float> ms;
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 10; i++) {     // 10 launches between two events: the host's launch cost stays out of the time
         cudaEventRecord(a);
-        launch();
+        for (int r = 0; r < 10; r++) launch();
         cudaEventRecord(b);
         cudaEventSynchronize(b);
         float t;
         cudaEventElapsedTime(&t, a, b);
-        ms.push_back(t);
+        ms.push_back(t / 10);
     }
     CK(cudaGetLastError());
     std::sort(ms.begin(), ms.end());
@@ -85,34 +85,18 @@ int main(int argc, char** argv) {
         });
         printf("scan_fwd chunks=%2d T=%3d: %.3f ms %5.0f GB/s = %.2f of peak\n", Wr, T, ms, fwdBytes / (ms * 1e6), fwdBytes / (ms * 1e6) / peak);
     }
-    {
-        int T = L, Wr = 1;
-        float ms = timeIt([&] {
-            scan_fwd_v2<<<dim3(tiles, B), dim3(32, Wr), 4 * std::max((N + 1) * 32, 4 * 32 * SCAN_FWD_SUB) * Wr>>>(u, dr, bias, aLog, bm, cm, d, z, 0, y, out, B, L, E, N, T);
-        });
-        printf("scan_fwd_v2 chunks=%2d T=%3d: %.3f ms %5.0f GB/s = %.2f of peak\n", Wr, T, ms, fwdBytes / (ms * 1e6), fwdBytes / (ms * 1e6) / peak);
-    }
-    for (int W : {7, 8, 10, 13, 16}) {
-        int T = (L + W - 1) / W, Wr = (L + T - 1) / T;
-        if (T > SCAN_TMAX) continue;
-        float ms = timeIt([&] {
-            scan_bwd<<<dim3(B, tiles), dim3(32, Wr), 4 * std::max((N + 2) * 32, 6 * 32 * SCAN_BWD_SUB) * Wr>>>(u, dr, bias, aLog, bm, cm, d, z, 0, dOut, nullptr, du, ddr,
-                                                                             dbias, daLog, dbm, dcm, dd, dz, B, L, E, N, T);
-        });
-        printf("scan_bwd chunks=%2d T=%3d: %.3f ms %5.0f GB/s = %.2f of peak\n", Wr, T, ms, bwdBytes / (ms * 1e6), bwdBytes / (ms * 1e6) / peak);
-    }
-    // v2 backward: one warp per (sample, tile), G warps a block within 48 KiB (ScanPlan.backwardV2)
+    // the backward: one warp per (sample, tile), G warps a block within 48 KiB (ScanPlan.backward)
     for (int K : {4, 6, 8, 10, 12, 16}) {
         int warpFloats = (K / 2 + 1) * SCAN_MAXN * 32 + K * 32 + 6 * SCAN_BWD_SUB * 32;
-        int warps = B * tiles, G = std::min(std::min(SCAN2_MAX_WARPS, 48 * 1024 / (4 * warpFloats)), warps);
+        int warps = B * tiles, G = std::min(std::min(SCAN_BWD_MAX_WARPS, 48 * 1024 / (4 * warpFloats)), warps);
         int nck = (L + K - 1) / K;
         float* ck;
         CK(cudaMalloc(&ck, (size_t)warps * nck * SCAN_MAXN * 32 * 4));
         float ms = timeIt([&] {
-            scan_bwd_v2<<<dim3((warps + G - 1) / G), dim3(32, G), 4 * warpFloats * G>>>(u, dr, bias, aLog, bm, cm, d, z, 0, dOut, nullptr,
+            scan_bwd<<<dim3((warps + G - 1) / G), dim3(32, G), 4 * warpFloats * G>>>(u, dr, bias, aLog, bm, cm, d, z, 0, dOut, nullptr,
                                                                                   du, ddr, dbias, daLog, dbm, dcm, dd, dz, ck, B, L, E, N, K);
         });
-        printf("scan_bwd_v2 segment=%2d G=%d: %.3f ms %5.0f GB/s = %.2f of peak\n", K, G, ms, bwdBytes / (ms * 1e6), bwdBytes / (ms * 1e6) / peak);
+        printf("scan_bwd segment=%2d G=%d: %.3f ms %5.0f GB/s = %.2f of peak\n", K, G, ms, bwdBytes / (ms * 1e6), bwdBytes / (ms * 1e6) / peak);
         CK(cudaFree(ck));
     }
     return 0;

@@ -1,22 +1,21 @@
-// The selective scan's shared definitions and device helpers (scan.cu: v1 kernels and scan_fwd_v2; scan_v2.cu:
-// scan_bwd_v2). A header of its own so that both modules use the same staging and arithmetic; NVRTC gets it
-// with common.cuh (KernelModules.HEADERS). No system includes.
+// The selective scan's shared definitions and device helpers (scan.cu: scan_fwd; scan_bwd.cu: scan_bwd). A header
+// of its own so that both modules use the same staging and arithmetic; NVRTC gets it with common.cuh
+// (KernelModules.HEADERS). No system includes.
 #pragma once
 #include "common.cuh"
 
 #define SCAN_MAXN 16
-#define SCAN_TMAX 32
 #define SCAN_FWD_SUB 8         // forward: positions staged at a time (ScanPlan.FORWARD_SUB)
 #define SCAN_BWD_SUB 4         // backward: positions staged at a time (ScanPlan.BACKWARD_SUB)
-#define SCAN_MAX_THREADS 512   // 32 channels × 16 chunks (ScanPlan.MAX_THREADS): at most 128 registers a thread
+#define SCAN_MAX_THREADS 512   // scan_fwd's launch bound (it launches ≤ 32 channels × 8 chunks): at most 128 registers a thread
 #define SCAN_LOG2E 1.4426950408889634f
 
-// The v2 kernels' dynamic shared memory, declared 16-byte aligned so that the staged B|C rows can be read with
-// 128-bit loads (a separate name: the v1 kernels keep their declaration, and so their code, unchanged).
+// The scan kernels' dynamic shared memory, declared 16-byte aligned so that the staged B|C rows can be read with
+// 128-bit loads (scan_row).
 #ifdef SV_EMULATION
-#define SCAN2_SHARED(name) SV_EXTERN_SHARED(name)
+#define SCAN_SHARED(name) SV_EXTERN_SHARED(name)
 #else
-#define SCAN2_SHARED(name) extern __shared__ __align__(16) float name[]
+#define SCAN_SHARED(name) extern __shared__ __align__(16) float name[]
 #endif
 
 // One step of the recurrence, h_p = a_p·h_{p−1} + Δ_p·u_p·B_{p,n}, written once so that every recomputation

@@ -17,7 +17,7 @@
 #include "../../main/cuda/norm.cu"
 #include "../../main/cuda/conv.cu"
 #include "../../main/cuda/scan.cu"
-#include "../../main/cuda/scan_v2.cu"
+#include "../../main/cuda/scan_bwd.cu"
 #include "../../main/cuda/loss.cu"
 #include "../../main/cuda/attention.cu"
 #include "../../main/cuda/optim.cu"
@@ -91,14 +91,9 @@ static std::function<void()> kernel(const std::string& n, const Args& A) {
     K(unpatchify_acc, unpatchify_acc(A.f(0), A.f(1), A.i(2), A.i(3), A.i(4), A.i(5), A.i(6), A.i(7), A.i(8), A.i(9)))
     K(scan_fwd, scan_fwd(A.f(0), A.f(1), A.f(2), A.f(3), A.f(4), A.f(5), A.f(6), A.f(7), A.i(8), A.f(9), A.f(10),
                          A.i(11), A.i(12), A.i(13), A.i(14), A.i(15)))
-    K(scan_fwd_v2, scan_fwd_v2(A.f(0), A.f(1), A.f(2), A.f(3), A.f(4), A.f(5), A.f(6), A.f(7), A.i(8), A.f(9), A.f(10),
-                               A.i(11), A.i(12), A.i(13), A.i(14), A.i(15)))
     K(scan_bwd, scan_bwd(A.f(0), A.f(1), A.f(2), A.f(3), A.f(4), A.f(5), A.f(6), A.f(7), A.i(8), A.f(9), A.f(10),
-                         A.f(11), A.f(12), A.f(13), A.f(14), A.f(15), A.f(16), A.f(17), A.f(18),
-                         A.i(19), A.i(20), A.i(21), A.i(22), A.i(23)))
-    K(scan_bwd_v2, scan_bwd_v2(A.f(0), A.f(1), A.f(2), A.f(3), A.f(4), A.f(5), A.f(6), A.f(7), A.i(8), A.f(9), A.f(10),
-                               A.f(11), A.f(12), A.f(13), A.f(14), A.f(15), A.f(16), A.f(17), A.f(18), A.f(19),
-                               A.i(20), A.i(21), A.i(22), A.i(23), A.i(24)))
+                         A.f(11), A.f(12), A.f(13), A.f(14), A.f(15), A.f(16), A.f(17), A.f(18), A.f(19),
+                         A.i(20), A.i(21), A.i(22), A.i(23), A.i(24)))
     K(softmax_xent, softmax_xent(A.f(0), A.f(1), A.f(2), A.f(3), A.d(4), A.i(5), A.i(6)))
     K(masked_mse, masked_mse(A.f(0), A.f(1), A.f(2), A.f(3), A.d(4), A.i(5), A.i(6), A.fl(7)))
     K(softmax_rows, softmax_rows(A.f(0), A.i(1), A.i(2), A.fl(3)))

@@ -15,13 +15,13 @@ public final class CudaOps {
 
     /** The same ops on any {@link KernelDevice} (the tests' CPU emulation of the kernels). */
     static Ops create(String name, KernelDevice device) {
-        return create(name, device, ScanKernels.fromSystemProperties());
+        return create(name, device, ScanPlan.segmentFromSystemProperties());
     }
 
-    /** With the selective-scan kernels given instead of the system properties' choice. */
-    static Ops create(String name, KernelDevice device, ScanKernels scan) {
+    /** With the scan backward's segment length given instead of the system property's. */
+    static Ops create(String name, KernelDevice device, int scanSegment) {
         return new Ops(name, new CudaGemmOps(device), new CudaNormOps(device), new CudaElementwiseOps(device),
-                new CudaConvOps(device), new CudaScanOps(device, 0, scan), new CudaLossOps(device), new CudaAttentionOps(device),
+                new CudaConvOps(device), new CudaScanOps(device, 0, scanSegment), new CudaLossOps(device), new CudaAttentionOps(device),
                 new CudaCrossAttentionOps(device));
     }
 }

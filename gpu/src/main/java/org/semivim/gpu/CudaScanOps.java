@@ -5,35 +5,36 @@ import org.semivim.engine.ops.ScanOps;
 import org.semivim.engine.tensor.Tensor;
 
 /**
- * {@link ScanOps} with the chunked parallel scan of {@code scan.cu} ({@link ScanPlan}: blocks of 32
- * consecutive channels × chunks of the sequence); shapes the kernels cannot run (more than 16
- * states, or sequences longer than 16 chunks of 32 positions, see {@link ScanPlan#of}) go to the CPU
- * backend's scan. Which kernels run: {@link ScanKernels} (v1 = {@code scan_fwd}, {@code scan_bwd}; v2 = {@code scan_fwd_v2}, {@code scan_bwd_v2}).
+ * {@link ScanOps} with the selective-scan kernels: the chunked forward of {@code scan.cu} ({@link ScanPlan}: blocks of 32
+ * consecutive channels × chunks of the sequence) and the segmented backward of {@code scan_bwd.cu}
+ * ({@link ScanPlan.Backward}: a warp per sample and 32 channels, segments of {@code segmentLen} positions). Shapes the
+ * kernels cannot run (more than 16 states) go to the CPU backend's scan.
  */
 final class CudaScanOps implements ScanOps {
     private final KernelDevice device;
     private final int forwardChunks;   // 0: the plan's
-    private final ScanKernels kernels;
+    private final int segmentLen;
 
-    /** The kernels the system properties choose ({@link ScanKernels#fromSystemProperties}: v1 unless set). */
+    /** The backward's segment length from the system property ({@link ScanPlan#segmentFromSystemProperties}). */
     CudaScanOps(KernelDevice device) {
-        this(device, 0, ScanKernels.fromSystemProperties());
+        this(device, 0, ScanPlan.segmentFromSystemProperties());
     }
 
     /** With the forward split into {@code forwardChunks} chunks whatever the plan says (tests of the one-chunk walk). */
     CudaScanOps(KernelDevice device, int forwardChunks) {
-        this(device, forwardChunks, ScanKernels.DEFAULT);
+        this(device, forwardChunks, ScanPlan.DEFAULT_SEGMENT);
     }
 
-    /** With the forward's chunks ({@code 0}: the plan's) and the kernel variants given. */
-    CudaScanOps(KernelDevice device, int forwardChunks, ScanKernels kernels) {
+    /** With the forward's chunks ({@code 0}: the plan's) and the backward's segment length given. */
+    CudaScanOps(KernelDevice device, int forwardChunks, int segmentLen) {
+        ScanPlan.backward(1, 1, 1, 1, segmentLen);   // checks the length
         this.device = device;
         this.forwardChunks = forwardChunks;
-        this.kernels = kernels;
+        this.segmentLen = segmentLen;
     }
 
-    ScanKernels kernels() {
-        return kernels;
+    int segmentLen() {
+        return segmentLen;
     }
 
     private ScanPlan plan(int[] s) {
@@ -72,7 +73,7 @@ final class CudaScanOps implements ScanOps {
         }
         if (u.size == 0) return;
         try (KernelSession sc = device.open()) {
-            sc.launch(kernels.forward() == ScanKernels.Variant.V2 ? "scan_fwd_v2" : "scan_fwd", plan.tiles(), s[0], 1, ScanPlan.TILE, plan.forwardChunks(), plan.forwardSharedBytes(s[3]),
+            sc.launch("scan_fwd", plan.tiles(), s[0], 1, ScanPlan.TILE, plan.forwardChunks(), plan.forwardSharedBytes(s[3]),
                     sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
                     reverse, sc.out(y), sc.out(out), s[0], s[1], s[2], s[3], plan.forwardChunkLen());
         }
@@ -96,22 +97,7 @@ final class CudaScanOps implements ScanOps {
         GpuChecks.shape(op, "dDeltaBias", dDeltaBias, s[2]);
         GpuChecks.shape(op, "dD", dD, s[2]);
         GpuChecks.shape(op, "dALog", dALog, aLog.shape());
-        if (kernels.backward() == ScanKernels.Variant.V2) {
-            ScanPlan.BackwardV2 v2 = ScanPlan.backwardV2(s[0], s[1], s[2], s[3], kernels.segmentLen());
-            if (v2 != null) {
-                if (u.size == 0) return;
-                try (KernelSession sc = device.open()) {
-                    sc.launch("scan_bwd_v2", v2.blocks(), 1, 1, ScanPlan.TILE, v2.warpsPerBlock(), v2.sharedBytes(),
-                            sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
-                            reverse, sc.in(dOut), dReadout == null ? null : sc.in(dReadout),
-                            sc.inOut(du), sc.inOut(dDeltaRaw), sc.inOut(dDeltaBias), sc.inOut(dALog),
-                            sc.inOut(dBm), sc.inOut(dCm), sc.inOut(dD), sc.inOut(dz), sc.scratch(v2.checkpointFloats()),
-                            s[0], s[1], s[2], s[3], v2.segmentLen());
-                }
-                return;
-            }
-        }
-        ScanPlan plan = plan(s);
+        ScanPlan.Backward plan = ScanPlan.backward(s[0], s[1], s[2], s[3], segmentLen);
         if (plan == null) {
             Ops.cpu().scan().selectiveScanBackward(u, deltaRaw, deltaBias, aLog, bm, cm, d, z, reverse, dOut, dReadout,
                     du, dDeltaRaw, dDeltaBias, dALog, dBm, dCm, dD, dz);
@@ -119,12 +105,12 @@ final class CudaScanOps implements ScanOps {
         }
         if (u.size == 0) return;
         try (KernelSession sc = device.open()) {
-            sc.launch("scan_bwd", s[0], plan.tiles(), 1, ScanPlan.TILE, plan.backwardChunks(), plan.backwardSharedBytes(s[3]),
+            sc.launch("scan_bwd", plan.blocks(), 1, 1, ScanPlan.TILE, plan.warpsPerBlock(), plan.sharedBytes(),
                     sc.in(u), sc.in(deltaRaw), sc.in(deltaBias), sc.in(aLog), sc.in(bm), sc.in(cm), sc.in(d), sc.in(z),
                     reverse, sc.in(dOut), dReadout == null ? null : sc.in(dReadout),
                     sc.inOut(du), sc.inOut(dDeltaRaw), sc.inOut(dDeltaBias), sc.inOut(dALog),
-                    sc.inOut(dBm), sc.inOut(dCm), sc.inOut(dD), sc.inOut(dz),
-                    s[0], s[1], s[2], s[3], plan.backwardChunkLen());
+                    sc.inOut(dBm), sc.inOut(dCm), sc.inOut(dD), sc.inOut(dz), sc.scratch(plan.checkpointFloats()),
+                    s[0], s[1], s[2], s[3], plan.segmentLen());
         }
     }
 }

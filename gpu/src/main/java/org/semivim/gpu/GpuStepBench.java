@@ -17,19 +17,19 @@ import java.util.Arrays;
  * The GPU benchmark behind {@code semivim bench gpu-step} (docs/gpu.md, "Benchmark"): a supervised
  * training step (forward, cross-entropy, backward, CudaAdamW) of a model preset on the CUDA
  * backend, reported as images/s and model-FLOP utilisation against the fp32 peak; and the
- * selective-scan kernels alone on device-resident tensors of the model's shape, both variants of
- * {@link ScanKernels} ({@link ScanKernelBench}), reported as achieved bandwidth (compulsory bytes /
+ * selective-scan kernels alone on device-resident tensors of the model's shape
+ * ({@link ScanKernelBench}), reported as achieved bandwidth (compulsory bytes /
  * kernel time, CUDA events) against the memory bandwidth computed from the device's memory clock and bus width.
  */
 public final class GpuStepBench {
     private GpuStepBench() {}
 
     /**
-     * What the run measured; the scan bandwidths of both kernel variants ({@link ScanKernelBench}: the
-     * v2 backward at its best segment length), NaN for a model without a scan.
+     * What the run measured; the scan kernels' bandwidths ({@link ScanKernelBench}: the backward at the default
+     * segment length), NaN for a model without a scan.
      */
     public record Result(double stepMsMedian, double imagesPerSecond, double mfu, double scanForwardGBs,
-                         double scanBackwardGBs, double scanForwardV2GBs, double scanBackwardV2GBs, double peakMemoryGBs) {}
+                         double scanBackwardGBs, double peakMemoryGBs) {}
 
     public static Result run(CudaBackend backend, String model, int batch, int steps, int warmup, double peakTflops, PrintStream out) {
         if (batch < 1 || steps < 1 || warmup < 0) throw new IllegalArgumentException("--batch and --steps must be positive, --warmup >= 0");
@@ -47,7 +47,7 @@ public final class GpuStepBench {
             weights.data[b] = 1f / batch;
         }
         out.println(backend.describe());
-        out.println("scan kernels in the step: " + ScanKernels.fromSystemProperties());
+        out.println("scan backward segment in the step: " + ScanPlan.segmentFromSystemProperties());
         out.printf("model=%s params=%d batch=%d%n", model, net.parameters().count(), batch);
         double[] ms = new double[steps];
         try (CudaAdamW adam = new CudaAdamW(backend, net.parameters(), 0.05)) {
@@ -79,15 +79,13 @@ public final class GpuStepBench {
                 median, imagesPerSecond, trainFlops / 1e9, imagesPerSecond * trainFlops / 1e12, peakTflops, mfu);
         double peakBw = memoryBandwidthGBs(backend);
         ScanKernelBench.Times scan = spec instanceof ModelSpec.Vim vim ? scanBandwidth(backend, vim.config(), batch, out)
-                : new ScanKernelBench.Times(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, peakBw);
-        out.printf("scan_forward_GB/s=%.0f scan_backward_GB/s=%.0f memory_peak_GB/s=%.0f scan_forward_fraction=%.2f scan_backward_fraction=%.2f"
-                        + " (v1 kernels); v2: scan_forward_fraction=%.2f scan_backward_fraction=%.2f (segment %d)%n",
-                scan.forwardV1(), scan.backwardV1(), peakBw, scan.forwardV1() / peakBw, scan.backwardV1() / peakBw,
-                scan.forwardV2() / peakBw, scan.backwardV2() / peakBw, scan.bestSegment());
-        return new Result(median, imagesPerSecond, mfu, scan.forwardV1(), scan.backwardV1(), scan.forwardV2(), scan.backwardV2(), peakBw);
+                : new ScanKernelBench.Times(Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, peakBw);
+        out.printf("scan_forward_GB/s=%.0f scan_backward_GB/s=%.0f memory_peak_GB/s=%.0f scan_forward_fraction=%.2f scan_backward_fraction=%.2f%n",
+                scan.forward(), scan.backward(), peakBw, scan.forward() / peakBw, scan.backward() / peakBw);
+        return new Result(median, imagesPerSecond, mfu, scan.forward(), scan.backward(), peakBw);
     }
 
-    /** The scan kernels of one mixer direction of {@code cfg} at {@code batch}, every variant ({@link ScanKernelBench}). */
+    /** The scan kernels of one mixer direction of {@code cfg} at {@code batch} ({@link ScanKernelBench}). */
     public static ScanKernelBench.Times scanBandwidth(CudaBackend backend, VimConfig cfg, int batch, PrintStream out) {
         return ScanKernelBench.measure(backend, cfg, batch, out);
     }

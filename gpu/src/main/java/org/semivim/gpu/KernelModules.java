@@ -26,8 +26,8 @@ public final class KernelModules {
             "gemm", List.of("sgemm_tiled"),
             "norm", List.of("rmsnorm_fwd", "rmsnorm_bwd_dx", "rmsnorm_bwd_dw", "layernorm_fwd", "layernorm_bwd_dx", "layernorm_bwd_dwdb"),
             "conv", List.of("dwconv1d_fwd", "dwconv1d_bwd_dx", "dwconv1d_bwd_dwdb", "patchify", "unpatchify_acc"),
-            "scan", List.of("scan_fwd", "scan_fwd_v2", "scan_bwd"),
-            "scan_v2", List.of("scan_bwd_v2"),
+            "scan", List.of("scan_fwd"),
+            "scan_bwd", List.of("scan_bwd"),
             "loss", List.of("softmax_xent", "masked_mse"),
             "attention", List.of("softmax_rows", "softmax_rows_bwd", "softmax_rows_masked"),
             "optim", List.of("adamw_moments", "adamw_apply", "ema_update", "any_nonfinite", "lyap_student", "lyap_teacher"));

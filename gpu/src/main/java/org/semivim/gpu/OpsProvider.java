@@ -68,8 +68,8 @@ public final class OpsProvider {
             logOnce(cpu.message(), log);
             return new Selected(Ops.cpu(), cpu, null);
         }
-        ScanKernels scan = ScanKernels.fromSystemProperties();   // a bad -Dsemivim.cuda.scan* value fails here, with its name
-        logOnce(sel.message() + " [" + backend.describe() + (scan.equals(ScanKernels.DEFAULT) ? "" : "; scan kernels: " + scan) + "]", log);
+        int segment = ScanPlan.segmentFromSystemProperties();   // a bad -Dsemivim.cuda.scanBackwardSegment fails here, with its name
+        logOnce(sel.message() + " [" + backend.describe() + (segment == ScanPlan.DEFAULT_SEGMENT ? "" : "; scan backward segment: " + segment) + "]", log);
         return new Selected(cudaOps(backend), sel, backend);
     }
 

@@ -1,50 +1,41 @@
 package org.semivim.gpu;
 
 /**
- * Launch geometry of the chunked selective scan ({@code scan.cu}, docs/gpu.md "Selective scan"):
- * forward grid ({@link #tiles tiles} of {@value #TILE} consecutive channels, samples), backward grid
- * (samples, tiles: blocks running together are mostly of different samples, so their dB/dC atomics
- * meet less), block ({@value #TILE}, chunks): thread x is a channel (a warp reads whole 128-byte lines of a token row), thread y a chunk
- * of consecutive positions; every thread keeps its channel's N ≤ {@value #MAX_STATES} states.
- * <ul>
- * <li>Forward: few chunks. With W chunks every position's decays are computed twice (phase 1 and 3),
- * with W = 1 once, so chunks are only added while the grid has fewer than {@value #TARGET_WARPS}
- * warps (too few to keep the memory system busy), at most {@value #MAX_FORWARD_CHUNKS}, each ≥
- * {@value #MIN_FORWARD_CHUNK_LEN} positions.</li>
- * <li>Backward: many short chunks ({@value #MAX_CHUNKS}, each ≥ {@value #MIN_BACKWARD_CHUNK_LEN}
- * positions): a thread recomputes its chunk's states and keeps every other one in a local buffer of
- * (chunkLen / 2 + 1) × N floats, so short chunks keep it small; chunkLen ≤ {@value #MAX_BACKWARD_CHUNK_LEN} (SCAN_TMAX).</li>
- * </ul>
- * Chunk counts are then lowered to ceil(len / chunkLen), so no chunk is empty.
+ * Launch geometry of the selective scan (docs/gpu.md, "Selective scan").
+ * <p>
+ * Forward ({@code scan.cu}, {@code scan_fwd}): grid ({@link #tiles tiles} of {@value #TILE} consecutive
+ * channels, samples), block ({@value #TILE}, chunks): thread x is a channel (a warp reads whole 128-byte
+ * lines of a token row), thread y a chunk of consecutive positions; every thread keeps its channel's
+ * N ≤ {@value #MAX_STATES} states. With W chunks every position's decays are computed twice (phase 1 and
+ * 3), with W = 1 once, so chunks are only added while the grid has fewer than {@value #TARGET_WARPS} warps
+ * (too few to keep the memory system busy), at most {@value #MAX_FORWARD_CHUNKS}, each ≥
+ * {@value #MIN_FORWARD_CHUNK_LEN} positions; the count is then lowered to ceil(len / chunkLen), so no chunk
+ * is empty.
+ * <p>
+ * Backward ({@code scan_bwd.cu}, {@code scan_bwd}): {@link Backward}, one warp per (sample, tile) walking
+ * the whole sequence in segments of K positions.
  */
-public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int backwardChunks, int backwardChunkLen) {
+public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen) {
     static final int TILE = 32;                    // channels per block (the warp width)
-    static final int MAX_STATES = 16;              // SCAN_MAXN in scan.cu
-    static final int MAX_CHUNKS = 16;              // warps per block: 512 threads
+    static final int MAX_STATES = 16;              // SCAN_MAXN in scan_common.cuh
     static final int MAX_FORWARD_CHUNKS = 8;       // the forward's staging buffers (4 KiB a warp) within 48 KiB
     static final int FORWARD_SUB = 8;              // SCAN_FWD_SUB: positions a forward warp stages at a time
     static final int BACKWARD_SUB = 4;             // SCAN_BWD_SUB
-    static final int MAX_BACKWARD_CHUNK_LEN = 32;  // SCAN_TMAX in scan.cu
-    static final int MIN_BACKWARD_CHUNK_LEN = 4;
     static final int MIN_FORWARD_CHUNK_LEN = 16;
     static final int TARGET_WARPS = 1024;          // ≈ 8 warps on each of an H100's 132 multiprocessors
-    static final int MAX_THREADS = TILE * MAX_CHUNKS;
+    static final int MAX_THREADS = 512;            // SCAN_MAX_THREADS: scan_fwd's launch bound
 
     /**
-     * The plan for {@code batch} sequences of {@code len} positions, {@code channels} channels and
-     * {@code states} states, or null when the kernels cannot run them (more than 16 states, or
-     * longer than {@value #MAX_CHUNKS} chunks of {@value #MAX_BACKWARD_CHUNK_LEN}).
+     * The forward plan for {@code batch} sequences of {@code len} positions, {@code channels} channels and
+     * {@code states} states, or null when the kernels cannot run them (more than {@value #MAX_STATES} states).
      */
     public static ScanPlan of(int batch, int len, int channels, int states) {
         if (batch < 1 || len < 1 || channels < 1 || states < 1 || states > MAX_STATES) return null;
         int tiles = ceil(channels, TILE);
-        int bwChunks = Math.min(MAX_CHUNKS, ceil(len, MIN_BACKWARD_CHUNK_LEN));
-        int bwLen = ceil(len, bwChunks);
-        if (bwLen > MAX_BACKWARD_CHUNK_LEN) return null;
         long warps = (long) batch * tiles;
         int fwChunks = (int) Math.max(1, Math.min(Math.min(MAX_FORWARD_CHUNKS, ceil(len, MIN_FORWARD_CHUNK_LEN)), ceil(TARGET_WARPS, warps)));
         int fwLen = ceil(len, fwChunks);
-        return new ScanPlan(tiles, ceil(len, fwLen), fwLen, ceil(len, bwLen), bwLen);
+        return new ScanPlan(tiles, ceil(len, fwLen), fwLen);
     }
 
     /** This plan with the forward split into {@code chunks} chunks (fewer when the sequence is short); the benchmark's sweep. */
@@ -53,7 +44,7 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
             throw new IllegalArgumentException("forward chunks must be in [1, " + MAX_FORWARD_CHUNKS + "]: " + chunks);
         }
         int fwLen = ceil(len, chunks);
-        return new ScanPlan(tiles, ceil(len, fwLen), fwLen, backwardChunks, backwardChunkLen);
+        return new ScanPlan(tiles, ceil(len, fwLen), fwLen);
     }
 
     private static int ceil(long a, long b) {
@@ -64,27 +55,25 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
         return TILE * forwardChunks;
     }
 
-    public int backwardThreads() {
-        return TILE * backwardChunks;
-    }
-
     /** The combine (end states and Σ Δ: (N + 1)·32 floats a chunk) and, in the same space, each warp's staging (B|C rows, u, Δ_raw, z). */
     public int forwardSharedBytes(int states) {
         return 4 * Math.max((states + 1) * TILE, 4 * TILE * FORWARD_SUB) * forwardChunks;
     }
 
-    static final int V2_MAX_WARPS = 4;             // SCAN2_MAX_WARPS in scan.cu: blocks of ≤ 128 threads
-    static final int V2_MAX_SEGMENT = 16;          // SCAN2_MAXK
-    static final int V2_FORWARD_SUB = 8;           // SCAN2_FWD_SUB: 3·8 staged rows = the walk's 6·4
-    public static final int V2_DEFAULT_SEGMENT = 8;
+    static final int BACKWARD_MAX_WARPS = 4;       // SCAN_BWD_MAX_WARPS in scan_bwd.cu: blocks of ≤ 128 threads
+    static final int MAX_SEGMENT = 16;             // SCAN_BWD_MAXK
+    /** The segment length measured fastest on an H100 at vim-tiny's shape (docs/benchmarks.md, GPU, fifth run). */
+    public static final int DEFAULT_SEGMENT = 12;
     static final int SHARED_LIMIT = 48 * 1024;     // dynamic shared memory without the opt-in attribute
+    /** The system property that sets the backward's segment length (an even number in [2, 16]). */
+    public static final String SEGMENT_PROPERTY = "semivim.cuda.scanBackwardSegment";
 
     /**
-     * Launch geometry of {@code scan_bwd_v2} ({@code scan_v2.cu}, docs/gpu.md, "Selective scan, v2 kernels"): one warp per
+     * Launch geometry of {@code scan_bwd} ({@code scan_bwd.cu}, docs/gpu.md, "Selective scan, backward"): one warp per
      * (sample, tile of 32 channels) walking the whole sequence, {@code warpsPerBlock} independent warps a
      * block, the sequence in segments of {@code segmentLen} positions (a checkpoint of 16 states before each).
      */
-    public record BackwardV2(int warps, int warpsPerBlock, int blocks, int segmentLen, int checkpoints) {
+    public record Backward(int warps, int warpsPerBlock, int blocks, int segmentLen, int checkpoints) {
         /** One warp's shared memory in floats: the even-count states (K/2 + 1)·16·32, the Δ of the segment K·32, the staging 6·SUB·32. */
         static int warpFloats(int segmentLen) {
             return (segmentLen / 2 + 1) * MAX_STATES * TILE + segmentLen * TILE + 6 * BACKWARD_SUB * TILE;
@@ -105,24 +94,41 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen, int ba
     }
 
     /**
-     * The v2 backward's plan for {@code batch} sequences of {@code len} positions, {@code channels}
+     * The backward's plan for {@code batch} sequences of {@code len} positions, {@code channels}
      * channels and {@code states} states in segments of {@code segmentLen} positions (even, 2 … {@value
-     * #V2_MAX_SEGMENT}), or null when the kernel cannot run it (more than 16 states). As many warps a block
-     * as the shared memory limit allows, at most {@value #V2_MAX_WARPS}; no limit on the length.
+     * #MAX_SEGMENT}), or null when the kernel cannot run it (more than 16 states). As many warps a block
+     * as the shared memory limit allows, at most {@value #BACKWARD_MAX_WARPS}; no limit on the length.
      */
-    public static BackwardV2 backwardV2(int batch, int len, int channels, int states, int segmentLen) {
-        if (segmentLen < 2 || segmentLen > V2_MAX_SEGMENT || segmentLen % 2 != 0) {
-            throw new IllegalArgumentException("scan backward v2: the segment length must be even and in [2, " + V2_MAX_SEGMENT + "]: " + segmentLen);
-        }
+    public static Backward backward(int batch, int len, int channels, int states, int segmentLen) {
+        checkSegment(segmentLen);
         if (batch < 1 || len < 1 || channels < 1 || states < 1 || states > MAX_STATES) return null;
         long warps = (long) batch * ceil(channels, TILE);
         if (warps > Integer.MAX_VALUE / TILE) return null;
-        int perBlock = (int) Math.min(Math.min(V2_MAX_WARPS, SHARED_LIMIT / (4 * BackwardV2.warpFloats(segmentLen))), warps);
-        return new BackwardV2((int) warps, perBlock, ceil(warps, perBlock), segmentLen, ceil(len, segmentLen));
+        int perBlock = (int) Math.min(Math.min(BACKWARD_MAX_WARPS, SHARED_LIMIT / (4 * Backward.warpFloats(segmentLen))), warps);
+        return new Backward((int) warps, perBlock, ceil(warps, perBlock), segmentLen, ceil(len, segmentLen));
     }
 
-    /** States / g carries / dA sums and two per-channel sums ((N + 2)·32 floats a chunk) and, in the same space, the staging (B|C rows and 5 token tensors). */
-    public int backwardSharedBytes(int states) {
-        return 4 * Math.max((states + 2) * TILE, 6 * TILE * BACKWARD_SUB) * backwardChunks;
+    /** The segment length {@code -Dsemivim.cuda.scanBackwardSegment} sets, else {@value #DEFAULT_SEGMENT}; a bad value fails naming the property. */
+    public static int segmentFromSystemProperties() {
+        return parseSegment(System.getProperty(SEGMENT_PROPERTY));
+    }
+
+    /** {@code value}: an even length 2…16 (null: the default). */
+    static int parseSegment(String value) {
+        if (value == null) return DEFAULT_SEGMENT;
+        int len;
+        try {
+            len = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(SEGMENT_PROPERTY + " must be an even number in [2, " + MAX_SEGMENT + "] but is '" + value + "'");
+        }
+        checkSegment(len);
+        return len;
+    }
+
+    private static void checkSegment(int len) {
+        if (len < 2 || len > MAX_SEGMENT || len % 2 != 0) {
+            throw new IllegalArgumentException(SEGMENT_PROPERTY + " must be an even number in [2, " + MAX_SEGMENT + "] but is " + len);
+        }
     }
 }

@@ -61,11 +61,12 @@ class NvccCompileTest {
     }
 
     /**
-     * The largest block each kernel is launched with (ScanPlan: 32 channels × up to 16 chunks = 512 threads;
-     * scan_bwd_v2: up to {@value ScanPlan#V2_MAX_WARPS} warps; every other launch: 256).
+     * The largest block each kernel is launched with (scan_fwd: its launch bound, 512 threads, above the
+     * 32 channels × 8 chunks it is launched with; scan_bwd: up to {@value ScanPlan#BACKWARD_MAX_WARPS} warps;
+     * every other launch: 256).
      */
     static int maxThreads(String kernel) {
-        if (kernel.equals("scan_bwd_v2")) return ScanPlan.TILE * ScanPlan.V2_MAX_WARPS;
+        if (kernel.equals("scan_bwd")) return ScanPlan.TILE * ScanPlan.BACKWARD_MAX_WARPS;
         return kernel.startsWith("scan_") ? ScanPlan.MAX_THREADS : 256;
     }
 

@@ -25,7 +25,7 @@ abstract class OpsParityCases {
     /** The ops under test. */
     abstract Ops ops();
 
-    /** The kernel device behind {@link #ops()}: the scan runs on it in each {@link ScanKernels} variant. */
+    /** The kernel device behind {@link #ops()}: the scan kernels run on it with the segment lengths the cases give. */
     abstract KernelDevice device();
 
     /** Scan sizes {B, L, E, N}: L = 197 (vim at 224) spans many chunks; N = 5 has padded lanes. */
@@ -140,7 +140,7 @@ abstract class OpsParityCases {
         }
     }
 
-    /** Both forward kernels (v1, v2) and both backward kernels (v1, v2 with segments of 8) against the reference. */
+    /** The forward (the plan's chunks) and the backward (the default segment length) against the reference. */
     @Test
     void selectiveScanForwardAndBackwardBothDirections() {
         for (int[] sz : scanSizes()) {
@@ -152,22 +152,18 @@ abstract class OpsParityCases {
             for (boolean reverse : new boolean[] {false, true}) {
                 Tensor y0 = Tensor.zeros(nb, l, e), o0 = Tensor.zeros(nb, l, e);
                 cpu.scan().selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y0, o0);
-                for (ScanKernels.Variant v : ScanKernels.Variant.values()) {
-                    Tensor y1 = Tensor.zeros(nb, l, e), o1 = Tensor.zeros(nb, l, e);
-                    new CudaScanOps(device(), 0, ScanKernels.DEFAULT.withForward(v)).selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y1, o1);
-                    assertClose("scan y forward " + v + shape + " reverse=" + reverse, y0, y1, 1e-4);
-                    assertClose("scan out forward " + v + shape + " reverse=" + reverse, o0, o1, 1e-4);
-                }
+                Tensor y1 = Tensor.zeros(nb, l, e), o1 = Tensor.zeros(nb, l, e);
+                new CudaScanOps(device(), 0, ScanPlan.DEFAULT_SEGMENT).selectiveScanForward(u, dr, bias, aLog, bm, cm, d, z, reverse, y1, o1);
+                assertClose("scan y forward" + shape + " reverse=" + reverse, y0, y1, 1e-4);
+                assertClose("scan out forward" + shape + " reverse=" + reverse, o0, o1, 1e-4);
                 for (Tensor readout : new Tensor[] {null, dRead}) {
                     Tensor[] g0 = grads(nb, l, e, n, 40);
                     cpu.scan().selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z, reverse, dOut, readout,
                             g0[0], g0[1], g0[2], g0[3], g0[4], g0[5], g0[6], g0[7]);
-                    for (ScanKernels.Variant v : ScanKernels.Variant.values()) {
-                        Tensor[] g1 = grads(nb, l, e, n, 40);
-                        new CudaScanOps(device(), 0, ScanKernels.DEFAULT.withBackward(v)).selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z,
-                                reverse, dOut, readout, g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
-                        assertScanGradients("backward " + v + shape + " reverse=" + reverse + " readout=" + (readout != null), g0, g1);
-                    }
+                    Tensor[] g1 = grads(nb, l, e, n, 40);
+                    new CudaScanOps(device(), 0, ScanPlan.DEFAULT_SEGMENT).selectiveScanBackward(u, dr, bias, aLog, bm, cm, d, z,
+                            reverse, dOut, readout, g1[0], g1[1], g1[2], g1[3], g1[4], g1[5], g1[6], g1[7]);
+                    assertScanGradients("backward" + shape + " reverse=" + reverse + " readout=" + (readout != null), g0, g1);
                 }
             }
         }

@@ -1,21 +1,25 @@
-// scan_bwd_v2: the selective-scan backward as one walk over the whole sequence per channel (docs/gpu.md, "Selective scan,
-// v2 kernels"; chosen at run time by ScanKernels, v1 = scan_bwd in scan.cu). No chunks of the sequence, so no combines, no block barriers and no zero-carry pass for g:
+// scan_bwd: the selective-scan backward (engine ScanOps, vim-spec.md §5) as one walk over the whole sequence per
+// channel (docs/gpu.md, "Selective scan, backward"). No chunks of the sequence, so no combines, no block barriers
+// and no length limit. For g_p = ∂L/∂h_p = gr_p·C_p + a_{p+1}·g_{p+1}:
 //   pass 1: the forward recurrence over all L positions from h = 0, storing the state before every K-th
 //           position (a checkpoint, 16 floats a thread) in the global scratch buffer ckpt;
 //   then for each segment of K positions, from the last: recompute its states from its checkpoint, keeping
 //           those at even counts (hbuf, K/2 + 1 states) and every Δ (sdt) in the warp's shared memory, and walk
-//           it backwards with v1's arithmetic; the g carry (a_{p+1}·g_{p+1}) flows from segment to segment.
-// Three passes over the decays (v1: four), every other state from shared memory (v1: local memory through L2).
+//           it backwards; the g carry (a_{p+1}·g_{p+1}) flows from segment to segment.
+// Three passes over the decays, every other state from shared memory. (The chunked backward it replaced, with four
+// passes and 16 barrier-separated chunks, ran at 0.09 of the H100's DRAM bandwidth; this one at 0.16, docs/gpu.md.)
 // Warps are independent: block (32, G), warp w of the grid = (sample w mod B, tile w / B), warps past the last
 // exit. Dynamic shared memory per warp: (K/2 + 1)·16·32 (hbuf) + K·32 (sdt) + 6·SCAN_BWD_SUB·32 (staging) floats
-// (ScanPlan.BackwardV2.warpFloats); ckpt: B·tiles·ceil(L/K)·16·32 floats. K even, 2 ≤ K ≤ SCAN2_MAXK.
+// (ScanPlan.Backward.warpFloats); ckpt: B·tiles·ceil(L/K)·16·32 floats. K even, 2 ≤ K ≤ SCAN_BWD_MAXK.
+// dBm, dCm (sums over the channels) are reduced over the warp's 32 channels by a shuffle reduce-scatter (lane l ends
+// with the sum of term l: dB_l, or dC_{l−16}) and added with one atomic per lane.
 #include "scan_common.cuh"
 
-#define SCAN2_MAXK 16
-#define SCAN2_MAX_WARPS 4      // ScanPlan.V2_MAX_WARPS: G ≤ 4, 128 threads
-#define SCAN2_FWD_SUB 8        // positions staged at a time in pass 1 and the recomputation (u, Δ_raw: fits the walk's staging)
+#define SCAN_BWD_MAXK 16       // ScanPlan.MAX_SEGMENT
+#define SCAN_BWD_MAX_WARPS 4   // ScanPlan.BACKWARD_MAX_WARPS: G ≤ 4, 128 threads
+#define SCAN_BWD_FWD_SUB 8     // positions staged at a time in pass 1 and the recomputation (u, Δ_raw: fits the walk's staging)
 
-extern "C" __global__ void __launch_bounds__(32 * SCAN2_MAX_WARPS, 3) scan_bwd_v2(const float* __restrict__ u, const float* __restrict__ deltaRaw,
+extern "C" __global__ void __launch_bounds__(32 * SCAN_BWD_MAX_WARPS, 3) scan_bwd(const float* __restrict__ u, const float* __restrict__ deltaRaw,
                                     const float* __restrict__ deltaBias, const float* __restrict__ aLog,
                                     const float* __restrict__ bm, const float* __restrict__ cm,
                                     const float* __restrict__ dskip, const float* __restrict__ z, int reverse,
@@ -24,8 +28,8 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN2_MAX_WARPS, 3) scan_bwd_v
                                     float* __restrict__ dALog, float* __restrict__ dBm, float* __restrict__ dCm,
                                     float* __restrict__ dD, float* __restrict__ dz, float* __restrict__ ckpt,
                                     int B, int L, int E, int N, int K) {
-    SCAN2_SHARED(sm);
-    const int S = SCAN_BWD_SUB, S1 = SCAN2_FWD_SUB;
+    SCAN_SHARED(sm);
+    const int S = SCAN_BWD_SUB, S1 = SCAN_BWD_FWD_SUB;
     int lane = threadIdx.x, tiles = (E + 31) / 32;
     int warp = blockIdx.x * blockDim.y + threadIdx.y;
     if (warp >= B * tiles) return;     // a whole warp: nothing below waits for the block
@@ -98,7 +102,7 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN2_MAX_WARPS, 3) scan_bwd_v
             }
             __syncwarp();
         }
-        // backwards through the segment: v1's walk (position j of the segment needs h_{j+1} and a_j·h_j: for even j
+        // backwards through the segment (position j of the segment needs h_{j+1} and a_j·h_j: for even j
         // it loads h_j and advances it, for odd j it loads h_{j+1} and takes a_j·h_j = h_{j+1} − Δ·u·B)
         int qLast = s0 + (s1 - s0 - 1) / S * S;
         for (int q = qLast; q >= s0; q -= S) {     // the same trip counts in the whole warp: shuffles converge
