@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     }
     // the backward: one warp per (sample, tile), G warps a block within 48 KiB (ScanPlan.backward)
     for (int K : {4, 6, 8, 10, 12, 16}) {
-        int warpFloats = (K / 2 + 1) * SCAN_MAXN * 32 + K * 32 + 6 * SCAN_BWD_SUB * 32;
+        int warpFloats = (K / 2 + 1) * SCAN_MAXN * 32 + K * 32 + 9 * SCAN_BWD_SUB * 32;
         int warps = B * tiles, G = std::min(std::min(SCAN_BWD_MAX_WARPS, 48 * 1024 / (4 * warpFloats)), warps);
         int nck = (L + K - 1) / K;
         float* ck;

@@ -9,7 +9,7 @@
 // Three passes over the decays, every other state from shared memory. (The chunked backward it replaced, with four
 // passes and 16 barrier-separated chunks, ran at 0.09 of the H100's DRAM bandwidth; this one at 0.16, docs/gpu.md.)
 // Warps are independent: block (32, G), warp w of the grid = (sample w mod B, tile w / B), warps past the last
-// exit. Dynamic shared memory per warp: (K/2 + 1)·16·32 (hbuf) + K·32 (sdt) + 6·SCAN_BWD_SUB·32 (staging) floats
+// exit. Dynamic shared memory per warp: (K/2 + 1)·16·32 (hbuf) + K·32 (sdt) + 9·SCAN_BWD_SUB·32 (staging) floats
 // (ScanPlan.Backward.warpFloats); ckpt: B·tiles·ceil(L/K)·16·32 floats. K even, 2 ≤ K ≤ SCAN_BWD_MAXK.
 // dBm, dCm (sums over the channels) are reduced over the warp's 32 channels by a shuffle reduce-scatter (lane l ends
 // with the sum of term l: dB_l, or dC_{l−16}) and added with one atomic per lane.
@@ -37,9 +37,9 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN_BWD_MAX_WARPS, 3) scan_bw
     bool live = e < E;
     int nck = (L + K - 1) / K;
     int half = K / 2 + 1;
-    float* hbuf = sm + threadIdx.y * (half * SCAN_MAXN * 32 + K * 32 + 6 * S * 32);   // [K/2 + 1][16][32]
+    float* hbuf = sm + threadIdx.y * (half * SCAN_MAXN * 32 + K * 32 + 9 * S * 32);   // [K/2 + 1][16][32]
     float* sdt = hbuf + half * SCAN_MAXN * 32;                                           // [K][32]
-    float* st = sdt + K * 32;                                                            // staging [6·S][32] = [3·S1][32]
+    float* st = sdt + K * 32;                                                            // staging [9·S][32] (≥ [3·S1][32])
     float* ck = ckpt + (long long)warp * nck * SCAN_MAXN * 32;                           // [nck][16][32]
     float a2[SCAN_MAXN], h[SCAN_MAXN], g[SCAN_MAXN], dA[SCAN_MAXN];
 #pragma unroll
@@ -74,7 +74,9 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN_BWD_MAX_WARPS, 3) scan_bw
     }
 
     float dBiasAcc = 0.0f, dDAcc = 0.0f;
-    const float* tok5[5] = {u, deltaRaw, z, dOut, dReadout};
+    // the walk stages the gradients it adds to (du, dΔ_raw, dz) with its inputs: their old values arrive with one wait
+    // per sub-chunk instead of a dependent global load per position (long-scoreboard stalls were 43 % of the cycles)
+    const float* tok8[8] = {u, deltaRaw, z, dOut, dReadout, du, dDeltaRaw, dz};
     for (int seg = nck - 1; seg >= 0; seg--) {
         int s0 = seg * K, s1 = min(L, s0 + K);
         // the segment's states: hbuf[k] = the state after 2k of its positions (hbuf[0] its checkpoint), sdt[j] = Δ
@@ -106,7 +108,7 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN_BWD_MAX_WARPS, 3) scan_bw
         // it loads h_j and advances it, for odd j it loads h_{j+1} and takes a_j·h_j = h_{j+1} − Δ·u·B)
         int qLast = s0 + (s1 - s0 - 1) / S * S;
         for (int q = qLast; q >= s0; q -= S) {     // the same trip counts in the whole warp: shuffles converge
-            scan_stage<S, 5>(st, tok5, bm, cm, b, q, s1, L, E, N, e, live, reverse, lane);
+            scan_stage<S, 8>(st, tok8, bm, cm, b, q, s1, L, E, N, e, live, reverse, lane);
             __syncwarp();
             for (int s = min(S, s1 - q) - 1; s >= 0; s--) {
                 int j = q + s - s0;
@@ -156,11 +158,11 @@ extern "C" __global__ void __launch_bounds__(32 * SCAN_BWD_MAX_WARPS, 3) scan_bw
                 }
                 if (live) {
                     long long i = ((long long)b * L + scan_token(q + s, L, reverse)) * E + e;
-                    du[i] += gy * D + gB * dt;
+                    du[i] = st[(6 * S + s) * 32 + lane] + (gy * D + gB * dt);
                     float dDeltaRawI = (gB * uu + gDecay * (1.0f / SCAN_LOG2E)) * scan_softplus_grad(arg);
-                    dDeltaRaw[i] += dDeltaRawI;
+                    dDeltaRaw[i] = st[(7 * S + s) * 32 + lane] + dDeltaRawI;
                     dBiasAcc += dDeltaRawI;
-                    dz[i] += dOutI * (r + D * uu) * (sz * (1.0f + zz * (1.0f - sz)));
+                    dz[i] = st[(8 * S + s) * 32 + lane] + dOutI * (r + D * uu) * (sz * (1.0f + zz * (1.0f - sz)));
                     dDAcc += gy * uu;
                 }
             }

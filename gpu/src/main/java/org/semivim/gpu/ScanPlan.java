@@ -63,7 +63,7 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen) {
     static final int BACKWARD_MAX_WARPS = 4;       // SCAN_BWD_MAX_WARPS in scan_bwd.cu: blocks of ≤ 128 threads
     static final int MAX_SEGMENT = 16;             // SCAN_BWD_MAXK
     /** The segment length measured fastest on an H100 at vim-tiny's shape (docs/benchmarks.md, GPU, fifth run). */
-    public static final int DEFAULT_SEGMENT = 12;
+    public static final int DEFAULT_SEGMENT = 8;
     static final int SHARED_LIMIT = 48 * 1024;     // dynamic shared memory without the opt-in attribute
     /** The system property that sets the backward's segment length (an even number in [2, 16]). */
     public static final String SEGMENT_PROPERTY = "semivim.cuda.scanBackwardSegment";
@@ -74,9 +74,12 @@ public record ScanPlan(int tiles, int forwardChunks, int forwardChunkLen) {
      * block, the sequence in segments of {@code segmentLen} positions (a checkpoint of 16 states before each).
      */
     public record Backward(int warps, int warpsPerBlock, int blocks, int segmentLen, int checkpoints) {
-        /** One warp's shared memory in floats: the even-count states (K/2 + 1)·16·32, the Δ of the segment K·32, the staging 6·SUB·32. */
+        /**
+         * One warp's shared memory in floats: the even-count states (K/2 + 1)·16·32, the Δ of the segment K·32, the
+         * staging 9·SUB·32 (B|C rows, u, Δ_raw, z, dOut, dReadout and the old du, dΔ_raw, dz).
+         */
         static int warpFloats(int segmentLen) {
-            return (segmentLen / 2 + 1) * MAX_STATES * TILE + segmentLen * TILE + 6 * BACKWARD_SUB * TILE;
+            return (segmentLen / 2 + 1) * MAX_STATES * TILE + segmentLen * TILE + 9 * BACKWARD_SUB * TILE;
         }
 
         public int sharedBytes() {

@@ -58,15 +58,16 @@ class ScanPlanTest {
     void backwardAtVimTiny() {
         ScanPlan.Backward p = ScanPlan.backward(128, 197, 384, 16, 8);
         assertEquals(128 * 12, p.warps(), "one warp per sample and tile of 32 channels");
-        assertEquals(3, p.warpsPerBlock(), "a warp's shared memory: 5 states × 16 × 32 + 8 Δ × 32 + 24 staged rows × 32 floats = 14.3 KiB; three fit 48 KiB");
-        assertEquals(4 * (5 * 16 * 32 + 8 * 32 + 24 * 32) * 3, p.sharedBytes());
+        assertEquals(3, p.warpsPerBlock(), "a warp's shared memory: 5 states × 16 × 32 + 8 Δ × 32 + 36 staged rows × 32 floats = 15.5 KiB; three fit 48 KiB");
+        assertEquals(4 * (5 * 16 * 32 + 8 * 32 + 36 * 32) * 3, p.sharedBytes());
         assertEquals(512, p.blocks());
         assertEquals(25, p.checkpoints(), "ceil(197 / 8)");
         assertEquals(1536L * 25 * 16 * 32, p.checkpointFloats());
-        assertEquals(2, ScanPlan.backward(128, 197, 384, 16, 16).warpsPerBlock(), "9 states a thread: 23.5 KiB a warp");
-        ScanPlan.Backward byDefault = ScanPlan.backward(128, 197, 384, 16, ScanPlan.DEFAULT_SEGMENT);
-        assertEquals(2, byDefault.warpsPerBlock(), "segments of 12: 7 states × 16 × 32 + 12 Δ × 32 + 24 rows × 32 floats = 18.5 KiB a warp");
-        assertEquals(17, byDefault.checkpoints(), "ceil(197 / 12)");
+        assertEquals(1, ScanPlan.backward(128, 197, 384, 16, 16).warpsPerBlock(), "9 states a thread: 24.5 KiB a warp");
+        assertEquals(p, ScanPlan.backward(128, 197, 384, 16, ScanPlan.DEFAULT_SEGMENT), "8: the default");
+        ScanPlan.Backward twelve = ScanPlan.backward(128, 197, 384, 16, 12);
+        assertEquals(2, twelve.warpsPerBlock(), "segments of 12: 7 states × 16 × 32 + 12 Δ × 32 + 36 rows × 32 floats = 20 KiB a warp");
+        assertEquals(17, twelve.checkpoints(), "ceil(197 / 12)");
         assertEquals(1, ScanPlan.backward(1, 5, 3, 16, 8).warpsPerBlock(), "never more warps a block than warps");
         assertEquals(3, ScanPlan.backward(1, 5, 3, 16, 2).checkpoints());
     }

@@ -42,7 +42,7 @@ abstract class TrainingStepCases {
                 "depth", 2, "d_state", 16, "num_classes", 7, "drop_path_rate", 0.2))));
     }
 
-    /** The same ViM step with the scan backward in segments of 4 (17 positions, 5 segments; the default 12 makes 2). */
+    /** The same ViM step with the scan backward in segments of 4 (17 positions, 5 segments; the default 8 makes 3). */
     @Test
     void vimStepWithShortScanSegmentsMatchesTheCpuEngine() {
         compare(new ModelSpec.Vim(VimConfig.fromMap(Map.of("img_size", 16, "patch_size", 4, "in_chans", 1, "embed_dim", 24,
