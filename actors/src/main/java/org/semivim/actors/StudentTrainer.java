@@ -141,19 +141,28 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     }
 
     private Behavior<Command> onWork(StepWork m) {
-        pending.hold(m);   // the latest work of a step replaces an earlier one (a new shard table)
-        return m.step() == version ? computeHeld() : this;
+        if (m.step() == version && ready(m)) {
+            pending.take(version);   // anything held for this step is older (an earlier shard table)
+            return compute(m);
+        }
+        pending.hold(m);   // the latest work of a step replaces an earlier one
+        return this;
     }
 
     /** Computes the held work of the current version once its inputs are here too. */
     private Behavior<Command> computeHeld() {
         StepWork work = pending.take(version);
         if (work == null) return this;
-        if (work instanceof ComputeLabelled && inputs.get(version) == null) {   // the views come later (a resend after a restart)
+        if (!ready(work)) {   // its views come later (a resend after a restart)
             pending.hold(work);
             return this;
         }
         return compute(work);
+    }
+
+    /** Whether the inputs {@code work} is composed from are here (SSMAE's work carries its own). */
+    private boolean ready(StepWork work) {
+        return !(work instanceof ComputeLabelled) || inputs.get(work.step()) != null;
     }
 
     private Behavior<Command> compute(StepWork w) {
