@@ -6,35 +6,78 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.semivim.actors.serialization.WireMessage;
+import org.semivim.engine.models.ImageClassifier;
+import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.config.Method;
+import org.semivim.training.loop.MethodSetup;
+import org.semivim.training.method.LossComposer;
+import org.semivim.training.pseudo.PseudoLabels;
 import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.step.ShardGradient;
 import org.semivim.training.step.ShardInput;
+import org.semivim.training.step.StepViews;
 
 import java.util.List;
 import java.util.TreeMap;
 
 /**
  * Phase (5): the gradients of the shards this trainer owns ({@link ShardGradient#compute} on its own
- * replica), at the student parameters after t committed steps. Work for step t waits until those
- * parameters are here ({@link WorkForVersion}); each shard's gradient goes to the supervisor as a
- * {@link LyapunovSupervisor.ShardDone}. Stateless between steps apart from the parameters; after a
- * restart it asks the supervisor for them and TeacherInference for its work again.
+ * replica), at the student parameters after t committed steps. A step's work comes in two parts:
+ * {@link StepInputs} (the views, sent by TeacherInference as soon as it has them, usually while it
+ * still labels the step before) and {@link ComputeLabelled} (the teacher's predictions and which
+ * shards to compute, sent when the step is labelled); the trainer composes the loss terms itself
+ * ({@link LossComposer}, a pure function, so the terms are the bits TeacherInference composes) and
+ * splits them into the S shards. Work for step t waits until the parameters of version t and its
+ * inputs are here ({@link WorkForVersion}, {@link InputsByStep}); each shard's gradient goes to the
+ * supervisor as a {@link LyapunovSupervisor.ShardDone}. After a restart it asks the supervisor for the
+ * parameters and TeacherInference for its work again (both parts).
  */
 public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Command> {
 
-    public sealed interface Command extends WireMessage permits StudentParams, StepWork {}
+    public sealed interface Command extends WireMessage permits StudentParams, StepInputs, StepWork {}
 
     /** Work on the shards of one step, done at the parameters of version {@code step()}. */
-    public sealed interface StepWork extends Command permits ComputeShards, ComputeSsmaeShards {
+    public sealed interface StepWork extends Command permits ComputeLabelled, ComputeSsmaeShards {
         long step();
     }
 
     /** θS [P] after {@code version} committed steps. */
     public record StudentParams(long version, float[] parameters) implements Command {}
 
-    /** Compute these shards of step {@code step} (at the parameters of version {@code step}). */
-    public record ComputeShards(long step, List<ShardInput> shards) implements StepWork {}
+    /**
+     * What the loss terms of step {@code step} are composed from besides the teacher's predictions: the
+     * step's views without the weak unlabeled ones (those are the teacher's input only):
+     * labeledWeak [B_l, C, H, W], labels [B_l], unlabeledWeak [0, C, H, W], unlabeledStrong [B_u, C, H, W].
+     */
+    public record StepInputs(long step, StepViews views) implements Command {
+        public StepInputs {
+            if (views.batch().step() != step) throw new IllegalArgumentException("step inputs of step " + step + " hold the views of step " + views.batch().step());
+        }
+
+        /** The inputs of {@code views}' step: the same tensors, the weak unlabeled views left out. */
+        public static StepInputs of(StepViews views) {
+            int[] shape = views.unlabeledWeak().shape();
+            shape[0] = 0;
+            return new StepInputs(views.batch().step(), new StepViews(views.batch(), views.labeledWeak(), views.labeledLabels(),
+                    Tensor.zeros(shape), views.unlabeledStrong()));
+        }
+    }
+
+    /**
+     * Compute shards {@code shards} of step {@code step} (at the parameters of version {@code step}), the
+     * terms composed from that step's {@link StepInputs} and {@code predictions} (o, yhat) [B_u] (empty
+     * for supervised).
+     */
+    public record ComputeLabelled(long step, PseudoLabels predictions, int[] shards) implements StepWork {
+        public ComputeLabelled {
+            shards = shards.clone();
+        }
+
+        @Override
+        public int[] shards() {
+            return shards.clone();
+        }
+    }
 
     /** SSMAE: compute these shards of step {@code step} ({@link SsmaeStep#shard(float[], SsmaeStep.ShardTerms)}). */
     public record ComputeSsmaeShards(long step, List<SsmaeStep.ShardTerms> shards) implements StepWork {
@@ -59,8 +102,10 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
 
     private final RunContext run;
     private final ShardGradient shardGradient;   // null for SSMAE
+    private final LossComposer composer;         // null for SSMAE
     private final SsmaeStep ssmae;               // SSMAE's phase (5); null for the other methods
     private final WorkForVersion pending = new WorkForVersion();
+    private final InputsByStep inputs = new InputsByStep();
     private long version = -1;
     private float[] parameters;   // [P]
 
@@ -69,8 +114,9 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         this.run = run;
         boolean isSsmae = run.config().method() == Method.SSMAE;
         this.ssmae = isSsmae ? new SsmaeStep(run.config(), run.data(), run.options().ops()) : null;
-        this.shardGradient = isSsmae ? null
-                : new ShardGradient(run.config().model().create(run.options().ops(), run.config().seed()), run.options().ops());
+        ImageClassifier replica = isSsmae ? null : run.config().model().create(run.options().ops(), run.config().seed());
+        this.shardGradient = isSsmae ? null : new ShardGradient(replica, run.options().ops());
+        this.composer = isSsmae ? null : MethodSetup.composer(run.config(), replica.numClasses());
         if (restarted) {   // a restart: parameters and the lost work come again
             run.topology().get().supervisor().tell(new LyapunovSupervisor.TrainerStarted(addressedAs));
         }
@@ -82,18 +128,41 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
                 .onMessage(StudentParams.class, m -> {
                     version = m.version();
                     parameters = m.parameters();
-                    StepWork work = pending.take(version);
-                    return work == null ? this : compute(work);
+                    inputs.dropBefore(version);
+                    return computeHeld();
                 })
-                .onMessage(ComputeShards.class, this::onWork)
+                .onMessage(StepInputs.class, m -> {
+                    inputs.offer(m);
+                    return m.step() == version ? computeHeld() : this;
+                })
+                .onMessage(ComputeLabelled.class, this::onWork)
                 .onMessage(ComputeSsmaeShards.class, this::onWork)
                 .build();
     }
 
     private Behavior<Command> onWork(StepWork m) {
-        if (m.step() == version) return compute(m);
-        pending.hold(m);
+        if (m.step() == version && ready(m)) {
+            pending.take(version);   // anything held for this step is older (an earlier shard table)
+            return compute(m);
+        }
+        pending.hold(m);   // the latest work of a step replaces an earlier one
         return this;
+    }
+
+    /** Computes the held work of the current version once its inputs are here too. */
+    private Behavior<Command> computeHeld() {
+        StepWork work = pending.take(version);
+        if (work == null) return this;
+        if (!ready(work)) {   // its views come later (a resend after a restart)
+            pending.hold(work);
+            return this;
+        }
+        return compute(work);
+    }
+
+    /** Whether the inputs {@code work} is composed from are here (SSMAE's work carries its own). */
+    private boolean ready(StepWork work) {
+        return !(work instanceof ComputeLabelled) || inputs.get(work.step()) != null;
     }
 
     private Behavior<Command> compute(StepWork w) {
@@ -108,12 +177,18 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
             }
             return this;
         }
-        ComputeShards work = (ComputeShards) w;
-        for (ShardInput shard : work.shards()) {
+        ComputeLabelled work = (ComputeLabelled) w;
+        var c = run.config();
+        long t0 = System.nanoTime();
+        List<ShardInput> all = ShardInput.split(c.seed(), work.step(), composer.compose(inputs.get(work.step()).views(), work.predictions()).terms(), c.shards());
+        run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
+        for (int s : work.shards()) {
+            if (s < 0 || s >= all.size()) throw new IllegalArgumentException("step " + work.step() + ": shard " + s + " of " + all.size() + " asked");
+            ShardInput shard = all.get(s);
             run.options().hooks().beforeShard(work.step(), shard.shard());
-            long t0 = System.nanoTime();
+            long t1 = System.nanoTime();
             ShardGradient.Result r = shardGradient.compute(parameters, shard);
-            run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
+            run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t1);
             supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), shard.shard(), r.gradient(), r.termLosses()));
         }
         return this;
@@ -134,6 +209,31 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
 
         StepWork take(long version) {
             return byStep.remove(version);
+        }
+
+        int size() {
+            return byStep.size();
+        }
+    }
+
+    /**
+     * The {@link StepInputs} of the coming steps, one per step (the first copy: a resend carries the same
+     * bits), kept until the parameters move past their step. TeacherInference sends them for the steps
+     * whose views it holds, at most lookahead + 1 past the committed version, so this stays that small.
+     */
+    static final class InputsByStep {
+        private final TreeMap<Long, StepInputs> byStep = new TreeMap<>();
+
+        void offer(StepInputs in) {
+            byStep.putIfAbsent(in.step(), in);
+        }
+
+        StepInputs get(long step) {
+            return byStep.get(step);
+        }
+
+        void dropBefore(long step) {
+            byStep.headMap(step).clear();
         }
 
         int size() {

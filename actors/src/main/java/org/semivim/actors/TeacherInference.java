@@ -17,7 +17,6 @@ import org.semivim.training.ssmae.SsmaeGate;
 import org.semivim.training.ssmae.SsmaeStep;
 import org.semivim.training.pseudo.PseudoLabels;
 import org.semivim.training.step.LossTerm;
-import org.semivim.training.step.ShardInput;
 import org.semivim.training.step.StepViews;
 
 import java.util.ArrayList;
@@ -27,9 +26,13 @@ import java.util.TreeMap;
 /**
  * Phases (3)–(4): pseudo-labels of step t's weak views from the parameters after t committed steps
  * (θT_{t−1}; FixMatch: θS_{t−1}), eval mode, over the S fixed shards
- * ({@link org.semivim.training.step.TeacherInference}); then the method's loss terms, split into the S
- * gradient shards, each trainer sent the shards it owns; the supervisor gets the {@link
- * LyapunovSupervisor.StepPlan} (predictions, mask, term kinds and weights) for the step record.
+ * ({@link org.semivim.training.step.TeacherInference}); then the method's loss terms; the supervisor gets
+ * the {@link LyapunovSupervisor.StepPlan} (predictions, mask, term kinds and weights) for the step record.
+ * The trainers compose the same terms themselves: each gets a step's views ({@link StudentTrainer.StepInputs})
+ * as soon as they are here and the step is not behind the parameters (usually while this actor still
+ * labels the step before, so the large part of a step's work crosses to a trainer node off the critical
+ * path), and when the step is labelled only the predictions and the shards it owns
+ * ({@link StudentTrainer.ComputeLabelled}). {@link InputsSent} says who has which step's views.
  *
  * <p>It holds the views of at most lookahead + 1 steps ({@link ViewsBuffer}): the DataLoader never hands
  * out a step ≥ committed + lookahead, and the supervisor is at most one step ahead of this actor.
@@ -121,7 +124,8 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     private final ActorRef<Object> outbox;   // null: peers are told directly
     private long version = -1;               // committed steps the parameters are from; -1: none yet
     private float[] parameters;              // [P]
-    private List<ShardInput> inHand;         // the shards of step `version`, once dispatched
+    private final InputsSent<ActorRef<StudentTrainer.Command>> inputsSent = new InputsSent<>();
+    private Labelled inHand;                 // step `version`, once dispatched
     private List<SsmaeStep.ShardTerms> ssmaeInHand;   // SSMAE: the S shards' terms of step `version`, once dispatched
 
     private TeacherInference(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader, boolean restarted, ShardTable[] table,
@@ -167,11 +171,23 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
                 .build();
     }
 
+    /** Step {@code version} as dispatched: the inputs every trainer composes from and the teacher's predictions. */
+    private record Labelled(StudentTrainer.StepInputs inputs, PseudoLabels predictions) {}
+
     private Behavior<Command> onViews(ViewsReady m) {
         run.options().gauges().viewsReceived();
-        buffer.offer(m.views(), version);
+        boolean kept = buffer.offer(m.views(), version);
         run.options().gauges().bufferedViews(buffer.size());
+        if (kept && ssmae == null && version >= 0 && m.views().batch().step() > version) sendAhead(StudentTrainer.StepInputs.of(m.views()));
         return process();
+    }
+
+    /** A coming step's views to every trainer that owns shards and does not have them yet. */
+    private void sendAhead(StudentTrainer.StepInputs inputs) {
+        ShardTable t = table[0];
+        for (int w = 0; w < t.trainers().size(); w++) {
+            if (t.shards().get(w).length > 0 && inputsSent.mark(inputs.step(), t.trainers().get(w))) send(t.trainers().get(w), inputs);
+        }
     }
 
     private Behavior<Command> onParams(LabelParams m) {
@@ -183,8 +199,10 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         ssmaeInHand = null;
         if (next) {
             buffer.dropBefore(version);
+            inputsSent.dropBefore(version);
         } else {
             buffer.clear();
+            inputsSent.clear();
             loader.tell(new DataLoader.RestartFrom(version));
         }
         run.options().gauges().bufferedViews(buffer.size());
@@ -195,7 +213,11 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         ShardTable t = table[0];
         int w = t.trainers().indexOf(m.trainer());
         if (w < 0) return this;
-        if (inHand != null) send(m.trainer(), new StudentTrainer.ComputeShards(version, pick(inHand, t.shards().get(w))));
+        inputsSent.forget(m.trainer());   // it may have restarted and lost the views it held: they go again
+        if (inHand != null && t.shards().get(w).length > 0) {
+            send(m.trainer(), inHand.inputs());
+            send(m.trainer(), new StudentTrainer.ComputeLabelled(version, inHand.predictions(), t.shards().get(w)));
+        }
         if (ssmaeInHand != null) send(m.trainer(), new StudentTrainer.ComputeSsmaeShards(version, pick(ssmaeInHand, t.shards().get(w))));
         return this;
     }
@@ -222,7 +244,6 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
                 ? inference.predict(parameters, views.unlabeledWeak(), c.shards())
                 : new PseudoLabels(new float[0], new int[0], numClasses);
         Composition composition = composer.compose(views, predictions);
-        List<ShardInput> shards = ShardInput.split(c.seed(), t, composition.terms(), c.shards());
         List<LossTerm> terms = composition.terms();
         int[] kinds = new int[terms.size()];
         float[] weights = new float[terms.size()];
@@ -232,11 +253,17 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         }
         run.options().gauges().worked(FlowGauges.Work.PSEUDO_LABEL, System.nanoTime() - t0);
         send(run.topology().get().supervisor(), new LyapunovSupervisor.StepPlan(t, views.batch(), predictions, composition.mask(), kinds, weights));
+        StudentTrainer.StepInputs inputs = StudentTrainer.StepInputs.of(views);
         ShardTable table = this.table[0];
         for (int w = 0; w < table.trainers().size(); w++) {
-            send(table.trainers().get(w), new StudentTrainer.ComputeShards(t, pick(shards, table.shards().get(w))));
+            int[] owned = table.shards().get(w);
+            if (owned.length == 0) continue;
+            var trainer = table.trainers().get(w);
+            if (inputsSent.mark(t, trainer)) send(trainer, inputs);   // not sent ahead (or forgotten): before the labels, on the same path
+            send(trainer, new StudentTrainer.ComputeLabelled(t, predictions, owned));
         }
-        inHand = shards;
+        inputsSent.dropBefore(t + 1);
+        inHand = new Labelled(inputs, predictions);
         return this;
     }
 
@@ -263,11 +290,11 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     static final class ViewsBuffer {
         private final TreeMap<Long, StepViews> byStep = new TreeMap<>();
 
-        /** Keeps {@code views} unless its step is already done ({@code < version}) or already held (a re-render). */
-        void offer(StepViews views, long version) {
+        /** Keeps {@code views} unless its step is already done ({@code < version}) or already held (a re-render); true when kept. */
+        boolean offer(StepViews views, long version) {
             long s = views.batch().step();
-            if (version >= 0 && s < version) return;
-            byStep.putIfAbsent(s, views);
+            if (version >= 0 && s < version) return false;
+            return byStep.putIfAbsent(s, views) == null;
         }
 
         StepViews take(long step) {

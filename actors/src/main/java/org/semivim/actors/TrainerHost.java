@@ -44,6 +44,11 @@ public final class TrainerHost {
     private TrainerHost() {}
 
     public static Behavior<Command> create(Ops ops) {
+        return create(ops, RunHooks.NONE);
+    }
+
+    /** A host whose trainers call {@code hooks} (tests: {@link RunHooks#beforeShard}). */
+    public static Behavior<Command> create(Ops ops, RunHooks hooks) {
         return Behaviors.setup(ctx -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
             TransferSettings transfer = TransferSettings.of(ctx.getSystem().settings().config());
@@ -58,7 +63,7 @@ public final class TrainerHost {
                         ActorRef<Object> out = ctx.spawn(restarting(ChunkSender.create(transfer, m.supervisorInbox())), "trainer-out-" + k);
                         RunTopology topology = new RunTopology();
                         topology.fill(new RunTopology.Peers(null, List.of(), null, List.of(), List.of(), out.narrow()));
-                        RunContext run = new RunContext(config, null, RunOptions.defaults().withOps(ops), topology);
+                        RunContext run = new RunContext(config, null, RunOptions.defaults().withOps(ops).withHooks(hooks), topology);
                         ActorRef<StudentTrainer.Command> trainer = ctx.spawn(restarting(StudentTrainer.create(run, m.addressedAs())),
                                 "student-trainer-" + k, DispatcherSelector.fromConfig(RunGuardian.COMPUTE_DISPATCHER));
                         ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(trainer, transfer)), "trainer-in-" + k);

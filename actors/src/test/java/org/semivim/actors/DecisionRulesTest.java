@@ -75,9 +75,48 @@ class DecisionRulesTest {
     }
 
     @Test
+    void teacherInferenceSendsAStepsInputsOncePerTrainerUntilItForgetsThem() {
+        InputsSent<String> sent = new InputsSent<>();
+        assertTrue(sent.mark(4, "a"), "first time: send");
+        assertFalse(sent.mark(4, "a"), "already has them");
+        assertTrue(sent.mark(4, "b"), "another trainer (one that joined) gets them");
+        assertTrue(sent.mark(5, "a"));
+        sent.forget("a");   // a restarted: it lost what it held
+        assertTrue(sent.mark(4, "a"));
+        assertTrue(sent.mark(5, "a"));
+        assertFalse(sent.mark(4, "b"), "forgetting one trainer keeps the others");
+        sent.dropBefore(5);
+        assertEquals(1, sent.steps());
+        assertTrue(sent.mark(4, "b"), "a dropped step is sent again");
+        sent.clear();
+        assertEquals(0, sent.steps());
+    }
+
+    @Test
+    void trainerKeepsTheFirstInputsOfAStepUntilItsParametersMovePast() {
+        StudentTrainer.InputsByStep in = new StudentTrainer.InputsByStep();
+        Tensor weak = Tensor.zeros(2, 1, 2, 2);
+        Tensor strong = Tensor.wrap(new float[]{1, 2, 3, 4, 5, 6, 7, 8}, 2, 1, 2, 2);
+        StepViews withUnlabeled = new StepViews(new StepBatch(3, new int[0], new int[]{5, 6}, 0, 0, 1), Tensor.zeros(0, 1, 2, 2), new int[0], weak, strong);
+        StudentTrainer.StepInputs first = StudentTrainer.StepInputs.of(withUnlabeled);
+        in.offer(first);
+        in.offer(StudentTrainer.StepInputs.of(views(3)));
+        in.offer(StudentTrainer.StepInputs.of(views(4)));
+        assertSame(first, in.get(3), "a resend does not replace what is held");
+        assertEquals(0, in.get(3).views().unlabeledWeak().dim(0), "the weak unlabeled views are left out");
+        assertSame(strong, in.get(3).views().unlabeledStrong(), "the strong views as they are");
+        in.dropBefore(3);
+        assertEquals(2, in.size(), "kept while its step is the current version (a resend of the labels needs them)");
+        in.dropBefore(4);
+        assertNull(in.get(3));
+        assertEquals(1, in.size());
+        assertThrows(IllegalArgumentException.class, () -> new StudentTrainer.StepInputs(5, views(4)));
+    }
+
+    @Test
     void trainerHoldsEarlyWorkUpToItsCapacity() {
         StudentTrainer.WorkForVersion w = new StudentTrainer.WorkForVersion();
-        for (long s = 0; s < 6; s++) w.hold(new StudentTrainer.ComputeShards(s, List.of()));
+        for (long s = 0; s < 6; s++) w.hold(new StudentTrainer.ComputeLabelled(s, new org.semivim.training.pseudo.PseudoLabels(new float[0], new int[0], 3), new int[]{0}));
         assertEquals(StudentTrainer.WorkForVersion.CAPACITY, w.size());
         assertNull(w.take(0), "the lowest steps go first");
         assertNull(w.take(1));

@@ -48,12 +48,12 @@ public final class NodeRoles {
 
     /**
      * As {@link #guardian(Set, Ops, RunSpec)}; a node with role data hosts {@code augmenters} augmenters
-     * per run; the augmenters of role data and the TeacherInference of role teacher are given
-     * {@code hooks} (tests; {@link RunHooks#NONE}).
+     * per run; the trainers of role trainer, the augmenters of role data and the TeacherInference of role
+     * teacher are given {@code hooks} (tests; {@link RunHooks#NONE}).
      */
     public static Behavior<Void> guardian(Set<String> roles, Ops ops, RunSpec run, int augmenters, RunHooks hooks) {
         return Behaviors.setup(ctx -> {
-            if (roles.contains("trainer")) ctx.spawn(TrainerHost.create(ops), "trainer-host");
+            if (roles.contains("trainer")) ctx.spawn(TrainerHost.create(ops, hooks), "trainer-host");
             if (roles.contains("data")) ctx.spawn(AugmenterHost.create(augmenters, hooks), "augmenter-host");
             if (roles.contains("teacher")) ctx.spawn(TeacherHost.create(ops, hooks), "teacher-host");
             if (roles.contains("supervisor") && run != null) {

@@ -78,6 +78,56 @@ class InJvmClusterRunTest {
     }
 
     /**
+     * A step's work comes in two parts (StepInputs ahead, ComputeLabelled when labelled). While the
+     * supervisor holds step k's commit, TeacherInference holds step k + 1's views and has sent them
+     * ahead to the one trainer; then a second trainer node joins and the shards are re-assigned (both
+     * trainers' shards change) while the commit is held. After it, step k + 1's labels go out under the
+     * new table: the first trainer gets its new shards' labels alone (it has the views), the new one the
+     * inputs with its labels; then both resends (the supervisor's TrainerStarted, queued behind the
+     * commit) send inputs and labels again. The run
+     * ends with the one-JVM parameters, every step committed once, and the new trainer computed shards
+     * of step k + 1 and of the last step.
+     */
+    @Test
+    void aTrainerNodeThatJoinsAfterAStepsViewsWentAheadGetsItsShards() throws Exception {
+        OneJvmReference reference = OneJvmReference.lyapema(8);
+        long joinAt = 2 + new Random().nextInt(4);
+        HeldCommit joinPoint = new HeldCommit(joinAt);
+        org.semivim.actors.FlowGauges gauges = new org.semivim.actors.FlowGauges();
+        CommittedSteps committed = new CommittedSteps();
+        RunOptions options = committed.options().withHooks(joinPoint).withGauges(gauges);
+        Set<Long> stepsOfNewTrainer = ConcurrentHashMap.newKeySet();
+        RunHooks newTrainer = new RunHooks() {
+            @Override
+            public void beforeShard(long step, int shard) {
+                stepsOfNewTrainer.add(step);
+            }
+        };
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        LoopbackCluster nodes = new LoopbackCluster(QUIET);
+        try {
+            nodes.startSupervisor(reference.runSpec(options, result));
+            nodes.startTrainer();
+            joinPoint.reached().get(120, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (gauges.bufferedViews() < 1 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertTrue(gauges.bufferedViews() >= 1, "TeacherInference holds step " + (joinAt + 1) + "'s views (sent ahead to the first trainer)");
+            ClusterNode joined = nodes.startWorker("trainer", newTrainer);
+            joined.system().classicSystem().actorSelection("/user/trainer-host/student-trainer-0")   // asked by the run: it answers at once
+                    .resolveOne(java.time.Duration.ofSeconds(60)).toCompletableFuture().get(90, TimeUnit.SECONDS);
+            Thread.sleep(1000);   // its answer reaches the run, which publishes the new table (the supervisor, held, resends after the commit)
+            joinPoint.release();
+            RunResult r = result.get(120, TimeUnit.SECONDS);
+            reference.assertSameRun(r, committed, "after a trainer node joined at step " + joinAt);
+            assertTrue(stepsOfNewTrainer.contains(joinAt + 1) && stepsOfNewTrainer.contains(reference.lastStep()),
+                    "the new trainer computed shards of step " + (joinAt + 1) + " and of the last step: " + stepsOfNewTrainer);
+        } finally {
+            joinPoint.release();
+            nodes.close();
+        }
+    }
+
+    /**
      * A data node's augmenters render steps (their views come chunked to TeacherInference); once they
      * have, the data node leaves gracefully while the supervisor holds a commit: the local augmenters
      * take over, what the data node held is rendered again, and the run ends with the one-JVM

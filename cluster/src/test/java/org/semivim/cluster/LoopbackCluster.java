@@ -40,7 +40,7 @@ final class LoopbackCluster implements AutoCloseable {
         return start(Set.of("trainer"), NodeRoles.guardian(Set.of("trainer"), Ops.cpu(), null));
     }
 
-    /** A node with the one {@code role} (teacher or data) on CPU, two augmenters, whose hosted actors call {@code hooks}. */
+    /** A node with the one {@code role} (trainer, teacher or data) on CPU, two augmenters, whose hosted actors call {@code hooks}. */
     ClusterNode startWorker(String role, RunHooks hooks) {
         return start(Set.of(role), NodeRoles.guardian(Set.of(role), Ops.cpu(), null, 2, hooks));
     }

@@ -38,6 +38,7 @@ import java.util.function.Function;
  * plus {@link #FIRST_ID}, so entries are only ever APPENDED (the nodes of a cluster must agree).
  * Records use Kryo's record serializer (canonical constructor, so their checks run on the way in);
  * the types that hold tensors, unmodifiable maps or lists, or actor refs have explicit serializers.
+ * A message class the protocol no longer has keeps its slot as a {@link RetiredMessage} that refuses.
  */
 public final class MessageRegistry {
     /** Kryo's own registrations (primitives, String) use IDs below this. */
@@ -84,7 +85,7 @@ public final class MessageRegistry {
         plain(e, TeacherInference.LabelParams.class);
         plain(e, TeacherInference.ResendShards.class);
         plain(e, StudentTrainer.StudentParams.class);
-        plain(e, StudentTrainer.ComputeShards.class);
+        e.add(new Entry(RetiredMessage.ComputeShards.class, r -> new RetiredMessage.Refusing("StudentTrainer.ComputeShards")));   // retired: the slot stays
         plain(e, LyapunovSupervisor.Begin.class);
         plain(e, LyapunovSupervisor.StepPlan.class);
         plain(e, LyapunovSupervisor.ShardDone.class);
@@ -145,6 +146,9 @@ public final class MessageRegistry {
         plain(e, org.semivim.actors.ClusterRunGuardian.TeacherHosted.class);
         plain(e, org.semivim.actors.TeacherHost.OpenViewsLink.class);
         plain(e, org.semivim.actors.ClusterRunGuardian.ViewsLinkOpened.class);
+        // ---- a step's work in two parts: the views ahead, the labels when they are known (appended)
+        plain(e, StudentTrainer.StepInputs.class);
+        plain(e, StudentTrainer.ComputeLabelled.class);
         return Collections.unmodifiableList(e);
     }
 

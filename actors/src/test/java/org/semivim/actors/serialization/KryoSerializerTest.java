@@ -25,8 +25,6 @@ import org.semivim.engine.tensor.Tensor;
 import org.semivim.training.loop.StepRecord;
 import org.semivim.training.loop.TrainState;
 import org.semivim.training.pseudo.PseudoLabels;
-import org.semivim.training.step.LossTerm;
-import org.semivim.training.step.ShardInput;
 import org.semivim.training.step.StepViews;
 
 import java.lang.reflect.Constructor;
@@ -77,11 +75,6 @@ class KryoSerializerTest {
         Tensor strong = Tensor.wrap(Arrays.copyOfRange(storage, 16, 32), 4, 1, 2, 2);
         StepViews views = new StepViews(batch, labeledWeak, new int[]{0, 3}, weak, strong);
         PseudoLabels labels = new PseudoLabels(new float[]{0.9f, 0.3f, 0.5f, 1f}, new int[]{1, 0, 3, 2}, 4);
-        LossTerm labeled = new LossTerm(LossTerm.Kind.LABELED, labeledWeak, Tensor.wrap(new float[]{1, 0, 0, 0, 0, 0, 1, 0}, 2, 4),
-                new float[]{0.5f, 0.5f}, 1f, null);
-        LossTerm mixed = new LossTerm(LossTerm.Kind.UNLABELED, weak, Tensor.wrap(new float[16], 4, 4), new float[]{0.25f, 0, 0.25f, 0.25f}, 5f,
-                new LossTerm.SsMixupRows(0.1f, 2, new float[]{0.2f, 0.4f, 0.6f, 0.8f}));
-        List<ShardInput> shards = ShardInput.split(7, 3, List.of(labeled, mixed), 2);
         Map<String, Object> lyap = new LinkedHashMap<>();
         lyap.put("s", 0.5);
         lyap.put("lam", 0.01f);
@@ -108,9 +101,9 @@ class KryoSerializerTest {
         out.add(new TeacherInference.LabelParams(5, p, true));
         out.add(new TeacherInference.ResendShards(ref()));
         out.add(new StudentTrainer.StudentParams(5, p));
-        out.add(new StudentTrainer.ComputeShards(3, shards));
-        out.add(new StudentTrainer.ComputeShards(3, List.of(shards.get(1))));
-        out.add(new StudentTrainer.ComputeShards(3, List.of()));
+        out.add(StudentTrainer.StepInputs.of(views));
+        out.add(new StudentTrainer.ComputeLabelled(3, labels, new int[]{0, 2}));
+        out.add(new StudentTrainer.ComputeLabelled(3, new PseudoLabels(new float[0], new int[0], 4), new int[0]));
         out.add(new LyapunovSupervisor.Begin());
         out.add(new LyapunovSupervisor.StepPlan(3, batch, labels, new boolean[]{true, false, true, true}, new int[]{0, 1}, new float[]{1f, 5f}));
         out.add(new LyapunovSupervisor.ShardDone(3, 1, p, new double[]{0.5, Double.NaN}));
@@ -160,7 +153,7 @@ class KryoSerializerTest {
         // TeacherInference on teacher nodes
         out.add(new TeacherInference.ShardTable(List.of(ref(), ref()), List.of(new int[]{0, 2}, new int[]{1, 3})));
         out.add(TeacherInference.ShardTable.EMPTY);
-        out.add(new org.semivim.actors.TeacherOutbox.Forward(ref(), new StudentTrainer.ComputeShards(3, shards)));
+        out.add(new org.semivim.actors.TeacherOutbox.Forward(ref(), new StudentTrainer.StepInputs(3, views)));
         out.add(new org.semivim.actors.TeacherOutbox.Forward(ref(), new LyapunovSupervisor.StepPlan(3, batch, labels, new boolean[]{true, false, true, true},
                 new int[]{0, 1}, new float[]{1f, 5f})));
         out.add(new org.semivim.actors.TeacherHost.HostTeacher("{\"seed\":7}", ref(), ref(), ref(), ref(), ref(), ref()));
@@ -238,11 +231,10 @@ class KryoSerializerTest {
         assertArrayEquals(new int[]{0, 2}, table.shards().get(0));
         assertArrayEquals(new int[]{1, 3}, table.shards().get(1));
         var forward = (org.semivim.actors.TeacherOutbox.Forward) roundTrip(s.stream().filter(m -> m instanceof org.semivim.actors.TeacherOutbox.Forward f
-                && f.message() instanceof StudentTrainer.ComputeShards).findFirst().orElseThrow());
-        var work = (StudentTrainer.ComputeShards) forward.message();
-        assertEquals(3, work.step());
-        assertEquals(2, work.shards().size());
-        assertArrayEquals(new float[]{0.6f, 0.8f}, work.shards().get(1).terms().get(1).ssMixup().psi());
+                && f.message() instanceof StudentTrainer.StepInputs).findFirst().orElseThrow());
+        var inputs = (StudentTrainer.StepInputs) forward.message();
+        assertEquals(3, inputs.step());
+        assertArrayEquals(new int[]{4, 1, 2, 2}, inputs.views().unlabeledWeak().shape(), "forwarded whole: the weak unlabeled views too");
     }
 
     @Test
@@ -255,12 +247,16 @@ class KryoSerializerTest {
         assertArrayEquals(new int[]{0, 3}, views.labeledLabels());
         assertEquals(new StepBatch(3, new int[]{4, 9}, new int[]{1, 2, 5, 7}, 6, 12, 2), views.batch());
 
-        var compute = (StudentTrainer.ComputeShards) roundTrip(s.get(9));
-        LossTerm mixed = compute.shards().get(1).terms().get(1);
-        assertEquals(LossTerm.Kind.UNLABELED, mixed.kind());
-        assertArrayEquals(new float[]{0.6f, 0.8f}, mixed.ssMixup().psi());
-        assertEquals(5f, mixed.lossWeight());
-        assertArrayEquals(new float[]{0.25f, 0.25f}, mixed.rowWeights());
+        var inputs = (StudentTrainer.StepInputs) roundTrip(s.get(9));
+        assertEquals(3, inputs.step());
+        assertArrayEquals(new int[]{0, 1, 2, 2}, inputs.views().unlabeledWeak().shape(), "the weak unlabeled views are left out");
+        assertArrayEquals(new int[]{4, 1, 2, 2}, inputs.views().unlabeledStrong().shape());
+        assertEquals(5f, inputs.views().unlabeledStrong().data[0]);   // storage[16] = 16 * 0.5 - 3
+        assertEquals(-1f, inputs.views().labeledWeak().data[0]);
+        var labelled = (StudentTrainer.ComputeLabelled) roundTrip(s.get(10));
+        assertArrayEquals(new int[]{0, 2}, labelled.shards());
+        assertArrayEquals(new float[]{0.9f, 0.3f, 0.5f, 1f}, labelled.predictions().confidence());
+        assertArrayEquals(new int[]{1, 0, 3, 2}, labelled.predictions().label());
 
         TrainState state = ((Checkpointer.Save) roundTrip(s.get(20))).state();
         assertEquals("abc123", state.configHash());
@@ -332,7 +328,7 @@ class KryoSerializerTest {
 
     /** A list typed as shards that holds an unregistered class (erasure lets it through to the serializer). */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static List<ShardInput> smuggled() {
+    private static List<org.semivim.training.ssmae.SsmaeStep.ShardTerms> smuggled() {
         return (List) List.of(new Unregistered(2));
     }
 
@@ -361,13 +357,23 @@ class KryoSerializerTest {
 
         // inside a registered message: the field's class is named
         UnregisteredClassException inner = assertThrows(UnregisteredClassException.class,
-                () -> serializer.toBinary(new StudentTrainer.ComputeShards(1, smuggled())));
+                () -> serializer.toBinary(new StudentTrainer.ComputeSsmaeShards(1, smuggled())));
         assertEquals(Unregistered.class.getName(), inner.className());
 
         // bytes with a class id nobody registered
         byte[] bogus = {(byte) 0xF5, 0x07, 0x01};
         UnregisteredClassException unknown = assertThrows(UnregisteredClassException.class, () -> serializer.fromBinary(bogus, ""));
         assertTrue(unknown.getMessage().contains("unknown Kryo class id"), unknown.getMessage());
+    }
+
+    @Test
+    void aRetiredMessageKeepsItsSlotAndIsRefusedByName() {
+        int id = MessageRegistry.idOf(RetiredMessage.ComputeShards.class);
+        assertEquals(MessageRegistry.idOf(StudentTrainer.StudentParams.class) + 1, id, "the retired class keeps ComputeShards' slot");
+        com.esotericsoftware.kryo.io.Output out = new com.esotericsoftware.kryo.io.Output(8);
+        out.writeVarInt(id + 2, true);   // how Kryo writes a registered class id
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> serializer.fromBinary(out.toBytes(), ""));
+        assertTrue(e.getMessage().contains("StudentTrainer.ComputeShards") && e.getMessage().contains("retired"), e.getMessage());
     }
 
     @Test
