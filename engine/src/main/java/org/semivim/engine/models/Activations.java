@@ -19,8 +19,7 @@ import java.util.List;
  * the thread that allocates it, and for the [B,L,E] tensors of a ViM layer that fill is a large part
  * of the forward's serial work.
  *
- * <p>One instance per forward pass; thread-safe, since the two directions of a ViM mixer may take
- * their tensors at once from two threads.
+ * <p>One instance per forward pass, used by the thread that runs the pass (not thread-safe itself).
  */
 final class Activations {
     private final ActivationArena arena;                  // null: fresh arrays, nothing to give back
@@ -45,7 +44,7 @@ final class Activations {
      * {@code count} tensors of the shape for outputs written in full before being read: zeros when
      * new, the old contents of a released pass when reused.
      */
-    synchronized Tensor[] outputs(int count, int... shape) {
+    Tensor[] outputs(int count, int... shape) {
         if (released) throw new IllegalStateException("the forward pass's activations were released");
         int n = Shapes.numel(shape);
         float[][] data = new float[count][];
@@ -68,12 +67,12 @@ final class Activations {
         return outputs(1, shape)[0];
     }
 
-    synchronized boolean released() {
+    boolean released() {
         return released;
     }
 
     /** Gives every buffer taken back to the arena (nothing for {@link #fresh()}); the tensors must not be used afterwards. */
-    synchronized void release() {
+    void release() {
         if (released) throw new IllegalStateException("the forward pass was already released");
         released = true;
         if (arena != null) arena.giveBack(taken);

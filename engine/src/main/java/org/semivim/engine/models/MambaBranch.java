@@ -58,13 +58,13 @@ final class MambaBranch {
     }
 
     /**
-     * x, z [B,L,E] → gated output written into {@code out} [B,L,E] (overwritten). {@code y} [B,L,E]
-     * (the pre-gate output) and {@code xDbl} [B,L,R+2N] are the caller's temporaries, written in
-     * full here; the saved tensors come from {@code acts}. Touches no {@link Workspace}, so it may
-     * run on any thread (MambaMixer runs the two directions at once on two threads).
+     * x, z [B,L,E] → gated output written into {@code out} [B,L,E] (overwritten). The pre-gate output
+     * y of the result is a temporary of the caller's {@link Workspace} scope; the saved tensors come
+     * from {@code acts}.
      */
-    Output forward(Tensor x, Tensor z, Tensor out, Tensor y, Tensor xDbl, Activations acts) {
+    Output forward(Tensor x, Tensor z, Tensor out, Activations acts) {
         int batch = x.dim(0), len = x.dim(1);
+        Workspace ws = Workspace.current();
         Tensor[] saved = acts.outputs(3, batch, len, dInner);             // each written in full below
         Tensor pre = saved[0], u = saved[1], deltaRaw = saved[2];         // [B,L,E]
         if (ops.conv() instanceof ConvSiluOps fused) {                    // one pass over the rows, the same bits
@@ -73,18 +73,15 @@ final class MambaBranch {
             ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
             ops.elementwise().siluForward(pre, u);
         }
-        ops.gemm().gemm(false, true, 1f, u, xProj.value(), 0f, xDbl);     // [B,L,R+2N]
+        Tensor xDbl = ws.scratch(batch, len, dtRank + 2 * dState);        // [B,L,R+2N] temporary
+        ops.gemm().gemm(false, true, 1f, u, xProj.value(), 0f, xDbl);
         Tensor dtr = columns(xDbl, 0, dtRank, acts);                      // [B,L,R]
         Tensor bm = columns(xDbl, dtRank, dState, acts);                  // [B,L,N]
         Tensor cm = columns(xDbl, dtRank + dState, dState, acts);         // [B,L,N]
         ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
+        Tensor y = ws.scratch(batch, len, dInner);                        // [B,L,E] pre-gate, temporary
         ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);
         return new Output(out, y, new Saved(pre, u, dtr, bm, cm, deltaRaw));
-    }
-
-    /** Columns of the x_proj output: dt rank + 2 · d_state. */
-    int xDblWidth() {
-        return dtRank + 2 * dState;
     }
 
     /** The raw readout r_t = C_t·h_t = y_t − D ⊙ u_t [B,L,E], a workspace temporary (vim-spec.md §11: no state storage needed). */
@@ -102,32 +99,14 @@ final class MambaBranch {
     /**
      * Accumulates this direction's parameter gradients, dx and dz [B,L,E] from dOut = ∂L/∂out and
      * dReadout = extra ∂L/∂r (SSMixup; null for none). x and z are the forward inputs. Every
-     * intermediate gradient is a {@link Workspace} temporary, given back on return. The same as
-     * {@link #backwardToInput} into a zeroed du, then {@link #backwardConv}.
+     * intermediate gradient is a {@link Workspace} temporary, given back on return.
      */
     void backward(Tensor x, Tensor z, Saved s, Tensor dOut, Tensor dReadout, Tensor dx, Tensor dz) {
+        int batch = x.dim(0), len = x.dim(1);
         Workspace ws = Workspace.current();
         int mark = ws.mark();
         try {
-            Tensor du = ws.zeros(x.dim(0), x.dim(1), dInner);             // [B,L,E]
-            backwardToInput(z, s, dOut, dReadout, du, dz);
-            backwardConv(x, s, du, dx);
-        } finally {
-            ws.release(mark);
-        }
-    }
-
-    /**
-     * The backward down to u = SiLU(pre): the scan (adding into dz), dt_proj and x_proj. Accumulates
-     * du = ∂L/∂u [B,L,E], dz and the parameter gradients of the scan, dt_proj and x_proj. Its
-     * temporaries come from the running thread's {@link Workspace} and go back on return, so it may
-     * run on any thread; it writes nothing the other direction writes, except dz.
-     */
-    void backwardToInput(Tensor z, Saved s, Tensor dOut, Tensor dReadout, Tensor du, Tensor dz) {
-        int batch = z.dim(0), len = z.dim(1);
-        Workspace ws = Workspace.current();
-        int mark = ws.mark();
-        try {
+            Tensor du = ws.zeros(batch, len, dInner);                     // [B,L,E]
             Tensor dDeltaRaw = ws.zeros(batch, len, dInner);              // [B,L,E]
             Tensor dBm = ws.zeros(batch, len, dState);                    // [B,L,N]
             Tensor dCm = ws.zeros(batch, len, dState);                    // [B,L,N]
@@ -144,25 +123,15 @@ final class MambaBranch {
             putColumns(dCm, dXDbl, dtRank + dState);
             ops.gemm().gemm(true, false, 1f, dXDbl, s.u(), 1f, xProj.grad());
             ops.gemm().gemm(false, false, 1f, dXDbl, xProj.value(), 1f, du);
-        } finally {
-            ws.release(mark);
-        }
-    }
-
-    /** The conv1d + SiLU backward: accumulates dx [B,L,E] and the conv's gradients from du = ∂L/∂u. */
-    void backwardConv(Tensor x, Saved s, Tensor du, Tensor dx) {
-        if (ops.conv() instanceof ConvSiluOps fused) {                    // ∂L/∂pre formed row by row, never stored
-            fused.depthwiseConv1dSiluBackward(x, taps(convWeight.value()), s.pre(), reverse, du, dx, taps(convWeight.grad()),
-                    convBias.grad());
-            return;
-        }
-        Workspace ws = Workspace.current();
-        int mark = ws.mark();
-        try {
-            Tensor dPre = ws.zeros(x.dim(0), x.dim(1), dInner);           // [B,L,E]
-            ops.elementwise().siluBackward(s.pre(), du, dPre);
-            ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
-                    convBias.grad());
+            if (ops.conv() instanceof ConvSiluOps fused) {                // ∂L/∂pre formed row by row, never stored
+                fused.depthwiseConv1dSiluBackward(x, taps(convWeight.value()), s.pre(), reverse, du, dx, taps(convWeight.grad()),
+                        convBias.grad());
+            } else {
+                Tensor dPre = ws.zeros(batch, len, dInner);               // [B,L,E]
+                ops.elementwise().siluBackward(s.pre(), du, dPre);
+                ops.conv().depthwiseConv1dBackward(x, taps(convWeight.value()), reverse, dPre, dx, taps(convWeight.grad()),
+                        convBias.grad());
+            }
         } finally {
             ws.release(mark);
         }

@@ -88,49 +88,22 @@ public final class MambaMixer {
         int mark = ws.mark();
         MambaBranch.Output f, b = null;
         try {
-            int xDblWidth = forwardBranch.xDblWidth();
-            Tensor yF = ws.scratch(batch, len, dInner), xDblF = ws.scratch(batch, len, xDblWidth);
-            if (backwardBranch == null) {
-                f = forwardBranch.forward(x, z, merged, yF, xDblF, acts);
-            } else {
-                Tensor outB = ws.scratch(batch, len, dInner), yB = ws.scratch(batch, len, dInner);
-                Tensor xDblB = ws.scratch(batch, len, xDblWidth);
-                MambaBranch.Output[] both = new MambaBranch.Output[2];
-                eachDirection(d -> both[d] = d == 0 ? forwardBranch.forward(x, z, merged, yF, xDblF, acts)
-                        : backwardBranch.forward(x, z, outB, yB, xDblB, acts));
-                f = both[0];
-                b = both[1];
+            f = forwardBranch.forward(x, z, merged, acts);
+            if (backwardBranch != null) {
+                b = backwardBranch.forward(x, z, ws.scratch(batch, len, dInner), acts);
                 float scale = divideOut ? 0.5f : 1f;
-                float[] m = merged.data, ob = outB.data;
+                float[] m = merged.data, outB = b.out().data;
                 Parallel.forEach(Parallel.chunks(merged.size, CHUNK), c -> {
-                    for (int i = c * CHUNK, end = Math.min(m.length, i + CHUNK); i < end; i++) m[i] = (m[i] + ob[i]) * scale;
+                    for (int i = c * CHUNK, end = Math.min(m.length, i + CHUNK); i < end; i++) m[i] = (m[i] + outB[i]) * scale;
                 });
                 if (psi != null) addSsMixupTerm(merged, forwardBranch.readout(f), backwardBranch.readout(b), psi, nu);
             }
         } finally {
-            ws.release(mark);                                             // the branches' y, x_proj outputs and out^b
+            ws.release(mark);                                             // the branches' y and out^b
         }
         Tensor y = outProj.forward(merged, acts.output(batch, len, dModel)); // [B,L,D]
         return new Output(y, new Saved(hs, x, z, f.saved(), b == null ? null : b.saved(), merged,
                 psi == null ? null : psi.clone(), nu));
-    }
-
-    /**
-     * Whether the two directions run at once, one per thread: with two engine threads on the CPU
-     * backend. Each direction's ops then run their tasks inline on its thread (nested
-     * {@link Parallel#forEach}), with the same task boundaries, so every result has the same bits as
-     * with the directions in turn; what goes is a hand-off and a join per op (~370 per step at
-     * vim-fmnist-small), the helper's wake-ups and the idle tails of short ops
-     * (docs/benchmarks-engine.md, sixth round). With more threads every op keeps all of them.
-     */
-    private boolean directionsAtOnce() {
-        return backwardBranch != null && Parallel.threads() == 2 && ops.allowsConcurrentCalls();
-    }
-
-    /** Runs {@code body} for direction 0 (forward) and 1 (backward): at once when {@link #directionsAtOnce()}, else in turn. */
-    private void eachDirection(java.util.function.IntConsumer body) {
-        if (directionsAtOnce()) Parallel.forEach(2, body);
-        else for (int d = 0; d < 2; d++) body.accept(d);
     }
 
     /** merged += ν·(ψ_b·r^f + (1 − ψ_b)·r^b) (vim-spec.md §11; r^b is already in token order). */
@@ -173,29 +146,8 @@ public final class MambaMixer {
                         dReadoutB.data[i] = s.nu() * (1f - ps) * g;
                     }
                 }
-                if (!directionsAtOnce()) {
-                    forwardBranch.backward(s.x(), s.z(), s.fwd(), dOut, dReadoutF, dx, dz);
-                    backwardBranch.backward(s.x(), s.z(), s.bwd(), dOut, dReadoutB, dx, dz);
-                } else {
-                    // The two directions down to u at once (one per thread); the backward direction adds its
-                    // dz share into dzB, so dz = (0 + dz^f) + (0 + dz^b): the bits of adding both into dz in
-                    // turn (a two-term sum; x + 0 = x except −0). Then the convs add into dx in the same
-                    // order as above (each adds several terms per element, so that order matters).
-                    Tensor duF = ws.zeros(batch, len, dInner), duB = ws.zeros(batch, len, dInner);   // [B,L,E]
-                    Tensor dzB = ws.zeros(batch, len, dInner);                                          // [B,L,E]
-                    Tensor dReadF = dReadoutF, dReadB = dReadoutB;
-                    Parallel.forEach(2, d -> {
-                        if (d == 0) forwardBranch.backwardToInput(s.z(), s.fwd(), dOut, dReadF, duF, dz);
-                        else backwardBranch.backwardToInput(s.z(), s.bwd(), dOut, dReadB, duB, dzB);
-                    });
-                    float[] dzd = dz.data, dzb = dzB.data;
-                    int dzo = dz.offset;
-                    Parallel.forEach(Parallel.chunks(dz.size, CHUNK), c -> {
-                        for (int i = c * CHUNK, end = Math.min(dz.size, i + CHUNK); i < end; i++) dzd[dzo + i] += dzb[i];
-                    });
-                    forwardBranch.backwardConv(s.x(), s.fwd(), duF, dx);
-                    backwardBranch.backwardConv(s.x(), s.bwd(), duB, dx);
-                }
+                forwardBranch.backward(s.x(), s.z(), s.fwd(), dOut, dReadoutF, dx, dz);
+                backwardBranch.backward(s.x(), s.z(), s.bwd(), dOut, dReadoutB, dx, dz);
             }
             // in_proj: dW_in[0:E] += dxᵀ·hs, dW_in[E:2E] += dzᵀ·hs, dhs += dx·W_in[0:E] + dz·W_in[E:2E]
             ops.gemm().gemm(true, false, 1f, dx, s.input(), 1f, inProjRows(inProj.grad(), 0));

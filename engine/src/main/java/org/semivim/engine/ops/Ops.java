@@ -18,7 +18,6 @@ public final class Ops {
     private final LossOps loss;
     private final AttentionOps attention;
     private final CrossAttentionOps crossAttention;
-    private final boolean concurrentCalls;
 
     /** A backend without cross-attention (the families every classifier needs). */
     public Ops(String name, GemmOps gemm, NormOps norm, ElementwiseOps elementwise, ConvOps conv,
@@ -28,12 +27,6 @@ public final class Ops {
 
     public Ops(String name, GemmOps gemm, NormOps norm, ElementwiseOps elementwise, ConvOps conv,
                ScanOps scan, LossOps loss, AttentionOps attention, CrossAttentionOps crossAttention) {
-        this(name, gemm, norm, elementwise, conv, scan, loss, attention, crossAttention, false);
-    }
-
-    private Ops(String name, GemmOps gemm, NormOps norm, ElementwiseOps elementwise, ConvOps conv,
-                ScanOps scan, LossOps loss, AttentionOps attention, CrossAttentionOps crossAttention, boolean concurrentCalls) {
-        this.concurrentCalls = concurrentCalls;
         this.name = Objects.requireNonNull(name);
         this.gemm = gemm;
         this.norm = norm;
@@ -48,7 +41,7 @@ public final class Ops {
 
     private static final class CpuHolder {
         static final Ops INSTANCE = new Ops("cpu", new CpuGemm(), new CpuNormOps(), new CpuElementwiseOps(),
-                new CpuConvOps(), new CpuScanOps(), new CpuLossOps(), new CpuAttentionOps(), new CpuCrossAttentionOps(), true);
+                new CpuConvOps(), new CpuScanOps(), new CpuLossOps(), new CpuAttentionOps(), new CpuCrossAttentionOps());
     }
 
     private static final class ReferenceHolder {
@@ -73,18 +66,6 @@ public final class Ops {
     }
 
     public String name() { return name; }
-
-    /**
-     * Whether this backend's ops may be called from two threads at once on independent tensors (a
-     * model may then run independent branches concurrently, e.g. the two scan directions of a ViM
-     * mixer). True for {@link #cpu()}; false by default (a GPU backend drives one device stream).
-     */
-    public boolean allowsConcurrentCalls() { return concurrentCalls; }
-
-    /** The same families, declared safe to call from two threads at once (see {@link #allowsConcurrentCalls()}). */
-    public Ops allowingConcurrentCalls() {
-        return new Ops(name, gemm, norm, elementwise, conv, scan, loss, attention, crossAttention, true);
-    }
     public GemmOps gemm() { return need(gemm, "gemm"); }
     public NormOps norm() { return need(norm, "norm"); }
     public ElementwiseOps elementwise() { return need(elementwise, "elementwise"); }

@@ -87,8 +87,7 @@ public final class StepProfile {
         Ops cpu = Ops.cpu();
         Ops ops = new Ops("timed-cpu", timed(GemmOps.class, cpu.gemm()), timed(NormOps.class, cpu.norm()),
                 timed(ElementwiseOps.class, cpu.elementwise()), timed(ConvOps.class, cpu.conv()),
-                timed(ScanOps.class, cpu.scan()), timed(LossOps.class, cpu.loss()), timed(AttentionOps.class, cpu.attention()))
-                .allowingConcurrentCalls();                       // as Ops.cpu(): the proxies are thread-safe
+                timed(ScanOps.class, cpu.scan()), timed(LossOps.class, cpu.loss()), timed(AttentionOps.class, cpu.attention()));
         VimConfig cfg = VimConfig.preset(preset);
         VisionMamba net = new VisionMamba(cfg, ops);
         net.initialize(0);
