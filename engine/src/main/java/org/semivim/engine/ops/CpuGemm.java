@@ -106,8 +106,8 @@ public final class CpuGemm implements GemmOps {
      * The calling thread's reusable chunk buffers when a chunk's [M,N] is at most
      * {@link #MAX_REUSED_CHUNK} floats (entries of at least {@code size} floats, or null where the
      * task must allocate one); for larger products new slots, filled by the tasks. Reusing them
-     * takes the weight-gradient shapes of the ViM step from ~200 to ~240 GFLOP/s on two threads:
-     * a new array's zero fill and first touch cost more than the product's own writes
+     * makes the weight-gradient products of the ViM step 8–25 % faster on two threads (TN 256×128×3200:
+     * ~190 → ~220 GFLOP/s): a new array's zero fill and first touch cost more than the product's writes
      * (docs/benchmarks-engine.md, sixth round). sgemm with β = 0 overwrites every element, so a
      * reused buffer's old contents never matter. A thread runs one split-K product at a time (its
      * tasks call only sgemm), so the buffers are never shared.
