@@ -32,6 +32,9 @@ public final class CpuGemm implements GemmOps {
     private static final int MIN_K_SPLIT = 1024;
     private static final int MIN_K_PER_TASK = 256;
     private static final int MAX_K_TASKS = 4;
+    /** Largest chunk product [M,N] (floats) whose buffer a thread keeps for the next split-K product. */
+    private static final int MAX_REUSED_CHUNK = 1 << 20;
+    private static final ThreadLocal<float[][]> CHUNK_BUFFERS = ThreadLocal.withInitial(() -> new float[MAX_K_TASKS][]);
     private final BLAS blas;
 
     public CpuGemm() {
@@ -73,9 +76,9 @@ public final class CpuGemm implements GemmOps {
         int m = s.m(), n = s.n(), k = s.k();
         int kPerTask = (k + kTasks - 1) / kTasks;
         int taskCount = Parallel.chunks(k, kPerTask);
-        float[][] partial = new float[taskCount][];           // per chunk [M,N]
+        float[][] partial = chunkBuffers(taskCount, m * n);    // per chunk [M,N], written in full (β = 0)
         Parallel.forEach(taskCount, t -> {
-            partial[t] = new float[m * n];                    // allocated (zeroed) by the task: in parallel
+            if (partial[t] == null) partial[t] = new float[m * n]; // allocated (zeroed) by the task: in parallel
             int k0 = t * kPerTask, kc = Math.min(kPerTask, k - k0);
             int aOff = a.offset + (transA ? k0 * s.lda() : k0);  // op(A) columns k0.. : rows of Aᵀ-stored A, or columns of A
             int bOff = b.offset + (transB ? k0 : k0 * s.ldb());  // op(B) rows k0.. : columns of Bᵀ-stored B, or rows of B
@@ -97,6 +100,25 @@ public final class CpuGemm implements GemmOps {
                 else for (int j = 0; j < n; j++) cd[cb + j] = beta * cd[cb + j] + alpha * sum[j];
             }
         });
+    }
+
+    /**
+     * The calling thread's reusable chunk buffers when a chunk's [M,N] is at most
+     * {@link #MAX_REUSED_CHUNK} floats (entries of at least {@code size} floats, or null where the
+     * task must allocate one); for larger products new slots, filled by the tasks. Reusing them
+     * makes the weight-gradient products of the ViM step 8–25 % faster on two threads (TN 256×128×3200:
+     * ~190 → ~220 GFLOP/s): a new array's zero fill and first touch cost more than the product's writes
+     * (docs/benchmarks-engine.md, sixth round). sgemm with β = 0 overwrites every element, so a
+     * reused buffer's old contents never matter. A thread runs one split-K product at a time (its
+     * tasks call only sgemm), so the buffers are never shared.
+     */
+    private static float[][] chunkBuffers(int count, int size) {
+        if (size > MAX_REUSED_CHUNK) return new float[count][];
+        float[][] mine = CHUNK_BUFFERS.get();
+        for (int t = 0; t < count; t++) {
+            if (mine[t] != null && mine[t].length < size) mine[t] = null;
+        }
+        return mine;
     }
 
     @Override

@@ -9,7 +9,8 @@ import org.semivim.engine.tensor.Tensor;
  * CPU time of the fast selective scan's forward and backward alone at one shape (not a test: run
  * its main by hand, see docs/benchmarks-engine.md). Arguments: B L E N calls (default: the
  * vim-fmnist-small mixer shape 64 50 256 16, 30 calls); both directions are timed in turn. Best
- * and median of the calling thread's CPU time per call; run with {@code -Dsemivim.threads=1}.
+ * and median of the calling thread's CPU time per call; run with {@code -Dsemivim.threads=1}. With
+ * {@code -Dbench.wall=true} the figures are wall time instead (for runs with two engine threads).
  */
 public final class ScanBench {
     private ScanBench() {}
@@ -38,15 +39,17 @@ public final class ScanBench {
         Tensor du = Tensor.zeros(b, l, e), dDr = Tensor.zeros(b, l, e), dz = Tensor.zeros(b, l, e);
         Tensor dBias = Tensor.zeros(e), dA = Tensor.zeros(e, n), dBm = Tensor.zeros(b, l, n), dCm = Tensor.zeros(b, l, n),
                 dD = Tensor.zeros(e);
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.lang.management.ThreadMXBean mx0 = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean wall = Boolean.getBoolean("bench.wall");
+        java.util.function.LongSupplier clock = wall ? System::nanoTime : mx0::getCurrentThreadCpuTime;
         long[] fwd = new long[calls], bwd = new long[calls];
         for (int c = -10; c < calls; c++) {
             boolean reverse = (c & 1) == 1;
-            long t0 = mx.getCurrentThreadCpuTime();
+            long t0 = clock.getAsLong();
             scan.selectiveScanForward(u, dRaw, bias, aLog, bm, cm, d, z, reverse, y, out);
-            long t1 = mx.getCurrentThreadCpuTime();
+            long t1 = clock.getAsLong();
             scan.selectiveScanBackward(u, dRaw, bias, aLog, bm, cm, d, z, reverse, dOut, null, du, dDr, dBias, dA, dBm, dCm, dD, dz);
-            long t2 = mx.getCurrentThreadCpuTime();
+            long t2 = clock.getAsLong();
             if (c >= 0) {
                 fwd[c] = t1 - t0;
                 bwd[c] = t2 - t1;
@@ -67,7 +70,7 @@ public final class ScanBench {
         System.out.printf("fingerprint of the results: %016x%n", hash);
         java.util.Arrays.sort(fwd);
         java.util.Arrays.sort(bwd);
-        System.out.printf("scan B=%d L=%d E=%d N=%d, CPU ms per call: forward best %.2f median %.2f, backward best %.2f median %.2f%n",
-                b, l, e, n, fwd[0] / 1e6, fwd[calls / 2] / 1e6, bwd[0] / 1e6, bwd[calls / 2] / 1e6);
+        System.out.printf("scan B=%d L=%d E=%d N=%d, %s ms per call: forward best %.2f median %.2f, backward best %.2f median %.2f%n",
+                b, l, e, n, wall ? "wall" : "CPU", fwd[0] / 1e6, fwd[calls / 2] / 1e6, bwd[0] / 1e6, bwd[calls / 2] / 1e6);
     }
 }

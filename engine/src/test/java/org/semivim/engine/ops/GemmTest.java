@@ -119,6 +119,32 @@ class GemmTest {
         assertArrayEquals(c1.data, c3.data);
     }
 
+    /**
+     * The split-K chunk buffers a thread keeps between products: a product computed after larger
+     * and smaller split-K products on the same threads (buffers holding their leftovers) has the bits
+     * of the same product on a fresh thread, whose buffers are new.
+     */
+    @Test
+    void reusedSplitKBuffersGiveTheBitsOfFreshOnes() throws Exception {
+        Parallel.setThreads(2);
+        GemmOps fast = new CpuGemm();
+        Tensor a = random(10, 3200, 40), b = random(11, 3200, 256);
+        Tensor fresh = Tensor.zeros(40, 256);
+        Thread t = new Thread(() -> fast.gemm(true, false, 0.5f, a, b, 0f, fresh));  // a new thread: new buffers
+        t.start();
+        t.join();
+        Tensor big = Tensor.zeros(64, 300), small = Tensor.zeros(8, 300);   // both split K
+        fast.gemm(true, false, 1f, random(12, 2048, 64), random(13, 2048, 300), 0f, big);
+        Tensor again = Tensor.zeros(40, 256);
+        again.fill(Float.NaN);
+        fast.gemm(true, false, 0.5f, a, b, 0f, again);
+        assertArrayEquals(fresh.data, again.data);
+        fast.gemm(true, false, 1f, random(14, 4096, 8), random(15, 4096, 300), 0f, small);
+        again.fill(Float.NaN);
+        fast.gemm(true, false, 0.5f, a, b, 0f, again);
+        assertArrayEquals(fresh.data, again.data);
+    }
+
     @Test
     void mismatchedShapesAreRejectedWithTheShapes() {
         Tensor a = Tensor.zeros(4, 3), b = Tensor.zeros(4, 5), c = Tensor.zeros(4, 5);
