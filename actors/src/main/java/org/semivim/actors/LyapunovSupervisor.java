@@ -42,7 +42,7 @@ import org.semivim.training.update.UpdatePhase;
 public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSupervisor.Command> {
 
     public sealed interface Command extends WireMessage
-            permits Begin, StepPlan, ShardDone, TrainerStarted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved, SsmaeStepPlan,
+            permits Begin, StepPlan, ShardDone, StepGradientDone, TrainerStarted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved, SsmaeStepPlan,
             StopAfterCommit {}
 
     /** From the guardian once every actor exists: load the state and start. */
@@ -60,6 +60,14 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
 
     /** Shard {@code shard}'s gradient [P] at step {@code step} and its unweighted term loss shares. */
     public record ShardDone(long step, int shard, float[] gradient, double[] termLosses) implements Command {}
+
+    /**
+     * Every shard of step {@code step} computed by one trainer: Σ_s g_s [P] summed in shard order with
+     * {@link org.semivim.training.step.ShardGradient#sumInShardOrder} (the bits the supervisor's own sum of
+     * the S {@link ShardDone}s gives), and {@code termLosses[s]} shard s's unweighted term loss shares. One
+     * message instead of S: a trainer node that holds every shard sends one gradient per step across.
+     */
+    public record StepGradientDone(long step, float[] gradient, double[][] termLosses) implements Command {}
 
     /** A trainer (re)started: send it the parameters, and have its work sent again. */
     public record TrainerStarted(ActorRef<StudentTrainer.Command> trainer) implements Command {}
@@ -126,6 +134,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
                 .onMessage(StepPlan.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
                 .onMessage(SsmaeStepPlan.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
                 .onMessage(ShardDone.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
+                .onMessage(StepGradientDone.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
                 .onMessage(TrainerStarted.class, this::onTrainerStarted)
                 .onMessage(TeacherStarted.class, this::onTeacherStarted)
                 .onMessage(MetricsSynced.class, this::onSynced)

@@ -13,7 +13,10 @@ import java.util.List;
  * S shard gradients of step {@code step}, each kept once (the first copy; a re-computation after a
  * fault delivers the same bits), anything of another step ignored. When complete, the gradient is
  * Σ_s g_s in shard order and the loss L = Σ_s Σ_terms lossWeight·share in the same order as the
- * reference trainer adds it, with L_x and L_u the unweighted shares.
+ * reference trainer adds it, with L_x and L_u the unweighted shares. A trainer that computed every
+ * shard sends that sum itself ({@link LyapunovSupervisor.StepGradientDone}); it completes the step
+ * whatever single shards came before (each shard's gradient is deterministic, so the sum has the bits
+ * of the single shards' sum). SSMAE steps take single shards only (their commit needs each gradient).
  */
 final class StepCollector {
     /** The step's losses: L, L_x, L_u. */
@@ -24,6 +27,7 @@ final class StepCollector {
     private final float[][] gradients;
     private final double[][] termLosses;
     private int received;
+    private float[] summed;                    // Σ_s g_s from a trainer that computed every shard, or null
     private LyapunovSupervisor.StepPlan plan;
     private SsmaeStep.Plan ssmaePlan;          // SSMAE's plan instead of `plan`
 
@@ -54,10 +58,25 @@ final class StepCollector {
 
     /** Keeps a shard's gradient if it is this step's and the first for that shard; returns whether it was kept. */
     boolean offer(LyapunovSupervisor.ShardDone d) {
-        if (d.step() != step || d.shard() < 0 || d.shard() >= shardCount || gradients[d.shard()] != null) return false;
+        if (d.step() != step || summed != null || d.shard() < 0 || d.shard() >= shardCount || gradients[d.shard()] != null) return false;
         gradients[d.shard()] = d.gradient();
         termLosses[d.shard()] = d.termLosses();
         received++;
+        return true;
+    }
+
+    /**
+     * Keeps a whole step's summed gradient if it is this step's, not an SSMAE step, the first such sum and
+     * the step is not complete yet, and it has one term-loss row per shard; returns whether it was kept.
+     */
+    boolean offer(LyapunovSupervisor.StepGradientDone d) {
+        if (d.step() != step || ssmaePlan != null || summed != null || received == shardCount || d.termLosses().length != shardCount) return false;
+        summed = d.gradient();
+        for (int s = 0; s < shardCount; s++) {
+            gradients[s] = null;
+            termLosses[s] = d.termLosses()[s];
+        }
+        received = shardCount;
         return true;
     }
 
@@ -76,6 +95,7 @@ final class StepCollector {
     /** SSMAE: the S shard results in shard order (term losses: L_cls share, L_mae share). */
     List<SsmaeStep.ShardResult> ssmaeShards() {
         requireComplete();
+        if (summed != null) throw new IllegalStateException("step " + step + " came as one summed gradient: SSMAE needs each shard's");
         List<SsmaeStep.ShardResult> out = new ArrayList<>(shardCount);
         for (int s = 0; s < shardCount; s++) {
             if (termLosses[s].length != 2) throw new IllegalStateException("SSMAE shard " + s + " of step " + step + " reports " + termLosses[s].length + " term losses, not 2");
@@ -87,7 +107,7 @@ final class StepCollector {
     /** Σ_s g_s [P] in shard order (a fresh array). */
     float[] gradient() {
         requireComplete();
-        return ShardGradient.sumInShardOrder(Arrays.asList(gradients));
+        return summed != null ? summed.clone() : ShardGradient.sumInShardOrder(Arrays.asList(gradients));
     }
 
     Losses losses() {
@@ -114,6 +134,7 @@ final class StepCollector {
     /** The shards still missing (diagnostics). */
     List<Integer> missing() {
         List<Integer> out = new ArrayList<>();
+        if (summed != null) return out;
         for (int s = 0; s < shardCount; s++) if (gradients[s] == null) out.add(s);
         return out;
     }

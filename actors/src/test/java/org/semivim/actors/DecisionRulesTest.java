@@ -172,4 +172,41 @@ class DecisionRulesTest {
         assertEquals(1.5, l.unlabeled());
         assertEquals(1.0 + 5 * 1.5, l.loss(), 1e-12);
     }
+
+    @Test
+    void aWholeStepsSummedGradientCompletesTheStepWithTheBitsOfItsShards() {
+        float[][] g = {{1f, 1f}, {-1e8f, 2f}, {1e8f, 3f}};
+        double[][] losses = {{0.5, 0}, {0.25, 1}, {0.25, 0.5}};
+        float[] byTrainer = org.semivim.training.step.ShardGradient.sumInShardOrder(List.of(g));
+        StepBatch batch = new StepBatch(7, new int[]{1}, new int[]{2, 3}, 7, 14, 3);
+        PseudoLabels labels = new PseudoLabels(new float[]{0.5f, 0.9f}, new int[]{0, 1}, 2);
+        var plan = new LyapunovSupervisor.StepPlan(7, batch, labels, new boolean[]{false, true}, new int[]{0, 1}, new float[]{1f, 5f});
+
+        StepCollector singles = new StepCollector(7, 3);
+        singles.offer(plan);
+        for (int s = 0; s < 3; s++) singles.offer(new LyapunovSupervisor.ShardDone(7, s, g[s], losses[s]));
+        StepCollector summed = new StepCollector(7, 3);
+        summed.offer(plan);
+        assertFalse(summed.offer(new LyapunovSupervisor.StepGradientDone(8, byTrainer, losses)), "another step");
+        assertFalse(summed.offer(new LyapunovSupervisor.StepGradientDone(7, byTrainer, new double[][]{{0.5, 0}})), "one loss row per shard");
+        assertTrue(summed.offer(new LyapunovSupervisor.ShardDone(7, 1, new float[]{9f, 9f}, new double[]{9, 9})), "a single shard before the sum");
+        assertTrue(summed.offer(new LyapunovSupervisor.StepGradientDone(7, byTrainer, losses)));
+        assertTrue(summed.complete(), "the sum completes the step whatever single shards came before");
+        assertEquals(List.of(), summed.missing());
+        assertFalse(summed.offer(new LyapunovSupervisor.StepGradientDone(7, new float[]{5f, 5f}, losses)), "a second sum");
+        assertFalse(summed.offer(new LyapunovSupervisor.ShardDone(7, 0, new float[]{9f, 9f}, new double[]{9, 9})), "a single shard after the sum");
+        assertArrayEquals(singles.gradient(), summed.gradient(), "the bits of the supervisor's own sum of the shards");
+        assertArrayEquals(new float[]{0f, 6f}, summed.gradient());
+        assertEquals(singles.losses(), summed.losses(), "the term losses of the summed message, shard by shard");
+        assertFalse(singles.offer(new LyapunovSupervisor.StepGradientDone(7, byTrainer, losses)), "a step already complete from its shards");
+    }
+
+    @Test
+    void aTrainerSumsOnlyWhenItHoldsEveryShardInOrder() {
+        assertTrue(StudentTrainer.everyShardInOrder(new int[]{0, 1, 2, 3}, 4));
+        assertFalse(StudentTrainer.everyShardInOrder(new int[]{0, 1, 2}, 4), "not every shard");
+        assertFalse(StudentTrainer.everyShardInOrder(new int[]{1, 0, 2, 3}, 4), "not in order");
+        assertFalse(StudentTrainer.everyShardInOrder(new int[]{0}, 1), "one shard: nothing to sum");
+        assertFalse(StudentTrainer.everyShardInOrder(new int[]{}, 0));
+    }
 }

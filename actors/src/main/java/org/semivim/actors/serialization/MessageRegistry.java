@@ -149,6 +149,9 @@ public final class MessageRegistry {
         // ---- a step's work in two parts: the views ahead, the labels when they are known (appended)
         plain(e, StudentTrainer.StepInputs.class);
         plain(e, StudentTrainer.ComputeLabelled.class);
+        // ---- a trainer holding every shard sends the step's summed gradient (appended)
+        plain(e, double[][].class);
+        plain(e, LyapunovSupervisor.StepGradientDone.class);
         return Collections.unmodifiableList(e);
     }
 

@@ -160,7 +160,8 @@ class KryoSerializerTest {
         out.add(new org.semivim.actors.ClusterRunGuardian.TeacherHosted(ref(), ref(), ref()));
         out.add(new org.semivim.actors.TeacherHost.OpenViewsLink(ref(), ref(), ref()));
         out.add(new org.semivim.actors.ClusterRunGuardian.ViewsLinkOpened(ref(), ref(), ref()));
-        // SSMAE (appended, so the indices above stay)
+        out.add(new LyapunovSupervisor.StepGradientDone(3, p, new double[][]{{0.5, Double.NaN}, {}, {-0.0, 1e-300}}));
+        // SSMAE (kept last: the tests read it from the end)
         var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
         var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
                 new org.semivim.training.ssmae.SsmaeAdmission.PseudoPair(0, 1, 3, true, 0.75f),
