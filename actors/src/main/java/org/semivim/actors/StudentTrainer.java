@@ -182,17 +182,29 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         long t0 = System.nanoTime();
         List<ShardInput> all = ShardInput.split(c.seed(), work.step(), composer.compose(inputs.get(work.step()).views(), work.predictions()).terms(), c.shards());
         run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
+        // a trainer that holds every shard sums them itself (the supervisor's own code, so the same bits) and sends one [P]
+        boolean whole = everyShardInOrder(work.shards(), all.size());
+        List<float[]> gradients = new java.util.ArrayList<>();
+        double[][] termLosses = new double[all.size()][];
         for (int s : work.shards()) {
             if (s < 0 || s >= all.size()) throw new IllegalArgumentException("step " + work.step() + ": shard " + s + " of " + all.size() + " asked");
-        }
-        if (everyShardInOrder(work.shards(), all.size())) return computeWholeStep(work.step(), all);
-        for (int s : work.shards()) {
             ShardInput shard = all.get(s);
             run.options().hooks().beforeShard(work.step(), shard.shard());
             long t1 = System.nanoTime();
             ShardGradient.Result r = shardGradient.compute(parameters, shard);
             run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t1);
-            supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), shard.shard(), r.gradient(), r.termLosses()));
+            if (!whole) {
+                supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), shard.shard(), r.gradient(), r.termLosses()));
+                continue;
+            }
+            gradients.add(r.gradient());
+            termLosses[s] = r.termLosses();
+        }
+        if (whole) {
+            long t2 = System.nanoTime();
+            float[] sum = ShardGradient.sumInShardOrder(gradients);
+            run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t2);
+            supervisor.tell(new LyapunovSupervisor.StepGradientDone(work.step(), sum, termLosses));
         }
         return this;
     }
@@ -202,28 +214,6 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         if (count < 2 || shards.length != count) return false;
         for (int i = 0; i < count; i++) if (shards[i] != i) return false;
         return true;
-    }
-
-    /**
-     * Every shard of a step on this trainer: the gradients summed here in shard order, with the supervisor's
-     * own summing code, and sent as one {@link LyapunovSupervisor.StepGradientDone} (one [P] across instead of S).
-     */
-    private Behavior<Command> computeWholeStep(long step, List<ShardInput> all) {
-        List<float[]> gradients = new java.util.ArrayList<>(all.size());
-        double[][] termLosses = new double[all.size()][];
-        for (ShardInput shard : all) {
-            run.options().hooks().beforeShard(step, shard.shard());
-            long t1 = System.nanoTime();
-            ShardGradient.Result r = shardGradient.compute(parameters, shard);
-            gradients.add(r.gradient());
-            termLosses[shard.shard()] = r.termLosses();
-            run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t1);
-        }
-        long t2 = System.nanoTime();
-        float[] sum = ShardGradient.sumInShardOrder(gradients);
-        run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t2);
-        run.topology().get().supervisor().tell(new LyapunovSupervisor.StepGradientDone(step, sum, termLosses));
-        return this;
     }
 
     /**
