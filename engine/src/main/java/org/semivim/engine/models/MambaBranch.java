@@ -24,7 +24,10 @@ import org.semivim.engine.tensor.Tensor;
  * likewise joins d dtr, dBm, dCm into one [B,L,R+2N] gradient for two GEMMs.
  */
 final class MambaBranch {
-    /** What the backward needs (y and out are not kept: the scan backward recomputes its states). */
+    /**
+     * What the backward needs (y and out are not kept: the scan backward recomputes its states);
+     * deltaRaw is null when the scan projected it inside (it recomputes it from dtr).
+     */
     record Saved(Tensor pre, Tensor u, Tensor dtr, Tensor bm, Tensor cm, Tensor deltaRaw) {}
 
     /** Forward result: the gated output, the pre-gate output y (SSMixup reads r = y − D⊙u), and the saved tensors. */
@@ -59,14 +62,17 @@ final class MambaBranch {
 
     /**
      * x, z [B,L,E] → gated output written into {@code out} [B,L,E] (overwritten). The pre-gate output
-     * y of the result is a temporary of the caller's {@link Workspace} scope; the saved tensors come
-     * from {@code acts}.
+     * y of the result (null unless {@code withY}: only SSMixup reads it) is a temporary of the
+     * caller's {@link Workspace} scope; the saved tensors come from {@code acts}. When the scan
+     * {@link org.semivim.engine.ops.ScanOps#projectsDelta projects Δraw inside}, dt_proj runs in the
+     * scan and no Δraw is saved ({@link Saved#deltaRaw} null).
      */
-    Output forward(Tensor x, Tensor z, Tensor out, Activations acts) {
+    Output forward(Tensor x, Tensor z, Tensor out, Activations acts, boolean withY) {
         int batch = x.dim(0), len = x.dim(1);
         Workspace ws = Workspace.current();
-        Tensor[] saved = acts.outputs(3, batch, len, dInner);             // each written in full below
-        Tensor pre = saved[0], u = saved[1], deltaRaw = saved[2];         // [B,L,E]
+        boolean projected = ops.scan().projectsDelta();
+        Tensor[] saved = acts.outputs(projected ? 2 : 3, batch, len, dInner); // each written in full below
+        Tensor pre = saved[0], u = saved[1], deltaRaw = projected ? null : saved[2]; // [B,L,E]
         if (ops.conv() instanceof ConvSiluOps fused) {                    // one pass over the rows, the same bits
             fused.depthwiseConv1dSiluForward(x, taps(convWeight.value()), convBias.value(), reverse, pre, u);
         } else {
@@ -78,10 +84,15 @@ final class MambaBranch {
         Tensor dtr = columns(xDbl, 0, dtRank, acts);                      // [B,L,R]
         Tensor bm = columns(xDbl, dtRank, dState, acts);                  // [B,L,N]
         Tensor cm = columns(xDbl, dtRank + dState, dState, acts);         // [B,L,N]
-        ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
-        Tensor y = ws.scratch(batch, len, dInner);                        // [B,L,E] pre-gate, temporary
-        ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);
-        return new Output(out, y, new Saved(pre, u, dtr, bm, cm, deltaRaw));
+        Tensor y = withY || !projected ? ws.scratch(batch, len, dInner) : null; // [B,L,E] pre-gate, temporary
+        if (projected) {                                                  // Δraw = dtr·W_dtᵀ formed inside the scan
+            ops.scan().selectiveScanForwardProjected(ops.gemm(), u, dtr, dtWeight.value(), dtBias.value(), aLog.value(), bm, cm,
+                    dSkip.value(), z, reverse, y, out);
+        } else {
+            ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
+            ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);
+        }
+        return new Output(out, withY ? y : null, new Saved(pre, u, dtr, bm, cm, deltaRaw));
     }
 
     /** The raw readout r_t = C_t·h_t = y_t − D ⊙ u_t [B,L,E], a workspace temporary (vim-spec.md §11: no state storage needed). */
@@ -107,15 +118,23 @@ final class MambaBranch {
         int mark = ws.mark();
         try {
             Tensor du = ws.zeros(batch, len, dInner);                     // [B,L,E]
-            Tensor dDeltaRaw = ws.zeros(batch, len, dInner);              // [B,L,E]
             Tensor dBm = ws.zeros(batch, len, dState);                    // [B,L,N]
             Tensor dCm = ws.zeros(batch, len, dState);                    // [B,L,N]
-            ops.scan().selectiveScanBackward(s.u(), s.deltaRaw(), dtBias.value(), aLog.value(), s.bm(), s.cm(), dSkip.value(),
-                    z, reverse, dOut, dReadout, du, dDeltaRaw, dtBias.grad(), aLog.grad(), dBm, dCm, dSkip.grad(), dz);
-            // dt_proj: dW_dt += dΔrawᵀ·dtr, d dtr = dΔraw·W_dt
-            ops.gemm().gemm(true, false, 1f, dDeltaRaw, s.dtr(), 1f, dtWeight.grad());
-            Tensor dDtr = ws.scratch(batch, len, dtRank);                 // [B,L,R] (β = 0: written in full)
-            ops.gemm().gemm(false, false, 1f, dDeltaRaw, dtWeight.value(), 0f, dDtr);
+            Tensor dDtr;                                                  // [B,L,R]
+            if (s.deltaRaw() == null) {                                   // projected: dt_proj's backward inside the scan
+                dDtr = ws.zeros(batch, len, dtRank);
+                ops.scan().selectiveScanBackwardProjected(ops.gemm(), s.u(), s.dtr(), dtWeight.value(), dtBias.value(), aLog.value(),
+                        s.bm(), s.cm(), dSkip.value(), z, reverse, dOut, dReadout, du, dDtr, dtWeight.grad(), dtBias.grad(),
+                        aLog.grad(), dBm, dCm, dSkip.grad(), dz);
+            } else {
+                Tensor dDeltaRaw = ws.zeros(batch, len, dInner);          // [B,L,E]
+                ops.scan().selectiveScanBackward(s.u(), s.deltaRaw(), dtBias.value(), aLog.value(), s.bm(), s.cm(), dSkip.value(),
+                        z, reverse, dOut, dReadout, du, dDeltaRaw, dtBias.grad(), aLog.grad(), dBm, dCm, dSkip.grad(), dz);
+                // dt_proj: dW_dt += dΔrawᵀ·dtr, d dtr = dΔraw·W_dt
+                ops.gemm().gemm(true, false, 1f, dDeltaRaw, s.dtr(), 1f, dtWeight.grad());
+                dDtr = ws.scratch(batch, len, dtRank);                    // (β = 0: written in full)
+                ops.gemm().gemm(false, false, 1f, dDeltaRaw, dtWeight.value(), 0f, dDtr);
+            }
             // x_proj: dW_x += d xDblᵀ·u, du += d xDbl·W_x, with d xDbl = [d dtr | dBm | dCm]
             Tensor dXDbl = ws.scratch(batch, len, dtRank + 2 * dState);   // [B,L,R+2N] (written in full below)
             putColumns(dDtr, dXDbl, 0);

@@ -88,9 +88,9 @@ public final class MambaMixer {
         int mark = ws.mark();
         MambaBranch.Output f, b = null;
         try {
-            f = forwardBranch.forward(x, z, merged, acts);
+            f = forwardBranch.forward(x, z, merged, acts, psi != null);
             if (backwardBranch != null) {
-                b = backwardBranch.forward(x, z, ws.scratch(batch, len, dInner), acts);
+                b = backwardBranch.forward(x, z, ws.scratch(batch, len, dInner), acts, psi != null);
                 float scale = divideOut ? 0.5f : 1f;
                 float[] m = merged.data, outB = b.out().data;
                 Parallel.forEach(Parallel.chunks(merged.size, CHUNK), c -> {

@@ -41,12 +41,36 @@ public final class CpuScanOps implements ScanOps {
         ScanShape s = ScanShape.of(op, u, deltaRaw, deltaBias, aLog, bm, cm, d, z);
         s.tokens(op, "y", y);
         s.tokens(op, "out", out);
+        forward(s, u, deltaRaw, null, deltaBias, aLog, bm, cm, d, z, reverse, y, out);
+    }
+
+    /** Δraw = dtr·W_dtᵀ formed per sample into the kernel's block buffer ({@link DeltaProjection}); y may be null. */
+    @Override
+    public void selectiveScanForwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
+                                              Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
+                                              Tensor y, Tensor out) {
+        String op = "selectiveScanForwardProjected";
+        ScanShape s = ScanShape.ofProjected(op, u, dtr, dtWeight, deltaBias, aLog, bm, cm, d, z);
+        if (y != null) s.tokens(op, "y", y);
+        s.tokens(op, "out", out);
+        forward(s, u, null, DeltaProjection.of(dtr, dtWeight, s.channels()), deltaBias, aLog, bm, cm, d, z, reverse, y, out);
+    }
+
+    @Override
+    public boolean projectsDelta() {
+        return true;
+    }
+
+    /** The forward with Δraw from deltaRaw or, when that is null, from proj; y null: not written. */
+    private static void forward(ScanShape s, Tensor u, Tensor deltaRaw, DeltaProjection proj, Tensor deltaBias, Tensor aLog,
+                                Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse, Tensor y, Tensor out) {
         int len = s.len(), ch = s.channels(), ns = s.states();
         float[] aBlocks = blockLayout(log2eTimes(negExp(aLog)), ch, ns); // A·log2 e, A = −exp(aLog), in blocks [E'/W][N][W]
         Parallel.forEach(s.batch(), bi -> {
             ScanForward k = ScanForward.forThread(len, ns, ch);
             ScanForward.gatherSample(u, bi, len, ch, k.sample[ScanForward.U]);
-            ScanForward.gatherSample(deltaRaw, bi, len, ch, k.sample[ScanForward.DELTA_RAW]);
+            if (proj == null) ScanForward.gatherSample(deltaRaw, bi, len, ch, k.sample[ScanForward.DELTA_RAW]);
+            else proj.sampleBlocks(bi, len, k.sample[ScanForward.DELTA_RAW]);
             ScanForward.gatherSample(z, bi, len, ch, k.sample[ScanForward.Z]);
             for (int b = 0, e0 = 0; e0 < ch; b++, e0 += W) {
                 k.setBlock(b, len);
@@ -56,7 +80,7 @@ public final class CpuScanOps implements ScanOps {
                 k.runForward(bm, cm, bi, reverse, len, ns);
                 k.gateOutputs(len);
             }
-            ScanForward.scatterSample(k.sample[ScanForward.Y], false, y, bi, len, ch);
+            if (y != null) ScanForward.scatterSample(k.sample[ScanForward.Y], false, y, bi, len, ch);
             ScanForward.scatterSample(k.sample[ScanForward.OUT], false, out, bi, len, ch);
         });
     }
@@ -78,6 +102,31 @@ public final class CpuScanOps implements ScanOps {
         String op = "selectiveScanBackward";
         ScanShape s = ScanShape.of(op, u, deltaRaw, deltaBias, aLog, bm, cm, d, z);
         s.requireBackward(op, dOut, dReadout, du, dDeltaRaw, dDeltaBias, dALog, dBm, dCm, dD, dz);
+        backward(s, u, deltaRaw, null, deltaBias, aLog, bm, cm, d, z, reverse, dOut, dReadout, du, dDeltaRaw, null, null,
+                dDeltaBias, dALog, dBm, dCm, dD, dz);
+    }
+
+    /**
+     * Δraw recomputed per sample from dtr ({@link DeltaProjection}, the forward's bits), dΔraw kept in a
+     * per-thread [L,E'] buffer and contracted there into dDtr and a per-sample dW_dt partial.
+     */
+    @Override
+    public void selectiveScanBackwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
+                                               Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
+                                               Tensor dOut, Tensor dReadout, Tensor du, Tensor dDtr, Tensor dDtWeight,
+                                               Tensor dDeltaBias, Tensor dALog, Tensor dBm, Tensor dCm, Tensor dD, Tensor dz) {
+        String op = "selectiveScanBackwardProjected";
+        ScanShape s = ScanShape.ofProjected(op, u, dtr, dtWeight, deltaBias, aLog, bm, cm, d, z);
+        s.requireProjectedBackward(op, dtr, dtWeight, dOut, dReadout, du, dDtr, dDtWeight, dDeltaBias, dALog, dBm, dCm, dD, dz);
+        backward(s, u, null, DeltaProjection.of(dtr, dtWeight, s.channels()), deltaBias, aLog, bm, cm, d, z, reverse, dOut,
+                dReadout, du, null, dDtr, dDtWeight, dDeltaBias, dALog, dBm, dCm, dD, dz);
+    }
+
+    /** The backward with Δraw from deltaRaw (gradient into dDeltaRaw) or, when that is null, from proj (into dDtr, dDtWeight). */
+    private static void backward(ScanShape s, Tensor u, Tensor deltaRaw, DeltaProjection proj, Tensor deltaBias, Tensor aLog,
+                                 Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse, Tensor dOut, Tensor dReadout,
+                                 Tensor du, Tensor dDeltaRaw, Tensor dDtr, Tensor dDtWeight, Tensor dDeltaBias, Tensor dALog,
+                                 Tensor dBm, Tensor dCm, Tensor dD, Tensor dz) {
         int batch = s.batch(), len = s.len(), ch = s.channels(), ns = s.states(), cp = ScanStreams.paddedChannels(ch);
         float[] a = negExp(aLog);                          // [E,N] A = −exp(aLog)
         float[] aBlocks = blockLayout(a, ch, ns);          // the same in blocks [E'/W][N][W]
@@ -86,6 +135,7 @@ public final class CpuScanOps implements ScanOps {
         double[][] dAPartial = new double[batch][];         // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
         double[][] dDPartial = new double[batch][];         // per sample [E]
         double[][] dBiasPartial = new double[batch][];      // per sample [E]
+        double[][] dWdtPartial = proj == null ? null : new double[batch][]; // per sample [E,R]
         int group = ScanBackward.groupSize(len, ns, cp / W);
         boolean inPlace = ScanStreams.inPlace(ch);
         Tensor[] streams = {u, deltaRaw, z, dOut, dReadout, du, dDeltaRaw, dz};
@@ -93,12 +143,25 @@ public final class CpuScanOps implements ScanOps {
             ScanStreams io = ScanStreams.forThread();
             if (inPlace) io.bindTensors(streams, bi, len, ch);
             else io.bindPadded(streams, bi, len, ch);
+            float[] gradDelta = null;
+            if (proj != null) {                              // Δraw and dΔraw of this sample in per-thread rows [L,E']
+                float[] rows = DeltaProjection.scratch(0, len * cp);
+                proj.sampleRows(bi, len, rows);
+                io.bind(ScanStreams.DELTA_RAW, rows, 0);
+                gradDelta = DeltaProjection.scratch(1, len * cp);
+                java.util.Arrays.fill(gradDelta, 0, len * cp, 0f);
+                io.bind(ScanStreams.D_DELTA_RAW, gradDelta, 0);
+            }
             ScanBackward k = ScanBackward.forThread(len, cp, ns, group);
             k.backward(io, bias, dSkip, aBlocks, a2Blocks, bm, cm, bi, reverse, dReadout != null, len, cp, ns, group);
             if (!inPlace) {
                 io.copyBack(ScanStreams.DU, du, bi, len, ch);
-                io.copyBack(ScanStreams.D_DELTA_RAW, dDeltaRaw, bi, len, ch);
+                if (proj == null) io.copyBack(ScanStreams.D_DELTA_RAW, dDeltaRaw, bi, len, ch);
                 io.copyBack(ScanStreams.DZ, dz, bi, len, ch);
+            }
+            if (proj != null) {
+                proj.addDtrGradient(gradDelta, bi, len, dDtr);
+                dWdtPartial[bi] = proj.weightGradientPartial(gradDelta, bi, len);
             }
             double[] dAs = new double[ch * ns];             // allocated (zeroed) by the task: in parallel
             for (int e = 0; e < ch; e++) {
@@ -111,6 +174,7 @@ public final class CpuScanOps implements ScanOps {
             addLaneSums(k.dC, dCm, bi, len, ns);
         });
         // the per-sample partials, added in sample order (each element on its own: any split of e gives the same bits)
+        int rank = proj == null ? 0 : dDtWeight.dim(1);
         Parallel.forEach(Parallel.chunks(ch, CHANNELS_PER_SUM_TASK), c -> {
             for (int e = c * CHANNELS_PER_SUM_TASK, end = Math.min(ch, e + CHANNELS_PER_SUM_TASK); e < end; e++) {
                 for (int k = e * ns; k < (e + 1) * ns; k++) {
@@ -125,6 +189,11 @@ public final class CpuScanOps implements ScanOps {
                 }
                 dD.data[dD.offset + e] = (float) (dD.data[dD.offset + e] + accD);
                 dDeltaBias.data[dDeltaBias.offset + e] = (float) (dDeltaBias.data[dDeltaBias.offset + e] + accBias);
+                for (int k = e * rank; k < (e + 1) * rank; k++) {
+                    double acc = 0;
+                    for (int bi = 0; bi < batch; bi++) acc += dWdtPartial[bi][k];
+                    dDtWeight.data[dDtWeight.offset + k] = (float) (dDtWeight.data[dDtWeight.offset + k] + acc);
+                }
             }
         });
     }

@@ -28,4 +28,49 @@ public interface ScanOps {
                                Tensor d, Tensor z, boolean reverse, Tensor dOut, Tensor dReadout,
                                Tensor du, Tensor dDeltaRaw, Tensor dDeltaBias, Tensor dALog,
                                Tensor dBm, Tensor dCm, Tensor dD, Tensor dz);
+
+    /**
+     * {@link #selectiveScanForward} with dt_proj folded in: Δraw = dtr·W_dtᵀ, dtr [B,L,R], dtWeight [E,R]
+     * (vim-spec.md §4: dt_proj without its bias, which enters as deltaBias). A backend that
+     * {@link #projectsDelta() projects inside} forms Δraw a sample at a time and never stores the
+     * [B,L,E] tensor; the default composes the existing ops: {@code gemm} into a new [B,L,E] tensor,
+     * then {@link #selectiveScanForward}. {@code y} may be null when only the gated output is wanted.
+     */
+    default void selectiveScanForwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
+                                               Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
+                                               Tensor y, Tensor out) {
+        Tensor deltaRaw = ScanShape.projectedDeltaRaw(gemm, "selectiveScanForwardProjected", u, dtr, dtWeight);
+        Tensor yOut = y != null ? y : Tensor.zeros(u.shape());
+        selectiveScanForward(u, deltaRaw, deltaBias, aLog, bm, cm, d, z, reverse, yOut, out);
+    }
+
+    /**
+     * Backward of {@link #selectiveScanForwardProjected}: as {@link #selectiveScanBackward}, but instead of
+     * dDeltaRaw it accumulates dDtr [B,L,R] (+= dΔraw·W_dt) and dDtWeight [E,R] (+= dΔrawᵀ·dtr). The
+     * default recomputes Δraw with {@code gemm}, runs {@link #selectiveScanBackward} into a zeroed
+     * dΔraw and applies the two products with {@code gemm}.
+     */
+    default void selectiveScanBackwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
+                                                Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
+                                                Tensor dOut, Tensor dReadout, Tensor du, Tensor dDtr, Tensor dDtWeight,
+                                                Tensor dDeltaBias, Tensor dALog, Tensor dBm, Tensor dCm, Tensor dD, Tensor dz) {
+        String op = "selectiveScanBackwardProjected";
+        Tensor deltaRaw = ScanShape.projectedDeltaRaw(gemm, op, u, dtr, dtWeight);
+        ConvShape.need(dDtr, op + ": dDtr").requireShape(op + ": dDtr", dtr.shape());
+        ConvShape.need(dDtWeight, op + ": dDtWeight").requireShape(op + ": dDtWeight", dtWeight.shape());
+        Tensor dDeltaRaw = Tensor.zeros(u.shape());
+        selectiveScanBackward(u, deltaRaw, deltaBias, aLog, bm, cm, d, z, reverse, dOut, dReadout,
+                du, dDeltaRaw, dDeltaBias, dALog, dBm, dCm, dD, dz);
+        gemm.gemm(true, false, 1f, dDeltaRaw, dtr, 1f, dDtWeight);
+        gemm.gemm(false, false, 1f, dDeltaRaw, dtWeight, 1f, dDtr);
+    }
+
+    /**
+     * True when {@link #selectiveScanForwardProjected} and {@link #selectiveScanBackwardProjected} form
+     * Δraw inside (no [B,L,E] Δraw or dΔraw tensor): a model then keeps only dtr for the backward. False
+     * by default: a backend that does not override them is better served by the separate ops.
+     */
+    default boolean projectsDelta() {
+        return false;
+    }
 }

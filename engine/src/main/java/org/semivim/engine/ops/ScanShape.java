@@ -61,4 +61,42 @@ record ScanShape(int batch, int len, int channels, int states) {
         stateRows(op, "dBm", dBm);
         stateRows(op, "dCm", dCm);
     }
+
+    /**
+     * Checks dtr [B,L,R] and dtWeight [E,R] of a projected scan call against u [B,L,E] and returns R.
+     */
+    static int checkProjection(String op, Tensor u, Tensor dtr, Tensor dtWeight) {
+        ConvShape.need(u, op + ": u");
+        ConvShape.need(dtWeight, op + ": dtWeight");
+        if (u.rank() != 3) throw new IllegalArgumentException(op + ": u must be [B,L,E] but got " + u);
+        if (dtWeight.rank() != 2 || dtWeight.dim(0) != u.dim(2)) {
+            throw new IllegalArgumentException(op + ": dtWeight must be [E,R] with E = " + u.dim(2) + " but got " + dtWeight);
+        }
+        int rank = dtWeight.dim(1);
+        ConvShape.need(dtr, op + ": dtr").requireShape(op + ": dtr", u.dim(0), u.dim(1), rank);
+        return rank;
+    }
+
+    /** The default composition's Δraw = dtr·W_dtᵀ [B,L,E], a new tensor formed by {@code gemm}. */
+    static Tensor projectedDeltaRaw(GemmOps gemm, String op, Tensor u, Tensor dtr, Tensor dtWeight) {
+        checkProjection(op, u, dtr, dtWeight);
+        Tensor deltaRaw = Tensor.zeros(u.shape());
+        gemm.gemm(false, true, 1f, dtr, dtWeight, 0f, deltaRaw);
+        return deltaRaw;
+    }
+
+    /** As {@link #of} for a projected call (dtr, dtWeight instead of deltaRaw). */
+    static ScanShape ofProjected(String op, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias, Tensor aLog, Tensor bm,
+                                 Tensor cm, Tensor d, Tensor z) {
+        checkProjection(op, u, dtr, dtWeight);
+        return of(op, u, u, deltaBias, aLog, bm, cm, d, z);
+    }
+
+    /** Checks the gradient tensors of a projected backward call (dReadout may be null). */
+    void requireProjectedBackward(String op, Tensor dtr, Tensor dtWeight, Tensor dOut, Tensor dReadout, Tensor du, Tensor dDtr,
+                                  Tensor dDtWeight, Tensor dDeltaBias, Tensor dALog, Tensor dBm, Tensor dCm, Tensor dD, Tensor dz) {
+        requireBackward(op, dOut, dReadout, du, du, dDeltaBias, dALog, dBm, dCm, dD, dz);
+        ConvShape.need(dDtr, op + ": dDtr").requireShape(op + ": dDtr", dtr.shape());
+        ConvShape.need(dDtWeight, op + ": dDtWeight").requireShape(op + ": dDtWeight", dtWeight.shape());
+    }
 }

@@ -68,6 +68,12 @@ final class ScanStreams {
         addResults = true;
     }
 
+    /** Rebinds one stream to a caller's [L,E'] buffer at {@code base} (after {@link #bindTensors} or {@link #bindPadded}). */
+    void bind(int stream, float[] buffer, int base) {
+        array[stream] = buffer;
+        this.base[stream] = base;
+    }
+
     /** Copies sample bi of the input tensors (null: unused) into the zero-padded buffers and binds those. */
     void bindPadded(Tensor[] tensors, int bi, int len, int ch) {
         int cp = paddedChannels(ch);
