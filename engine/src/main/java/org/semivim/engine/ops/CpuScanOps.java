@@ -135,7 +135,7 @@ public final class CpuScanOps implements ScanOps {
         double[][] dAPartial = new double[batch][];         // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
         double[][] dDPartial = new double[batch][];         // per sample [E]
         double[][] dBiasPartial = new double[batch][];      // per sample [E]
-        double[][] dWdtPartial = proj == null ? null : new double[batch][]; // per sample [E,R]
+        float[][] dWdtPartial = proj == null ? null : new float[batch][]; // per sample [R,E']
         int group = ScanBackward.groupSize(len, ns, cp / W);
         boolean inPlace = ScanStreams.inPlace(ch);
         Tensor[] streams = {u, deltaRaw, z, dOut, dReadout, du, dDeltaRaw, dz};
@@ -189,10 +189,11 @@ public final class CpuScanOps implements ScanOps {
                 }
                 dD.data[dD.offset + e] = (float) (dD.data[dD.offset + e] + accD);
                 dDeltaBias.data[dDeltaBias.offset + e] = (float) (dDeltaBias.data[dDeltaBias.offset + e] + accBias);
-                for (int k = e * rank; k < (e + 1) * rank; k++) {
+                for (int r = 0; r < rank; r++) {
                     double acc = 0;
-                    for (int bi = 0; bi < batch; bi++) acc += dWdtPartial[bi][k];
-                    dDtWeight.data[dDtWeight.offset + k] = (float) (dDtWeight.data[dDtWeight.offset + k] + acc);
+                    for (int bi = 0; bi < batch; bi++) acc += proj.partialAt(dWdtPartial[bi], e, r);
+                    int k = dDtWeight.offset + e * rank + r;
+                    dDtWeight.data[k] = (float) (dDtWeight.data[k] + acc);
                 }
             }
         });

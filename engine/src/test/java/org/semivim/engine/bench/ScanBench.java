@@ -10,7 +10,8 @@ import org.semivim.engine.tensor.Tensor;
  * its main by hand, see docs/benchmarks-engine.md). Arguments: B L E N calls (default: the
  * vim-fmnist-small mixer shape 64 50 256 16, 30 calls); both directions are timed in turn. Best
  * and median of the calling thread's CPU time per call; run with {@code -Dsemivim.threads=1}. With
- * {@code -Dbench.wall=true} the figures are wall time instead (for runs with two engine threads).
+ * {@code -Dbench.wall=true} the figures are wall time instead (for runs with two engine threads). With
+ * {@code -Dbench.projected=R} the projected forms run instead (dt_proj folded in, dt rank R).
  */
 public final class ScanBench {
     private ScanBench() {}
@@ -42,14 +43,26 @@ public final class ScanBench {
         java.lang.management.ThreadMXBean mx0 = java.lang.management.ManagementFactory.getThreadMXBean();
         boolean wall = Boolean.getBoolean("bench.wall");
         java.util.function.LongSupplier clock = wall ? System::nanoTime : mx0::getCurrentThreadCpuTime;
+        int rank = Integer.getInteger("bench.projected", 0);
+        Tensor dtr = rank > 0 ? random(rng, 8L << 30, 0.3, 0, b, l, rank) : null;
+        Tensor wdt = rank > 0 ? random(rng, 9L << 30, 0.3, 0, e, rank) : null;
+        Tensor dDtr = rank > 0 ? Tensor.zeros(b, l, rank) : null, dWdt = rank > 0 ? Tensor.zeros(e, rank) : null;
+        org.semivim.engine.ops.GemmOps gemm = Ops.cpu().gemm();
         long[] fwd = new long[calls], bwd = new long[calls];
         for (int c = -10; c < calls; c++) {
             boolean reverse = (c & 1) == 1;
-            long t0 = clock.getAsLong();
-            scan.selectiveScanForward(u, dRaw, bias, aLog, bm, cm, d, z, reverse, y, out);
-            long t1 = clock.getAsLong();
-            scan.selectiveScanBackward(u, dRaw, bias, aLog, bm, cm, d, z, reverse, dOut, null, du, dDr, dBias, dA, dBm, dCm, dD, dz);
-            long t2 = clock.getAsLong();
+            long t0 = clock.getAsLong(), t1, t2;
+            if (rank > 0) {
+                scan.selectiveScanForwardProjected(gemm, u, dtr, wdt, bias, aLog, bm, cm, d, z, reverse, null, out);
+                t1 = clock.getAsLong();
+                scan.selectiveScanBackwardProjected(gemm, u, dtr, wdt, bias, aLog, bm, cm, d, z, reverse, dOut, null, du, dDtr, dWdt,
+                        dBias, dA, dBm, dCm, dD, dz);
+            } else {
+                scan.selectiveScanForward(u, dRaw, bias, aLog, bm, cm, d, z, reverse, y, out);
+                t1 = clock.getAsLong();
+                scan.selectiveScanBackward(u, dRaw, bias, aLog, bm, cm, d, z, reverse, dOut, null, du, dDr, dBias, dA, dBm, dCm, dD, dz);
+            }
+            t2 = clock.getAsLong();
             if (c >= 0) {
                 fwd[c] = t1 - t0;
                 bwd[c] = t2 - t1;
