@@ -30,8 +30,8 @@ final class MambaBranch {
      */
     record Saved(Tensor pre, Tensor u, Tensor dtr, Tensor bm, Tensor cm, Tensor deltaRaw) {}
 
-    /** Forward result: the gated output, the pre-gate output y (SSMixup reads r = y − D⊙u), and the saved tensors. */
-    record Output(Tensor out, Tensor y, Saved saved) {}
+    /** Forward result (the gated output went into the caller's out): the pre-gate output y (SSMixup reads r = y − D⊙u; null unless asked for), and the saved tensors. */
+    record Output(Tensor y, Saved saved) {}
 
     /** Rows (tokens) per task of the column copies (a split by size only). */
     private static final int ROW_CHUNK = 1024;
@@ -65,12 +65,14 @@ final class MambaBranch {
      * y of the result (null unless {@code withY}: only SSMixup reads it) is a temporary of the
      * caller's {@link Workspace} scope; the saved tensors come from {@code acts}. When the scan
      * {@link org.semivim.engine.ops.ScanOps#projectsDelta projects Δraw inside}, dt_proj runs in the
-     * scan and no Δraw is saved ({@link Saved#deltaRaw} null).
+     * scan and no Δraw is saved ({@link Saved#deltaRaw} null); only then may {@code addToOut} ask for
+     * out = (out + gated output)·outScale (the bimamba merge) instead of out = gated output.
      */
-    Output forward(Tensor x, Tensor z, Tensor out, Activations acts, boolean withY) {
+    Output forward(Tensor x, Tensor z, Tensor out, Activations acts, boolean withY, boolean addToOut, float outScale) {
         int batch = x.dim(0), len = x.dim(1);
         Workspace ws = Workspace.current();
         boolean projected = ops.scan().projectsDelta();
+        if (addToOut && !projected) throw new IllegalStateException("the merge into out needs a scan that projects Δraw inside");
         Tensor[] saved = acts.outputs(projected ? 2 : 3, batch, len, dInner); // each written in full below
         Tensor pre = saved[0], u = saved[1], deltaRaw = projected ? null : saved[2]; // [B,L,E]
         if (ops.conv() instanceof ConvSiluOps fused) {                    // one pass over the rows, the same bits
@@ -87,12 +89,12 @@ final class MambaBranch {
         Tensor y = withY || !projected ? ws.scratch(batch, len, dInner) : null; // [B,L,E] pre-gate, temporary
         if (projected) {                                                  // Δraw = dtr·W_dtᵀ formed inside the scan
             ops.scan().selectiveScanForwardProjected(ops.gemm(), u, dtr, dtWeight.value(), dtBias.value(), aLog.value(), bm, cm,
-                    dSkip.value(), z, reverse, y, out);
+                    dSkip.value(), z, reverse, y, out, addToOut, outScale);
         } else {
             ops.gemm().gemm(false, true, 1f, dtr, dtWeight.value(), 0f, deltaRaw);
             ops.scan().selectiveScanForward(u, deltaRaw, dtBias.value(), aLog.value(), bm, cm, dSkip.value(), z, reverse, y, out);
         }
-        return new Output(out, withY ? y : null, new Saved(pre, u, dtr, bm, cm, deltaRaw));
+        return new Output(withY ? y : null, new Saved(pre, u, dtr, bm, cm, deltaRaw));
     }
 
     /** The raw readout r_t = C_t·h_t = y_t − D ⊙ u_t [B,L,E], a workspace temporary (vim-spec.md §11: no state storage needed). */

@@ -88,14 +88,19 @@ public final class MambaMixer {
         int mark = ws.mark();
         MambaBranch.Output f, b = null;
         try {
-            f = forwardBranch.forward(x, z, merged, acts, psi != null);
+            f = forwardBranch.forward(x, z, merged, acts, psi != null, false, 1f);
             if (backwardBranch != null) {
-                b = backwardBranch.forward(x, z, ws.scratch(batch, len, dInner), acts, psi != null);
                 float scale = divideOut ? 0.5f : 1f;
-                float[] m = merged.data, outB = b.out().data;
-                Parallel.forEach(Parallel.chunks(merged.size, CHUNK), c -> {
-                    for (int i = c * CHUNK, end = Math.min(m.length, i + CHUNK); i < end; i++) m[i] = (m[i] + outB[i]) * scale;
-                });
+                if (ops.scan().projectsDelta()) {                         // merged = (out^f + out^b)·scale as the scan writes out^b
+                    b = backwardBranch.forward(x, z, merged, acts, psi != null, true, scale);
+                } else {
+                    Tensor outBTensor = ws.scratch(batch, len, dInner);   // [B,L,E] out^b
+                    b = backwardBranch.forward(x, z, outBTensor, acts, psi != null, false, 1f);
+                    float[] m = merged.data, outB = outBTensor.data;
+                    Parallel.forEach(Parallel.chunks(merged.size, CHUNK), c -> {
+                        for (int i = c * CHUNK, end = Math.min(m.length, i + CHUNK); i < end; i++) m[i] = (m[i] + outB[i]) * scale;
+                    });
+                }
                 if (psi != null) addSsMixupTerm(merged, forwardBranch.readout(f), backwardBranch.readout(b), psi, nu);
             }
         } finally {

@@ -41,19 +41,23 @@ public final class CpuScanOps implements ScanOps {
         ScanShape s = ScanShape.of(op, u, deltaRaw, deltaBias, aLog, bm, cm, d, z);
         s.tokens(op, "y", y);
         s.tokens(op, "out", out);
-        forward(s, u, deltaRaw, null, deltaBias, aLog, bm, cm, d, z, reverse, y, out);
+        forward(s, u, deltaRaw, null, deltaBias, aLog, bm, cm, d, z, reverse, y, out, false, 1f);
     }
 
-    /** Δraw = dtr·W_dtᵀ formed per sample into the kernel's block buffer ({@link DeltaProjection}); y may be null. */
+    /**
+     * Δraw = dtr·W_dtᵀ formed per sample into the kernel's block buffer ({@link DeltaProjection}); y may
+     * be null; with addToOut the gated output is merged into out as the sample's rows are written.
+     */
     @Override
     public void selectiveScanForwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
                                               Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
-                                              Tensor y, Tensor out) {
+                                              Tensor y, Tensor out, boolean addToOut, float outScale) {
         String op = "selectiveScanForwardProjected";
         ScanShape s = ScanShape.ofProjected(op, u, dtr, dtWeight, deltaBias, aLog, bm, cm, d, z);
         if (y != null) s.tokens(op, "y", y);
         s.tokens(op, "out", out);
-        forward(s, u, null, DeltaProjection.of(dtr, dtWeight, s.channels()), deltaBias, aLog, bm, cm, d, z, reverse, y, out);
+        forward(s, u, null, DeltaProjection.of(dtr, dtWeight, s.channels()), deltaBias, aLog, bm, cm, d, z, reverse, y, out,
+                addToOut, outScale);
     }
 
     @Override
@@ -61,9 +65,13 @@ public final class CpuScanOps implements ScanOps {
         return true;
     }
 
-    /** The forward with Δraw from deltaRaw or, when that is null, from proj; y null: not written. */
+    /**
+     * The forward with Δraw from deltaRaw or, when that is null, from proj; y null: not written; out =
+     * the gated output, or (out + it)·outScale with addToOut.
+     */
     private static void forward(ScanShape s, Tensor u, Tensor deltaRaw, DeltaProjection proj, Tensor deltaBias, Tensor aLog,
-                                Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse, Tensor y, Tensor out) {
+                                Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse, Tensor y, Tensor out,
+                                boolean addToOut, float outScale) {
         int len = s.len(), ch = s.channels(), ns = s.states();
         float[] aBlocks = blockLayout(log2eTimes(negExp(aLog)), ch, ns); // A·log2 e, A = −exp(aLog), in blocks [E'/W][N][W]
         Parallel.forEach(s.batch(), bi -> {
@@ -80,8 +88,8 @@ public final class CpuScanOps implements ScanOps {
                 k.runForward(bm, cm, bi, reverse, len, ns);
                 k.gateOutputs(len);
             }
-            if (y != null) ScanForward.scatterSample(k.sample[ScanForward.Y], false, y, bi, len, ch);
-            ScanForward.scatterSample(k.sample[ScanForward.OUT], false, out, bi, len, ch);
+            if (y != null) ScanForward.scatterSample(k.sample[ScanForward.Y], false, 1f, y, bi, len, ch);
+            ScanForward.scatterSample(k.sample[ScanForward.OUT], addToOut, outScale, out, bi, len, ch);
         });
     }
 

@@ -58,7 +58,7 @@ public final class ReferenceScanOps implements ScanOps {
     @Override
     public void selectiveScanForwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
                                               Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
-                                              Tensor y, Tensor out) {
+                                              Tensor y, Tensor out, boolean addToOut, float outScale) {
         String op = "selectiveScanForwardProjected";
         ScanShape s = ScanShape.ofProjected(op, u, dtr, dtWeight, deltaBias, aLog, bm, cm, d, z);
         if (y != null) s.tokens(op, "y", y);
@@ -70,7 +70,7 @@ public final class ReferenceScanOps implements ScanOps {
                 toDouble(bm), toDouble(cm), toDouble(d), toDouble(z), reverse, yd, outd,
                 s.batch(), s.len(), s.channels(), s.states());
         if (y != null) store(yd, y);
-        store(outd, out);
+        ScanShape.mergeOut(outd, out, addToOut, outScale);
     }
 
     @Override

@@ -98,8 +98,11 @@ final class ScanForward {
         }
     }
 
-    /** Writes (add = false) or adds (add = true) src [E/W blocks][L][W] into sample bi of t [B,L,E] (padding dropped). */
-    static void scatterSample(float[] src, boolean add, Tensor t, int bi, int len, int ch) {
+    /**
+     * Writes (add = false) src [E/W blocks][L][W] into sample bi of t [B,L,E], or (add = true) sets
+     * t = (t + src)·scale there (padding dropped).
+     */
+    static void scatterSample(float[] src, boolean add, float scale, Tensor t, int bi, int len, int ch) {
         int blocks = (ch + W - 1) / W;
         for (int tok = 0; tok < len; tok++) {
             int row = t.offset + (bi * len + tok) * ch;
@@ -107,10 +110,12 @@ final class ScanForward {
                 int e0 = b * W, valid = Math.min(W, ch - e0), at = (b * len + tok) * W;
                 if (valid == W) {
                     FloatVector v = FloatVector.fromArray(S, src, at);
-                    if (add) v = v.add(FloatVector.fromArray(S, t.data, row + e0));
+                    if (add) v = FloatVector.fromArray(S, t.data, row + e0).add(v).mul(scale);
                     v.intoArray(t.data, row + e0);
                 } else {
-                    for (int j = 0; j < valid; j++) t.data[row + e0 + j] = add ? t.data[row + e0 + j] + src[at + j] : src[at + j];
+                    for (int j = 0; j < valid; j++) {
+                        t.data[row + e0 + j] = add ? (t.data[row + e0 + j] + src[at + j]) * scale : src[at + j];
+                    }
                 }
             }
         }

@@ -34,14 +34,20 @@ public interface ScanOps {
      * (vim-spec.md §4: dt_proj without its bias, which enters as deltaBias). A backend that
      * {@link #projectsDelta() projects inside} forms Δraw a sample at a time and never stores the
      * [B,L,E] tensor; the default composes the existing ops: {@code gemm} into a new [B,L,E] tensor,
-     * then {@link #selectiveScanForward}. {@code y} may be null when only the gated output is wanted.
+     * then {@link #selectiveScanForward}. {@code y} may be null when only the gated output g = y ⊙ SiLU(z)
+     * is wanted. out = g, or with {@code addToOut} out = (out + g)·outScale (the bimamba merge of the
+     * second direction, vim-spec.md §4: (out^f + out^b)/2 with outScale ½), rounded as that expression.
      */
     default void selectiveScanForwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
                                                Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
-                                               Tensor y, Tensor out) {
+                                               Tensor y, Tensor out, boolean addToOut, float outScale) {
         Tensor deltaRaw = ScanShape.projectedDeltaRaw(gemm, "selectiveScanForwardProjected", u, dtr, dtWeight);
         Tensor yOut = y != null ? y : Tensor.zeros(u.shape());
-        selectiveScanForward(u, deltaRaw, deltaBias, aLog, bm, cm, d, z, reverse, yOut, out);
+        Tensor gated = addToOut ? Tensor.zeros(u.shape()) : out;
+        selectiveScanForward(u, deltaRaw, deltaBias, aLog, bm, cm, d, z, reverse, yOut, gated);
+        if (addToOut) {
+            for (int i = 0; i < out.size; i++) out.data[out.offset + i] = (out.data[out.offset + i] + gated.data[gated.offset + i]) * outScale;
+        }
     }
 
     /**

@@ -99,4 +99,12 @@ record ScanShape(int batch, int len, int channels, int states) {
         ConvShape.need(dDtr, op + ": dDtr").requireShape(op + ": dDtr", dtr.shape());
         ConvShape.need(dDtWeight, op + ": dDtWeight").requireShape(op + ": dDtWeight", dtWeight.shape());
     }
+
+    /** out = src rounded, or (out + src rounded)·outScale with addToOut (the merge of {@link ScanOps#selectiveScanForwardProjected}). */
+    static void mergeOut(double[] src, Tensor out, boolean addToOut, float outScale) {
+        for (int i = 0; i < src.length; i++) {
+            float g = (float) src[i];
+            out.data[out.offset + i] = addToOut ? (out.data[out.offset + i] + g) * outScale : g;
+        }
+    }
 }

@@ -53,7 +53,7 @@ public final class ScanBench {
             boolean reverse = (c & 1) == 1;
             long t0 = clock.getAsLong(), t1, t2;
             if (rank > 0) {
-                scan.selectiveScanForwardProjected(gemm, u, dtr, wdt, bias, aLog, bm, cm, d, z, reverse, null, out);
+                scan.selectiveScanForwardProjected(gemm, u, dtr, wdt, bias, aLog, bm, cm, d, z, reverse, null, out, false, 1f);
                 t1 = clock.getAsLong();
                 scan.selectiveScanBackwardProjected(gemm, u, dtr, wdt, bias, aLog, bm, cm, d, z, reverse, dOut, null, du, dDtr, dWdt,
                         dBias, dA, dBm, dCm, dD, dz);

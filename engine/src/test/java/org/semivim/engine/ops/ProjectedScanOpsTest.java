@@ -63,7 +63,7 @@ class ProjectedScanOpsTest {
         Tensor[] in = s.tensors();
         Tensor dtr = random(5, -1, 1, s.batch, s.len, rank), w = random(6, -0.6, 0.6, s.channels, rank);
         Tensor y = withY ? Tensor.zeros(s.batch, s.len, s.channels) : null, out = Tensor.zeros(s.batch, s.len, s.channels);
-        ops.selectiveScanForwardProjected(gemm, in[0], dtr, w, in[2], in[3], in[4], in[5], in[6], in[7], reverse, y, out);
+        ops.selectiveScanForwardProjected(gemm, in[0], dtr, w, in[2], in[3], in[4], in[5], in[6], in[7], reverse, y, out, false, 1f);
         Tensor dOut = ScanInputs.tensor(s.randomTokens(101), s.batch, s.len, s.channels);
         Tensor dReadout = withReadout ? ScanInputs.tensor(s.randomTokens(102), s.batch, s.len, s.channels) : null;
         int[][] shapes = {s.shapeOf(0), dtr.shape(), w.shape(), s.shapeOf(2), s.shapeOf(3), s.shapeOf(4), s.shapeOf(5),
@@ -128,6 +128,25 @@ class ProjectedScanOpsTest {
         for (int k = 0; k < 9; k++) assertArrayEquals(one.grads[k].toArray(), three.grads[k].toArray(), GRADS[k]);
     }
 
+    /** addToOut sets out = (out + g)·outScale with g the gated output of a plain call, bit for bit, on every path. */
+    @ParameterizedTest(name = "E={0} reverse={1}")
+    @CsvSource({"20,true", "32,false"})
+    void mergeIntoOutIsTheRoundedMerge(int channels, boolean reverse) {
+        ScanInputs s = new ScanInputs(3, 11, channels, 4, 91);
+        Tensor[] in = s.tensors();
+        Tensor dtr = random(5, -1, 1, s.batch, s.len, 3), w = random(6, -0.6, 0.6, s.channels, 3);
+        Tensor prior = random(7, -2, 2, s.batch, s.len, s.channels);
+        for (ScanOps ops : new ScanOps[] {cpu, composed, ref}) {
+            GemmOps g = ops == ref ? new ReferenceGemm() : gemm;
+            Tensor gated = Tensor.zeros(s.batch, s.len, s.channels), merged = prior.copy();
+            ops.selectiveScanForwardProjected(g, in[0], dtr, w, in[2], in[3], in[4], in[5], in[6], in[7], reverse, null, gated, false, 1f);
+            ops.selectiveScanForwardProjected(g, in[0], dtr, w, in[2], in[3], in[4], in[5], in[6], in[7], reverse, null, merged, true, 0.5f);
+            float[] expected = new float[merged.size];
+            for (int i = 0; i < expected.length; i++) expected[i] = (prior.data[i] + gated.data[i]) * 0.5f;
+            assertArrayEquals(expected, merged.toArray(), "merged out");
+        }
+    }
+
     @Test
     void onlyTheFastBackendProjectsInside() {
         assertTrue(cpu.projectsDelta());
@@ -142,10 +161,10 @@ class ProjectedScanOpsTest {
         Tensor out = Tensor.zeros(2, 3, 4);
         for (ScanOps ops : new ScanOps[] {cpu, ref, composed}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.selectiveScanForwardProjected(
-                    gemm, in[0], Tensor.zeros(2, 3, 2), Tensor.zeros(4, 3), in[2], in[3], in[4], in[5], in[6], in[7], false, null, out));
+                    gemm, in[0], Tensor.zeros(2, 3, 2), Tensor.zeros(4, 3), in[2], in[3], in[4], in[5], in[6], in[7], false, null, out, false, 1f));
             assertTrue(e.getMessage().contains("dtr") && e.getMessage().contains("[2, 3, 3]"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> ops.selectiveScanForwardProjected(
-                    gemm, in[0], Tensor.zeros(2, 3, 2), Tensor.zeros(5, 2), in[2], in[3], in[4], in[5], in[6], in[7], false, null, out));
+                    gemm, in[0], Tensor.zeros(2, 3, 2), Tensor.zeros(5, 2), in[2], in[3], in[4], in[5], in[6], in[7], false, null, out, false, 1f));
             assertTrue(e.getMessage().contains("dtWeight"), e.getMessage());
             Tensor[] g = new Tensor[8];
             for (int k = 0; k < 8; k++) g[k] = Tensor.zeros(s.shapeOf(k));
