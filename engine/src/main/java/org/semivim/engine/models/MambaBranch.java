@@ -26,7 +26,8 @@ import org.semivim.engine.tensor.Tensor;
 final class MambaBranch {
     /**
      * What the backward needs (y and out are not kept: the scan backward recomputes its states);
-     * deltaRaw is null when the scan projected it inside (it recomputes it from dtr).
+     * deltaRaw is null when the scan projected it inside (it recomputes it from dtr), pre when the fused
+     * conv1d + SiLU recomputes it from x.
      */
     record Saved(Tensor pre, Tensor u, Tensor dtr, Tensor bm, Tensor cm, Tensor deltaRaw) {}
 
@@ -73,10 +74,12 @@ final class MambaBranch {
         Workspace ws = Workspace.current();
         boolean projected = ops.scan().projectsDelta();
         if (addToOut && !projected) throw new IllegalStateException("the merge into out needs a scan that projects Δraw inside");
-        Tensor[] saved = acts.outputs(projected ? 2 : 3, batch, len, dInner); // each written in full below
-        Tensor pre = saved[0], u = saved[1], deltaRaw = projected ? null : saved[2]; // [B,L,E]
-        if (ops.conv() instanceof ConvSiluOps fused) {                    // one pass over the rows, the same bits
-            fused.depthwiseConv1dSiluForward(x, taps(convWeight.value()), convBias.value(), reverse, pre, u);
+        ConvSiluOps fused = ops.conv() instanceof ConvSiluOps f ? f : null;
+        // saved, each written in full below: u; pre unless the fused conv recomputes it; Δraw unless the scan projects it
+        Tensor[] saved = acts.outputs(1 + (fused == null ? 1 : 0) + (projected ? 0 : 1), batch, len, dInner); // [B,L,E]
+        Tensor u = saved[0], pre = fused == null ? saved[1] : null, deltaRaw = projected ? null : saved[saved.length - 1];
+        if (fused != null) {                                              // one pass over the rows; pre is never stored
+            fused.depthwiseConv1dSiluOutput(x, taps(convWeight.value()), convBias.value(), reverse, u);
         } else {
             ops.conv().depthwiseConv1dForward(x, taps(convWeight.value()), convBias.value(), reverse, pre);
             ops.elementwise().siluForward(pre, u);
@@ -144,9 +147,9 @@ final class MambaBranch {
             putColumns(dCm, dXDbl, dtRank + dState);
             ops.gemm().gemm(true, false, 1f, dXDbl, s.u(), 1f, xProj.grad());
             ops.gemm().gemm(false, false, 1f, dXDbl, xProj.value(), 1f, du);
-            if (ops.conv() instanceof ConvSiluOps fused) {                // ∂L/∂pre formed row by row, never stored
-                fused.depthwiseConv1dSiluBackward(x, taps(convWeight.value()), s.pre(), reverse, du, dx, taps(convWeight.grad()),
-                        convBias.grad());
+            if (s.pre() == null) {                                        // fused: pre and ∂L/∂pre formed row by row, never stored
+                ((ConvSiluOps) ops.conv()).depthwiseConv1dSiluBackwardFromInput(x, taps(convWeight.value()), convBias.value(), reverse,
+                        du, dx, taps(convWeight.grad()), convBias.grad());
             } else {
                 Tensor dPre = ws.zeros(batch, len, dInner);               // [B,L,E]
                 ops.elementwise().siluBackward(s.pre(), du, dPre);

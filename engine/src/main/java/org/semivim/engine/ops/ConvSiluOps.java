@@ -25,4 +25,27 @@ public interface ConvSiluOps {
      * pre [B,L,E]: the conv backward of ∂L/∂pre = SiLU′(pre) ⊙ du.
      */
     void depthwiseConv1dSiluBackward(Tensor x, Tensor w, Tensor pre, boolean reverse, Tensor du, Tensor dx, Tensor dw, Tensor db);
+
+    /**
+     * u = SiLU(conv1d(x)) [B,L,E] without keeping pre: each pre row lives only while its SiLU is taken
+     * (the backward recomputes it, {@link #depthwiseConv1dSiluBackwardFromInput}). The default composes
+     * {@link #depthwiseConv1dSiluForward} with a new pre tensor.
+     */
+    default void depthwiseConv1dSiluOutput(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor u) {
+        Tensor pre = Tensor.zeros(u.shape());
+        depthwiseConv1dSiluForward(x, w, b, reverse, pre, u);
+    }
+
+    /**
+     * {@link #depthwiseConv1dSiluBackward} with pre = conv1d(x) + b recomputed from the input (the same
+     * operations as the forward, so the same pre), for a forward run by {@link #depthwiseConv1dSiluOutput}:
+     * accumulates dx, dw, db. The default recomputes pre into new tensors with
+     * {@link #depthwiseConv1dSiluForward}, then runs {@link #depthwiseConv1dSiluBackward}.
+     */
+    default void depthwiseConv1dSiluBackwardFromInput(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor du, Tensor dx,
+                                                      Tensor dw, Tensor db) {
+        Tensor pre = Tensor.zeros(du.shape()), u = Tensor.zeros(du.shape());
+        depthwiseConv1dSiluForward(x, w, b, reverse, pre, u);
+        depthwiseConv1dSiluBackward(x, w, pre, reverse, du, dx, dw, db);
+    }
 }

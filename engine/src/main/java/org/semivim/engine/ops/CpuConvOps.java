@@ -38,16 +38,27 @@ public final class CpuConvOps implements ConvOps, ConvSiluOps {
         convForward(s, x, w, b, reverse, pre, u);
     }
 
-    /** out = conv1d(x); when u is not null, u = SiLU(out), each row right after it is formed. */
+    /** u = SiLU(conv1d(x)), each pre row formed in an [E] buffer and dropped. */
+    @Override
+    public void depthwiseConv1dSiluOutput(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor u) {
+        ConvShape.Conv1d s = ConvShape.conv1dForward(x, w, b, u);
+        convForward(s, x, w, b, reverse, null, u);
+    }
+
+    /**
+     * out = conv1d(x); when u is not null, u = SiLU(out), each row right after it is formed. out null
+     * (u only): each row is formed in an [E] buffer instead.
+     */
     private static void convForward(ConvShape.Conv1d s, Tensor x, Tensor w, Tensor b, boolean reverse, Tensor out, Tensor u) {
         int len = s.len(), ch = s.channels(), taps = s.taps();
         float[] wT = transposedTaps(w, ch, taps); // [K,E]: tap k of every channel is contiguous
-        float[] xd = x.data, od = out.data;
+        float[] xd = x.data;
         Parallel.forEach(s.batch(), bi -> {
             int sample = bi * len * ch;
             float[] e = u == null ? null : new float[ch];    // [E] e^(−|pre|) of one row
+            float[] od = out == null ? new float[ch] : out.data; // out null: one pre row [E] at 0
             for (int t = 0; t < len; t++) {
-                int o = out.offset + sample + t * ch;
+                int o = out == null ? 0 : out.offset + sample + t * ch;
                 System.arraycopy(b.data, b.offset, od, o, ch);
                 for (int k = 0; k < taps; k++) {
                     int src = sourceToken(t, k, taps, reverse);
@@ -84,7 +95,7 @@ public final class CpuConvOps implements ConvOps, ConvSiluOps {
     @Override
     public void depthwiseConv1dBackward(Tensor x, Tensor w, boolean reverse, Tensor dout, Tensor dx, Tensor dw, Tensor db) {
         ConvShape.Conv1d s = ConvShape.conv1dBackward(x, w, dout, dx, dw, db);
-        convBackward(s, x, w, reverse, dout, null, dx, dw, db);
+        convBackward(s, x, w, null, reverse, dout, null, dx, dw, db);
     }
 
     @Override
@@ -92,14 +103,23 @@ public final class CpuConvOps implements ConvOps, ConvSiluOps {
                                             Tensor db) {
         ConvShape.Conv1d s = ConvShape.conv1dBackward(x, w, du, dx, dw, db);
         OpChecks.pointwise("depthwiseConv1dSiluBackward", x, pre, du);
-        convBackward(s, x, w, reverse, du, pre, dx, dw, db);
+        convBackward(s, x, w, null, reverse, du, pre, dx, dw, db);
+    }
+
+    /** Each pre row recomputed in an [E] buffer by the forward's operations (bias, then the taps' fmas in tap order). */
+    @Override
+    public void depthwiseConv1dSiluBackwardFromInput(Tensor x, Tensor w, Tensor b, boolean reverse, Tensor du, Tensor dx,
+                                                     Tensor dw, Tensor db) {
+        ConvShape.Conv1d s = ConvShape.conv1dBackward(x, w, du, dx, dw, db);
+        ConvShape.need(b, "depthwiseConv1dSiluBackwardFromInput: b").requireShape("depthwiseConv1dSiluBackwardFromInput: b", s.channels());
+        convBackward(s, x, w, b, reverse, du, null, dx, dw, db);
     }
 
     /**
-     * The conv backward of g = dout, or, when pre is not null, of g = 0 + dout·SiLU′(pre) formed one
-     * row at a time (dout is then ∂L/∂u).
+     * The conv backward of g = dout, or, when pre or bias is not null, of g = 0 + dout·SiLU′(pre) formed one
+     * row at a time (dout is then ∂L/∂u); with bias (and pre null) each pre row is recomputed from x first.
      */
-    private static void convBackward(ConvShape.Conv1d s, Tensor x, Tensor w, boolean reverse, Tensor dout, Tensor pre,
+    private static void convBackward(ConvShape.Conv1d s, Tensor x, Tensor w, Tensor bias, boolean reverse, Tensor dout, Tensor pre,
                                      Tensor dx, Tensor dw, Tensor db) {
         int batch = s.batch(), len = s.len(), ch = s.channels(), taps = s.taps();
         float[] wT = transposedTaps(w, ch, taps);          // [K,E]
@@ -112,11 +132,20 @@ public final class CpuConvOps implements ConvOps, ConvSiluOps {
             int sample = bi * len * ch;
             float[] dwRun = new float[taps * ch];            // [K,E] float sums since the last flush
             float[] dbRun = new float[ch];                   // [E]
-            float[] gRow = pre == null ? null : new float[ch]; // [E] one row of ∂L/∂pre
+            float[] gRow = pre == null && bias == null ? null : new float[ch]; // [E] one row of ∂L/∂pre
+            float[] preRow = bias == null ? null : new float[ch]; // [E] one recomputed row of pre
             for (int t = 0; t < len; t++) {
                 int row = sample + t * ch, g;                // g: row t of ∂L/∂pre at gd[g..g+E)
                 float[] gd;
-                if (pre == null) {
+                if (bias != null) {                          // the forward's operations: bias, then the taps in order
+                    System.arraycopy(bias.data, bias.offset, preRow, 0, ch);
+                    for (int k = 0; k < taps; k++) {
+                        int src = sourceToken(t, k, taps, reverse);
+                        if (src >= 0 && src < len) addProducts(wT, k * ch, xd, x.offset + sample + src * ch, preRow, 0, ch);
+                    }
+                    gd = siluGradientRow(preRow, 0, dd, dout.offset + row, gRow, ch);
+                    g = 0;
+                } else if (pre == null) {
                     gd = dd;
                     g = dout.offset + row;
                 } else {

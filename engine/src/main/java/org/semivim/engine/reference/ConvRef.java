@@ -73,6 +73,18 @@ public final class ConvRef {
         depthwiseConv1dBackward(x, w, reverse, dpre, dx, dw, dbias, batch, len, channels, taps);
     }
 
+    /**
+     * {@link #depthwiseConv1dSiluBackward} with pre = conv1d(x) + bias recomputed from the input (the
+     * backward of {@code ConvSiluOps#depthwiseConv1dSiluOutput}, which keeps no pre): ACCUMULATES dx, dw, dbias.
+     */
+    public static void depthwiseConv1dSiluBackwardFromInput(double[] x, double[] w, double[] bias, boolean reverse, double[] du,
+                                                            double[] dx, double[] dw, double[] dbias,
+                                                            int batch, int len, int channels, int taps) {
+        double[] pre = new double[x.length];
+        depthwiseConv1dForward(x, w, bias, reverse, pre, batch, len, channels, taps);
+        depthwiseConv1dSiluBackward(x, w, pre, reverse, du, dx, dw, dbias, batch, len, channels, taps);
+    }
+
     /** Number of patch positions along a side of {@code size} pixels: (size − patch)/stride + 1 (floor, no padding). */
     public static int gridSize(int size, int patch, int stride) {
         return (size - patch) / stride + 1;

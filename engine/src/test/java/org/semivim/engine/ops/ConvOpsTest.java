@@ -146,6 +146,36 @@ class ConvOpsTest {
         }
     }
 
+    /**
+     * The forward without pre and the backward that recomputes it give exactly the bits of the forward that
+     * stores pre and the backward that reads it: on the fast path (tails included) and on the reference
+     * path (the interfaces' default composition); thread count 1 and 3 alike.
+     */
+    @ParameterizedTest(name = "B={0} L={1} E={2} K={3} reverse={4}")
+    @CsvSource({"3,17,20,4,false", "3,17,20,4,true", "4,50,256,4,true", "2,3,5,6,true"})
+    void recomputedPreGivesTheBitsOfTheStoredPre(int batch, int len, int ch, int taps, boolean reverse) {
+        for (ConvOps ops : new ConvOps[] {cpu, ref}) {
+            for (int threads : new int[] {1, 3}) {
+                Parallel.setThreads(threads);
+                Tensor[] stored = convSilu(ops, null, true, batch, len, ch, taps, reverse);
+                ConvSiluOps f = (ConvSiluOps) ops;
+                Tensor x = random(1, batch, len, ch), w = random(2, ch, taps), b = random(3, ch), du = random(4, batch, len, ch);
+                Tensor u = Tensor.zeros(batch, len, ch);
+                u.fill(Float.NaN);                           // overwritten in full
+                Tensor dx = Tensor.zeros(batch, len, ch), dw = Tensor.zeros(ch, taps), db = Tensor.zeros(ch);
+                dx.fill(0.5f);
+                dw.fill(0.5f);
+                db.fill(0.5f);
+                f.depthwiseConv1dSiluOutput(x, w, b, reverse, u);
+                f.depthwiseConv1dSiluBackwardFromInput(x, w, b, reverse, du, dx, dw, db);
+                Tensor[] recomputed = {u, dx, dw, db};
+                for (int k = 0; k < 4; k++) {
+                    assertArrayEquals(stored[k + 1].toArray(), recomputed[k].toArray(), ops + " " + CONV_SILU_NAMES[k + 1]);
+                }
+            }
+        }
+    }
+
     @Test
     void fusedConvSiluIdenticalBitsForAnyThreadCount() {
         Parallel.setThreads(1);

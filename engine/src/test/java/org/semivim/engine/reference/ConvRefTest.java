@@ -53,6 +53,20 @@ class ConvRefTest {
         GradCheck.check("db", bias, db, v -> dot(r, convSilu(x, w, v, reverse)));
     }
 
+    /** The backward that recomputes pre from x (no pre kept by the forward): against central differences of u = SiLU(conv(x)). */
+    @ParameterizedTest(name = "reverse={0}")
+    @CsvSource({"false", "true"})
+    void conv1dSiluBackwardFromInputMatchesCentralDifferences(boolean reverse) {
+        double[] x = random(11, B * L * E), w = random(12, E * K), bias = random(13, E), r = random(14, B * L * E);
+        double[] dx = new double[x.length], dw = new double[w.length], db = new double[bias.length];
+        db[1] = 1;
+        ConvRef.depthwiseConv1dSiluBackwardFromInput(x, w, bias, reverse, r, dx, dw, db, B, L, E, K);
+        db[1] -= 1;                                                    // accumulated onto the 1
+        GradCheck.check("dx", x, dx, v -> dot(r, convSilu(v, w, bias, reverse)));
+        GradCheck.check("dw", w, dw, v -> dot(r, convSilu(x, v, bias, reverse)));
+        GradCheck.check("db", bias, db, v -> dot(r, convSilu(x, w, v, reverse)));
+    }
+
     @ParameterizedTest(name = "reverse={0}")
     @CsvSource({"false", "true"})
     void conv1dBackwardMatchesCentralDifferences(boolean reverse) {
