@@ -21,7 +21,10 @@ import org.semivim.engine.tensor.Tensor;
  * </pre>
  * x_proj is one GEMM into [B,L,R+2N] whose column blocks are then copied out to contiguous dtr, Bm
  * and Cm (three thin GEMMs of 8–16 columns run at a third of the speed of one of 40); its backward
- * likewise joins d dtr, dBm, dCm into one [B,L,R+2N] gradient for two GEMMs.
+ * likewise joins d dtr, dBm, dCm into one [B,L,R+2N] gradient for two GEMMs. On a backend whose scan
+ * {@link org.semivim.engine.ops.ScanOps#projectsDelta projects Δraw} (the fast CPU one) dt_proj runs
+ * inside the scan and Δraw is never stored; with the fused conv1d + SiLU
+ * ({@link ConvSiluOps}) pre is never stored either (the backward recomputes it from x).
  */
 final class MambaBranch {
     /**

@@ -29,6 +29,12 @@ import org.semivim.engine.tensor.Tensor;
  * compute a decay as 2^(Δ_t · A·log2 e) with A·log2 e rounded once per call
  * ({@link #log2eTimes}, {@link FastMath#exp2DecayOfProducts}), the same operations forward and
  * backward, so the backward recomputes exactly the forward's states.
+ *
+ * <p>The projected forms ({@link #selectiveScanForwardProjected}, {@link #selectiveScanBackwardProjected})
+ * take dtr and W_dt instead of Δraw: {@link DeltaProjection} forms a sample's Δraw in the kernels' own
+ * buffers (the forward's block layout, the backward's rows: the same bits) and contracts the sample's
+ * dΔraw there into dDtr and a per-sample dW_dt partial, so no [B,L,E] Δraw or dΔraw tensor exists; the
+ * forward may also skip y and merge its gated output into out (the bimamba (out^f + out^b)/2).
  */
 public final class CpuScanOps implements ScanOps {
     private static final int W = ScanStreams.W;
