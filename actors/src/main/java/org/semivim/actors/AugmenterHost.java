@@ -69,7 +69,7 @@ public final class AugmenterHost {
                             }
                             loadedFor[0] = m.configJson();
                         }
-                        ActorRef<Object> out = ctx.spawn(restarting(ChunkSender.create(transfer, m.viewsInbox())), "views-out-" + k);
+                        ActorRef<Object> out = ctx.spawn(restarting(ChunkSender.create(transfer, m.viewsInbox())), "views-out-" + k, TransferSettings.linkProps(ctx.getSystem()));
                         RunTopology topology = new RunTopology();
                         topology.fill(new RunTopology.Peers(m.loader(), List.of(), out.narrow(), List.of(), List.of(), null));
                         RunContext run = new RunContext(config, loaded[0], RunOptions.defaults().withHooks(hooks), topology);

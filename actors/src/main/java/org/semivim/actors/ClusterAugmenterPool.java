@@ -110,7 +110,7 @@ final class ClusterAugmenterPool {
     /** A views link for {@code host}: on this node (delivering to the relay) at once, or asked of the teacher node's host. */
     private void open(ActorRef<AugmenterHost.Command> host) {
         if (teacherHost == null) {
-            ask(host, ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)), "link-in-views-" + links++));
+            ask(host, ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)), "link-in-views-" + links++, TransferSettings.linkProps(ctx.getSystem())));
         } else {
             opening.add(host);
             teacherHost.tell(new TeacherHost.OpenViewsLink(host, teacherStandIn, ctx.getSelf()));

@@ -184,8 +184,8 @@ public final class ClusterRunGuardian {
                         for (var host : m.hosts()) {
                             if (!asked.add(host)) continue;
                             int k = linksSpawned[0]++;
-                            Link link = new Link(ctx.spawn(restarting(ChunkSender.create(transfer)), "link-out-" + k),
-                                    ctx.spawn(restarting(ChunkReceiver.create(supervisor, transfer)), "link-in-" + k));
+                            Link link = new Link(ctx.spawn(restarting(ChunkSender.create(transfer)), "link-out-" + k, TransferSettings.linkProps(ctx.getSystem())),
+                                    ctx.spawn(restarting(ChunkReceiver.create(supervisor, transfer)), "link-in-" + k, TransferSettings.linkProps(ctx.getSystem())));
                             links.put(link.out(), link);
                             linkOfHost.put(host, link);
                             host.tell(new TrainerHost.HostTrainer(configJson, link.in(), link.out().narrow(), ctx.getSelf()));

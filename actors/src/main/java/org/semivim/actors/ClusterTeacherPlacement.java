@@ -154,8 +154,8 @@ final class ClusterTeacherPlacement {
         Map<String, ActorRef<TeacherHost.Command>> byId = hosts.stream().collect(Collectors.toMap(h -> h.path().toString(), h -> h));
         ActorRef<TeacherHost.Command> host = byId.get(chosen.get());
         int k = links++;
-        pending = new Link(host, ctx.spawn(restarting(ChunkSender.create(transfer)), "link-out-teacher-" + k),
-                ctx.spawn(restarting(ChunkReceiver.create(forwarder, transfer)), "link-in-teacher-" + k));
+        pending = new Link(host, ctx.spawn(restarting(ChunkSender.create(transfer)), "link-out-teacher-" + k, TransferSettings.linkProps(ctx.getSystem())),
+                ctx.spawn(restarting(ChunkReceiver.create(forwarder, transfer)), "link-in-teacher-" + k, TransferSettings.linkProps(ctx.getSystem())));
         host.tell(new TeacherHost.HostTeacher(configJson, loader, supervisor, pending.in(), relay.narrow(), pending.out().narrow(), ctx.getSelf()));
     }
 

@@ -77,13 +77,13 @@ public final class TeacherHost {
                         current.clear();
                         int k = count[0]++;
                         TrainConfig config = TrainConfig.fromJson(m.configJson());
-                        ActorRef<Object> out = ctx.spawn(restarting(ChunkSender.create(transfer, m.runInbox())), "teacher-out-" + k);
+                        ActorRef<Object> out = ctx.spawn(restarting(ChunkSender.create(transfer, m.runInbox())), "teacher-out-" + k, TransferSettings.linkProps(ctx.getSystem()));
                         RunTopology topology = new RunTopology();
                         topology.fill(new RunTopology.Peers(m.loader(), List.of(), m.addressedAs(), List.of(), List.of(), m.supervisor()));
                         RunContext run = new RunContext(config, null, RunOptions.defaults().withOps(ops).withHooks(hooks), topology);
                         ActorRef<TeacherInference.Command> teacher = ctx.spawn(restarting(TeacherInference.create(run, m.loader(), m.addressedAs(), out)),
                                 "teacher-inference-" + k, DispatcherSelector.fromConfig(RunGuardian.COMPUTE_DISPATCHER));
-                        ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)), "teacher-in-" + k);
+                        ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(teacher, transfer)), "teacher-in-" + k, TransferSettings.linkProps(ctx.getSystem()));
                         current.addAll(List.of(out, teacher, in));
                         hosted[0] = new Hosted(m.standIn(), teacher);
                         m.replyTo().tell(new ClusterRunGuardian.TeacherHosted(teacher, in, m.standIn()));
@@ -92,7 +92,7 @@ public final class TeacherHost {
                     .onMessage(OpenViewsLink.class, m -> {
                         if (hosted[0] == null || !hosted[0].standIn().equals(m.standIn())) return Behaviors.same();   // for one replaced since
                         ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(hosted[0].teacher(), transfer)),
-                                "views-in-" + (count[0] - 1) + "-" + viewsLinks[0]++);
+                                "views-in-" + (count[0] - 1) + "-" + viewsLinks[0]++, TransferSettings.linkProps(ctx.getSystem()));
                         current.add(in);
                         m.replyTo().tell(new ClusterRunGuardian.ViewsLinkOpened(m.forHost(), in, m.standIn()));
                         return Behaviors.same();

@@ -60,13 +60,13 @@ public final class TrainerHost {
                         current.clear();
                         int k = count[0]++;
                         TrainConfig config = TrainConfig.fromJson(m.configJson());
-                        ActorRef<Object> out = ctx.spawn(restarting(ChunkSender.create(transfer, m.supervisorInbox())), "trainer-out-" + k);
+                        ActorRef<Object> out = ctx.spawn(restarting(ChunkSender.create(transfer, m.supervisorInbox())), "trainer-out-" + k, TransferSettings.linkProps(ctx.getSystem()));
                         RunTopology topology = new RunTopology();
                         topology.fill(new RunTopology.Peers(null, List.of(), null, List.of(), List.of(), out.narrow()));
                         RunContext run = new RunContext(config, null, RunOptions.defaults().withOps(ops).withHooks(hooks), topology);
                         ActorRef<StudentTrainer.Command> trainer = ctx.spawn(restarting(StudentTrainer.create(run, m.addressedAs())),
                                 "student-trainer-" + k, DispatcherSelector.fromConfig(RunGuardian.COMPUTE_DISPATCHER));
-                        ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(trainer, transfer)), "trainer-in-" + k);
+                        ActorRef<ChunkReceiver.Command> in = ctx.spawn(restarting(ChunkReceiver.create(trainer, transfer)), "trainer-in-" + k, TransferSettings.linkProps(ctx.getSystem()));
                         current.addAll(List.of(out, trainer, in));
                         m.replyTo().tell(new ClusterRunGuardian.TrainerHosted(trainer, in, m.addressedAs()));
                         return Behaviors.same();

@@ -17,7 +17,6 @@ import org.semivim.cluster.bench.AeronStreamThroughput;
 import org.semivim.actors.transfer.ChunkReceiver;
 import org.semivim.actors.transfer.ChunkSender;
 import org.semivim.actors.transfer.TransferSettings;
-import org.apache.pekko.actor.typed.Props;
 import java.time.Duration;
 import org.semivim.training.config.TrainConfig;
 import picocli.CommandLine.Command;
@@ -181,8 +180,8 @@ final class ClusterBench implements Callable<Integer> {
             for (int chunk : chunkBytes) {
                 for (int w : chunkWindows) {
                     var settings = new TransferSettings(chunk, w, Duration.ofSeconds(5), Integer.MAX_VALUE - 8);
-                    ActorRef<Object> outA = a.system().systemActorOf(ChunkSender.create(settings, toB), "bench-out-" + links, Props.empty());
-                    ActorRef<Object> outB = b.system().systemActorOf(ChunkSender.create(settings, toA), "bench-out-" + links++, Props.empty());
+                    ActorRef<Object> outA = a.system().systemActorOf(ChunkSender.create(settings, toB), "bench-out-" + links, TransferSettings.linkProps(a.system()));
+                    ActorRef<Object> outB = b.system().systemActorOf(ChunkSender.create(settings, toA), "bench-out-" + links++, TransferSettings.linkProps(b.system()));
                     String path = "chunked " + (chunk / 1024) + " KiB x" + w;
                     for (int n : sizes) {
                         float[] p = tensor(n);
@@ -335,7 +334,7 @@ final class ClusterBench implements Callable<Integer> {
                     return Behaviors.same();
                 }).build(), "sink");
                 if (sink != null) sink.complete(s);
-                if (in != null) in.complete(h.spawn(ChunkReceiver.create(s, TransferSettings.DEFAULTS), "in"));
+                if (in != null) in.complete(h.spawn(ChunkReceiver.create(s, TransferSettings.DEFAULTS), "in", TransferSettings.linkProps(h.getSystem())));
                 return Behaviors.empty();
             }), "trainer-host");
             return Behaviors.empty();

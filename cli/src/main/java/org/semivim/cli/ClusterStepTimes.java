@@ -245,6 +245,9 @@ final class ClusterStepTimes {
             for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
                 if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-XX:StartFlightRecording")) cmd.add(arg);
             }
+            // extra JVM options for the child alone (e.g. its own -XX:StartFlightRecording=filename=...), split at spaces
+            String childOpts = System.getenv("SEMIVIM_TRAINER_JVM_OPTS");
+            if (childOpts != null) for (String opt : childOpts.trim().split("\\s+")) if (!opt.isEmpty()) cmd.add(opt);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(), "--role", "trainer", "--port", "0",
                     "--seed-nodes", seed, "--transport", transport.artery()));
             if (aeronDir != null) cmd.addAll(List.of("--aeron-dir", aeronDir.toString()));

@@ -65,6 +65,7 @@ final class ThreadCpu {
     static String group(String name) {
         if (name.startsWith("semivim-compute-")) return ENGINE_POOL;
         if (name.contains("compute-dispatcher")) return PINNED_ACTORS;
+        if (name.contains("transfer-dispatcher")) return "transfer thread (links, artery streams, tcp connections)";
         if (name.contains("default-dispatcher")) return "pekko default dispatcher (links: Kryo, chunks, reassembly; small actors)";
         if (name.contains("remote") || name.contains("artery")) return "artery streams (framing, tcp, compression)";
         if (name.contains("internal-dispatcher")) return "pekko internal dispatcher (cluster, streams)";

@@ -16,6 +16,7 @@ class ThreadCpuTest {
         assertTrue(ThreadCpu.group("semivim-semivim.compute-dispatcher-12").startsWith("pinned actors"));
         assertTrue(ThreadCpu.group("semivim-pekko.actor.default-dispatcher-7").startsWith("pekko default dispatcher"));
         assertTrue(ThreadCpu.group("semivim-pekko.remote.default-remote-dispatcher-8").startsWith("artery streams"));
+        assertTrue(ThreadCpu.group("semivim-semivim.cluster.transfer-dispatcher-5").startsWith("transfer thread"));
         assertTrue(ThreadCpu.group("semivim-pekko.actor.internal-dispatcher-3").startsWith("pekko internal dispatcher"));
         assertEquals("aeron driver and client", ThreadCpu.group("aeron-client-conductor"));
         assertEquals("semivim-taskrunner", ThreadCpu.group("semivim-taskrunner-0"), "other names lose their pool number only");

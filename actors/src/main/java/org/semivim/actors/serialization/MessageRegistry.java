@@ -152,6 +152,8 @@ public final class MessageRegistry {
         // ---- a trainer holding every shard sends the step's summed gradient (appended)
         plain(e, double[][].class);
         plain(e, LyapunovSupervisor.StepGradientDone.class);
+        // ---- a chunked link's receiver holds acknowledgements back a little (appended)
+        plain(e, internal(org.semivim.actors.transfer.ChunkReceiver.class, "FlushAck"));
         return Collections.unmodifiableList(e);
     }
 

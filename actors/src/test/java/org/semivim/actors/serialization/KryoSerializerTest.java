@@ -161,6 +161,9 @@ class KryoSerializerTest {
         out.add(new org.semivim.actors.TeacherHost.OpenViewsLink(ref(), ref(), ref()));
         out.add(new org.semivim.actors.ClusterRunGuardian.ViewsLinkOpened(ref(), ref(), ref()));
         out.add(new LyapunovSupervisor.StepGradientDone(3, p, new double[][]{{0.5, Double.NaN}, {}, {-0.0, 1e-300}}));
+        Constructor<?> flush = Class.forName(org.semivim.actors.transfer.ChunkReceiver.class.getName() + "$FlushAck").getDeclaredConstructors()[0];
+        flush.setAccessible(true);
+        out.add(flush.newInstance());
         // SSMAE (kept last: the tests read it from the end)
         var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
         var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(

@@ -9,6 +9,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,7 +89,7 @@ class ChunkedTransferRulesTest {
                 rnd.nextBytes(p);
                 payloads.add(p);
             }
-            List<byte[]> delivered = new Simulation(rnd, 1 + rnd.nextInt(6), 0.15, 0.1, 0.1).run(payloads);
+            List<byte[]> delivered = new Simulation(rnd, 1 + rnd.nextInt(6), 0.15, 0.1, 0.1, trial % 2 == 1).run(payloads);
             assertEquals(payloads.size(), delivered.size(), "trial " + trial);
             for (int i = 0; i < payloads.size(); i++) assertArrayEquals(payloads.get(i), delivered.get(i), "trial " + trial + " payload " + i);
         }
@@ -157,11 +158,28 @@ class ChunkedTransferRulesTest {
         return Chunking.crc(seq, transfer, index, count, total, CHUNK, part(payload, index));
     }
 
+    @Test
+    void acksHeldBackByThePolicyAreOnlyForAcceptedChunksBelowHalfTheWindow() {
+        Reassembly.Outcome accepted = new Reassembly.Accepted(5), complete = new Reassembly.Complete(5, 2, new byte[0]);
+        assertEquals(4, AckPolicy.threshold(8));
+        assertEquals(1, AckPolicy.threshold(3));
+        assertEquals(1, AckPolicy.threshold(1));
+        assertFalse(AckPolicy.ackNow(accepted, 4, 4, 8), "one outstanding of a window of 8: held");
+        assertFalse(AckPolicy.ackNow(complete, 6, 4, 8), "three outstanding: held");
+        assertTrue(AckPolicy.ackNow(complete, 7, 4, 8), "four outstanding: at once");
+        assertTrue(AckPolicy.ackNow(accepted, 4, 4, 3), "a window of 3 acknowledges every chunk");
+        assertTrue(AckPolicy.ackNow(new Reassembly.Refused(4, "gap"), 4, 4, 8), "a complaint goes at once");
+        assertTrue(AckPolicy.ackNow(new Reassembly.Duplicate(5, "again"), 3, 3, 8), "a duplicate's ack goes at once");
+        assertThrows(IllegalArgumentException.class, () -> AckPolicy.threshold(0));
+    }
+
     /**
      * Sender (window over all transfers) and receiver exchanging over a channel that keeps order but
-     * drops, corrupts or duplicates chunks and drops acks; a timeout fires when no ack came back.
+     * drops, corrupts or duplicates chunks and drops acks; a timeout fires when no ack came back. With
+     * {@code holdAcks} the receiver follows {@link AckPolicy}: an ack it holds back is sent at the end of a
+     * round half of the time (its delay ran out), and always before the sender would time out.
      */
-    private record Simulation(Random rnd, int window, double drop, double corrupt, double dropAck) {
+    private record Simulation(Random rnd, int window, double drop, double corrupt, double dropAck, boolean holdAcks) {
         List<byte[]> run(List<byte[]> payloads) {
             Reassembly receiver = new Reassembly(1 << 20);
             SendWindow w = new SendWindow(window);
@@ -175,6 +193,7 @@ class ChunkedTransferRulesTest {
                 assertTrue(rounds < 10_000, "no progress");
                 long[] range = w.take();
                 List<long[]> acks = new ArrayList<>();   // {next, epoch, complaint}
+                long[] held = null;                      // an ack held back by the policy
                 int epoch = w.epoch();
                 for (long seq = range[0]; seq < range[1]; seq++) {
                     long s = seq;
@@ -189,9 +208,16 @@ class ChunkedTransferRulesTest {
                     for (int k = 0; k < copies; k++) {
                         Reassembly.Outcome o = receiver.accept(9, w.acked(), seq, t[2], index, (int) t[1], p.length, CHUNK, bytes, c);
                         if (o instanceof Reassembly.Complete done) delivered.add(done.payload());
-                        if (rnd.nextDouble() >= dropAck) acks.add(new long[]{o.ackNext(), epoch, o instanceof Reassembly.Refused ? 1 : 0});
+                        long[] ack = {o.ackNext(), epoch, o instanceof Reassembly.Refused ? 1 : 0};
+                        if (holdAcks && !AckPolicy.ackNow(o, seq, w.acked(), window)) {
+                            held = ack;
+                            continue;
+                        }
+                        held = null;   // a cumulative ack sent now covers it
+                        if (rnd.nextDouble() >= dropAck) acks.add(ack);
                     }
                 }
+                if (held != null && (acks.isEmpty() || rnd.nextBoolean()) && rnd.nextDouble() >= dropAck) acks.add(held);
                 for (long[] a : acks) w.onAck(a[0], (int) a[1], a[2] == 1);
                 if (acks.isEmpty() && !w.done()) w.timeout();
             }

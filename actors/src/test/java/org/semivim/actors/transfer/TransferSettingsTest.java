@@ -18,6 +18,18 @@ class TransferSettingsTest {
         var custom = ConfigFactory.parseString("semivim.cluster.transfer { chunk-bytes = 512 KiB, window = 3, resend-after = 2s }")
                 .withFallback(ConfigFactory.load("semivim-cluster"));
         assertEquals(new TransferSettings(512 * 1024, 3, Duration.ofSeconds(2), Integer.MAX_VALUE - 8), TransferSettings.of(custom));
+        assertEquals(Duration.ofMillis(200), TransferSettings.DEFAULTS.ackDelay());
+        assertEquals(Duration.ofMillis(75), new TransferSettings(1024, 3, Duration.ofMillis(300), 1 << 20).ackDelay(), "a quarter of a short resend timeout");
+        var ack = ConfigFactory.parseString("semivim.cluster.transfer.ack-delay = 20ms").withFallback(ConfigFactory.load("semivim-cluster"));
+        assertEquals(Duration.ofMillis(20), TransferSettings.of(ack).ackDelay());
+    }
+
+    @Test
+    void anAckDelayThatIsNotShorterThanTheResendTimeoutIsRefused() {
+        var slow = ConfigFactory.parseString("semivim.cluster.transfer { ack-delay = 5s, resend-after = 5s }");
+        var e = assertThrows(IllegalArgumentException.class, () -> TransferSettings.of(slow));
+        assertTrue(e.getMessage().contains("ack-delay") && e.getMessage().contains("resend-after"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new TransferSettings(1024, 3, Duration.ofSeconds(1), 1 << 20, Duration.ofMillis(-1)));
     }
 
     @Test
