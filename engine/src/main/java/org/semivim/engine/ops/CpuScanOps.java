@@ -58,10 +58,8 @@ public final class CpuScanOps implements ScanOps {
     public void selectiveScanForwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
                                               Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
                                               Tensor y, Tensor out, boolean addToOut, float outScale) {
-        String op = "selectiveScanForwardProjected";
-        ScanShape s = ScanShape.ofProjected(op, u, dtr, dtWeight, deltaBias, aLog, bm, cm, d, z);
-        if (y != null) s.tokens(op, "y", y);
-        s.tokens(op, "out", out);
+        ScanShape s = ScanShape.ofProjectedForward("selectiveScanForwardProjected", u, dtr, dtWeight, deltaBias, aLog, bm, cm,
+                d, z, y, out);
         forward(s, u, null, DeltaProjection.of(dtr, dtWeight, s.channels()), deltaBias, aLog, bm, cm, d, z, reverse, y, out,
                 addToOut, outScale);
     }

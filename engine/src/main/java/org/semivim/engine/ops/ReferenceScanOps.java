@@ -59,10 +59,8 @@ public final class ReferenceScanOps implements ScanOps {
     public void selectiveScanForwardProjected(GemmOps gemm, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias,
                                               Tensor aLog, Tensor bm, Tensor cm, Tensor d, Tensor z, boolean reverse,
                                               Tensor y, Tensor out, boolean addToOut, float outScale) {
-        String op = "selectiveScanForwardProjected";
-        ScanShape s = ScanShape.ofProjected(op, u, dtr, dtWeight, deltaBias, aLog, bm, cm, d, z);
-        if (y != null) s.tokens(op, "y", y);
-        s.tokens(op, "out", out);
+        ScanShape s = ScanShape.ofProjectedForward("selectiveScanForwardProjected", u, dtr, dtWeight, deltaBias, aLog, bm, cm,
+                d, z, y, out);
         int rank = dtWeight.dim(1);
         double[] deltaRaw = DeltaProjectionRef.project(toDouble(dtr), toDouble(dtWeight), s.batch() * s.len(), s.channels(), rank);
         double[] yd = new double[u.size], outd = new double[u.size];   // [B,L,E]

@@ -92,6 +92,15 @@ record ScanShape(int batch, int len, int channels, int states) {
         return of(op, u, u, deltaBias, aLog, bm, cm, d, z);
     }
 
+    /** The checks of a projected forward call: {@link #ofProjected}, then out and (when given) y as token tensors. */
+    static ScanShape ofProjectedForward(String op, Tensor u, Tensor dtr, Tensor dtWeight, Tensor deltaBias, Tensor aLog,
+                                        Tensor bm, Tensor cm, Tensor d, Tensor z, Tensor y, Tensor out) {
+        ScanShape s = ofProjected(op, u, dtr, dtWeight, deltaBias, aLog, bm, cm, d, z);
+        if (y != null) s.tokens(op, "y", y);
+        s.tokens(op, "out", out);
+        return s;
+    }
+
     /** Checks the gradient tensors of a projected backward call (dReadout may be null). */
     void requireProjectedBackward(String op, Tensor dtr, Tensor dtWeight, Tensor dOut, Tensor dReadout, Tensor du, Tensor dDtr,
                                   Tensor dDtWeight, Tensor dDeltaBias, Tensor dALog, Tensor dBm, Tensor dCm, Tensor dD, Tensor dz) {
