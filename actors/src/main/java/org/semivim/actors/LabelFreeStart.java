@@ -77,9 +77,10 @@ final class LabelFreeStart {
      * or null when it was not begun there.
      */
     ShardGradient.Leading take(long t, float[] parameters, int s) {
-        if (step != t) return null;
-        ShardGradient.Leading leading = begun.remove(s);
-        return leading != null && leading.parameters() == parameters ? leading : null;
+        ShardGradient.Leading leading = step == t ? begun.get(s) : null;
+        if (leading == null || leading.parameters() != parameters) return null;
+        begun.remove(s);
+        return leading;
     }
 
     /** Step {@code t}'s labelled work is done: what is left of it is dropped, and it is not begun again. */
