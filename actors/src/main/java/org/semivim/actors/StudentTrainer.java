@@ -27,7 +27,10 @@ import java.util.TreeMap;
  * still labels the step before) and {@link ComputeLabelled} (the teacher's predictions and which
  * shards to compute, sent when the step is labelled); the trainer composes the loss terms itself
  * ({@link LossComposer}, a pure function, so the terms are the bits TeacherInference composes) and
- * splits them into the S shards. Work for step t waits until the parameters of version t and its
+ * splits them into the S shards. While the labels are still to come, a trainer that holds the
+ * parameters of version t and step t's inputs already runs the label-free terms (L_x) of the shards it
+ * expects ({@link LabelFreeStart}); the shards go on from there when the labels come, with the same bits.
+ * Work for step t waits until the parameters of version t and its
  * inputs are here ({@link WorkForVersion}, {@link InputsByStep}); each shard's gradient goes to the
  * supervisor as a {@link LyapunovSupervisor.ShardDone}. After a restart it asks the supervisor for the
  * parameters and TeacherInference for its work again (both parts).
@@ -103,6 +106,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     private final RunContext run;
     private final ShardGradient shardGradient;   // null for SSMAE
     private final LossComposer composer;         // null for SSMAE
+    private final LabelFreeStart headStart;      // null for SSMAE
     private final SsmaeStep ssmae;               // SSMAE's phase (5); null for the other methods
     private final WorkForVersion pending = new WorkForVersion();
     private final InputsByStep inputs = new InputsByStep();
@@ -117,6 +121,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         ImageClassifier replica = isSsmae ? null : run.config().model().create(run.options().ops(), run.config().seed());
         this.shardGradient = isSsmae ? null : new ShardGradient(replica, run.options().ops());
         this.composer = isSsmae ? null : MethodSetup.composer(run.config(), replica.numClasses());
+        this.headStart = isSsmae ? null : new LabelFreeStart(shardGradient, composer, run.config().seed(), run.config().shards());
         if (restarted) {   // a restart: parameters and the lost work come again
             run.topology().get().supervisor().tell(new LyapunovSupervisor.TrainerStarted(addressedAs));
         }
@@ -129,11 +134,15 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
                     version = m.version();
                     parameters = m.parameters();
                     inputs.dropBefore(version);
-                    return computeHeld();
+                    if (headStart != null) headStart.drop();
+                    computeHeld();
+                    return beginLabelFree();
                 })
                 .onMessage(StepInputs.class, m -> {
                     inputs.offer(m);
-                    return m.step() == version ? computeHeld() : this;
+                    if (m.step() != version) return this;
+                    computeHeld();
+                    return beginLabelFree();
                 })
                 .onMessage(ComputeLabelled.class, this::onWork)
                 .onMessage(ComputeSsmaeShards.class, this::onWork)
@@ -160,6 +169,20 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         return compute(work);
     }
 
+    /**
+     * With the parameters of version t and step t's inputs here and its labels not yet: the shards'
+     * label-free terms ({@link LabelFreeStart}), so that less is left when the labels come.
+     */
+    private Behavior<Command> beginLabelFree() {
+        if (headStart == null || headStart.begunFor(version) || parameters == null) return this;
+        StepInputs in = inputs.get(version);
+        if (in == null) return this;
+        long t0 = System.nanoTime();
+        headStart.begin(version, parameters, in.views());
+        run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
+        return this;
+    }
+
     /** Whether the inputs {@code work} is composed from are here (SSMAE's work carries its own). */
     private boolean ready(StepWork work) {
         return !(work instanceof ComputeLabelled) || inputs.get(work.step()) != null;
@@ -184,6 +207,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
         // a trainer that holds every shard sums them itself (the supervisor's own code, so the same bits) and sends one [P]
         boolean whole = everyShardInOrder(work.shards(), all.size());
+        headStart.expect(work.shards());
         List<float[]> gradients = new java.util.ArrayList<>();
         double[][] termLosses = new double[all.size()][];
         for (int s : work.shards()) {
@@ -191,7 +215,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
             ShardInput shard = all.get(s);
             run.options().hooks().beforeShard(work.step(), shard.shard());
             long t1 = System.nanoTime();
-            ShardGradient.Result r = shardGradient.compute(parameters, shard);
+            ShardGradient.Result r = shardGradient.compute(parameters, shard, headStart.take(work.step(), parameters, s));
             run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t1);
             if (!whole) {
                 supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), shard.shard(), r.gradient(), r.termLosses()));
@@ -200,6 +224,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
             gradients.add(r.gradient());
             termLosses[s] = r.termLosses();
         }
+        headStart.finished(work.step());
         if (whole) {
             long t2 = System.nanoTime();
             float[] sum = ShardGradient.sumInShardOrder(gradients);

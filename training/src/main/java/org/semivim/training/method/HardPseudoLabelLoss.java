@@ -57,4 +57,10 @@ public final class HardPseudoLabelLoss implements LossComposer {
         LossTerm labeledTerm = SupervisedLoss.labeledTerm(views, numClasses, labelSmoothing);
         return new Composition(List.of(labeledTerm, unlabeledTerm), mask);
     }
+
+    /** L_x: the labeled term comes first and does not depend on the teacher's labels. */
+    @Override
+    public List<LossTerm> labelFreeTerms(StepViews views) {
+        return List.of(SupervisedLoss.labeledTerm(views, numClasses, labelSmoothing));
+    }
 }

@@ -25,6 +25,12 @@ public final class SupervisedLoss implements LossComposer {
         return new Composition(List.of(labeledTerm(views, numClasses, labelSmoothing)), new boolean[0]);
     }
 
+    /** L_x: the labeled term comes first and does not depend on the teacher's labels. */
+    @Override
+    public List<LossTerm> labelFreeTerms(StepViews views) {
+        return List.of(labeledTerm(views, numClasses, labelSmoothing));
+    }
+
     /** L_x: weak labeled views against (smoothed) one-hot labels, row weights 1/B_l. */
     static LossTerm labeledTerm(StepViews views, int numClasses, float labelSmoothing) {
         int[] labels = views.labeledLabels();

@@ -96,6 +96,30 @@ public record LossTerm(Kind kind, Tensor images, Tensor targets, float[] rowWeig
         return new LossTerm(kind, imagesSlice, targetsSlice, Arrays.copyOfRange(rowWeights, from, to), lossWeight, mix);
     }
 
+    /**
+     * Whether {@code other} is this term bit for bit: kind, loss weight, shapes, images, targets, row
+     * weights and the SSMixup rows (float bits, so −0 ≠ 0 and NaN = NaN of the same bits).
+     */
+    public boolean sameAs(LossTerm other) {
+        if (kind != other.kind || Float.floatToRawIntBits(lossWeight) != Float.floatToRawIntBits(other.lossWeight)) return false;
+        if (!Arrays.equals(images.shape(), other.images.shape()) || !Arrays.equals(targets.shape(), other.targets.shape())) return false;
+        if (!sameBits(images.data, images.offset, other.images.data, other.images.offset, images.size)) return false;
+        if (!sameBits(targets.data, targets.offset, other.targets.data, other.targets.offset, targets.size)) return false;
+        if (!sameBits(rowWeights, 0, other.rowWeights, 0, rowWeights.length)) return false;
+        if ((ssMixup == null) != (other.ssMixup == null)) return false;
+        return ssMixup == null || (Float.floatToRawIntBits(ssMixup.nu) == Float.floatToRawIntBits(other.ssMixup.nu)
+                && ssMixup.layers == other.ssMixup.layers && ssMixup.psi.length == other.ssMixup.psi.length
+                && sameBits(ssMixup.psi, 0, other.ssMixup.psi, 0, ssMixup.psi.length));
+    }
+
+    private static boolean sameBits(float[] a, int aFrom, float[] b, int bFrom, int n) {
+        if (a == b && aFrom == bFrom) return true;
+        for (int i = 0; i < n; i++) {
+            if (Float.floatToRawIntBits(a[aFrom + i]) != Float.floatToRawIntBits(b[bFrom + i])) return false;
+        }
+        return true;
+    }
+
     /** The student's training forward for this term on shard {@code shard} of step {@code step}. */
     public ForwardMode forwardMode(long seed, long step, int shard) {
         ForwardMode mode = ForwardMode.train(CounterRng.of(seed, DROP_STREAM).derive(step, kind.code, shard));

@@ -48,21 +48,92 @@ public final class ShardGradient {
     }
 
     public Result compute(float[] parameters, ShardInput input) {
+        return compute(parameters, input, null);
+    }
+
+    /**
+     * The parameter gradients after the first terms of a shard, begun before the rest of its terms are
+     * known (a trainer waiting for the teacher's labels): {@code grads} [P] as the replica's gradients
+     * stood after those terms' backward passes, and their term losses.
+     *
+     * @param parameters the snapshot they were computed at (the same array must be given to {@link #compute})
+     * @param input      the shard's first {@code losses.length} terms and coordinates
+     */
+    public record Leading(float[] parameters, ShardInput input, float[] grads, double[] losses) {}
+
+    /**
+     * Forward and backward of the terms of {@code leading} (the first terms of a shard) from zeroed
+     * gradients: exactly what {@link #compute(float[], ShardInput)} does for those terms before it goes on to the
+     * others. {@code reuse}: an array [P] the gradients may be written to (null: a new one).
+     */
+    public Leading begin(float[] parameters, ShardInput leading, float[] reuse) {
+        ParameterSet params = load(parameters);
+        params.zeroGrads();
+        List<LossTerm> terms = leading.terms();
+        double[] losses = new double[terms.size()];
+        for (int i = 0; i < terms.size(); i++) {
+            LossTerm term = terms.get(i);
+            if (term.rows() == 0) continue;
+            losses[i] = forwardBackward(term, leading);
+        }
+        float[] grads = reuse != null && reuse.length == params.count() ? reuse : new float[params.count()];
+        System.arraycopy(params.flatGrads().data, 0, grads, 0, grads.length);
+        return new Leading(parameters, leading, grads, losses);
+    }
+
+    /**
+     * The shard's gradient, going on from {@code leading} (null: from the start): the replica's
+     * gradients are set to the leading ones and the remaining terms' backward passes accumulate into
+     * them, so the result has the bits of {@link #compute(float[], ShardInput)} (every backward adds into the
+     * gradients it is given; the same additions in the same order from the same bits).
+     */
+    public Result compute(float[] parameters, ShardInput input, Leading leading) {
+        if (leading != null) requireContinues(parameters, input, leading);
+        ParameterSet params = load(parameters);
+        List<LossTerm> terms = input.terms();
+        double[] losses = new double[terms.size()];
+        int from = 0;
+        if (leading == null) {
+            params.zeroGrads();
+        } else {
+            System.arraycopy(leading.grads(), 0, params.flatGrads().data, 0, leading.grads().length);
+            from = leading.losses().length;
+            System.arraycopy(leading.losses(), 0, losses, 0, from);
+        }
+        for (int i = from; i < terms.size(); i++) {
+            LossTerm term = terms.get(i);
+            if (term.rows() == 0) continue;
+            losses[i] = forwardBackward(term, input);
+        }
+        return new Result(params.flatGrads().toArray(), losses);
+    }
+
+    private ParameterSet load(float[] parameters) {
         ParameterSet params = replica.parameters();
         if (parameters.length != params.count()) {
             throw new IllegalArgumentException("parameter snapshot has " + parameters.length + " values, the model " + params.count());
         }
         System.arraycopy(parameters, 0, params.flatValues().data, 0, parameters.length);
         device.hostWritten(params.flatValues().data);
-        params.zeroGrads();
-        List<LossTerm> terms = input.terms();
-        double[] losses = new double[terms.size()];
-        for (int i = 0; i < terms.size(); i++) {
-            LossTerm term = terms.get(i);
-            if (term.rows() == 0) continue;
-            losses[i] = forwardBackward(term, input);
+        return params;
+    }
+
+    /** {@code leading} must be this shard's first terms, begun at this snapshot. */
+    private static void requireContinues(float[] parameters, ShardInput input, Leading leading) {
+        ShardInput l = leading.input();
+        String what = "step " + input.step() + " shard " + input.shard();
+        if (leading.parameters() != parameters) throw new IllegalArgumentException(what + ": its leading terms were computed at another parameter snapshot");
+        if (l.seed() != input.seed() || l.step() != input.step() || l.shard() != input.shard() || l.shardCount() != input.shardCount()) {
+            throw new IllegalArgumentException(what + ": leading terms of step " + l.step() + " shard " + l.shard() + " of " + l.shardCount() + " given");
         }
-        return new Result(params.flatGrads().toArray(), losses);
+        if (l.terms().size() > input.terms().size()) {
+            throw new IllegalArgumentException(what + ": " + l.terms().size() + " leading terms, but the shard has " + input.terms().size());
+        }
+        for (int i = 0; i < l.terms().size(); i++) {
+            if (!l.terms().get(i).sameAs(input.terms().get(i))) {
+                throw new IllegalArgumentException(what + ": leading term " + i + " (" + l.terms().get(i).kind() + ") differs from the shard's");
+            }
+        }
     }
 
     private double forwardBackward(LossTerm term, ShardInput input) {

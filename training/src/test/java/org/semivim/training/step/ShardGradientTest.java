@@ -143,6 +143,67 @@ class ShardGradientTest {
         assertFalse(java.util.Arrays.equals(a.gradient(), otherShard.gradient()));
     }
 
+    /**
+     * A shard begun on its label-free (leading) terms and finished later, with other work on the replica in
+     * between, ends with the bits of one go: every backward adds into the gradients it is given, and the
+     * rest of the shard starts from the leading gradients' bits.
+     */
+    @Test
+    void aShardBegunOnItsLeadingTermsEndsWithTheBitsOfOneGo() {
+        for (ModelSpec spec : List.of(vim(0.3), vit())) {
+            for (boolean ssMixup : spec instanceof ModelSpec.Vim ? List.of(false, true) : List.of(false)) {
+                float[] params = spec.create(Ops.cpu(), 6).parameters().flatValues().toArray();
+                float[] other = spec.create(Ops.cpu(), 8).parameters().flatValues().toArray();
+                List<LossTerm> terms = terms(ssMixup);
+                List<ShardInput> full = ShardInput.split(9, 3, terms, 4);
+                List<ShardInput> leading = ShardInput.split(9, 3, terms.subList(0, 1), 4);
+                ShardGradient oneGo = new ShardGradient(spec.create(Ops.cpu(), 1), Ops.cpu());
+                ShardGradient split = new ShardGradient(spec.create(Ops.cpu(), 2), Ops.cpu());
+                List<ShardGradient.Leading> begun = new ArrayList<>();
+                for (int s = 0; s < 4; s++) {
+                    float[] reuse = s == 2 ? new float[params.length] : null;
+                    ShardGradient.Leading l = split.begin(params, leading.get(s), reuse);
+                    if (reuse != null) assertSame(reuse, l.grads(), "the given array is reused");
+                    begun.add(l);
+                }
+                split.compute(other, full.get(1));   // other values and gradients left on the replica
+                for (int s : new int[] {3, 1, 0, 2}) {
+                    ShardGradient.Result a = oneGo.compute(params, full.get(s));
+                    ShardGradient.Result b = split.compute(params, full.get(s), begun.get(s));
+                    String what = spec.getClass().getSimpleName() + " ssMixup=" + ssMixup + " shard " + s;
+                    assertArrayEquals(a.gradient(), b.gradient(), what);
+                    assertArrayEquals(a.termLosses(), b.termLosses(), what);
+                }
+                // every term leading (supervised): nothing left to run
+                ShardGradient.Leading all = split.begin(params, full.get(0), null);
+                split.compute(other, full.get(2));
+                assertArrayEquals(oneGo.compute(params, full.get(0)).gradient(), split.compute(params, full.get(0), all).gradient());
+            }
+        }
+    }
+
+    @Test
+    void aLeadingPartThatIsNotTheShardsIsRefused() {
+        ModelSpec spec = vit();
+        ShardGradient g = new ShardGradient(spec.create(Ops.cpu(), 1), Ops.cpu());
+        float[] params = spec.create(Ops.cpu(), 6).parameters().flatValues().toArray();
+        List<LossTerm> terms = terms(false);
+        List<ShardInput> full = ShardInput.split(9, 3, terms, 4);
+        ShardGradient.Leading shard1 = g.begin(params, ShardInput.split(9, 3, terms.subList(0, 1), 4).get(1), null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> g.compute(params, full.get(2), shard1));
+        assertTrue(e.getMessage().contains("shard 1 of 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> g.compute(params.clone(), full.get(1), shard1));
+        assertTrue(e.getMessage().contains("another parameter snapshot"), e.getMessage());
+        ShardGradient.Leading otherStep = g.begin(params, ShardInput.split(9, 4, terms.subList(0, 1), 4).get(1), null);
+        assertThrows(IllegalArgumentException.class, () -> g.compute(params, full.get(1), otherStep));
+        List<LossTerm> otherImages = List.of(term(LossTerm.Kind.LABELED, LABELED, 2, 1f, false));
+        ShardGradient.Leading otherTerm = g.begin(params, ShardInput.split(9, 3, otherImages, 4).get(1), null);
+        e = assertThrows(IllegalArgumentException.class, () -> g.compute(params, full.get(1), otherTerm));
+        assertTrue(e.getMessage().contains("leading term 0 (LABELED) differs"), e.getMessage());
+        ShardGradient.Leading tooMany = g.begin(params, ShardInput.split(9, 3, List.of(terms.get(0), terms.get(1), terms.get(1)), 4).get(1), null);
+        assertThrows(IllegalArgumentException.class, () -> g.compute(params, full.get(1), tooMany));
+    }
+
     @Test
     void dropMasksDependOnStepTermAndShard() {
         LossTerm t = term(LossTerm.Kind.LABELED, 4, 1, 1f, false);
