@@ -133,8 +133,14 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
                 .onMessage(StateLoaded.class, this::onLoaded)
                 .onMessage(StepPlan.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
                 .onMessage(SsmaeStepPlan.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
-                .onMessage(ShardDone.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
-                .onMessage(StepGradientDone.class, m -> master != null && collector.offer(m) ? tryCommit() : this)
+                .onMessage(ShardDone.class, m -> {
+                    StepTimeline.mark(StepTimeline.Kind.GRADIENT_IN, m.step());
+                    return master != null && collector.offer(m) ? tryCommit() : this;
+                })
+                .onMessage(StepGradientDone.class, m -> {
+                    StepTimeline.mark(StepTimeline.Kind.GRADIENT_IN, m.step());
+                    return master != null && collector.offer(m) ? tryCommit() : this;
+                })
                 .onMessage(TrainerStarted.class, this::onTrainerStarted)
                 .onMessage(TeacherStarted.class, this::onTeacherStarted)
                 .onMessage(MetricsSynced.class, this::onSynced)
@@ -205,6 +211,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         long v = master.committed();
         evaluateIfDue();
         collector = new StepCollector(v, config.shards());
+        StepTimeline.mark(StepTimeline.Kind.COMMITTED, t);
         broadcast(false);
         run.options().gauges().worked(FlowGauges.Work.UPDATE, System.nanoTime() - t0);
         boolean saved = checkpointDue(v);

@@ -131,6 +131,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(StudentParams.class, m -> {
+                    StepTimeline.mark(StepTimeline.Kind.PARAMS_IN, m.version());
                     version = m.version();
                     parameters = m.parameters();
                     inputs.dropBefore(version);
@@ -139,6 +140,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
                     return beginLabelFree();
                 })
                 .onMessage(StepInputs.class, m -> {
+                    StepTimeline.mark(StepTimeline.Kind.INPUTS_IN, m.step());
                     inputs.offer(m);
                     if (m.step() != version) return this;
                     computeHeld();
@@ -150,6 +152,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     }
 
     private Behavior<Command> onWork(StepWork m) {
+        StepTimeline.mark(StepTimeline.Kind.LABELS_IN, m.step());
         if (m.step() == version && ready(m)) {
             pending.take(version);   // anything held for this step is older (an earlier shard table)
             return compute(m);
@@ -177,9 +180,11 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         if (headStart == null || headStart.begunFor(version) || parameters == null) return this;
         StepInputs in = inputs.get(version);
         if (in == null) return this;
+        StepTimeline.mark(StepTimeline.Kind.HEAD_START_BEGIN, version);
         long t0 = System.nanoTime();
         headStart.begin(version, parameters, in.views());
         run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
+        StepTimeline.mark(StepTimeline.Kind.HEAD_START_END, version);
         return this;
     }
 
@@ -196,6 +201,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
                 long t0 = System.nanoTime();
                 SsmaeStep.ShardResult r = ssmae.shard(parameters, shard);
                 run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t0);
+                StepTimeline.mark(StepTimeline.Kind.GRADIENT_SENT, work.step());
                 supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), r.shard(), r.gradient(), new double[]{r.classificationLoss(), r.maeLoss()}));
             }
             return this;
@@ -218,6 +224,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
             ShardGradient.Result r = shardGradient.compute(parameters, shard, headStart.take(work.step(), parameters, s));
             run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t1);
             if (!whole) {
+                StepTimeline.mark(StepTimeline.Kind.GRADIENT_SENT, work.step());
                 supervisor.tell(new LyapunovSupervisor.ShardDone(work.step(), shard.shard(), r.gradient(), r.termLosses()));
                 continue;
             }
@@ -229,6 +236,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
             long t2 = System.nanoTime();
             float[] sum = ShardGradient.sumInShardOrder(gradients);
             run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t2);
+            StepTimeline.mark(StepTimeline.Kind.GRADIENT_SENT, work.step());
             supervisor.tell(new LyapunovSupervisor.StepGradientDone(work.step(), sum, termLosses));
         }
         return this;

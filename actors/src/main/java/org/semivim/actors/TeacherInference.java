@@ -186,7 +186,10 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
     private void sendAhead(StudentTrainer.StepInputs inputs) {
         ShardTable t = table[0];
         for (int w = 0; w < t.trainers().size(); w++) {
-            if (t.shards().get(w).length > 0 && inputsSent.mark(inputs.step(), t.trainers().get(w))) send(t.trainers().get(w), inputs);
+            if (t.shards().get(w).length > 0 && inputsSent.mark(inputs.step(), t.trainers().get(w))) {
+                StepTimeline.mark(StepTimeline.Kind.INPUTS_SENT, inputs.step());
+                send(t.trainers().get(w), inputs);
+            }
         }
     }
 
@@ -237,6 +240,7 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
         if (views == null) return this;
         run.options().gauges().bufferedViews(buffer.size());
         run.options().hooks().beforePseudoLabels(t);
+        StepTimeline.mark(StepTimeline.Kind.TEACHER_START, t);
         long t0 = System.nanoTime();
         if (ssmae != null) return processSsmae(t, views, t0);
         var c = run.config();
@@ -259,7 +263,11 @@ public final class TeacherInference extends AbstractBehavior<TeacherInference.Co
             int[] owned = table.shards().get(w);
             if (owned.length == 0) continue;
             var trainer = table.trainers().get(w);
-            if (inputsSent.mark(t, trainer)) send(trainer, inputs);   // not sent ahead (or forgotten): before the labels, on the same path
+            if (inputsSent.mark(t, trainer)) {   // not sent ahead (or forgotten): before the labels, on the same path
+                StepTimeline.mark(StepTimeline.Kind.INPUTS_SENT, t);
+                send(trainer, inputs);
+            }
+            StepTimeline.mark(StepTimeline.Kind.LABELS_SENT, t);
             send(trainer, new StudentTrainer.ComputeLabelled(t, predictions, owned));
         }
         inputsSent.dropBefore(t + 1);

@@ -116,29 +116,79 @@ final class ClusterStepTimes {
         RunOrchestrator.run(c, data, RunOptions.defaults());   // warm-up: JIT, workspaces
         // a 2-node warm-up run too (JIT of the 2-node code paths on both nodes); with a trainer JVM the same child stays
         // for the timed runs: the warm-up's supervisor leaves and each timed one joins through the trainer node
-        TrainerJvm child = trainerJvm ? new TrainerJvm(transport, aeronDir) : null;
+        // the critical path: stamps of both nodes (StepTimeline), this JVM's in memory, the child's in a file it writes at exit
+        Path stamps = trainerJvm ? java.nio.file.Files.createTempDirectory("semivim-bench-timeline") : null;
+        TrainerJvm child = trainerJvm ? new TrainerJvm(transport, aeronDir, stamps) : null;
+        List<double[]> pairs = new ArrayList<>();
+        List<List<org.semivim.actors.StepTimeline.Event>> runStamps = new ArrayList<>();
+        List<long[]> windows = new ArrayList<>();
         try {
             twoNodes(transport, c, data, new Probe(c.steps(), warm), child, aeronDir);
-            List<double[]> pairs = new ArrayList<>();
             for (int k = 0; k < repeats; k++) {
                 Probe one = new Probe(c.steps(), warm);
                 RunResult r1 = RunOrchestrator.run(c, data, one.options());
                 Probe two = new Probe(c.steps(), warm);
-                RunResult r2 = twoNodes(transport, c, data, two, child, aeronDir);
+                long from = System.nanoTime();
+                org.semivim.actors.StepTimeline.start();
+                RunResult r2;
+                try {
+                    r2 = twoNodes(transport, c, data, two, child, aeronDir);
+                } finally {
+                    runStamps.add(org.semivim.actors.StepTimeline.stop());
+                }
+                windows.add(new long[]{from, System.nanoTime()});
                 pairs.add(report(transport, c, trainerJvm, rates, aeronDir, one, two, r1, r2));
-            }
-            if (repeats > 1) {
-                double[] added = pairs.stream().mapToDouble(p -> p[1] - p[0]).sorted().toArray();
-                double[] share = pairs.stream().mapToDouble(p -> 100 * (p[1] - p[0]) / p[1]).sorted().toArray();
-                double[] transfer = pairs.stream().mapToDouble(p -> p[2]).sorted().toArray();
-                System.out.printf("medians of %d pairs (%s%s): 1 node %.1f ms/step, 2 nodes %.1f ms/step, added %.1f ms (%.1f%% of a 2-node step;"
-                                + " pairs %.1f … %.1f %%), transfer CPU %.1f ms/step (%.1f … %.1f)%n", repeats, transport.artery(),
-                        aeronDir != null ? ", one shared media driver" : "", median(pairs.stream().mapToDouble(p -> p[0]).sorted().toArray()),
-                        median(pairs.stream().mapToDouble(p -> p[1]).sorted().toArray()), median(added), median(share), share[0],
-                        share[share.length - 1], median(transfer), transfer[0], transfer[transfer.length - 1]);
             }
         } finally {
             if (child != null) child.close();
+        }
+        List<org.semivim.actors.StepTimeline.Event> childStamps = new ArrayList<>();
+        if (child != null) {
+            Path file = stamps.resolve("timeline-" + child.process.pid() + ".tsv");
+            if (java.nio.file.Files.exists(file)) childStamps = org.semivim.actors.StepTimeline.read(file);
+            else System.out.println("  (the trainer JVM wrote no step timeline: the critical path lacks its stamps)");
+            try (var files = java.nio.file.Files.list(stamps)) {
+                for (Path f : files.toList()) java.nio.file.Files.delete(f);
+            }
+            java.nio.file.Files.delete(stamps);
+        }
+        criticalPaths(transport, aeronDir, warm, runStamps, windows, childStamps);
+        if (repeats > 1) {
+            double[] added = pairs.stream().mapToDouble(p -> p[1] - p[0]).sorted().toArray();
+            double[] share = pairs.stream().mapToDouble(p -> 100 * (p[1] - p[0]) / p[1]).sorted().toArray();
+            double[] transfer = pairs.stream().mapToDouble(p -> p[2]).sorted().toArray();
+            System.out.printf("medians of %d pairs (%s%s): 1 node %.1f ms/step, 2 nodes %.1f ms/step, added %.1f ms (%.1f%% of a 2-node step;"
+                            + " pairs %.1f … %.1f %%; the added time holds the second JVM's CPU on the same cores too), transfer CPU %.1f ms/step (%.1f … %.1f)%n",
+                    repeats, transport.artery(), aeronDir != null ? ", one shared media driver" : "", median(pairs.stream().mapToDouble(p -> p[0]).sorted().toArray()),
+                    median(pairs.stream().mapToDouble(p -> p[1]).sorted().toArray()), median(added), median(share), share[0],
+                    share[share.length - 1], median(transfer), transfer[0], transfer[transfer.length - 1]);
+        }
+    }
+
+    /** Each timed 2-node run's critical path (its stamps and the child's within its window), then the medians over the runs. */
+    private static void criticalPaths(Transport transport, Path aeronDir, int warm, List<List<org.semivim.actors.StepTimeline.Event>> runStamps,
+                                      List<long[]> windows, List<org.semivim.actors.StepTimeline.Event> childStamps) {
+        List<CriticalPathReport.Breakdown> all = new ArrayList<>();
+        for (int k = 0; k < runStamps.size(); k++) {
+            List<org.semivim.actors.StepTimeline.Event> merged = new ArrayList<>(runStamps.get(k));
+            merged.addAll(CriticalPathReport.within(childStamps, windows.get(k)[0], windows.get(k)[1]));
+            CriticalPathReport.Breakdown b = CriticalPathReport.of(merged, warm + 1);
+            if (b == null) {
+                System.out.printf("critical path, 2 nodes, pair %d: no complete timed step%n", k + 1);
+                continue;
+            }
+            all.add(b);
+            System.out.printf("critical path, 2 nodes (%s), pair %d, means of %d timed steps (the parts add up to the step): %s%n",
+                    transport.artery(), k + 1, b.steps(), b.line());
+            System.out.printf("  on the path or not, per step: %s%n", b.durations());
+        }
+        if (all.size() > 1) {
+            double[] share = all.stream().mapToDouble(CriticalPathReport.Breakdown::sharePercent).sorted().toArray();
+            double[] comm = all.stream().mapToDouble(CriticalPathReport.Breakdown::communicationMs).sorted().toArray();
+            double[] step = all.stream().mapToDouble(CriticalPathReport.Breakdown::stepMs).sorted().toArray();
+            System.out.printf("critical path medians of %d pairs (%s%s): 2-node step %.1f ms, communication on the critical path %.1f ms ="
+                            + " %.1f%% of a step (pairs %.1f … %.1f %%; target <= 10%%)%n", all.size(), transport.artery(),
+                    aeronDir != null ? ", one shared media driver" : "", median(step), median(comm), median(share), share[0], share[share.length - 1]);
         }
     }
 
@@ -153,7 +203,7 @@ final class ClusterStepTimes {
         double msOne = one.msPerStep(), msTwo = two.msPerStep();
         double[] load = loadAverage();
         System.out.printf("steps %d (%s, P = %d floats = %.2f MB, %d timed): 1 node %.1f ms/step, 2 nodes (%s, trainer node %s) %.1f ms/step,"
-                        + " added by the second node %.1f ms (%.1f%% of a 2-node step; target <= 10%%), bit_identical=%s, load %.2f%n",
+                        + " added by the second node %.1f ms (%.1f%% of a 2-node step: communication and the second JVM's CPU on the same cores), bit_identical=%s, load %.2f%n",
                 c.steps(), c.method().configName(), r1.student().length, r1.student().length * 4e-6, one.timed(), msOne,
                 transport.artery() + (aeronDir != null ? ", one shared media driver" : transport == Transport.AERON_UDP ? ", embedded media drivers" : ""),
                 trainerJvm ? "in a child JVM" : "in this JVM", msTwo, msTwo - msOne, 100 * (msTwo - msOne) / msTwo,
@@ -233,9 +283,13 @@ final class ClusterStepTimes {
         Process process;
         volatile String hostPort;
 
-        TrainerJvm(Transport transport, Path aeronDir) {
+        private final Path stamps;
+
+        /** {@code stamps}: where the child writes its step timeline when it exits. */
+        TrainerJvm(Transport transport, Path aeronDir, Path stamps) {
             this.transport = transport;
             this.aeronDir = aeronDir;
+            this.stamps = stamps;
         }
 
         /** Starts the child joining {@code seed}; returns once it printed "node up host:port". */
@@ -248,6 +302,7 @@ final class ClusterStepTimes {
             // extra JVM options for the child alone (e.g. its own -XX:StartFlightRecording=filename=...), split at spaces
             String childOpts = System.getenv("SEMIVIM_TRAINER_JVM_OPTS");
             if (childOpts != null) for (String opt : childOpts.trim().split("\\s+")) if (!opt.isEmpty()) cmd.add(opt);
+            cmd.add("-D" + org.semivim.actors.StepTimeline.DIRECTORY_PROPERTY + "=" + stamps);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName(), "--role", "trainer", "--port", "0",
                     "--seed-nodes", seed, "--transport", transport.artery()));
             if (aeronDir != null) cmd.addAll(List.of("--aeron-dir", aeronDir.toString()));

@@ -61,6 +61,45 @@ class ClusterBenchTest {
         assertTrue(out.contains("medians of 2 pairs (aeron-udp, one shared media driver)"), out);
         assertTrue(out.contains("transfer CPU (this JVM's threads except the engine pool"), out);
         assertEquals(before, benchDriverDirs(), "the bench's media driver directory is deleted");
+        assertEquals(2, criticalPathsAddingUp(out, "aeron-udp"), out);
+        assertTrue(out.contains("critical path medians of 2 pairs (aeron-udp, one shared media driver): 2-node step "), out);
+    }
+
+    @Test
+    void theCriticalPathMergesTheTrainerJvmsStamps(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("tiny.json");
+        Files.writeString(json, ConfigFactory.parseFile(TinyRun.config(dir).toFile()).root().render(ConfigRenderOptions.concise()));
+        String out = bench("--skip-transfers", "--transports", "tcp", "--trainer-jvm", "--config", json.toString(),
+                "--steps", "5", "--warm-steps", "1", "--repeats", "1");
+        assertTrue(out.contains("bit_identical=true"), out);
+        assertEquals(1, criticalPathsAddingUp(out, "tcp"), out);
+        // the trainer's side came from the child's file: its compute and the gradient's flight are on the path
+        assertTrue(Pattern.compile("trainer after the labels [0-9.]+ \\+ ").matcher(out).find(), out);
+        assertTrue(out.contains("gradient -> supervisor"), out);
+        assertTrue(!out.contains("unattributed"), out);
+    }
+
+    /** The critical-path lines of {@code transport}: each one's parts add up to its step within the rounding; how many. */
+    private static int criticalPathsAddingUp(String out, String transport) {
+        Matcher line = Pattern.compile("critical path, 2 nodes \\(" + transport + "\\), pair \\d+, means of \\d+ timed steps \\(the parts add up to the step\\): "
+                + "step ([0-9.]+) ms = ([^;]+); communication on the critical path ([0-9.]+) ms = ([0-9.]+)% of a step").matcher(out);
+        int n = 0;
+        while (line.find()) {
+            double step = Double.parseDouble(line.group(1)), sum = 0, messages = 0;
+            String[] parts = line.group(2).split(" \\+ ");
+            Matcher number = Pattern.compile("^(.*) ([0-9.]+)( \\[msg\\])?$").matcher("");
+            for (String part : parts) {
+                assertTrue(number.reset(part).matches(), part);
+                double ms = Double.parseDouble(number.group(2));
+                sum += ms;
+                if (number.group(3) != null) messages += ms;
+            }
+            assertEquals(step, sum, 0.05 * (parts.length + 1), line.group());
+            assertEquals(Double.parseDouble(line.group(3)), messages, 0.05 * (parts.length + 1), line.group());
+            assertEquals(100 * Double.parseDouble(line.group(3)) / step, Double.parseDouble(line.group(4)), 0.5, line.group());
+            n++;
+        }
+        return n;
     }
 
     @Test
