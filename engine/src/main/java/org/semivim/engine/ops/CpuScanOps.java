@@ -144,10 +144,12 @@ public final class CpuScanOps implements ScanOps {
         float[] aBlocks = blockLayout(a, ch, ns);          // the same in blocks [E'/W][N][W]
         float[] a2Blocks = blockLayout(log2eTimes(a), ch, ns); // A·log2 e for the decays 2^(Δ A log2 e), the forward's
         float[] bias = padded(deltaBias, cp), dSkip = padded(d, cp);
-        double[][] dAPartial = new double[batch][];         // per sample [E'/W][N][W]: Σ_t g Δ a (∂L/∂A, times A later)
-        double[][] dDPartial = new double[batch][];         // per sample [E]
-        double[][] dBiasPartial = new double[batch][];      // per sample [E]
-        float[][] dWdtPartial = proj == null ? null : new float[batch][]; // per sample [R,E']
+        int rank = proj == null ? 0 : dDtWeight.dim(1), aRow = cp * ns;
+        SampleBuffers partials = SampleBuffers.forThread(); // per sample, rows written in full by the tasks:
+        double[] dAPartial = partials.doubles(SampleBuffers.SCAN_DA, batch * aRow);       // [B][E'/W][N][W] Σ_t g Δ a (∂L/∂A, times A later)
+        double[] dDPartial = partials.doubles(SampleBuffers.SCAN_DD, batch * ch);         // [B][E]
+        double[] dBiasPartial = partials.doubles(SampleBuffers.SCAN_DBIAS, batch * ch);   // [B][E]
+        float[] dWdtPartial = proj == null ? null : partials.floats(SampleBuffers.SCAN_DWDT, batch * rank * cp); // [B][R,E']
         int group = ScanBackward.groupSize(len, ns, cp / W);
         boolean inPlace = ScanStreams.inPlace(ch);
         Tensor[] streams = {u, deltaRaw, z, dOut, dReadout, du, dDeltaRaw, dz};
@@ -173,32 +175,30 @@ public final class CpuScanOps implements ScanOps {
             }
             if (proj != null) {
                 proj.addDtrGradient(gradDelta, bi, len, dDtr);
-                dWdtPartial[bi] = proj.weightGradientPartial(gradDelta, bi, len);
+                proj.weightGradientPartial(gradDelta, bi, len, dWdtPartial, bi * rank * cp);
             }
-            dAPartial[bi] = java.util.Arrays.copyOf(k.dA, cp * ns);   // block layout [E'/W][N][W]
-            dDPartial[bi] = java.util.Arrays.copyOf(k.dD, ch);
-            dBiasPartial[bi] = java.util.Arrays.copyOf(k.dBias, ch);
+            System.arraycopy(k.dA, 0, dAPartial, bi * aRow, aRow);   // block layout [E'/W][N][W]
+            System.arraycopy(k.dD, 0, dDPartial, bi * ch, ch);
+            System.arraycopy(k.dBias, 0, dBiasPartial, bi * ch, ch);
             addLaneSums(k.dB, dBm, bi, len, ns);
             addLaneSums(k.dC, dCm, bi, len, ns);
         });
         // the per-sample partials, added in sample order (each element on its own: any split gives the same bits);
         // sample-major over a task's range of channel blocks, so the reads run along each partial
-        int rank = proj == null ? 0 : dDtWeight.dim(1), blocks = cp / W, perTask = Math.max(1, CHANNELS_PER_SUM_TASK / W);
+        int blocks = cp / W, perTask = Math.max(1, CHANNELS_PER_SUM_TASK / W);
         Parallel.forEach(Parallel.chunks(blocks, perTask), c -> {
             int b0 = c * perTask, b1 = Math.min(blocks, b0 + perTask), e0 = b0 * W, e1 = b1 * W, nw = ns * W;
             int lo = b0 * nw, hi = b1 * nw;
             double[] accA = new double[hi - lo], accD = new double[e1 - e0], accBias = new double[e1 - e0];
             double[] accW = new double[rank * (e1 - e0)];
             for (int bi = 0; bi < batch; bi++) {
-                double[] pa = dAPartial[bi], pd = dDPartial[bi], pb = dBiasPartial[bi];
-                for (int i = lo; i < hi; i++) accA[i - lo] += pa[i];
-                for (int e = e0, end = Math.min(ch, e1); e < end; e++) {
-                    accD[e - e0] += pd[e];
-                    accBias[e - e0] += pb[e];
+                for (int i = lo, pa = bi * aRow; i < hi; i++) accA[i - lo] += dAPartial[pa + i];
+                for (int e = e0, end = Math.min(ch, e1), pd = bi * ch; e < end; e++) {
+                    accD[e - e0] += dDPartial[pd + e];
+                    accBias[e - e0] += dBiasPartial[pd + e];
                 }
                 for (int r = 0; r < rank; r++) {
-                    float[] pw = dWdtPartial[bi];
-                    for (int e = e0, at = r * (e1 - e0); e < e1; e++, at++) accW[at] += proj.partialAt(pw, e, r);
+                    for (int e = e0, at = r * (e1 - e0), pw = bi * rank * cp + r * cp; e < e1; e++, at++) accW[at] += dWdtPartial[pw + e];
                 }
             }
             for (int i = lo; i < hi; i++) {
