@@ -162,9 +162,8 @@ public final class CpuScanOps implements ScanOps {
                 float[] rows = DeltaProjection.scratch(0, len * cp);
                 proj.sampleRows(bi, len, rows);
                 io.bind(ScanStreams.DELTA_RAW, rows, 0);
-                gradDelta = DeltaProjection.scratch(1, len * cp);
-                java.util.Arrays.fill(gradDelta, 0, len * cp, 0f);
-                io.bind(ScanStreams.D_DELTA_RAW, gradDelta, 0);
+                gradDelta = DeltaProjection.scratch(1, len * cp);   // written in full by the kernel (no zero-fill)
+                io.bindWrittenDeltaGradient(gradDelta, 0);
             }
             ScanBackward k = ScanBackward.forThread(len, cp, ns, group);
             k.backward(io, bias, dSkip, aBlocks, a2Blocks, bm, cm, bi, reverse, dReadout != null, len, cp, ns, group);
