@@ -123,17 +123,20 @@ public final class CpuConvOps implements ConvOps, ConvSiluOps {
                                      Tensor dx, Tensor dw, Tensor db) {
         int batch = s.batch(), len = s.len(), ch = s.channels(), taps = s.taps();
         float[] wT = transposedTaps(w, ch, taps);          // [K,E]
-        double[][] dwPartial = new double[batch][];          // per sample [K,E]
-        double[][] dbPartial = new double[batch][];          // per sample [E]
+        SampleBuffers partials = SampleBuffers.forThread();
+        double[] dwPartial = partials.doubles(SampleBuffers.CONV_DW, batch * taps * ch); // [B][K,E], each row zeroed by its task
+        double[] dbPartial = partials.doubles(SampleBuffers.CONV_DB, batch * ch);        // [B][E]
         float[] xd = x.data, dd = dout.data, dxd = dx.data;
         Parallel.forEach(batch, bi -> {
-            dwPartial[bi] = new double[taps * ch];           // allocated (zeroed) by the task: in parallel
-            dbPartial[bi] = new double[ch];
+            int dwAt = bi * taps * ch, dbAt = bi * ch;
+            java.util.Arrays.fill(dwPartial, dwAt, dwAt + taps * ch, 0);
+            java.util.Arrays.fill(dbPartial, dbAt, dbAt + ch, 0);
             int sample = bi * len * ch;
-            float[] dwRun = new float[taps * ch];            // [K,E] float sums since the last flush
-            float[] dbRun = new float[ch];                   // [E]
-            float[] gRow = pre == null && bias == null ? null : new float[ch]; // [E] one row of ∂L/∂pre
-            float[] preRow = bias == null ? null : new float[ch]; // [E] one recomputed row of pre
+            float[][] rows = taskRows(taps * ch, ch);
+            float[] dwRun = rows[0];                         // [K,E] float sums since the last flush
+            float[] dbRun = rows[1];                         // [E]
+            float[] gRow = rows[2];                          // [E] one row of ∂L/∂pre (with pre or bias)
+            float[] preRow = rows[3];                        // [E] one recomputed row of pre (with bias)
             for (int t = 0; t < len; t++) {
                 int row = sample + t * ch, g;                // g: row t of ∂L/∂pre at gd[g..g+E)
                 float[] gd;
@@ -160,8 +163,8 @@ public final class CpuConvOps implements ConvOps, ConvSiluOps {
                     addProducts(gd, g, wT, k * ch, dxd, dx.offset + sample + src * ch, ch);
                 }
                 if ((t + 1) % FLUSH == 0 || t == len - 1) {
-                    flush(dwRun, dwPartial[bi]);
-                    flush(dbRun, dbPartial[bi]);
+                    flush(dwRun, taps * ch, dwPartial, dwAt);
+                    flush(dbRun, ch, dbPartial, dbAt);
                 }
             }
         });
@@ -170,12 +173,12 @@ public final class CpuConvOps implements ConvOps, ConvSiluOps {
             for (int e = c * CHANNELS_PER_SUM_TASK, end = Math.min(ch, e + CHANNELS_PER_SUM_TASK); e < end; e++) {
                 for (int k = 0; k < taps; k++) {
                     double acc = 0;
-                    for (int bi = 0; bi < batch; bi++) acc += dwPartial[bi][k * ch + e];
+                    for (int bi = 0; bi < batch; bi++) acc += dwPartial[bi * taps * ch + k * ch + e];
                     int i = dw.offset + e * taps + k;
                     dw.data[i] = (float) (dw.data[i] + acc);
                 }
                 double acc = 0;
-                for (int bi = 0; bi < batch; bi++) acc += dbPartial[bi][e];
+                for (int bi = 0; bi < batch; bi++) acc += dbPartial[bi * ch + e];
                 db.data[db.offset + e] = (float) (db.data[db.offset + e] + acc);
             }
         });
@@ -197,12 +200,28 @@ public final class CpuConvOps implements ConvOps, ConvSiluOps {
         return row;
     }
 
-    /** to += from (in double), then from = 0. */
-    private static void flush(float[] from, double[] to) {
-        for (int i = 0; i < from.length; i++) {
-            to[i] += from[i];
+    /** to[at + i] += from[i] (in double), then from[i] = 0, for i &lt; n. */
+    private static void flush(float[] from, int n, double[] to, int at) {
+        for (int i = 0; i < n; i++) {
+            to[at + i] += from[i];
             from[i] = 0f;
         }
+    }
+
+    /** Per executing thread: a task's row buffers {dwRun [K·E], dbRun [E], gRow [E], preRow [E]}. */
+    private static final ThreadLocal<float[][]> TASK_ROWS = ThreadLocal.withInitial(() -> new float[4][0]);
+
+    /**
+     * This thread's task row buffers for K·E = kn and E = ch: dwRun and dbRun zeroed here (a task that
+     * failed may have left sums in them), gRow and preRow rewritten before each read.
+     */
+    private static float[][] taskRows(int kn, int ch) {
+        float[][] r = TASK_ROWS.get();
+        if (r[0].length < kn) r[0] = new float[kn];
+        for (int i = 1; i < 4; i++) if (r[i].length < ch) r[i] = new float[ch];
+        java.util.Arrays.fill(r[0], 0, kn, 0f);
+        java.util.Arrays.fill(r[1], 0, ch, 0f);
+        return r;
     }
 
     /** Same indexing as ConvRef.sourceToken: causal t − (K−1) + k, anti-causal t + (K−1) − k. */

@@ -1,5 +1,9 @@
 package org.semivim.engine.ops;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.semivim.engine.tensor.Tensor;
 
 /**
@@ -45,11 +49,7 @@ public final class CpuNormOps implements NormOps {
                 double gDotXhat = 0;
                 for (int j = 0; j < dim; j++) gDotXhat += (double) (gy[gyb + j] * ws[wo + j]) * (xs[xb + j] * rowRstd);
                 float meanGXhat = (float) (gDotXhat / dim);
-                for (int j = 0; j < dim; j++) {
-                    float xhat = xs[xb + j] * rowRstd;
-                    gx[gxb + j] += rowRstd * (gy[gyb + j] * ws[wo + j] - xhat * meanGXhat);
-                    dwPartials[pb + j] += (double) gy[gyb + j] * xhat;
-                }
+                rmsRowGradients(xs, xb, gy, gyb, ws, wo, rowRstd, meanGXhat, gx, gxb, dwPartials, pb, dim);
             }
         });
         addPartialsInTaskOrder(dwPartials, part.tasks, dw);
@@ -113,6 +113,43 @@ public final class CpuNormOps implements NormOps {
         });
         addPartialsInTaskOrder(dwPartials, part.tasks, dw);
         addPartialsInTaskOrder(dbPartials, part.tasks, db);
+    }
+
+    /**
+     * The engine's one float species (a second float vector shape anywhere in the process pollutes the
+     * type profiles of the Vector API's shared code, and the scan kernels then box their vectors), and
+     * the double species of half its lanes (the two halves of a float vector widened).
+     */
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+
+    /**
+     * One row of the RMSNorm backward: gx[j] += rstd·(gy_j·w_j − x̂_j·m) and dw[pb + j] += (double) gy_j · x̂_j
+     * with x̂_j = x_j·rstd, m = mean(gy·w·x̂). Vectors perform the scalar tail's operations lane by lane
+     * (products and sums of two operands, so the operand order does not matter): the same bits wherever
+     * j falls.
+     */
+    private static void rmsRowGradients(float[] xs, int xb, float[] gy, int gyb, float[] ws, int wo, float rowRstd, float mean,
+                                        float[] gx, int gxb, double[] dw, int pb, int dim) {
+        int j = 0, lanes = FS.length(), half = DS.length();
+        FloatVector rv = FloatVector.broadcast(FS, rowRstd), mv = FloatVector.broadcast(FS, mean);
+        for (; j + lanes <= dim && 2 * half == lanes; j += lanes) {
+            FloatVector g = FloatVector.fromArray(FS, gy, gyb + j);
+            FloatVector xhat = FloatVector.fromArray(FS, xs, xb + j).mul(rv);
+            FloatVector step = rv.mul(g.mul(FloatVector.fromArray(FS, ws, wo + j)).sub(xhat.mul(mv)));
+            FloatVector.fromArray(FS, gx, gxb + j).add(step).intoArray(gx, gxb + j);
+            DoubleVector prod0 = ((DoubleVector) g.convertShape(VectorOperators.F2D, DS, 0))
+                    .mul((DoubleVector) xhat.convertShape(VectorOperators.F2D, DS, 0));
+            DoubleVector prod1 = ((DoubleVector) g.convertShape(VectorOperators.F2D, DS, 1))
+                    .mul((DoubleVector) xhat.convertShape(VectorOperators.F2D, DS, 1));
+            DoubleVector.fromArray(DS, dw, pb + j).add(prod0).intoArray(dw, pb + j);
+            DoubleVector.fromArray(DS, dw, pb + j + half).add(prod1).intoArray(dw, pb + j + half);
+        }
+        for (; j < dim; j++) {
+            float xhat = xs[xb + j] * rowRstd;
+            gx[gxb + j] += rowRstd * (gy[gyb + j] * ws[wo + j] - xhat * mean);
+            dw[pb + j] += (double) gy[gyb + j] * xhat;
+        }
     }
 
     /** grad += Σ_task partials[task] (partials [tasks, D]), summed in double in task order. */

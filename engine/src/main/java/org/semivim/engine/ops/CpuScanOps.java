@@ -144,10 +144,12 @@ public final class CpuScanOps implements ScanOps {
         float[] aBlocks = blockLayout(a, ch, ns);          // the same in blocks [E'/W][N][W]
         float[] a2Blocks = blockLayout(log2eTimes(a), ch, ns); // A·log2 e for the decays 2^(Δ A log2 e), the forward's
         float[] bias = padded(deltaBias, cp), dSkip = padded(d, cp);
-        double[][] dAPartial = new double[batch][];         // per sample [E,N]: Σ_t g Δ a (∂L/∂A, times A later)
-        double[][] dDPartial = new double[batch][];         // per sample [E]
-        double[][] dBiasPartial = new double[batch][];      // per sample [E]
-        float[][] dWdtPartial = proj == null ? null : new float[batch][]; // per sample [R,E']
+        int rank = proj == null ? 0 : dDtWeight.dim(1), aRow = cp * ns;
+        SampleBuffers partials = SampleBuffers.forThread(); // per sample, rows written in full by the tasks:
+        double[] dAPartial = partials.doubles(SampleBuffers.SCAN_DA, batch * aRow);       // [B][E'/W][N][W] Σ_t g Δ a (∂L/∂A, times A later)
+        double[] dDPartial = partials.doubles(SampleBuffers.SCAN_DD, batch * ch);         // [B][E]
+        double[] dBiasPartial = partials.doubles(SampleBuffers.SCAN_DBIAS, batch * ch);   // [B][E]
+        float[] dWdtPartial = proj == null ? null : partials.floats(SampleBuffers.SCAN_DWDT, batch * rank * cp); // [B][R,E']
         int group = ScanBackward.groupSize(len, ns, cp / W);
         boolean inPlace = ScanStreams.inPlace(ch);
         Tensor[] streams = {u, deltaRaw, z, dOut, dReadout, du, dDeltaRaw, dz};
@@ -160,9 +162,8 @@ public final class CpuScanOps implements ScanOps {
                 float[] rows = DeltaProjection.scratch(0, len * cp);
                 proj.sampleRows(bi, len, rows);
                 io.bind(ScanStreams.DELTA_RAW, rows, 0);
-                gradDelta = DeltaProjection.scratch(1, len * cp);
-                java.util.Arrays.fill(gradDelta, 0, len * cp, 0f);
-                io.bind(ScanStreams.D_DELTA_RAW, gradDelta, 0);
+                gradDelta = DeltaProjection.scratch(1, len * cp);   // written in full by the kernel (no zero-fill)
+                io.bindWrittenDeltaGradient(gradDelta, 0);
             }
             ScanBackward k = ScanBackward.forThread(len, cp, ns, group);
             k.backward(io, bias, dSkip, aBlocks, a2Blocks, bm, cm, bi, reverse, dReadout != null, len, cp, ns, group);
@@ -173,39 +174,44 @@ public final class CpuScanOps implements ScanOps {
             }
             if (proj != null) {
                 proj.addDtrGradient(gradDelta, bi, len, dDtr);
-                dWdtPartial[bi] = proj.weightGradientPartial(gradDelta, bi, len);
+                proj.weightGradientPartial(gradDelta, bi, len, dWdtPartial, bi * rank * cp);
             }
-            double[] dAs = new double[ch * ns];             // allocated (zeroed) by the task: in parallel
-            for (int e = 0; e < ch; e++) {
-                for (int n = 0; n < ns; n++) dAs[e * ns + n] = k.dA[((e / W) * ns + n) * W + e % W];
-            }
-            dAPartial[bi] = dAs;
-            dDPartial[bi] = java.util.Arrays.copyOf(k.dD, ch);
-            dBiasPartial[bi] = java.util.Arrays.copyOf(k.dBias, ch);
+            System.arraycopy(k.dA, 0, dAPartial, bi * aRow, aRow);   // block layout [E'/W][N][W]
+            System.arraycopy(k.dD, 0, dDPartial, bi * ch, ch);
+            System.arraycopy(k.dBias, 0, dBiasPartial, bi * ch, ch);
             addLaneSums(k.dB, dBm, bi, len, ns);
             addLaneSums(k.dC, dCm, bi, len, ns);
         });
-        // the per-sample partials, added in sample order (each element on its own: any split of e gives the same bits)
-        int rank = proj == null ? 0 : dDtWeight.dim(1);
-        Parallel.forEach(Parallel.chunks(ch, CHANNELS_PER_SUM_TASK), c -> {
-            for (int e = c * CHANNELS_PER_SUM_TASK, end = Math.min(ch, e + CHANNELS_PER_SUM_TASK); e < end; e++) {
-                for (int k = e * ns; k < (e + 1) * ns; k++) {
-                    double acc = 0;
-                    for (int bi = 0; bi < batch; bi++) acc += dAPartial[bi][k];
-                    dALog.data[dALog.offset + k] = (float) (dALog.data[dALog.offset + k] + acc * a[k]); // dA_log = dA ⊙ A
+        // the per-sample partials, added in sample order (each element on its own: any split gives the same bits);
+        // sample-major over a task's range of channel blocks, so the reads run along each partial
+        int blocks = cp / W, perTask = Math.max(1, CHANNELS_PER_SUM_TASK / W);
+        Parallel.forEach(Parallel.chunks(blocks, perTask), c -> {
+            int b0 = c * perTask, b1 = Math.min(blocks, b0 + perTask), e0 = b0 * W, e1 = b1 * W, nw = ns * W;
+            int lo = b0 * nw, hi = b1 * nw;
+            double[] accA = new double[hi - lo], accD = new double[e1 - e0], accBias = new double[e1 - e0];
+            double[] accW = new double[rank * (e1 - e0)];
+            for (int bi = 0; bi < batch; bi++) {
+                for (int i = lo, pa = bi * aRow; i < hi; i++) accA[i - lo] += dAPartial[pa + i];
+                for (int e = e0, end = Math.min(ch, e1), pd = bi * ch; e < end; e++) {
+                    accD[e - e0] += dDPartial[pd + e];
+                    accBias[e - e0] += dBiasPartial[pd + e];
                 }
-                double accD = 0, accBias = 0;
-                for (int bi = 0; bi < batch; bi++) {
-                    accD += dDPartial[bi][e];
-                    accBias += dBiasPartial[bi][e];
-                }
-                dD.data[dD.offset + e] = (float) (dD.data[dD.offset + e] + accD);
-                dDeltaBias.data[dDeltaBias.offset + e] = (float) (dDeltaBias.data[dDeltaBias.offset + e] + accBias);
                 for (int r = 0; r < rank; r++) {
-                    double acc = 0;
-                    for (int bi = 0; bi < batch; bi++) acc += proj.partialAt(dWdtPartial[bi], e, r);
+                    for (int e = e0, at = r * (e1 - e0), pw = bi * rank * cp + r * cp; e < e1; e++, at++) accW[at] += dWdtPartial[pw + e];
+                }
+            }
+            for (int i = lo; i < hi; i++) {
+                int e = (i / nw) * W + i % W, n = (i / W) % ns;
+                if (e >= ch) continue;
+                int k = e * ns + n;
+                dALog.data[dALog.offset + k] = (float) (dALog.data[dALog.offset + k] + accA[i - lo] * a[k]); // dA_log = dA ⊙ A
+            }
+            for (int e = e0, end = Math.min(ch, e1); e < end; e++) {
+                dD.data[dD.offset + e] = (float) (dD.data[dD.offset + e] + accD[e - e0]);
+                dDeltaBias.data[dDeltaBias.offset + e] = (float) (dDeltaBias.data[dDeltaBias.offset + e] + accBias[e - e0]);
+                for (int r = 0; r < rank; r++) {
                     int k = dDtWeight.offset + e * rank + r;
-                    dDtWeight.data[k] = (float) (dDtWeight.data[k] + acc);
+                    dDtWeight.data[k] = (float) (dDtWeight.data[k] + accW[r * (e1 - e0) + e - e0]);
                 }
             }
         });

@@ -149,12 +149,11 @@ final class DeltaProjection {
     }
 
     /**
-     * Sample bi's Σ_t dΔraw[t,e] dtr[t,r] as a new float [R,E'] (g = dΔraw rows [L][E']): per channel
+     * Sample bi's Σ_t dΔraw[t,e] dtr[t,r] into out[at ..] as a float [R,E'] (every element written; g = dΔraw rows [L][E']): per channel
      * block, four r at a time, vector sums over {@value #FLUSH} steps added into running vector totals
      * (a two-level float sum); the caller adds the samples' partials in double, in sample order.
      */
-    float[] weightGradientPartial(float[] g, int bi, int len) {
-        float[] out = new float[rank * cp];
+    void weightGradientPartial(float[] g, int bi, int len, float[] out, int at) {
         float[] d = dtr.data;
         int r4 = rank - rank % 4, base = dtr.offset + bi * len * rank;
         for (int e0 = 0; e0 < cp; e0 += W) {
@@ -175,10 +174,10 @@ final class DeltaProjection {
                     s2 = s2.add(a2);
                     s3 = s3.add(a3);
                 }
-                s0.intoArray(out, r * cp + e0);
-                s1.intoArray(out, (r + 1) * cp + e0);
-                s2.intoArray(out, (r + 2) * cp + e0);
-                s3.intoArray(out, (r + 3) * cp + e0);
+                s0.intoArray(out, at + r * cp + e0);
+                s1.intoArray(out, at + (r + 1) * cp + e0);
+                s2.intoArray(out, at + (r + 2) * cp + e0);
+                s3.intoArray(out, at + (r + 3) * cp + e0);
             }
             for (int r = r4; r < rank; r++) {
                 FloatVector s0 = FloatVector.zero(S);
@@ -189,15 +188,9 @@ final class DeltaProjection {
                     }
                     s0 = s0.add(a0);
                 }
-                s0.intoArray(out, r * cp + e0);
+                s0.intoArray(out, at + r * cp + e0);
             }
         }
-        return out;
-    }
-
-    /** Element (e, r) of a {@link #weightGradientPartial} result. */
-    float partialAt(float[] partial, int e, int r) {
-        return partial[r * cp + e];
     }
 
     /** Shuffles pairing lane i with lane i ⊕ h for h = W/2, W/4, …, 1: a fixed tree for the lane sums. */

@@ -227,7 +227,7 @@ final class ScanBackward {
     private void sweep(ScanStreams io, float[] dSkip, float[] a, int first, int count, float[] gr, Tensor bm, Tensor cm,
                        int bi, boolean reverse, int len, int cp, int ns) {
         int nw = ns * W, rowSize = count * nw, e0 = first * W, a0 = first * nw;
-        boolean add = io.addResults;
+        boolean add = io.addResults, addDelta = add && !io.writeDeltaGradient;  // every (t, e) of dΔraw is stored once below
         float[] u = io.array(ScanStreams.U), du = io.array(ScanStreams.DU), dDeltaRaw = io.array(ScanStreams.D_DELTA_RAW);
         int uo = io.base(ScanStreams.U), duo = io.base(ScanStreams.DU), dro = io.base(ScanStreams.D_DELTA_RAW);
         float[] carry = this.carry, dAFloat = this.dAFloat, decay = this.decay, states = this.states, delta = this.delta;
@@ -277,7 +277,7 @@ final class ScanBackward {
                     FloatVector duv = FloatVector.fromArray(S, dSkip, e).fma(FloatVector.fromArray(S, gradY, i), dt.mul(gB));
                     (add ? duv.add(FloatVector.fromArray(S, du, duo + i)) : duv).intoArray(du, duo + i);
                     FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, softplusSlope, i)); // ∂L/∂(Δraw + bias)
-                    (add ? dArg.add(FloatVector.fromArray(S, dDeltaRaw, dro + i)) : dArg).intoArray(dDeltaRaw, dro + i);
+                    (addDelta ? dArg.add(FloatVector.fromArray(S, dDeltaRaw, dro + i)) : dArg).intoArray(dDeltaRaw, dro + i);
                     FloatVector.fromArray(S, laneSums, e).add(dArg).intoArray(laneSums, e);
                 }
             }
@@ -300,7 +300,7 @@ final class ScanBackward {
                 FloatVector duv = FloatVector.fromArray(S, dSkip, e).fma(FloatVector.fromArray(S, gradY, i), dt.mul(gB));
                 (add ? duv.add(FloatVector.fromArray(S, du, duo + i)) : duv).intoArray(du, duo + i);
                 FloatVector dArg = uv.fma(gB, gAa).mul(FloatVector.fromArray(S, softplusSlope, i)); // ∂L/∂(Δraw + bias)
-                (add ? dArg.add(FloatVector.fromArray(S, dDeltaRaw, dro + i)) : dArg).intoArray(dDeltaRaw, dro + i);
+                (addDelta ? dArg.add(FloatVector.fromArray(S, dDeltaRaw, dro + i)) : dArg).intoArray(dDeltaRaw, dro + i);
                 FloatVector.fromArray(S, laneSums, e).add(dArg).intoArray(laneSums, e);
             }
             if (step % FLUSH == 0) {

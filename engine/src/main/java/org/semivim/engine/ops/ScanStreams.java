@@ -33,6 +33,11 @@ final class ScanStreams {
     private final int[] base = new int[8];
     /** True when the kernels must add their results to the values already there (backward into the tensors). */
     boolean addResults;
+    /**
+     * True when the dΔraw stream is a caller's scratch buffer ({@link #bindWritten}) that the kernel
+     * writes, every element once, whatever {@link #addResults} says: no zero-fill before the call.
+     */
+    boolean writeDeltaGradient;
 
     private ScanStreams() {}
 
@@ -66,12 +71,22 @@ final class ScanStreams {
             base[i] = tensors[i] == null ? 0 : tensors[i].offset + bi * len * ch;
         }
         addResults = true;
+        writeDeltaGradient = false;
     }
 
     /** Rebinds one stream to a caller's [L,E'] buffer at {@code base} (after {@link #bindTensors} or {@link #bindPadded}). */
     void bind(int stream, float[] buffer, int base) {
         array[stream] = buffer;
         this.base[stream] = base;
+    }
+
+    /**
+     * Binds the dΔraw stream to a caller's [L,E'] scratch buffer at {@code base} that the kernel writes
+     * in full (its old contents are never read), after {@link #bindTensors} or {@link #bindPadded}.
+     */
+    void bindWrittenDeltaGradient(float[] buffer, int base) {
+        bind(D_DELTA_RAW, buffer, base);
+        writeDeltaGradient = true;
     }
 
     /** Copies sample bi of the input tensors (null: unused) into the zero-padded buffers and binds those. */
@@ -89,6 +104,7 @@ final class ScanStreams {
             base[i] = 0;
         }
         addResults = false;
+        writeDeltaGradient = false;
     }
 
     /** After {@link #bindPadded}: adds result stream i into sample bi of t [B,L,E]. */

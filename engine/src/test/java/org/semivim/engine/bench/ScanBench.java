@@ -80,6 +80,19 @@ public final class ScanBench {
                 for (int i = 0; i < t.size; i++) hash = hash * 31 + Float.floatToRawIntBits(t.data[t.offset + i]);
             }
         }
+        if (rank > 0) {                                     // the projected forms too (-Dbench.projected=R)
+            for (boolean reverse : new boolean[] {false, true}) {
+                Tensor[] grads = {du, dDtr, dWdt, dBias, dA, dBm, dCm, dD, dz};
+                for (Tensor g : grads) g.fill(0f);
+                out.fill(0f);
+                scan.selectiveScanForwardProjected(gemm, u, dtr, wdt, bias, aLog, bm, cm, d, z, reverse, y, out, reverse, 0.5f);
+                scan.selectiveScanBackwardProjected(gemm, u, dtr, wdt, bias, aLog, bm, cm, d, z, reverse, dOut, reverse ? z : null, du,
+                        dDtr, dWdt, dBias, dA, dBm, dCm, dD, dz);
+                for (Tensor t : new Tensor[] {y, out, du, dDtr, dWdt, dBias, dA, dBm, dCm, dD, dz}) {
+                    for (int i = 0; i < t.size; i++) hash = hash * 31 + Float.floatToRawIntBits(t.data[t.offset + i]);
+                }
+            }
+        }
         System.out.printf("fingerprint of the results: %016x%n", hash);
         java.util.Arrays.sort(fwd);
         java.util.Arrays.sort(bwd);

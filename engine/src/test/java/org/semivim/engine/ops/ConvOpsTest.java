@@ -176,6 +176,44 @@ class ConvOpsTest {
         }
     }
 
+    /**
+     * The per-sample partial rows the calling thread keeps and the per-thread task rows, reused across
+     * calls, give the bits of fresh ones: the conv backwards (plain, fused with a stored pre, fused from
+     * the input) after larger calls against the same calls on a fresh thread.
+     */
+    @Test
+    void reusedBuffersGiveTheBitsOfFreshOnes() throws InterruptedException {
+        Parallel.setThreads(1);                          // every task on the calling thread: its buffers are the reused ones
+        Tensor[][] fresh = new Tensor[1][], reused = new Tensor[1][];
+        ProjectedScanOpsTest.onFreshThread(() -> fresh[0] = threeBackwards(3, 13, 20, 4, true));
+        ProjectedScanOpsTest.onFreshThread(() -> {
+            threeBackwards(5, 29, 40, 4, false);
+            reused[0] = threeBackwards(3, 13, 20, 4, true);
+        });
+        for (int k = 0; k < fresh[0].length; k++) assertArrayEquals(fresh[0][k].toArray(), reused[0][k].toArray(), "result " + k);
+    }
+
+    /** dx, dw, db of depthwiseConv1dBackward, depthwiseConv1dSiluBackward and depthwiseConv1dSiluBackwardFromInput on cpu. */
+    private Tensor[] threeBackwards(int batch, int len, int ch, int taps, boolean reverse) {
+        Tensor x = random(1, batch, len, ch), w = random(2, ch, taps), b = random(3, ch), g = random(4, batch, len, ch);
+        Tensor pre = Tensor.zeros(batch, len, ch), u = Tensor.zeros(batch, len, ch);
+        ConvSiluOps f = (ConvSiluOps) cpu;
+        f.depthwiseConv1dSiluForward(x, w, b, reverse, pre, u);
+        Tensor[] r = new Tensor[9];
+        for (int k = 0; k < 9; k += 3) {
+            r[k] = Tensor.zeros(batch, len, ch);
+            r[k + 1] = Tensor.zeros(ch, taps);
+            r[k + 2] = Tensor.zeros(ch);
+            r[k].fill(0.5f);
+            r[k + 1].fill(0.5f);
+            r[k + 2].fill(0.5f);
+        }
+        cpu.depthwiseConv1dBackward(x, w, reverse, g, r[0], r[1], r[2]);
+        f.depthwiseConv1dSiluBackward(x, w, pre, reverse, g, r[3], r[4], r[5]);
+        f.depthwiseConv1dSiluBackwardFromInput(x, w, b, reverse, g, r[6], r[7], r[8]);
+        return r;
+    }
+
     @Test
     void fusedConvSiluIdenticalBitsForAnyThreadCount() {
         Parallel.setThreads(1);

@@ -72,6 +72,41 @@ class CpuNormOpsTest {
         assertClose("ln db" + at, dbR.data, dbC.data, 1e-6, 1e-5);
     }
 
+    /**
+     * The vector row update of the RMSNorm backward gives the bits of the plain scalar loop for every
+     * element (dim 20 and 37: full vectors and a tail): dx against the loop computed here from the same
+     * rstd and the same double dot product; dw against the loop's per-row double sums on one thread.
+     */
+    @Test
+    void rmsNormBackwardRowUpdateIsTheScalarLoop() {
+        Parallel.setThreads(1);
+        for (int dim : new int[] {20, 37}) {
+            int rows = 9;
+            Tensor x = uniform(41, -3f, 3f, rows, dim), w = uniform(42, 0.5f, 1.5f, dim), dy = uniform(43, -1f, 1f, rows, dim);
+            Tensor rstd = Tensor.zeros(rows);
+            cpu.rmsNormForward(x, w, 1e-5f, Tensor.zeros(rows, dim), rstd);
+            Tensor dx = prefilled(44, rows, dim), dw = prefilled(45, dim);
+            float[] dxExpected = dx.toArray();
+            double[] dwSum = new double[dim];
+            for (int r = 0; r < rows; r++) {
+                float rowRstd = rstd.data[r];
+                double dot = 0;
+                for (int j = 0; j < dim; j++) dot += (double) (dy.data[r * dim + j] * w.data[j]) * (x.data[r * dim + j] * rowRstd);
+                float mean = (float) (dot / dim);
+                for (int j = 0; j < dim; j++) {
+                    float xhat = x.data[r * dim + j] * rowRstd;
+                    dxExpected[r * dim + j] += rowRstd * (dy.data[r * dim + j] * w.data[j] - xhat * mean);
+                    dwSum[j] += (double) dy.data[r * dim + j] * xhat;
+                }
+            }
+            float[] dwExpected = dw.toArray();
+            for (int j = 0; j < dim; j++) dwExpected[j] = (float) (dwExpected[j] + (0 + dwSum[j]));
+            cpu.rmsNormBackward(x, w, rstd, dy, dx, dw);
+            assertSameBits("rms dx [" + rows + "," + dim + "]", dxExpected, dx.toArray());
+            assertSameBits("rms dw [" + rows + "," + dim + "]", dwExpected, dw.toArray());
+        }
+    }
+
     @Test
     void rmsNormMatchesReferenceOnOddAndLargeSizes() {
         compareRms(37, 29, 100);

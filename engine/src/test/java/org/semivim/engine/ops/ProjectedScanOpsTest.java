@@ -128,6 +128,42 @@ class ProjectedScanOpsTest {
         for (int k = 0; k < 9; k++) assertArrayEquals(one.grads[k].toArray(), three.grads[k].toArray(), GRADS[k]);
     }
 
+    /**
+     * The buffers reused across calls (the per-sample partial rows the calling thread keeps, the
+     * per-thread dΔraw rows the kernel writes without a zero-fill) give the bits of fresh ones: a call
+     * after a larger one (more samples, steps, channels, a higher rank) against the same call on a
+     * fresh thread, in place (E = 32) and padded (E = 20).
+     */
+    @ParameterizedTest(name = "E={0} reverse={1}")
+    @CsvSource({"32,false", "20,true"})
+    void reusedBuffersGiveTheBitsOfFreshOnes(int channels, boolean reverse) throws InterruptedException {
+        Parallel.setThreads(1);                          // every task on the calling thread: its buffers are the reused ones
+        ScanInputs s = new ScanInputs(3, 11, channels, 4, 29);
+        Result[] fresh = new Result[1], reused = new Result[1];
+        onFreshThread(() -> fresh[0] = run(cpu, gemm, s, 3, reverse, true, false));
+        onFreshThread(() -> {
+            run(cpu, gemm, new ScanInputs(6, 23, 48, 6, 31), 8, !reverse, true, false);
+            reused[0] = run(cpu, gemm, s, 3, reverse, true, false);
+        });
+        assertArrayEquals(fresh[0].out.toArray(), reused[0].out.toArray(), "out");
+        for (int k = 0; k < 9; k++) assertArrayEquals(fresh[0].grads[k].toArray(), reused[0].grads[k].toArray(), GRADS[k]);
+    }
+
+    /** Runs body on a new thread (new per-thread buffers) and waits for it; its failure fails the caller. */
+    static void onFreshThread(Runnable body) throws InterruptedException {
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        t.start();
+        t.join();
+        if (failure[0] != null) throw new AssertionError("on the fresh thread", failure[0]);
+    }
+
     /** addToOut sets out = (out + g)·outScale with g the gated output of a plain call, bit for bit, on every path. */
     @ParameterizedTest(name = "E={0} reverse={1}")
     @CsvSource({"20,true", "32,false"})
