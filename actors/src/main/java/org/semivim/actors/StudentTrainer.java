@@ -127,6 +127,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     private final InputsByStep inputs = new InputsByStep();
     private long version = -1;
     private float[] parameters;   // [P]
+    private boolean notesLogged;  // the first note applied since θS with the moments came was logged
 
     private StudentTrainer(ActorContext<Command> ctx, RunContext run, boolean restarted, org.apache.pekko.actor.typed.ActorRef<Command> addressedAs) {
         super(ctx);
@@ -156,6 +157,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
                     StepTimeline.mark(StepTimeline.Kind.PARAMS_IN, m.version());
                     if (mirror == null) return install(m.version(), m.parameters());
                     mirror.install(m.version(), m.parameters(), new org.semivim.engine.optim.AdamW.State(m.adamStep(), m.firstMoment(), m.secondMoment()));
+                    notesLogged = false;
                     return install(mirror.version(), mirror.student());
                 })
                 .onMessage(CommitNote.class, this::onCommitNote)
@@ -189,7 +191,11 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     private Behavior<Command> onCommitNote(CommitNote m) {
         StepTimeline.mark(StepTimeline.Kind.PARAMS_IN, m.version());
         CommitMirror.Outcome outcome = mirror == null ? CommitMirror.Outcome.CANNOT : mirror.apply(m);
-        if (outcome == CommitMirror.Outcome.APPLIED) return install(mirror.version(), mirror.student());
+        if (outcome == CommitMirror.Outcome.APPLIED) {
+            if (!notesLogged) getContext().getLog().info("θS from commit notes from version {} on (mirroring the supervisor's AdamW commit)", m.version());
+            notesLogged = true;
+            return install(mirror.version(), mirror.student());
+        }
         if (outcome == CommitMirror.Outcome.DIGEST_MISMATCH) {
             getContext().getLog().warn("θS of version {} mirrored from the commit note differs from the supervisor's (digest): asking for θS", m.version());
         } else {
