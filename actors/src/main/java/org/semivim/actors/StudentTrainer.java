@@ -33,7 +33,9 @@ import java.util.TreeMap;
  * Work for step t waits until the parameters of version t and its
  * inputs are here ({@link WorkForVersion}, {@link InputsByStep}); each shard's gradient goes to the
  * supervisor as a {@link LyapunovSupervisor.ShardDone}. After a restart it asks the supervisor for the
- * parameters and TeacherInference for its work again (both parts).
+ * parameters and TeacherInference for its work again (both parts). A run's only trainer that holds every
+ * shard gets θS with the AdamW state ({@link MirrorParams}) and then only {@link CommitNote}s, which its
+ * {@link CommitMirror} turns into θS with the supervisor's bits (digest-checked; otherwise it asks again).
  */
 public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Command> {
 
