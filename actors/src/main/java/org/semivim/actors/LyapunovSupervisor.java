@@ -42,7 +42,7 @@ import org.semivim.training.update.UpdatePhase;
 public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSupervisor.Command> {
 
     public sealed interface Command extends WireMessage
-            permits Begin, StepPlan, ShardDone, StepGradientDone, TrainerStarted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved, SsmaeStepPlan,
+            permits Begin, StepPlan, ShardDone, StepGradientDone, TrainerStarted, StudentWanted, TeacherStarted, StateLoaded, MetricsSynced, CheckpointSaved, SsmaeStepPlan,
             StopAfterCommit {}
 
     /** From the guardian once every actor exists: load the state and start. */
@@ -71,6 +71,12 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
 
     /** A trainer (re)started: send it the parameters, and have its work sent again. */
     public record TrainerStarted(ActorRef<StudentTrainer.Command> trainer) implements Command {}
+
+    /**
+     * A trainer could not apply a {@link StudentTrainer.CommitNote} (it lacks the AdamW state or the step's
+     * gradient, or θS's digest differed): send it θS (with the AdamW state when the run's commits can be mirrored).
+     */
+    public record StudentWanted(ActorRef<StudentTrainer.Command> trainer) implements Command {}
 
     /** TeacherInference restarted: send it the parameters with reset. */
     public record TeacherStarted(ActorRef<TeacherInference.Command> teacher) implements Command {}
@@ -108,6 +114,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
     private Master master;                                                // null until the state is loaded; SsmaeMaster for SSMAE
     private StepCollector collector;
     private float[] studentSent, labelSourceSent;                         // [P] what was last broadcast (read-only)
+    private boolean mirrorable;                                           // a trainer can mirror the commits (CommitNotes.mirrorable)
 
     private LyapunovSupervisor(ActorContext<Command> ctx, RunContext run, ActorRef<DataLoader.Command> loader,
                                ActorRef<Checkpointer.Command> checkpointer, ActorRef<MetricsReporter.Command> metrics,
@@ -142,6 +149,10 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
                     return master != null && collector.offer(m) ? tryCommit() : this;
                 })
                 .onMessage(TrainerStarted.class, this::onTrainerStarted)
+                .onMessage(StudentWanted.class, m -> {
+                    if (master != null) m.trainer().tell(studentFor(CommitNotes.decide(mirrorable, run.topology().get().trainers().size(), false, false), null));
+                    return this;
+                })
                 .onMessage(TeacherStarted.class, this::onTeacherStarted)
                 .onMessage(MetricsSynced.class, this::onSynced)
                 .onMessage(CheckpointSaved.class, this::onSaved)
@@ -182,8 +193,10 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
             getContext().getLog().info("resuming from the checkpoint of step {}", saved.step());
         }
         master = state;
+        mirrorable = master instanceof MasterState && CommitNotes.mirrorable(config.method(), run.options().start().frozen(),
+                org.semivim.training.update.UpdateBackends.of(run.options().ops()).name(), config.shards());
         collector = new StepCollector(master.committed(), config.shards());
-        broadcast(true);
+        broadcast(true, false, null);
         if (master.committed() >= config.steps()) {
             evaluateIfDue();   // a finished run resumed: the final evaluation runs again, as in the reference runtime
             finish();
@@ -198,12 +211,14 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         run.options().hooks().beforeCommit(t);
         long t0 = System.nanoTime();
         StepRecord record;
+        UpdatePhase.Outcome outcome = null;
+        boolean whole = collector.cameWhole();
         if (master instanceof SsmaeMaster ssmae) {
             record = ssmae.commit(collector.ssmaePlan(), collector.ssmaeShards());
         } else {
             MasterState lyap = (MasterState) master;
             StepCollector.Losses losses = collector.losses();
-            UpdatePhase.Outcome outcome = lyap.apply(collector.gradient(), losses.loss());
+            outcome = lyap.apply(collector.gradient(), losses.loss());
             StepPlan plan = collector.plan();
             record = StepRecords.of(t, epochs.labeledEpoch(t), run.data().train(), plan.batch(), plan.predictions(), plan.mask(), losses, outcome);
         }
@@ -212,7 +227,7 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         evaluateIfDue();
         collector = new StepCollector(v, config.shards());
         StepTimeline.mark(StepTimeline.Kind.COMMITTED, t);
-        broadcast(false);
+        broadcast(false, whole, outcome);
         run.options().gauges().worked(FlowGauges.Work.UPDATE, System.nanoTime() - t0);
         boolean saved = checkpointDue(v);
         if (saved) {
@@ -232,21 +247,39 @@ public final class LyapunovSupervisor extends AbstractBehavior<LyapunovSuperviso
         }
     }
 
-    /** θS to the trainers first, then the pseudo-labelling parameters to TeacherInference, then the window. */
-    private void broadcast(boolean reset) {
-        long v = master.committed();
+    /**
+     * θS to the trainers first (or only how the step was committed, {@link CommitNotes#decide}), then the
+     * pseudo-labelling parameters to TeacherInference, then the window. {@code whole}: the step's gradient
+     * came as one {@link StepGradientDone}; {@code outcome}: the commit's (null on a reset or for SSMAE).
+     */
+    private void broadcast(boolean reset, boolean whole, UpdatePhase.Outcome outcome) {
         studentSent = master.student();
         labelSourceSent = config.method().pseudoLabelsFromTeacher() ? master.teacher() : studentSent;
         RunTopology.Peers peers = run.topology().get();
-        for (ActorRef<StudentTrainer.Command> trainer : peers.trainers()) trainer.tell(new StudentTrainer.StudentParams(v, studentSent));
+        CommitNotes.Send send = CommitNotes.decide(mirrorable, peers.trainers().size(), !reset && outcome != null, whole);
+        StudentTrainer.Command student = studentFor(send, outcome);
+        for (ActorRef<StudentTrainer.Command> trainer : peers.trainers()) trainer.tell(student);
         if (master instanceof SsmaeMaster ssmae) peers.teacher().tell(ssmae.view(reset));   // before the parameters of its version
-        peers.teacher().tell(new TeacherInference.LabelParams(v, labelSourceSent, reset));
-        loader.tell(new DataLoader.Committed(v));
+        peers.teacher().tell(new TeacherInference.LabelParams(master.committed(), labelSourceSent, reset));
+        loader.tell(new DataLoader.Committed(master.committed()));
+    }
+
+    /** The message that gives a trainer θS of the committed version, as {@code send} says ({@code outcome}: the commit's, for a note). */
+    private StudentTrainer.Command studentFor(CommitNotes.Send send, UpdatePhase.Outcome outcome) {
+        long v = master.committed();
+        return switch (send) {
+            case NOTE -> new StudentTrainer.CommitNote(v, outcome.skipped(), outcome.lr(), CommitNotes.digest(studentSent));
+            case PARAMS_WITH_MOMENTS -> {
+                org.semivim.engine.optim.AdamW.State adam = ((MasterState) master).optimizerState();
+                yield new StudentTrainer.MirrorParams(v, studentSent, adam.step(), adam.firstMoment(), adam.secondMoment());
+            }
+            case PARAMS -> new StudentTrainer.StudentParams(v, studentSent);
+        };
     }
 
     private Behavior<Command> onTrainerStarted(TrainerStarted m) {
         if (master == null) return this;   // the first broadcast reaches it
-        m.trainer().tell(new StudentTrainer.StudentParams(master.committed(), studentSent));
+        m.trainer().tell(studentFor(CommitNotes.decide(mirrorable, run.topology().get().trainers().size(), false, false), null));
         run.topology().get().teacher().tell(new TeacherInference.ResendShards(m.trainer()));
         return this;
     }

@@ -94,6 +94,11 @@ final class MasterState implements Master {
         return teacher == null ? null : teacher.clone();
     }
 
+    /** A copy of the AdamW state (step count, m, v): a trainer mirrors the commits from it. */
+    org.semivim.engine.optim.AdamW.State optimizerState() {
+        return updatePhase.optimizer().state();
+    }
+
     int numClasses() {
         return student.numClasses();
     }

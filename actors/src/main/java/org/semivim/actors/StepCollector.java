@@ -80,6 +80,11 @@ final class StepCollector {
         return true;
     }
 
+    /** Whether the step came as one summed gradient ({@link LyapunovSupervisor.StepGradientDone}). */
+    boolean cameWhole() {
+        return summed != null;
+    }
+
     boolean complete() {
         return (plan != null || ssmaePlan != null) && received == shardCount;
     }

@@ -33,11 +33,13 @@ import java.util.TreeMap;
  * Work for step t waits until the parameters of version t and its
  * inputs are here ({@link WorkForVersion}, {@link InputsByStep}); each shard's gradient goes to the
  * supervisor as a {@link LyapunovSupervisor.ShardDone}. After a restart it asks the supervisor for the
- * parameters and TeacherInference for its work again (both parts).
+ * parameters and TeacherInference for its work again (both parts). A run's only trainer that holds every
+ * shard gets θS with the AdamW state ({@link MirrorParams}) and then only {@link CommitNote}s, which its
+ * {@link CommitMirror} turns into θS with the supervisor's bits (digest-checked; otherwise it asks again).
  */
 public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Command> {
 
-    public sealed interface Command extends WireMessage permits StudentParams, StepInputs, StepWork {}
+    public sealed interface Command extends WireMessage permits StudentParams, MirrorParams, CommitNote, StepInputs, StepWork {}
 
     /** Work on the shards of one step, done at the parameters of version {@code step()}. */
     public sealed interface StepWork extends Command permits ComputeLabelled, ComputeSsmaeShards {
@@ -46,6 +48,19 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
 
     /** θS [P] after {@code version} committed steps. */
     public record StudentParams(long version, float[] parameters) implements Command {}
+
+    /**
+     * θS [P] after {@code version} committed steps with the supervisor's AdamW state (step count, m [P],
+     * v [P]): the trainer mirrors the following commits ({@link CommitMirror}) from here.
+     */
+    public record MirrorParams(long version, float[] parameters, long adamStep, float[] firstMoment, float[] secondMoment) implements Command {}
+
+    /**
+     * How step {@code version − 1} was committed (sent instead of θS to a trainer that mirrors the commits
+     * and computed that step whole): skipped (nothing moved) or the AdamW step with learning rate
+     * {@code lr}, and {@link CommitNotes#digest} of the resulting θS.
+     */
+    public record CommitNote(long version, boolean skipped, double lr, long digest) implements Command {}
 
     /**
      * What the loss terms of step {@code step} are composed from besides the teacher's predictions: the
@@ -108,10 +123,13 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
     private final LossComposer composer;         // null for SSMAE
     private final LabelFreeStart headStart;      // null for SSMAE
     private final SsmaeStep ssmae;               // SSMAE's phase (5); null for the other methods
+    private final CommitMirror mirror;           // null for SSMAE
+    private final org.apache.pekko.actor.typed.ActorRef<Command> addressedAs;
     private final WorkForVersion pending = new WorkForVersion();
     private final InputsByStep inputs = new InputsByStep();
     private long version = -1;
     private float[] parameters;   // [P]
+    private boolean notesLogged;  // the first note applied since θS with the moments came was logged
 
     private StudentTrainer(ActorContext<Command> ctx, RunContext run, boolean restarted, org.apache.pekko.actor.typed.ActorRef<Command> addressedAs) {
         super(ctx);
@@ -122,6 +140,8 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         this.shardGradient = isSsmae ? null : new ShardGradient(replica, run.options().ops());
         this.composer = isSsmae ? null : MethodSetup.composer(run.config(), replica.numClasses());
         this.headStart = isSsmae ? null : new LabelFreeStart(shardGradient, composer, run.config().seed(), run.config().shards());
+        this.mirror = isSsmae ? null : new CommitMirror(replica.parameters(), run.config().weightDecay(), run.config().clip());
+        this.addressedAs = addressedAs;
         if (restarted) {   // a restart: parameters and the lost work come again
             run.topology().get().supervisor().tell(new LyapunovSupervisor.TrainerStarted(addressedAs));
         }
@@ -132,13 +152,17 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         return newReceiveBuilder()
                 .onMessage(StudentParams.class, m -> {
                     StepTimeline.mark(StepTimeline.Kind.PARAMS_IN, m.version());
-                    version = m.version();
-                    parameters = m.parameters();
-                    inputs.dropBefore(version);
-                    if (headStart != null) headStart.drop();
-                    computeHeld();
-                    return beginLabelFree();
+                    if (mirror != null) mirror.forget();
+                    return install(m.version(), m.parameters());
                 })
+                .onMessage(MirrorParams.class, m -> {
+                    StepTimeline.mark(StepTimeline.Kind.PARAMS_IN, m.version());
+                    if (mirror == null) return install(m.version(), m.parameters());
+                    mirror.install(m.version(), m.parameters(), new org.semivim.engine.optim.AdamW.State(m.adamStep(), m.firstMoment(), m.secondMoment()));
+                    notesLogged = false;
+                    return install(mirror.version(), mirror.student());
+                })
+                .onMessage(CommitNote.class, this::onCommitNote)
                 .onMessage(StepInputs.class, m -> {
                     StepTimeline.mark(StepTimeline.Kind.INPUTS_IN, m.step());
                     inputs.offer(m);
@@ -149,6 +173,42 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
                 .onMessage(ComputeLabelled.class, this::onWork)
                 .onMessage(ComputeSsmaeShards.class, this::onWork)
                 .build();
+    }
+
+    /** θS of {@code v} is here: work held for it runs, and the head start of step v begins. */
+    private Behavior<Command> install(long v, float[] p) {
+        version = v;
+        parameters = p;
+        inputs.dropBefore(version);
+        if (headStart != null) headStart.drop();
+        computeHeld();
+        return beginLabelFree();
+    }
+
+    /**
+     * The supervisor committed the step whose summed gradient this trainer sent: θS of the note's
+     * version from the mirror (the same bits as the supervisor's); if the mirror cannot apply it or the
+     * digest differs, θS with the moments is asked for and no work runs until it is here.
+     */
+    private Behavior<Command> onCommitNote(CommitNote m) {
+        StepTimeline.mark(StepTimeline.Kind.PARAMS_IN, m.version());
+        CommitMirror.Outcome outcome = mirror == null ? CommitMirror.Outcome.CANNOT : mirror.apply(m);
+        if (outcome == CommitMirror.Outcome.APPLIED) {
+            if (!notesLogged) getContext().getLog().info("θS from commit notes from version {} on (mirroring the supervisor's AdamW commit)", m.version());
+            notesLogged = true;
+            return install(mirror.version(), mirror.student());
+        }
+        if (outcome == CommitMirror.Outcome.DIGEST_MISMATCH) {
+            getContext().getLog().warn("θS of version {} mirrored from the commit note differs from the supervisor's (digest): asking for θS", m.version());
+        } else {
+            getContext().getLog().info("commit note of version {} cannot be applied here (at version {}): asking for θS", m.version(), version);
+        }
+        if (mirror != null) mirror.forget();
+        version = -1;
+        parameters = null;
+        if (headStart != null) headStart.drop();
+        run.topology().get().supervisor().tell(new LyapunovSupervisor.StudentWanted(addressedAs));
+        return this;
     }
 
     private Behavior<Command> onWork(StepWork m) {
@@ -235,6 +295,7 @@ public final class StudentTrainer extends AbstractBehavior<StudentTrainer.Comman
         if (whole) {
             long t2 = System.nanoTime();
             float[] sum = ShardGradient.sumInShardOrder(gradients);
+            mirror.keepGradient(work.step(), sum);   // for the commit note of the next version
             run.options().gauges().worked(FlowGauges.Work.SHARDS, System.nanoTime() - t2);
             StepTimeline.mark(StepTimeline.Kind.GRADIENT_SENT, work.step());
             supervisor.tell(new LyapunovSupervisor.StepGradientDone(work.step(), sum, termLosses));

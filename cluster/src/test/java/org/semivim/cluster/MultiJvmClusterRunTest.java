@@ -132,10 +132,26 @@ class MultiJvmClusterRunTest {
         assertKillingATrainerNodeChangesNothing(dir, 12, 2, 2 + new Random().nextInt(4), Transport.AERON_UDP);
     }
 
-    /** A LyapEMA run of {@code steps} with {@code trainers} trainer JVMs, one SIGKILLed at step {@code killAt}: the one-JVM bits, every step once. */
+    /**
+     * FixMatch (its plain AdamW commit can be mirrored): two trainer JVMs, the first SIGKILLed at step 3;
+     * the survivor then holds every shard, gets θS with the AdamW state and from then on only commit notes
+     * (the mirror's θS is checked by digest; a wrong mirror without that check fails this test — checked
+     * by breaking it once), and the run ends with the one-JVM bits, every step once.
+     */
+    @Test
+    void aTrainerNodeLeftWithEveryShardMirrorsTheCommitsFromNotesToTheOneJvmParameters(@TempDir Path dir) throws Exception {
+        assertKillingATrainerNodeChangesNothing(dir, "fixmatch", 12, 2, 3, Transport.TCP);
+    }
+
     private static void assertKillingATrainerNodeChangesNothing(Path dir, long steps, int trainers, long killAt, Transport transport)
             throws Exception {
-        TrainConfig config = TinyRuns.config("lyapema", steps);
+        assertKillingATrainerNodeChangesNothing(dir, "lyapema", steps, trainers, killAt, transport);
+    }
+
+    /** A run of {@code method} for {@code steps} with {@code trainers} trainer JVMs, one SIGKILLed at step {@code killAt}: the one-JVM bits, every step once. */
+    private static void assertKillingATrainerNodeChangesNothing(Path dir, String method, long steps, int trainers, long killAt, Transport transport)
+            throws Exception {
+        TrainConfig config = TinyRuns.config(method, steps);
         TrainingData data = TrainingData.load(config.data());
         RunResult reference = RunOrchestrator.run(config, data, RunOptions.defaults());
         List<Long> committed = new CopyOnWriteArrayList<>();

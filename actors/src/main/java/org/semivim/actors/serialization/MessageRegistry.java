@@ -154,6 +154,10 @@ public final class MessageRegistry {
         plain(e, LyapunovSupervisor.StepGradientDone.class);
         // ---- a chunked link's receiver holds acknowledgements back a little (appended)
         plain(e, internal(org.semivim.actors.transfer.ChunkReceiver.class, "FlushAck"));
+        // ---- θS off the critical path: a trainer mirrors the commits from a note (appended)
+        plain(e, StudentTrainer.MirrorParams.class);
+        plain(e, StudentTrainer.CommitNote.class);
+        plain(e, LyapunovSupervisor.StudentWanted.class);
         return Collections.unmodifiableList(e);
     }
 

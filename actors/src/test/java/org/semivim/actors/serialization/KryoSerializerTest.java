@@ -164,6 +164,9 @@ class KryoSerializerTest {
         Constructor<?> flush = Class.forName(org.semivim.actors.transfer.ChunkReceiver.class.getName() + "$FlushAck").getDeclaredConstructors()[0];
         flush.setAccessible(true);
         out.add(flush.newInstance());
+        out.add(new StudentTrainer.MirrorParams(4, p, 4, new float[]{0.1f, -0.0f, Float.MIN_VALUE}, new float[]{Float.NaN, 1e-30f, 2f}));
+        out.add(new StudentTrainer.CommitNote(5, false, 3.0e-4, 0x8000_0000_0000_0001L));
+        out.add(new LyapunovSupervisor.StudentWanted(ref()));
         // SSMAE (kept last: the tests read it from the end)
         var gate = new org.semivim.training.ssmae.SsmaeGate.Decision(2, true, true, 62.5, 8, 20);
         var admission = new org.semivim.training.ssmae.SsmaeAdmission.Admission(List.of(
