@@ -36,6 +36,7 @@ final class CommitMirror {
     private float[] student;                  // [P] θS after `version` steps, this mirror's own array
     private long gradientStep = -1;
     private float[] gradient;                 // [P] Σ_s g_s of step gradientStep, as sent
+    private float[] clipped;                  // [P] the clipped copy of gradient, reused
 
     /** {@code layout}: the model's parameters (only their layout is used), {@code weightDecay} and {@code clip} the run's. */
     CommitMirror(ParameterSet layout, double weightDecay, double clip) {
@@ -85,7 +86,10 @@ final class CommitMirror {
         long step = note.version() - 1;
         if (!mirroring() || version != step || gradientStep != step || gradient == null) return Outcome.CANNOT;
         if (!note.skipped()) {
-            float[] g = gradient.clone();   // the supervisor clips its own copy in place
+            // the sent array may be the supervisor's (one JVM): clip a copy, in a buffer kept across steps
+            if (clipped == null || clipped.length != gradient.length) clipped = new float[gradient.length];
+            float[] g = clipped;
+            System.arraycopy(gradient, 0, g, 0, g.length);
             if (clip > 0) GradClip.clip(Tensor.wrap(g, g.length), clip);
             optimizer.updateMoments(g);
             optimizer.apply(student, note.lr());
